@@ -1,0 +1,87 @@
+//! The IPC message header, leases and notification bits.
+
+use crate::TaskId;
+
+/// Largest request or reply copied through the kernel. Bulk data travels in
+/// leases instead.
+pub const MAX_MESSAGE: usize = 256;
+/// Most leases one call may carry.
+pub const MAX_LEASES: usize = 4;
+/// Longest lease (and longest single map or copy): 1 MiB.
+pub const MAX_LEASE_LEN: u64 = 1 << 20;
+
+/// A buffer lent by a caller for the duration of one call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lease {
+    pub addr: u64,
+    pub len: u64,
+    pub flags: u64,
+}
+
+/// `Lease::flags` bits.
+pub mod lease_flags {
+    /// The server may read the buffer.
+    pub const READ: u64 = 1 << 0;
+    /// The server may write the buffer.
+    pub const WRITE: u64 = 1 << 1;
+}
+
+/// Notification bits a task receives in `recv`.
+pub mod notify {
+    /// The deadline set with `set_timer` passed.
+    pub const TIMER: u32 = 1 << 0;
+    /// Some task ended (for tasks that called `subscribe_exits`, and init).
+    pub const TASK_EXIT: u32 = 1 << 1;
+    /// Bits from here up are free for interrupts (`grant_irq`).
+    pub const FIRST_IRQ_BIT: u32 = 8;
+}
+
+/// `recv` flag bits.
+pub mod recv_flags {
+    /// Take only notifications; leave messages queued (used by `sleep`).
+    pub const NOTIFICATIONS_ONLY: u64 = 1 << 0;
+}
+
+/// What `recv` delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// A call: `len` bytes in the buffer, from `sender`, who now waits for a reply.
+    Message(MessageHeader),
+    /// Notification bits that were pending and in the mask (now cleared).
+    Notification(u32),
+}
+
+/// The kernel-stamped header of a received call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageHeader {
+    /// Stamped by the kernel: a task cannot pretend to be another.
+    pub sender: TaskId,
+    /// The operation code the caller chose (`call`'s `op`).
+    pub operation: u32,
+    /// Bytes of the request copied into the buffer.
+    pub len: usize,
+    /// Leases the caller attached.
+    pub leases: usize,
+}
+
+/// Packs a task id with a lease index into one register.
+pub const fn lease_ref(task: TaskId, index: usize) -> u64 {
+    task.raw() as u64 | ((index as u64) << 32)
+}
+
+/// Splits [`lease_ref`].
+pub const fn split_lease_ref(raw: u64) -> (TaskId, u64) {
+    (TaskId::from_raw(raw as u32), raw >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_refs_round_trip() {
+        let id = TaskId::new(3, 9);
+        assert_eq!(split_lease_ref(lease_ref(id, 2)), (id, 2));
+    }
+}

@@ -1,0 +1,35 @@
+//! Small CPU operations: halting, QEMU exit, model-specific registers.
+
+use x86_64::instructions::port::Port;
+
+/// isa-debug-exit codes: QEMU exits with `(code << 1) | 1`.
+pub const EXIT_SUCCESS: u32 = 0x10;
+pub const EXIT_FAILURE: u32 = 0x11;
+
+/// Ends QEMU through the isa-debug-exit device (test mode and panics).
+pub fn qemu_exit(code: u32) -> ! {
+    // SAFETY: port 0xf4 is the isa-debug-exit device; without it the write
+    // is ignored and we halt below.
+    unsafe { Port::<u32>::new(0xf4).write(code) };
+    halt_forever()
+}
+
+/// ACPI power-off of QEMU's `pc` machine: QEMU exits with status 0.
+pub fn poweroff() -> ! {
+    // SAFETY: PM1a control of QEMU's PIIX4 ACPI: SLP_TYPa=0 | SLP_EN.
+    unsafe { Port::<u16>::new(0x604).write(0x2000) };
+    halt_forever()
+}
+
+pub fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}
+
+/// Reads the time-stamp counter.
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc has no side effects; CR4.TSD is clear.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}

@@ -1,0 +1,34 @@
+//! x86_64: boot, descriptor tables, traps, paging, interrupt controller.
+
+pub mod boot;
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod paging;
+pub mod pic;
+pub mod serial;
+pub mod trap;
+
+/// Loads descriptor tables and configures `syscall`.
+pub fn init_cpu() {
+    let stack_top = core::ptr::addr_of!(boot::KERNEL_STACK) as u64 + boot::BOOT_STACK_SIZE as u64;
+    gdt::init(stack_top);
+    idt::init();
+    trap::use_boot_fpu_area();
+    use x86_64::registers::model_specific::{LStar, SFMask, Star};
+    use x86_64::registers::rflags::RFlags;
+    use x86_64::structures::gdt::SegmentSelector;
+    use x86_64::PrivilegeLevel::{Ring0, Ring3};
+    use x86_64::VirtAddr;
+    LStar::write(VirtAddr::new(trap::syscall_entry_address()));
+    // Interrupts stay off in the kernel; direction and trap flags are reset.
+    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
+    Star::write(
+        SegmentSelector::new(gdt::USER_CODE >> 3, Ring3),
+        SegmentSelector::new(gdt::USER_DATA >> 3, Ring3),
+        SegmentSelector::new(gdt::KERNEL_CODE >> 3, Ring0),
+        SegmentSelector::new(gdt::KERNEL_DATA >> 3, Ring0),
+    )
+    .expect("GDT layout matches what syscall/sysret expect");
+    pic::init(trap::IRQ_BASE);
+}

@@ -1,0 +1,237 @@
+//! Four-level page tables: the kernel's own tables and one address space
+//! per task.
+//!
+//! All physical memory is mapped at [`PHYS_OFFSET`] (2 MiB pages, never
+//! executable), so the kernel reaches any frame or page table through that
+//! window. The kernel image at -2 GiB is mapped with 4 KiB pages by section:
+//! text read+execute, rodata read-only, data and bss read+write, never both
+//! writable and executable. Every task's table shares the kernel half
+//! (entries 256..511, built once at boot and never changed) and owns the
+//! lower half.
+
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::{PageTable, PageTableFlags as Flags, PhysFrame};
+use x86_64::PhysAddr;
+
+pub use x86_64::structures::paging::PageTableFlags;
+
+/// Base of the direct map of physical memory.
+pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
+const KERNEL_VMA: u64 = 0xFFFF_FFFF_8000_0000;
+const PAGE: u64 = 4096;
+const HUGE: u64 = 2 * 1024 * 1024;
+
+pub fn phys_to_virt(phys: u64) -> u64 {
+    phys + PHYS_OFFSET
+}
+
+/// Source of page-table frames (zeroed by the caller of `alloc`).
+pub trait FrameSource {
+    fn alloc(&mut self) -> Option<u64>;
+    fn free(&mut self, phys: u64);
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum MapError {
+    AlreadyMapped,
+    NoMemory,
+}
+
+fn table(phys: u64) -> &'static mut PageTable {
+    // SAFETY: `phys` is a page-table frame owned by an address space (or
+    // being built); the direct map covers it, and the kernel is single
+    // threaded with interrupts off, so no other reference is live.
+    unsafe { &mut *(phys_to_virt(phys) as *mut PageTable) }
+}
+
+fn zeroed_frame(frames: &mut impl FrameSource) -> Option<u64> {
+    let phys = frames.alloc()?;
+    table(phys).zero();
+    Some(phys)
+}
+
+fn indices(vaddr: u64) -> [usize; 4] {
+    [
+        ((vaddr >> 39) & 511) as usize,
+        ((vaddr >> 30) & 511) as usize,
+        ((vaddr >> 21) & 511) as usize,
+        ((vaddr >> 12) & 511) as usize,
+    ]
+}
+
+/// One page-table hierarchy, named by its top-level frame.
+#[derive(Debug)]
+pub struct AddressSpace {
+    pml4: u64,
+}
+
+static mut KERNEL_PML4: u64 = 0;
+
+impl AddressSpace {
+    /// A new task address space: empty lower half, the shared kernel half.
+    pub fn new_user(frames: &mut impl FrameSource) -> Option<Self> {
+        let pml4 = zeroed_frame(frames)?;
+        // SAFETY: written once at boot by `init_kernel`, read-only after.
+        let kernel = table(unsafe { KERNEL_PML4 });
+        let new = table(pml4);
+        for i in 256..512 {
+            new[i] = kernel[i].clone();
+        }
+        Some(AddressSpace { pml4 })
+    }
+
+    pub fn root(&self) -> u64 {
+        self.pml4
+    }
+
+    pub fn activate(&self) {
+        let frame = PhysFrame::containing_address(PhysAddr::new(self.pml4));
+        // SAFETY: the table maps the kernel half identically to every other
+        // address space, so the code and stack in use stay mapped.
+        unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+    }
+
+    pub fn is_active(&self) -> bool {
+        Cr3::read().0.start_address().as_u64() == self.pml4
+    }
+
+    /// Maps one 4 KiB page. Intermediate tables of user addresses are
+    /// user-accessible; the leaf flags decide what the page allows.
+    pub fn map(&mut self, vaddr: u64, phys: u64, flags: Flags, frames: &mut impl FrameSource) -> Result<(), MapError> {
+        let idx = indices(vaddr);
+        let parent_flags = Flags::PRESENT | Flags::WRITABLE | (flags & Flags::USER_ACCESSIBLE);
+        let mut current = self.pml4;
+        for &i in &idx[..3] {
+            let entry = &mut table(current)[i];
+            if entry.is_unused() {
+                let child = zeroed_frame(frames).ok_or(MapError::NoMemory)?;
+                entry.set_addr(PhysAddr::new(child), parent_flags);
+            } else if entry.flags().contains(Flags::HUGE_PAGE) {
+                return Err(MapError::AlreadyMapped);
+            } else {
+                entry.set_flags(entry.flags() | parent_flags);
+            }
+            current = entry.addr().as_u64();
+        }
+        let leaf = &mut table(current)[idx[3]];
+        if !leaf.is_unused() {
+            return Err(MapError::AlreadyMapped);
+        }
+        leaf.set_addr(PhysAddr::new(phys), flags | Flags::PRESENT);
+        Ok(())
+    }
+
+    /// Unmaps one page and returns the frame it mapped.
+    pub fn unmap(&mut self, vaddr: u64) -> Option<u64> {
+        let leaf = self.leaf(vaddr)?;
+        let phys = leaf.addr().as_u64();
+        leaf.set_unused();
+        if self.is_active() {
+            x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(vaddr));
+        }
+        Some(phys)
+    }
+
+    /// The frame and flags of a mapped 4 KiB page.
+    pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
+        let mut current = self.pml4;
+        for &i in &indices(vaddr)[..3] {
+            let entry = &table(current)[i];
+            if !entry.flags().contains(Flags::PRESENT) || entry.flags().contains(Flags::HUGE_PAGE) {
+                return None;
+            }
+            current = entry.addr().as_u64();
+        }
+        let leaf = &table(current)[indices(vaddr)[3]];
+        let flags = leaf.flags();
+        flags.contains(Flags::PRESENT).then(|| (leaf.addr().as_u64(), flags))
+    }
+
+    fn leaf(&mut self, vaddr: u64) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
+        let mut current = self.pml4;
+        for &i in &indices(vaddr)[..3] {
+            let entry = &table(current)[i];
+            if !entry.flags().contains(Flags::PRESENT) || entry.flags().contains(Flags::HUGE_PAGE) {
+                return None;
+            }
+            current = entry.addr().as_u64();
+        }
+        let leaf = &mut table(current)[indices(vaddr)[3]];
+        leaf.flags().contains(Flags::PRESENT).then_some(leaf)
+    }
+
+    /// Frees every user page, every user page table and the top table.
+    /// The caller makes sure this space is not active.
+    pub fn destroy(self, frames: &mut impl FrameSource) {
+        fn free_level(phys: u64, level: u8, frames: &mut impl FrameSource) {
+            for entry in table(phys).iter_mut() {
+                if entry.flags().contains(Flags::PRESENT) {
+                    let child = entry.addr().as_u64();
+                    if level > 1 {
+                        free_level(child, level - 1, frames);
+                    }
+                    frames.free(child);
+                    entry.set_unused();
+                }
+            }
+        }
+        let top = table(self.pml4);
+        for i in 0..256 {
+            if top[i].flags().contains(Flags::PRESENT) {
+                let pdpt = top[i].addr().as_u64();
+                free_level(pdpt, 3, frames);
+                frames.free(pdpt);
+                top[i].set_unused();
+            }
+        }
+        frames.free(self.pml4);
+    }
+}
+
+/// Kernel image section bounds, from the linker script.
+pub struct KernelSections {
+    pub text: (u64, u64),
+    pub rodata: (u64, u64),
+    pub data: (u64, u64),
+}
+
+/// Builds the kernel's own tables (direct map of `[0, phys_end)` and the
+/// kernel image with W^X), switches to them and returns them.
+pub fn init_kernel(phys_end: u64, sections: &KernelSections, frames: &mut impl FrameSource) -> AddressSpace {
+    let pml4 = zeroed_frame(frames).expect("no frame for the kernel page table");
+    let direct_pdpt = zeroed_frame(frames).expect("no frame for the direct map");
+    table(pml4)[256].set_addr(PhysAddr::new(direct_pdpt), Flags::PRESENT | Flags::WRITABLE);
+    let gib = 1u64 << 30;
+    for g in 0..phys_end.div_ceil(gib).min(512) {
+        let pd = zeroed_frame(frames).expect("no frame for the direct map");
+        table(direct_pdpt)[g as usize].set_addr(PhysAddr::new(pd), Flags::PRESENT | Flags::WRITABLE);
+        for (i, entry) in table(pd).iter_mut().enumerate() {
+            let phys = g * gib + i as u64 * HUGE;
+            entry.set_addr(
+                PhysAddr::new(phys),
+                Flags::PRESENT | Flags::WRITABLE | Flags::HUGE_PAGE | Flags::NO_EXECUTE | Flags::GLOBAL,
+            );
+        }
+    }
+    // The kernel half uses only slot 256 (direct map) and slot 511 (image,
+    // created below), both before any task copies them.
+    let mut space = AddressSpace { pml4 };
+    let kernel_flags = Flags::GLOBAL;
+    for (range, flags) in [
+        (sections.text, kernel_flags),
+        (sections.rodata, kernel_flags | Flags::NO_EXECUTE),
+        (sections.data, kernel_flags | Flags::NO_EXECUTE | Flags::WRITABLE),
+    ] {
+        let mut vaddr = range.0;
+        while vaddr < range.1 {
+            space
+                .map(vaddr, vaddr - KERNEL_VMA, flags, frames)
+                .expect("kernel image pages overlap");
+            vaddr += PAGE;
+        }
+    }
+    // SAFETY: written once here, before any address space copies it.
+    unsafe { KERNEL_PML4 = pml4 };
+    space.activate();
+    space
+}

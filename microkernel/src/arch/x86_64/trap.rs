@@ -1,0 +1,216 @@
+//! Kernel entry and exit: interrupt, exception and `syscall` stubs.
+//!
+//! Every entry builds the same [`TrapFrame`] on the kernel stack (or, for an
+//! interrupt that arrives while the idle task halts in ring 0, on the idle
+//! stack), saves the FPU/SSE state of the running task (the kernel's own Rust
+//! code may use SSE registers), and calls [`trap_entry`]. That returns the
+//! frame to resume, which may belong to another task; the common exit
+//! restores that task's FPU state and registers and `iretq`s into it. The
+//! kernel never blocks inside a call, so a single kernel stack serves every
+//! entry and a task's saved state lives in its task control block.
+
+use core::arch::global_asm;
+use core::ptr::addr_of;
+
+/// The vector number stored in frames built by `syscall`.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+/// First vector of the remapped legacy PIC (IRQ 0).
+pub const IRQ_BASE: u8 = 32;
+/// Vectors with a stub: 32 exceptions and 16 IRQs.
+pub const STUB_COUNT: usize = 48;
+
+/// Registers of an interrupted task, in the order the stubs push them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+impl TrapFrame {
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+/// 512-byte FXSAVE area.
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The state `fninit` leaves plus MXCSR's default (all exceptions masked).
+    pub const fn initial() -> Self {
+        let mut area = [0u8; 512];
+        area[0] = 0x7f; // FCW = 0x037f
+        area[1] = 0x03;
+        area[24] = 0x80; // MXCSR = 0x1f80
+        area[25] = 0x1f;
+        FpuState(area)
+    }
+}
+
+/// Where the stubs save and restore FPU state: the running task's area.
+#[unsafe(no_mangle)]
+static mut CURRENT_FPU: *mut FpuState = core::ptr::null_mut();
+static mut BOOT_FPU: FpuState = FpuState::initial();
+/// `syscall` leaves the user stack pointer in rsp; it waits here while the
+/// stub switches stacks (one CPU, interrupts masked by SFMASK).
+#[unsafe(no_mangle)]
+static mut SYSCALL_USER_RSP: u64 = 0;
+
+unsafe extern "C" {
+    static isr_table: [u64; STUB_COUNT];
+    fn syscall_entry();
+    fn trap_exit(frame: *const TrapFrame) -> !;
+}
+
+/// Addresses of the per-vector stubs, for the IDT.
+pub fn stub_addresses() -> &'static [u64; STUB_COUNT] {
+    // SAFETY: isr_table is a read-only table emitted by the assembly below.
+    unsafe { &*addr_of!(isr_table) }
+}
+
+pub fn syscall_entry_address() -> u64 {
+    syscall_entry as usize as u64
+}
+
+/// Points the stubs at the FPU area of the task about to run.
+///
+/// # Safety
+/// `area` stays valid until the next call (the task control block that owns
+/// it is not freed while it is current).
+pub unsafe fn set_current_fpu(area: *mut FpuState) {
+    // SAFETY: single CPU, interrupts off in the kernel: no concurrent access.
+    unsafe { CURRENT_FPU = area };
+}
+
+pub fn use_boot_fpu_area() {
+    // SAFETY: BOOT_FPU is a static that lives forever.
+    unsafe { set_current_fpu(core::ptr::addr_of_mut!(BOOT_FPU)) };
+}
+
+/// Enters a task for the first time (or after the boot stack was used).
+///
+/// # Safety
+/// `frame` is a complete, valid frame, and `set_current_fpu` names its task.
+pub unsafe fn enter(frame: *const TrapFrame) -> ! {
+    // SAFETY: forwarded to the caller.
+    unsafe { trap_exit(frame) }
+}
+
+/// Called by every stub with the frame it built; returns the frame to resume.
+#[unsafe(no_mangle)]
+extern "C" fn trap_entry(frame: &mut TrapFrame) -> *const TrapFrame {
+    crate::trap::handle(frame)
+}
+
+global_asm!(
+    r#"
+    .macro isr_stub n
+    isr_\n:
+    .if (\n == 8) || (\n >= 10 && \n <= 14) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+        push \n
+    .else
+        push 0
+        push \n
+    .endif
+        jmp isr_common
+    .endm
+
+    .text
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+        isr_stub \n
+    .endr
+
+    .section .rodata
+    .global isr_table
+    .p2align 3
+isr_table:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+        .quad isr_\n
+    .endr
+
+    .text
+    .global syscall_entry
+syscall_entry:
+    mov [rip + SYSCALL_USER_RSP], rsp
+    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+    push {user_ss}
+    push qword ptr [rip + SYSCALL_USER_RSP]
+    push r11
+    push {user_cs}
+    push rcx
+    push 0
+    push {syscall_vector}
+
+isr_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rax, [rip + CURRENT_FPU]
+    fxsave64 [rax]
+    mov rdi, rsp
+    call trap_entry
+    mov rdi, rax
+
+    .global trap_exit
+trap_exit:
+    mov rsp, rdi
+    mov rax, [rip + CURRENT_FPU]
+    fxrstor64 [rax]
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+"#,
+    stack_size = const super::boot::BOOT_STACK_SIZE,
+    user_ss = const super::gdt::USER_DATA,
+    user_cs = const super::gdt::USER_CODE,
+    syscall_vector = const SYSCALL_VECTOR,
+);
