@@ -44,7 +44,7 @@ unsafe extern "C" {
     static __data_end: u8;
 }
 
-pub fn init_paging(info: &BootInfo) {
+pub fn init_paging(info: &BootInfo) -> paging::AddressSpace {
     // SAFETY: linker symbols; only their addresses are taken.
     let sections = unsafe {
         KernelSections {
@@ -54,11 +54,11 @@ pub fn init_paging(info: &BootInfo) {
         }
     };
     let phys_end = info.regions().iter().map(|r| r.end).max().unwrap_or(BOOT_MAPPED).max(BOOT_MAPPED);
-    let _ = paging::init_kernel(phys_end, &sections, &mut mem::Frames);
+    paging::init_kernel(phys_end, &sections, &mut mem::Frames)
 }
 
 /// The boot image: the first module, checked and listed in the log.
-pub fn boot_image(info: &BootInfo) -> Option<&'static [u8]> {
+pub fn boot_image(info: &BootInfo) -> Option<(&'static [u8], u64)> {
     let Some(module) = info.modules().first() else {
         kprintln!("boot image: none (no -initrd module)");
         return None;
@@ -72,7 +72,7 @@ pub fn boot_image(info: &BootInfo) -> Option<&'static [u8]> {
             for entry in image.iter() {
                 kprintln!("  module {:<12} {:>8} bytes ({:?})", entry.name, entry.data.len(), entry.kind);
             }
-            Some(bytes)
+            Some((bytes, module.start))
         }
         Err(e) => {
             kprintln!("boot image: rejected: {e}");

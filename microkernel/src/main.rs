@@ -11,11 +11,16 @@ extern crate alloc;
 
 mod arch;
 mod bootinfo;
+mod kernel;
 mod klog;
 mod mem;
 mod panic;
 mod selftest;
+mod start;
+mod syscall;
+mod task;
 mod trap;
+mod usercopy;
 
 memops::export!();
 
@@ -28,7 +33,7 @@ extern "C" fn kernel_main(multiboot_magic: u32, multiboot_info: u32) -> ! {
     kprintln!("microkernel {VERSION} (x86_64)");
     let boot = bootinfo::read(multiboot_magic, multiboot_info);
     mem::init_frames(&boot);
-    bootinfo::init_paging(&boot);
+    let kernel_space = bootinfo::init_paging(&boot);
     mem::init_heap();
     arch::init_cpu();
     let (free, used) = mem::frame_counts();
@@ -42,10 +47,14 @@ extern "C" fn kernel_main(multiboot_magic: u32, multiboot_info: u32) -> ! {
     if let Some(test) = kcore::cmdline::option(boot.cmdline(), "test") {
         selftest::run(test);
     }
-    kprintln!("kernel: idle");
-    loop {
-        x86_64::instructions::interrupts::enable_and_hlt();
-        x86_64::instructions::interrupts::disable();
-        let _ = &image;
+    match image {
+        Some((bytes, phys)) => start::run(kernel_space, bytes, phys),
+        None => {
+            kprintln!("kernel: idle");
+            loop {
+                x86_64::instructions::interrupts::enable_and_hlt();
+                x86_64::instructions::interrupts::disable();
+            }
+        }
     }
 }

@@ -1,32 +1,64 @@
 //! What happens on each kernel entry: syscalls, CPU exceptions, interrupts.
 
 use crate::arch::trap::{TrapFrame, IRQ_BASE, SYSCALL_VECTOR};
-use crate::arch::{cpu, pic, serial};
+use crate::arch::{pic, serial};
+use crate::kernel::{Kernel, KERNEL};
+use abi::{ExitReason, FaultInfo};
 use core::fmt::Write;
-use core::sync::atomic::{AtomicU64, Ordering};
-
-/// Timer ticks since boot (one per millisecond).
-pub static TICKS: AtomicU64 = AtomicU64::new(0);
 
 pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
-    match frame.vector {
-        SYSCALL_VECTOR => kernel_exception(frame),
-        v if v < IRQ_BASE as u64 => kernel_exception(frame),
-        v => {
-            irq((v - IRQ_BASE as u64) as u8);
-            frame
-        }
+    if frame.vector < IRQ_BASE as u64 && !frame.from_user() {
+        kernel_exception(frame);
     }
+    let Some(mut guard) = KERNEL.try_lock() else {
+        crate::panic::fatal(format_args!("kernel entered again while busy (vector {})", frame.vector))
+    };
+    let Some(k) = guard.as_mut() else {
+        // Before the first task exists only interrupts can arrive.
+        irq_without_tasks(frame.vector);
+        return frame;
+    };
+    let current = k.current;
+    k.task_mut(current).frame = *frame;
+    match frame.vector {
+        SYSCALL_VECTOR => crate::syscall::dispatch(k),
+        v if v < IRQ_BASE as u64 => user_fault(k, frame),
+        v => irq(k, (v - IRQ_BASE as u64) as u8),
+    }
+    k.finish_entry()
 }
 
-fn irq(line: u8) {
+/// A CPU exception in a task kills that task alone; init reports it.
+fn user_fault(k: &mut Kernel, frame: &TrapFrame) {
+    let address = if frame.vector == 14 { x86_64::registers::control::Cr2::read_raw() } else { 0 };
+    let info = FaultInfo { vector: frame.vector as u8, address, rip: frame.rip, error_code: frame.error_code };
+    let current = k.current;
+    k.end_task(current, ExitReason::Fault(info));
+}
+
+fn irq(k: &mut Kernel, line: u8) {
     if pic::is_spurious(line) {
         return;
     }
     if line == 0 {
-        TICKS.fetch_add(1, Ordering::Relaxed);
+        k.tick();
+    } else if let Some((owner, bit)) = k.irq_owners[line as usize] {
+        // Masked until the driver has handled the device and acknowledges.
+        pic::set_masked(line, true);
+        if let Ok(index) = k.resolve(owner) {
+            k.notify(index, bit);
+        }
+    } else {
+        pic::set_masked(line, true);
     }
     pic::end_of_interrupt(line);
+}
+
+fn irq_without_tasks(vector: u64) {
+    let line = (vector - IRQ_BASE as u64) as u8;
+    if !pic::is_spurious(line) {
+        pic::end_of_interrupt(line);
+    }
 }
 
 struct Serial;
@@ -57,9 +89,4 @@ fn kernel_exception(frame: &TrapFrame) -> ! {
     }
     let _ = writeln!(out, " in kernel mode");
     crate::panic::fatal(format_args!("unhandled {} in the kernel", abi::exception_name(vector)))
-}
-
-#[allow(dead_code)]
-pub fn exit_qemu(success: bool) -> ! {
-    cpu::qemu_exit(if success { cpu::EXIT_SUCCESS } else { cpu::EXIT_FAILURE })
 }

@@ -27,9 +27,3 @@ pub fn halt_forever() -> ! {
         x86_64::instructions::hlt();
     }
 }
-
-/// Reads the time-stamp counter.
-pub fn rdtsc() -> u64 {
-    // SAFETY: rdtsc has no side effects; CR4.TSD is clear.
-    unsafe { core::arch::x86_64::_rdtsc() }
-}

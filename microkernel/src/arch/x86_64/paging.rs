@@ -17,6 +17,9 @@ pub use x86_64::structures::paging::PageTableFlags;
 
 /// Base of the direct map of physical memory.
 pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
+/// Marks a user page whose frame the task borrows (the boot image): it is
+/// unmapped with the task but never returned to the allocator.
+pub const BORROWED: Flags = Flags::BIT_9;
 const KERNEL_VMA: u64 = 0xFFFF_FFFF_8000_0000;
 const PAGE: u64 = 4096;
 const HUGE: u64 = 2 * 1024 * 1024;
@@ -80,10 +83,6 @@ impl AddressSpace {
         Some(AddressSpace { pml4 })
     }
 
-    pub fn root(&self) -> u64 {
-        self.pml4
-    }
-
     pub fn activate(&self) {
         let frame = PhysFrame::containing_address(PhysAddr::new(self.pml4));
         // SAFETY: the table maps the kernel half identically to every other
@@ -121,15 +120,17 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Unmaps one page and returns the frame it mapped.
+    /// Unmaps one page and returns the frame it mapped, unless that frame
+    /// was only borrowed.
     pub fn unmap(&mut self, vaddr: u64) -> Option<u64> {
         let leaf = self.leaf(vaddr)?;
         let phys = leaf.addr().as_u64();
+        let borrowed = leaf.flags().contains(BORROWED);
         leaf.set_unused();
         if self.is_active() {
             x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(vaddr));
         }
-        Some(phys)
+        (!borrowed).then_some(phys)
     }
 
     /// The frame and flags of a mapped 4 KiB page.
@@ -170,7 +171,9 @@ impl AddressSpace {
                     if level > 1 {
                         free_level(child, level - 1, frames);
                     }
-                    frames.free(child);
+                    if !entry.flags().contains(BORROWED) {
+                        frames.free(child);
+                    }
                     entry.set_unused();
                 }
             }

@@ -92,7 +92,7 @@ pub fn stub_addresses() -> &'static [u64; STUB_COUNT] {
 }
 
 pub fn syscall_entry_address() -> u64 {
-    syscall_entry as usize as u64
+    syscall_entry as *const () as u64
 }
 
 /// Points the stubs at the FPU area of the task about to run.
@@ -117,6 +117,13 @@ pub fn use_boot_fpu_area() {
 pub unsafe fn enter(frame: *const TrapFrame) -> ! {
     // SAFETY: forwarded to the caller.
     unsafe { trap_exit(frame) }
+}
+
+/// The idle task's body: halt until an interrupt, forever. It runs in
+/// ring 0 with interrupts enabled, on its own stack.
+#[unsafe(naked)]
+pub extern "C" fn idle_loop() -> ! {
+    core::arch::naked_asm!("2:", "hlt", "jmp 2b")
 }
 
 /// Called by every stub with the frame it built; returns the frame to resume.

@@ -1,0 +1,75 @@
+SHELL := /bin/bash
+# make run | make test | make image | make debug | make bench | make bench-quick
+#
+# Guest code (kernel, servers, programs) is always built in release mode with
+# debug info. The image builder and QEMU test harness are a separate cargo
+# workspace under image-builder/.
+
+CARGO        ?= cargo
+BUILD        := build
+GUEST_DIR    := target/release
+KERNEL_BIN   := $(BUILD)/kernel.bin
+BOOT_IMAGE   := $(BUILD)/boot.img
+TOOL         := image-builder/target/release/image-builder
+
+# Packages of the guest build, and the programs packed into the boot image
+# (init first: it is the one program the kernel starts itself).
+GUEST_PACKAGES := microkernel init console netd programs
+PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockbench
+# Host-tested pure logic: libraries, and the library half of binary crates
+# (whose no_std binaries cannot be built as host test harnesses).
+HOST_LIBS      := abi kcore bootimg elfload libsock
+HOST_BIN_LIBS  := netd urt init console programs
+
+QEMU      := qemu-system-x86_64
+QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot \
+             -kernel $(KERNEL_BIN) -initrd $(BOOT_IMAGE)
+
+.PHONY: all run test image debug guest tool qemu host-test qemu-test bench bench-quick clean
+
+all: image
+
+# QEMU is not on a fresh machine: install it (as root) when it is missing.
+qemu:
+	@command -v $(QEMU) >/dev/null 2>&1 || { \
+	  echo "installing qemu-system-x86 (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; } \
+	  || { echo "error: could not install qemu-system-x86; install it and retry" >&2; exit 1; }; }
+
+guest:
+	$(CARGO) build --release $(addprefix -p ,$(GUEST_PACKAGES))
+
+tool:
+	cd image-builder && $(CARGO) build --release --bin image-builder
+
+image: guest tool
+	@mkdir -p $(BUILD)
+	$(TOOL) kernel $(GUEST_DIR)/microkernel $(KERNEL_BIN)
+	$(TOOL) pack $(BOOT_IMAGE) --flat init=$(GUEST_DIR)/init \
+	  $(foreach p,$(PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(GUEST_DIR)/$(p)))
+
+run: qemu image
+	$(QEMU) $(QEMU_ARGS)
+
+debug: qemu image
+	@echo "QEMU waits for gdb on :1234. In another terminal:"
+	@echo "  gdb $(GUEST_DIR)/microkernel -ex 'target remote :1234'"
+	$(QEMU) $(QEMU_ARGS) -s -S
+
+host-test:
+	$(CARGO) test $(addprefix -p ,$(HOST_LIBS))
+	$(CARGO) test $(addprefix -p ,$(HOST_BIN_LIBS)) --lib
+
+qemu-test: qemu image
+	cd image-builder && MK_KERNEL=$(CURDIR)/$(KERNEL_BIN) MK_INITRD=$(CURDIR)/$(BOOT_IMAGE) \
+	  $(CARGO) test --release
+
+test: image
+	$(MAKE) host-test
+	$(MAKE) qemu-test
+
+clean:
+	$(CARGO) clean
+	cd image-builder && $(CARGO) clean
+	rm -rf $(BUILD)

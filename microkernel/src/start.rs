@@ -1,0 +1,94 @@
+//! Creates the first two tasks, idle and init, and enters user space.
+//!
+//! The kernel does not parse ELF: init comes as a flat image (load address,
+//! entry, memory size, bytes) that the image builder prepared. Init gets the
+//! whole boot image mapped read-only and loads every other program itself.
+
+use crate::arch::paging::{AddressSpace, PageTableFlags, BORROWED};
+use crate::arch::trap::{self, idle_loop};
+use crate::arch::{gdt, pic};
+use crate::kernel::{Kernel, IDLE, KERNEL};
+use crate::mem::Frames;
+use crate::syscall::map_fresh;
+use crate::task::Task;
+use abi::{TaskId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
+use bootimg::{BootImage, EntryKind, FlatProgram};
+
+const PAGE: u64 = 4096;
+const IDLE_STACK_SIZE: usize = 32 * 1024;
+/// Init's priority: above ordinary programs, below the console driver.
+const INIT_PRIORITY: u8 = 1;
+
+#[repr(C, align(16))]
+struct IdleStack([u8; IDLE_STACK_SIZE]);
+static mut IDLE_STACK: IdleStack = IdleStack([0; IDLE_STACK_SIZE]);
+
+fn idle_task() -> Task {
+    let mut idle = Task::new(TaskId::new(IDLE as u16, 0), b"idle", PRIORITY_LEVELS, None);
+    idle.frame.rip = idle_loop as *const () as u64;
+    idle.frame.cs = gdt::KERNEL_CODE as u64;
+    idle.frame.ss = gdt::KERNEL_DATA as u64;
+    idle.frame.rsp = core::ptr::addr_of!(IDLE_STACK) as u64 + IDLE_STACK_SIZE as u64;
+    idle.frame.rflags = 1 << 9;
+    idle.state = crate::task::State::Runnable;
+    idle
+}
+
+fn fail(why: core::fmt::Arguments) -> ! {
+    crate::panic::fatal(format_args!("cannot start init: {why}"))
+}
+
+/// Builds init's address space from the boot image and starts the scheduler.
+pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) -> ! {
+    let parsed = BootImage::parse(image).unwrap_or_else(|e| fail(format_args!("{e}")));
+    let entry = parsed.find("init").unwrap_or_else(|| fail(format_args!("no program named init in the boot image")));
+    if entry.kind != EntryKind::Flat {
+        fail(format_args!("init is not a flat program"));
+    }
+    let program = FlatProgram::parse(entry.data).unwrap_or_else(|e| fail(format_args!("{e}")));
+
+    let mut space = AddressSpace::new_user(&mut Frames).unwrap_or_else(|| fail(format_args!("out of memory")));
+    let exec = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE;
+    let size = program.mem_size.div_ceil(PAGE) * PAGE;
+    let bytes = program.bytes;
+    map_fresh(&mut space, program.load_addr, size, exec, |offset, frame| {
+        let start = (offset as usize).min(bytes.len());
+        let end = (offset as usize + PAGE as usize).min(bytes.len());
+        // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.
+        unsafe { core::ptr::copy_nonoverlapping(bytes[start..end].as_ptr(), frame, end - start) };
+    })
+    .unwrap_or_else(|e| fail(format_args!("mapping its image: {e}")));
+    let data = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+    map_fresh(&mut space, STACK_TOP - STACK_SIZE, STACK_SIZE, data, |_, _| {})
+        .unwrap_or_else(|e| fail(format_args!("mapping its stack: {e}")));
+    let shared = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::NO_EXECUTE | BORROWED;
+    for offset in (0..image.len() as u64).step_by(PAGE as usize) {
+        space
+            .map(BOOT_IMAGE_VADDR + offset, image_phys + offset, shared, &mut Frames)
+            .unwrap_or_else(|_| fail(format_args!("mapping the boot image")));
+    }
+
+    let mut kernel = Kernel::new(kernel_space, idle_task());
+    let mut space = Some(space);
+    let id = kernel
+        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, space.take()))
+        .unwrap_or_else(|| fail(format_args!("no task slot")));
+    let index = id.index();
+    let init = kernel.task_mut(index);
+    init.is_supervisor = true;
+    init.frame.rip = program.entry;
+    init.frame.rsp = STACK_TOP;
+    init.frame.rdi = BOOT_IMAGE_VADDR;
+    init.frame.rsi = image.len() as u64;
+    init.frame.cs = gdt::USER_CODE as u64;
+    init.frame.ss = gdt::USER_DATA as u64;
+    init.frame.rflags = 1 << 9;
+    kernel.make_runnable(index);
+
+    let frame = kernel.finish_entry();
+    *KERNEL.lock() = Some(kernel);
+    pic::start_timer(abi::TICK_HZ);
+    // SAFETY: `frame` is init's complete first frame inside its boxed task,
+    // which lives in the kernel table; finish_entry set its FPU area.
+    unsafe { trap::enter(frame) }
+}

@@ -1,0 +1,145 @@
+//! call / recv / reply: synchronous rendezvous with deferred reply.
+//!
+//! A call's request is copied into the caller's control block at call time,
+//! so delivering it later can never fail because of the caller. A server
+//! that is already waiting in `recv` gets the message at once and runs next
+//! (the caller's time goes to it); otherwise the caller queues on the
+//! server. The reply may come at any later point, in any order.
+
+use super::SysResult;
+use crate::kernel::Kernel;
+use crate::task::{RecvWait, State};
+use crate::usercopy::{check_access, copy_from_user, copy_to_user, read_struct};
+use abi::{lease_flags, recv_flags, KernelError, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
+
+pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64, reply_cap: u64, lease_table: u64) -> SysResult {
+    let dest = TaskId::from_raw(dest_op as u32);
+    let operation = (dest_op >> 32) as u32;
+    let (req_len, lease_count) = ((len_leases & 0xffff_ffff) as usize, (len_leases >> 32) as usize);
+    if req_len > MAX_MESSAGE || lease_count > MAX_LEASES {
+        return Err(KernelError::BadArgument);
+    }
+    let reply_cap = reply_cap.min(MAX_MESSAGE as u64);
+    let server = k.resolve(dest)?;
+    let caller = k.current;
+    if server == caller {
+        return Err(KernelError::BadArgument);
+    }
+    let space = k.current().space();
+    check_access(space, reply, reply_cap, true)?;
+    let mut leases = [Lease::default(); MAX_LEASES];
+    for (i, lease) in leases.iter_mut().enumerate().take(lease_count) {
+        *lease = read_struct(space, lease_table + (i * core::mem::size_of::<Lease>()) as u64)?;
+        let valid_flags = lease.flags & !(lease_flags::READ | lease_flags::WRITE) == 0;
+        if !valid_flags || lease.len > MAX_LEASE_LEN {
+            return Err(KernelError::BadArgument);
+        }
+        crate::usercopy::check_range(lease.addr, lease.len)?;
+    }
+    let mut message = [0u8; MAX_MESSAGE];
+    copy_from_user(space, req, &mut message[..req_len])?;
+
+    let me = k.current();
+    me.call.operation = operation;
+    me.call.message = message;
+    me.call.len = req_len;
+    me.call.reply_buf = reply;
+    me.call.reply_cap = reply_cap as usize;
+    me.call.leases = leases;
+    me.call.lease_count = lease_count;
+
+    match k.task(server).state {
+        State::RecvBlocked(wait) if !wait.notifications_only => {
+            deliver(k, caller, server, wait);
+            k.hand_off_to(server);
+        }
+        _ => {
+            k.current().state = State::SendBlocked(dest);
+            k.task_mut(server).senders.push_back(caller as u16);
+        }
+    }
+    Ok(None)
+}
+
+/// Copies a queued call into a receiving server and makes the caller wait
+/// for the reply.
+fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
+    let (id, operation, lease_count, len) = {
+        let c = k.task(caller);
+        (c.id, c.call.operation, c.call.lease_count, c.call.len.min(wait.cap as usize))
+    };
+    let message = k.task(caller).call.message;
+    let server_task = k.task_mut(server);
+    // The buffer was checked writable when the server entered recv, and a
+    // task blocked in recv cannot change its own mappings.
+    let copied = copy_to_user(server_task.space(), wait.buf, &message[..len]).is_ok();
+    let f = &mut server_task.frame;
+    f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
+    f.rdi = id.raw() as u64;
+    f.rsi = len as u64;
+    f.rdx = operation as u64;
+    f.r8 = lease_count as u64;
+    k.task_mut(caller).state = State::ReplyBlocked(server_task_id(k, server));
+}
+
+fn server_task_id(k: &Kernel, server: usize) -> TaskId {
+    k.task(server).id
+}
+
+pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
+    if flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
+        return Err(KernelError::BadArgument);
+    }
+    let cap = cap.min(MAX_MESSAGE as u64);
+    let wait = RecvWait {
+        buf,
+        cap,
+        mask: mask as u32,
+        notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0,
+    };
+    let me = k.current;
+    check_access(k.task(me).space(), buf, cap, true)?;
+    let task = k.task_mut(me);
+    let ready = task.pending & wait.mask;
+    if ready != 0 {
+        task.pending &= !ready;
+        task.frame.rdi = TaskId::KERNEL.raw() as u64;
+        task.frame.rsi = ready as u64;
+        return Ok(Some(0));
+    }
+    if !wait.notifications_only {
+        if let Some(caller) = task.senders.pop_front() {
+            deliver(k, caller as usize, me, wait);
+            return Ok(None);
+        }
+    }
+    k.task_mut(me).state = State::RecvBlocked(wait);
+    Ok(None)
+}
+
+pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> SysResult {
+    if len as usize > MAX_MESSAGE {
+        return Err(KernelError::BadArgument);
+    }
+    let mut message = [0u8; MAX_MESSAGE];
+    copy_from_user(k.current().space(), ptr, &mut message[..len as usize])?;
+    let caller = waiting_caller(k, TaskId::from_raw(caller_raw as u32))?;
+    let c = k.task_mut(caller);
+    let n = (len as usize).min(c.call.reply_cap);
+    let copied = copy_to_user(c.space(), c.call.reply_buf, &message[..n]).is_ok();
+    c.frame.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
+    c.frame.rdi = code & 0xffff_ffff;
+    c.frame.rsi = n as u64;
+    k.make_runnable(caller);
+    Ok(Some(0))
+}
+
+/// The slot of a caller that waits for the current task's reply.
+pub fn waiting_caller(k: &Kernel, caller: TaskId) -> Result<usize, KernelError> {
+    let index = k.resolve(caller)?;
+    let me = k.task(k.current).id;
+    match k.task(index).state {
+        State::ReplyBlocked(server) if server == me => Ok(index),
+        _ => Err(KernelError::NotWaiting),
+    }
+}

@@ -1,0 +1,61 @@
+//! Lease access: a server reads or writes memory a waiting caller lent it,
+//! within the lease's bounds and rights, or copies from one caller's lease
+//! straight into another's.
+
+use super::ipc::waiting_caller;
+use super::SysResult;
+use crate::kernel::Kernel;
+use crate::usercopy::copy_between;
+use abi::{lease_flags, split_lease_ref, KernelError, Lease, MAX_LEASE_LEN};
+
+/// The waiting caller's slot and lease named by a lease reference.
+fn lease_of(k: &Kernel, lease_ref: u64) -> Result<(usize, Lease), KernelError> {
+    let (caller, index) = split_lease_ref(lease_ref);
+    let slot = waiting_caller(k, caller)?;
+    let call = &k.task(slot).call;
+    if index as usize >= call.lease_count {
+        return Err(KernelError::BadArgument);
+    }
+    Ok((slot, call.leases[index as usize]))
+}
+
+/// The address `offset` bytes into the lease, if `len` bytes fit and the
+/// lease grants `right`.
+fn within(lease: &Lease, right: u64, offset: u64, len: u64) -> Result<u64, KernelError> {
+    if lease.flags & right == 0 || len > MAX_LEASE_LEN {
+        return Err(KernelError::LeaseBounds);
+    }
+    match offset.checked_add(len) {
+        Some(end) if end <= lease.len => Ok(lease.addr + offset),
+        _ => Err(KernelError::LeaseBounds),
+    }
+}
+
+pub fn read(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
+    let (caller, lease) = lease_of(k, lease_ref)?;
+    let src = within(&lease, lease_flags::READ, offset, len)?;
+    copy_between(k.task(caller).space(), src, k.task(k.current).space(), buf, len)?;
+    Ok(Some(len))
+}
+
+pub fn write(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
+    let (caller, lease) = lease_of(k, lease_ref)?;
+    let dst = within(&lease, lease_flags::WRITE, offset, len)?;
+    copy_between(k.task(k.current).space(), buf, k.task(caller).space(), dst, len)?;
+    Ok(Some(len))
+}
+
+pub fn copy(k: &mut Kernel, src_ref: u64, src_offset: u64, dst_ref: u64, dst_offset: u64, len: u64) -> SysResult {
+    let (src_caller, src_lease) = lease_of(k, src_ref)?;
+    let (dst_caller, dst_lease) = lease_of(k, dst_ref)?;
+    let src = within(&src_lease, lease_flags::READ, src_offset, len)?;
+    let dst = within(&dst_lease, lease_flags::WRITE, dst_offset, len)?;
+    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst, len)?;
+    Ok(Some(len))
+}
+
+pub fn info(k: &mut Kernel, lease_ref: u64) -> SysResult {
+    let (_, lease) = lease_of(k, lease_ref)?;
+    k.current().frame.rdi = lease.flags;
+    Ok(Some(lease.len))
+}

@@ -1,0 +1,91 @@
+//! map / unmap: anonymous memory for user heaps and stacks.
+
+use super::SysResult;
+use crate::arch::paging::{phys_to_virt, AddressSpace, PageTableFlags};
+use crate::kernel::Kernel;
+use crate::mem::{self, Frames};
+use abi::{map_flags, KernelError, USER_END, USER_START};
+
+const PAGE: u64 = 4096;
+/// Largest single map request (the whole of a small machine's memory).
+const MAX_MAP: u64 = 1 << 30;
+
+/// Checks a page range a task asks to map or unmap.
+pub fn check_pages(addr: u64, len: u64) -> Result<(), KernelError> {
+    if addr % PAGE != 0 || len % PAGE != 0 || len == 0 || len > MAX_MAP {
+        return Err(KernelError::BadArgument);
+    }
+    match addr.checked_add(len) {
+        Some(end) if addr >= USER_START && end <= USER_END => Ok(()),
+        _ => Err(KernelError::BadAddress),
+    }
+}
+
+pub fn page_flags(flags: u64) -> Result<PageTableFlags, KernelError> {
+    if flags & !(map_flags::WRITE | map_flags::EXEC) != 0 {
+        return Err(KernelError::BadArgument);
+    }
+    let mut f = PageTableFlags::USER_ACCESSIBLE;
+    if flags & map_flags::WRITE != 0 {
+        f |= PageTableFlags::WRITABLE;
+    }
+    if flags & map_flags::EXEC == 0 {
+        f |= PageTableFlags::NO_EXECUTE;
+    }
+    Ok(f)
+}
+
+/// Maps fresh zeroed frames over `[addr, addr + len)`; all or nothing.
+/// `fill` may write initial contents into each new frame (page offset, frame).
+pub fn map_fresh(
+    space: &mut AddressSpace,
+    addr: u64,
+    len: u64,
+    flags: PageTableFlags,
+    mut fill: impl FnMut(u64, *mut u8),
+) -> Result<(), KernelError> {
+    if (0..len / PAGE).any(|i| space.translate(addr + i * PAGE).is_some()) {
+        return Err(KernelError::AlreadyMapped);
+    }
+    for i in 0..len / PAGE {
+        let page = addr + i * PAGE;
+        let mapped = mem::alloc_zeroed().ok_or(KernelError::NoMemory).and_then(|frame| {
+            space.map(page, frame, flags, &mut Frames).map(|()| frame).map_err(|_| {
+                mem::with_frames(|f| f.free(frame)).ok();
+                KernelError::NoMemory
+            })
+        });
+        match mapped {
+            Ok(frame) => fill(i * PAGE, phys_to_virt(frame) as *mut u8),
+            Err(e) => {
+                unmap_range(space, addr, i * PAGE);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Unmaps and frees every mapped page of the range.
+pub fn unmap_range(space: &mut AddressSpace, addr: u64, len: u64) {
+    for page in (addr..addr + len).step_by(PAGE as usize) {
+        if let Some(frame) = space.unmap(page) {
+            mem::with_frames(|f| f.free(frame)).ok();
+        }
+    }
+}
+
+pub fn map(k: &mut Kernel, addr: u64, len: u64, flags: u64) -> SysResult {
+    check_pages(addr, len)?;
+    let flags = page_flags(flags)?;
+    let space = k.current().space.as_mut().ok_or(KernelError::BadArgument)?;
+    map_fresh(space, addr, len, flags, |_, _| {})?;
+    Ok(Some(0))
+}
+
+pub fn unmap(k: &mut Kernel, addr: u64, len: u64) -> SysResult {
+    check_pages(addr, len)?;
+    let space = k.current().space.as_mut().ok_or(KernelError::BadArgument)?;
+    unmap_range(space, addr, len);
+    Ok(Some(0))
+}

@@ -1,0 +1,133 @@
+//! Task control blocks: one address space, one thread, saved registers and
+//! FPU state, IPC state.
+
+use crate::arch::paging::AddressSpace;
+use crate::arch::trap::{FpuState, TrapFrame};
+use abi::{ExitReason, Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
+use alloc::collections::VecDeque;
+
+/// What a task is doing, as the scheduler and IPC see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created by init, not started yet.
+    Created,
+    /// Running or waiting in a run queue.
+    Runnable,
+    /// In `call`, queued on a server that has not received the message yet.
+    SendBlocked(TaskId),
+    /// In `call`, the server took the message; waiting for its reply.
+    ReplyBlocked(TaskId),
+    /// In `recv`, nothing deliverable yet.
+    RecvBlocked(RecvWait),
+    /// Ended; its memory is freed; the slot waits for init to reap it.
+    Dead(ExitReason),
+}
+
+/// Where a blocked `recv` wants its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecvWait {
+    pub buf: u64,
+    pub cap: u64,
+    pub mask: u32,
+    pub notifications_only: bool,
+}
+
+/// A `call` in progress: the request (copied into the kernel at call time,
+/// so a server never sees a half-valid message) and the caller's leases.
+pub struct Call {
+    pub operation: u32,
+    pub message: [u8; MAX_MESSAGE],
+    pub len: usize,
+    pub reply_buf: u64,
+    pub reply_cap: usize,
+    pub leases: [Lease; MAX_LEASES],
+    pub lease_count: usize,
+}
+
+pub struct Task {
+    pub id: TaskId,
+    name: [u8; TASK_NAME_MAX],
+    name_len: usize,
+    pub priority: u8,
+    pub state: State,
+    pub frame: TrapFrame,
+    pub fpu: FpuState,
+    /// None only for the idle task, which runs in the kernel half.
+    pub space: Option<AddressSpace>,
+    /// Holds task-control rights (init alone).
+    pub is_supervisor: bool,
+    pub pending: u32,
+    /// Absolute deadline in nanoseconds for `notify::TIMER`; 0 = none.
+    pub timer_deadline: u64,
+    pub wants_exit_notifications: bool,
+    /// I/O ports this task may use: (first, count).
+    pub ports: Option<(u16, u16)>,
+    pub call: Call,
+    /// Callers in `call`, waiting for this task to `recv`.
+    pub senders: VecDeque<u16>,
+}
+
+impl Task {
+    pub fn new(id: TaskId, name: &[u8], priority: u8, space: Option<AddressSpace>) -> Self {
+        let mut stored = [0u8; TASK_NAME_MAX];
+        let name_len = name.len().min(TASK_NAME_MAX);
+        stored[..name_len].copy_from_slice(&name[..name_len]);
+        Task {
+            id,
+            name: stored,
+            name_len,
+            priority,
+            state: State::Created,
+            frame: TrapFrame::default(),
+            fpu: FpuState::initial(),
+            space,
+            is_supervisor: false,
+            pending: 0,
+            timer_deadline: 0,
+            wants_exit_notifications: false,
+            ports: None,
+            call: Call {
+                operation: 0,
+                message: [0; MAX_MESSAGE],
+                len: 0,
+                reply_buf: 0,
+                reply_cap: 0,
+                leases: [Lease::default(); MAX_LEASES],
+                lease_count: 0,
+            },
+            senders: VecDeque::new(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
+    }
+
+    pub fn name_bytes(&self) -> &[u8] {
+        &self.name[..self.name_len]
+    }
+
+    pub fn is_dead(&self) -> bool {
+        matches!(self.state, State::Dead(_))
+    }
+
+    /// Sets the values a syscall returns (rax and the extra result registers).
+    pub fn set_result(&mut self, rax: i64) {
+        self.frame.rax = rax as u64;
+    }
+
+    pub fn space(&self) -> &AddressSpace {
+        self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls")
+    }
+
+    pub fn state_code(&self) -> u32 {
+        use abi::task_state::*;
+        match self.state {
+            State::Created | State::Runnable => RUNNABLE,
+            State::SendBlocked(_) => SEND_BLOCKED,
+            State::ReplyBlocked(_) => REPLY_BLOCKED,
+            State::RecvBlocked(_) => RECV_BLOCKED,
+            State::Dead(_) => DEAD,
+        }
+    }
+}
