@@ -1,0 +1,287 @@
+//! Run queues: one FIFO of task-table indices per priority level.
+//!
+//! `pop` takes the head of the most urgent non-empty level (0 first); within
+//! a level tasks run in arrival order, so pushing the preempted task to the
+//! back gives round-robin. A task may be queued at most once: `push_back`
+//! refuses an index already present, so the kernel needs no "queued" flag of
+//! its own and cannot run a task twice. Fixed capacity (`LEVEL_CAPACITY` per
+//! level), no heap. `contains` and `remove` scan the queued entries, which
+//! costs as many steps as there are runnable tasks.
+
+/// Number of priority levels; 0 is the most urgent.
+pub const PRIORITY_LEVELS: usize = abi::PRIORITY_LEVELS as usize;
+/// Most tasks one level can hold.
+pub const LEVEL_CAPACITY: usize = 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueError {
+    /// The index is already in a run queue.
+    AlreadyQueued,
+    /// The priority is not below `PRIORITY_LEVELS`.
+    BadPriority,
+    /// That level holds `LEVEL_CAPACITY` tasks.
+    LevelFull,
+}
+
+impl core::fmt::Display for QueueError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            QueueError::AlreadyQueued => "task already queued",
+            QueueError::BadPriority => "no such priority level",
+            QueueError::LevelFull => "run queue full",
+        })
+    }
+}
+
+/// A ring of task indices in arrival order.
+struct Fifo {
+    slots: [u16; LEVEL_CAPACITY],
+    head: usize,
+    len: usize,
+}
+
+impl Fifo {
+    const fn new() -> Self {
+        Fifo {
+            slots: [0; LEVEL_CAPACITY],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn slot(&self, position: usize) -> usize {
+        (self.head + position) % LEVEL_CAPACITY
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..self.len).map(|position| self.slots[self.slot(position)])
+    }
+
+    fn push_back(&mut self, index: u16) -> Result<(), QueueError> {
+        if self.len == LEVEL_CAPACITY {
+            return Err(QueueError::LevelFull);
+        }
+        let tail = self.slot(self.len);
+        self.slots[tail] = index;
+        self.len += 1;
+        Ok(())
+    }
+
+    fn pop_front(&mut self) -> Option<u16> {
+        if self.len == 0 {
+            return None;
+        }
+        let index = self.slots[self.head];
+        self.head = self.slot(1);
+        self.len -= 1;
+        Some(index)
+    }
+
+    /// Removes `index`, keeping the others in order.
+    fn remove(&mut self, index: u16) -> bool {
+        let Some(found) = self.iter().position(|queued| queued == index) else {
+            return false;
+        };
+        for position in found..self.len - 1 {
+            let (to, from) = (self.slot(position), self.slot(position + 1));
+            self.slots[to] = self.slots[from];
+        }
+        self.len -= 1;
+        true
+    }
+}
+
+pub struct RunQueues {
+    levels: [Fifo; PRIORITY_LEVELS],
+}
+
+impl RunQueues {
+    pub const fn new() -> Self {
+        RunQueues {
+            levels: [const { Fifo::new() }; PRIORITY_LEVELS],
+        }
+    }
+
+    /// Queues task `index` behind the others of its `priority`.
+    pub fn push_back(&mut self, index: u16, priority: u8) -> Result<(), QueueError> {
+        let level = self
+            .levels
+            .get(priority as usize)
+            .ok_or(QueueError::BadPriority)?;
+        if level.len == LEVEL_CAPACITY {
+            return Err(QueueError::LevelFull);
+        }
+        if self.contains(index) {
+            return Err(QueueError::AlreadyQueued);
+        }
+        self.levels[priority as usize].push_back(index)
+    }
+
+    /// Takes the next task to run: the oldest of the most urgent level.
+    pub fn pop(&mut self) -> Option<u16> {
+        self.levels.iter_mut().find_map(Fifo::pop_front)
+    }
+
+    /// Takes `index` out of whichever queue holds it; returns whether it was queued.
+    pub fn remove(&mut self, index: u16) -> bool {
+        self.levels.iter_mut().any(|level| level.remove(index))
+    }
+
+    pub fn contains(&self, index: u16) -> bool {
+        self.priority_of(index).is_some()
+    }
+
+    /// The level `index` is queued at.
+    pub fn priority_of(&self, index: u16) -> Option<u8> {
+        let level = self
+            .levels
+            .iter()
+            .position(|level| level.iter().any(|queued| queued == index))?;
+        Some(level as u8)
+    }
+
+    /// The most urgent level with a waiting task: lets the kernel decide
+    /// whether a newly woken task should preempt the running one.
+    pub fn highest_priority(&self) -> Option<u8> {
+        self.levels
+            .iter()
+            .position(|level| level.len > 0)
+            .map(|level| level as u8)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tasks queued over all levels.
+    pub fn len(&self) -> usize {
+        self.levels.iter().map(|level| level.len).sum()
+    }
+}
+
+impl Default for RunQueues {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+
+    fn drain(queues: &mut RunQueues) -> Vec<u16> {
+        std::iter::from_fn(|| queues.pop()).collect()
+    }
+
+    #[test]
+    fn most_urgent_level_runs_first() {
+        let mut queues = RunQueues::new();
+        queues.push_back(10, 3).unwrap();
+        queues.push_back(11, 1).unwrap();
+        queues.push_back(12, 0).unwrap();
+        queues.push_back(13, 2).unwrap();
+        assert_eq!(queues.highest_priority(), Some(0));
+        assert_eq!(drain(&mut queues), vec![12, 11, 13, 10]);
+        assert!(queues.is_empty());
+        assert_eq!(queues.highest_priority(), None);
+    }
+
+    #[test]
+    fn round_robin_within_a_level() {
+        let mut queues = RunQueues::new();
+        for index in [1, 2, 3] {
+            queues.push_back(index, 2).unwrap();
+        }
+        let mut order = Vec::new();
+        for _ in 0..7 {
+            let running = queues.pop().unwrap();
+            order.push(running);
+            queues.push_back(running, 2).unwrap(); // preempted: back of the line
+        }
+        assert_eq!(order, vec![1, 2, 3, 1, 2, 3, 1]);
+    }
+
+    #[test]
+    fn refuses_double_queueing_and_bad_priorities() {
+        let mut queues = RunQueues::new();
+        queues.push_back(5, 1).unwrap();
+        assert_eq!(queues.push_back(5, 1), Err(QueueError::AlreadyQueued));
+        assert_eq!(queues.push_back(5, 0), Err(QueueError::AlreadyQueued));
+        assert_eq!(
+            queues.push_back(6, PRIORITY_LEVELS as u8),
+            Err(QueueError::BadPriority)
+        );
+        assert_eq!(queues.len(), 1);
+        assert_eq!(queues.priority_of(5), Some(1));
+    }
+
+    #[test]
+    fn remove_keeps_the_others_in_order() {
+        let mut queues = RunQueues::new();
+        for index in 0..6 {
+            queues.push_back(index, 1).unwrap();
+        }
+        queues.pop();
+        queues.push_back(0, 1).unwrap(); // ring head is now mid-array
+        assert!(queues.remove(3));
+        assert!(!queues.remove(3));
+        assert!(!queues.contains(3));
+        assert_eq!(drain(&mut queues), vec![1, 2, 4, 5, 0]);
+    }
+
+    #[test]
+    fn full_level_is_reported_and_others_still_work() {
+        let mut queues = RunQueues::new();
+        for index in 0..LEVEL_CAPACITY as u16 {
+            queues.push_back(index, 3).unwrap();
+        }
+        assert_eq!(queues.push_back(5000, 3), Err(QueueError::LevelFull));
+        queues.push_back(5000, 0).unwrap();
+        assert_eq!(queues.pop(), Some(5000));
+        assert_eq!(queues.pop(), Some(0));
+        queues.push_back(5001, 3).unwrap();
+        assert_eq!(queues.len(), LEVEL_CAPACITY);
+    }
+
+    proptest! {
+        /// Behaves like one `VecDeque` per level with a uniqueness check.
+        #[test]
+        fn matches_a_deque_model(ops in prop::collection::vec((0u8..4, 0u16..12, 0u8..5), 1..200)) {
+            let mut queues = RunQueues::new();
+            let mut model: Vec<VecDeque<u16>> = vec![VecDeque::new(); PRIORITY_LEVELS];
+            for (kind, index, priority) in ops {
+                match kind {
+                    0 | 1 => {
+                        let queued = model.iter().any(|level| level.contains(&index));
+                        let expected = if priority as usize >= PRIORITY_LEVELS {
+                            Err(QueueError::BadPriority)
+                        } else if queued {
+                            Err(QueueError::AlreadyQueued)
+                        } else {
+                            model[priority as usize].push_back(index);
+                            Ok(())
+                        };
+                        prop_assert_eq!(queues.push_back(index, priority), expected);
+                    }
+                    2 => {
+                        let expected = model.iter_mut().find_map(|level| level.pop_front());
+                        prop_assert_eq!(queues.pop(), expected);
+                    }
+                    _ => {
+                        let mut removed = false;
+                        for level in &mut model {
+                            if let Some(at) = level.iter().position(|&q| q == index) {
+                                level.remove(at);
+                                removed = true;
+                            }
+                        }
+                        prop_assert_eq!(queues.remove(index), removed);
+                    }
+                }
+                prop_assert_eq!(queues.len(), model.iter().map(VecDeque::len).sum::<usize>());
+            }
+        }
+    }
+}
