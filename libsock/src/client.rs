@@ -1,0 +1,312 @@
+//! The five socket calls, written once over a [`Transport`].
+//!
+//! [`Sockets`] is the idiomatic face (`Result<_, SockError>`); `seed.rs` wraps
+//! it in the seed's integer face. The transport is the only thing that touches
+//! the kernel, so host tests run these calls against the real netd core.
+//!
+//! netd restarts are handled here: a kernel `PeerDied` while calling netd is a
+//! reset with reason `NetdRestarted`, the cached netd id is dropped, and every
+//! socket made by an older netd fails the same way on its next call without
+//! reaching the new one (see `origins.rs`).
+
+use abi::{KernelError, Lease, TaskId, lease_flags};
+
+use crate::error::{ResetReason, SockError};
+use crate::limits::{MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
+use crate::origins::Origins;
+use crate::proto::{self, ListPage, Request, Response};
+
+const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
+
+/// A buffer lent to netd for one call. Borrowing it for the call keeps it
+/// alive and unaliased while netd may read or write it.
+#[derive(Debug)]
+pub enum LeaseBuf<'a> {
+    /// netd may read these bytes (`send`).
+    Read(&'a [u8]),
+    /// netd may write these bytes (`recv`).
+    Write(&'a mut [u8]),
+}
+
+impl LeaseBuf<'_> {
+    /// The kernel's description of this buffer, for the `call` syscall.
+    pub fn to_abi(&self) -> Lease {
+        match self {
+            LeaseBuf::Read(bytes) => Lease {
+                addr: bytes.as_ptr() as u64,
+                len: bytes.len() as u64,
+                flags: lease_flags::READ,
+            },
+            LeaseBuf::Write(bytes) => Lease {
+                addr: bytes.as_ptr() as u64,
+                len: bytes.len() as u64,
+                flags: lease_flags::WRITE,
+            },
+        }
+    }
+}
+
+/// What the socket calls need from the kernel.
+pub trait Transport {
+    /// netd's current id from the name registry, without waiting.
+    fn lookup_netd(&mut self) -> Option<TaskId>;
+
+    /// One IPC call: sends `request` with operation `operation` and the leases
+    /// to `dest`, blocks until it replies, and returns the reply code and the
+    /// number of bytes written to `reply`.
+    fn call(
+        &mut self,
+        dest: TaskId,
+        operation: u32,
+        request: &[u8],
+        reply: &mut [u8],
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<(u32, usize), KernelError>;
+
+    /// Milliseconds on a clock that never goes back.
+    fn now_ms(&mut self) -> u64;
+
+    /// Sleeps about `ms` milliseconds.
+    fn sleep_ms(&mut self, ms: u64);
+}
+
+/// The socket calls of one task.
+pub struct Sockets<T> {
+    transport: T,
+    /// netd's id as last looked up; `None` after it died.
+    netd: Option<TaskId>,
+    origins: Origins,
+}
+
+impl<T: Transport> Sockets<T> {
+    pub const fn new(transport: T) -> Self {
+        Sockets {
+            transport,
+            netd: None,
+            origins: Origins::new(),
+        }
+    }
+
+    pub fn transport(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Listens on `port` and blocks until one client connects.
+    pub fn listen(&mut self, port: u16) -> Result<(), SockError> {
+        let netd = self.wait_for_netd()?;
+        let result = self.exchange(netd, &Request::Listen { port: port.into() }, &mut []);
+        match result {
+            Ok(Response::Ok(_)) => {
+                self.origins.remember(port, netd);
+                Ok(())
+            }
+            other => Err(error_of(other)),
+        }
+    }
+
+    /// Connects to the socket listening on `port` of `host` and returns the
+    /// local port of the new socket. Never blocks on the peer.
+    pub fn connect(&mut self, port: u16, host: &str) -> Result<u16, SockError> {
+        if !is_local_host(host) {
+            return Err(SockError::InvalidArg);
+        }
+        let request = Request::Connect {
+            port: port.into(),
+            host,
+        };
+        let start = self.transport.now_ms();
+        loop {
+            let netd = self.wait_for_netd_since(start)?;
+            match self.exchange(netd, &request, &mut []) {
+                Ok(Response::Ok(local)) if local <= MAX_PORT => {
+                    self.origins.remember(local as u16, netd);
+                    return Ok(local as u16);
+                }
+                // connect never waits inside netd, so a netd that died during
+                // it took any half-made socket with it: try the next one, as
+                // long as the wait for netd lasts (the registry may still name
+                // the dead one for a moment).
+                Err(NETD_RESTARTED) => {
+                    if self.transport.now_ms().saturating_sub(start) >= NETD_WAIT_MS {
+                        return Err(SockError::Fail);
+                    }
+                    self.transport.sleep_ms(NETD_POLL_MS);
+                }
+                other => return Err(error_of(other)),
+            }
+        }
+    }
+
+    /// Sends `data` as one message; blocks while the previous one is unread.
+    pub fn send(&mut self, port: u16, data: &[u8]) -> Result<(), SockError> {
+        if data.len() > MAX_MESSAGE_LEN as usize {
+            return Err(SockError::InvalidArg);
+        }
+        let netd = self.netd_for(port)?;
+        let request = Request::Send {
+            port: port.into(),
+            len: data.len() as u32,
+        };
+        let result = if data.is_empty() {
+            self.exchange(netd, &request, &mut [])
+        } else {
+            self.exchange(netd, &request, &mut [LeaseBuf::Read(data)])
+        };
+        match result {
+            Ok(Response::Ok(_)) => Ok(()),
+            other => Err(self.failed(port, error_of(other))),
+        }
+    }
+
+    /// Receives the next piece of the next message into `buf`, blocking while
+    /// none waits. Returns the piece's length and whether more of the same
+    /// message remains. A piece shorter than `buf` is followed by a zero byte.
+    pub fn recv(&mut self, port: u16, buf: &mut [u8]) -> Result<(usize, bool), SockError> {
+        if buf.is_empty() {
+            return Err(SockError::InvalidArg);
+        }
+        let netd = self.netd_for(port)?;
+        // No message is longer than MAX_MESSAGE_LEN: lend no more than that.
+        let lent = buf.len().min(MAX_MESSAGE_LEN as usize);
+        let request = Request::Recv {
+            port: port.into(),
+            len: lent as u32,
+        };
+        let result = self.exchange(netd, &request, &mut [LeaseBuf::Write(&mut buf[..lent])]);
+        match result {
+            Ok(Response::Received { len, more }) if len as usize <= lent => {
+                let len = len as usize;
+                if len < buf.len() {
+                    buf[len] = 0;
+                }
+                Ok((len, more))
+            }
+            Ok(Response::Received { .. }) => Err(SockError::Fail),
+            other => {
+                let error = error_of(other);
+                // netd frees a reset socket once its owner's recv reports it.
+                if let SockError::ConnectionReset(_) = error {
+                    self.origins.forget(port);
+                }
+                Err(self.failed(port, error))
+            }
+        }
+    }
+
+    /// Closes the socket on `port`.
+    pub fn disconnect(&mut self, port: u16) -> Result<(), SockError> {
+        let netd = self.netd_for(port);
+        // Whatever netd answers, this task has no socket on the port afterwards.
+        self.origins.forget(port);
+        match self.exchange(netd?, &Request::Disconnect { port: port.into() }, &mut []) {
+            Ok(Response::Ok(_)) => Ok(()),
+            other => Err(error_of(other)),
+        }
+    }
+
+    /// One page of netd's socket table, from row cursor `start_index`.
+    pub fn list(&mut self, start_index: u32) -> Result<ListPage, SockError> {
+        let netd = self.any_netd()?;
+        match self.exchange(netd, &Request::List { start_index }, &mut []) {
+            Ok(Response::ListPage(page)) => Ok(page),
+            other => Err(error_of(other)),
+        }
+    }
+
+    /// Asks netd to fault (only the supervisor may). Succeeds when netd dies.
+    pub fn crash_netd(&mut self) -> Result<(), SockError> {
+        let netd = self.any_netd()?;
+        match self.exchange(netd, &Request::Crash, &mut []) {
+            Err(NETD_RESTARTED) => Ok(()),
+            other => Err(error_of(other)),
+        }
+    }
+
+    /// Looks netd up afresh, waiting up to [`NETD_WAIT_MS`] for it to appear.
+    pub fn wait_for_netd(&mut self) -> Result<TaskId, SockError> {
+        let start = self.transport.now_ms();
+        self.wait_for_netd_since(start)
+    }
+
+    fn wait_for_netd_since(&mut self, start: u64) -> Result<TaskId, SockError> {
+        loop {
+            if let Some(netd) = self.transport.lookup_netd() {
+                self.netd = Some(netd);
+                return Ok(netd);
+            }
+            if self.transport.now_ms().saturating_sub(start) >= NETD_WAIT_MS {
+                return Err(SockError::Fail);
+            }
+            self.transport.sleep_ms(NETD_POLL_MS);
+        }
+    }
+
+    /// The cached netd, else a fresh look-up; no waiting.
+    fn any_netd(&mut self) -> Result<TaskId, SockError> {
+        if self.netd.is_none() {
+            self.netd = self.transport.lookup_netd();
+        }
+        self.netd.ok_or(SockError::Fail)
+    }
+
+    /// The netd to ask about `port`. A socket made by another netd than the
+    /// current one died with it: that is a reset, and the socket is forgotten.
+    fn netd_for(&mut self, port: u16) -> Result<TaskId, SockError> {
+        let current = self.any_netd();
+        match self.origins.get(port) {
+            Some(origin) if current == Ok(origin) => Ok(origin),
+            Some(_) => {
+                self.origins.forget(port);
+                Err(NETD_RESTARTED)
+            }
+            None => current,
+        }
+    }
+
+    /// Forgets a socket netd no longer has, and passes the error on.
+    fn failed(&mut self, port: u16, error: SockError) -> SockError {
+        if matches!(error, SockError::NotFound | NETD_RESTARTED) {
+            self.origins.forget(port);
+        }
+        error
+    }
+
+    /// Encodes, calls netd and decodes. Kernel errors become socket errors.
+    fn exchange(
+        &mut self,
+        netd: TaskId,
+        request: &Request<'_>,
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<Response, SockError> {
+        let mut message = [0u8; abi::MAX_MESSAGE];
+        let bytes =
+            proto::encode_request(request, &mut message).map_err(|_| SockError::InvalidArg)?;
+        let mut reply = [0u8; abi::MAX_MESSAGE];
+        match self
+            .transport
+            .call(netd, request.operation(), bytes, &mut reply, leases)
+        {
+            Ok((code, len)) => {
+                let bytes = reply.get(..len).ok_or(SockError::Fail)?;
+                proto::decode_response(code, bytes).map_err(|_| SockError::Fail)
+            }
+            Err(KernelError::PeerDied | KernelError::NoSuchTask) => {
+                if self.netd == Some(netd) {
+                    self.netd = None;
+                }
+                Err(NETD_RESTARTED)
+            }
+            Err(KernelError::BadAddress | KernelError::LeaseBounds) => Err(SockError::InvalidArg),
+            Err(_) => Err(SockError::Fail),
+        }
+    }
+}
+
+/// The error carried by a failed exchange, or `E_FAIL` for a reply of the
+/// wrong kind (a netd speaking nonsense).
+fn error_of(result: Result<Response, SockError>) -> SockError {
+    match result {
+        Ok(Response::Error(error)) | Err(error) => error,
+        Ok(_) => SockError::Fail,
+    }
+}

@@ -1,0 +1,27 @@
+//! The localhost socket calls of the xv6 socket assignment, as IPC stubs to
+//! netd, and the wire protocol netd shares.
+//!
+//! - [`proto`]: the request and response encodings (postcard, versioned).
+//! - [`Sockets`]: the five calls, `Result<_, SockError>` style, over a
+//!   [`Transport`] that the user runtime implements with kernel syscalls.
+//! - [`SeedApi`] (from [`Sockets::seed`]): the same calls with the seed's `i32`
+//!   results and codes -1025..-1030.
+//! - [`limits`]: every fixed limit of the service.
+//!
+//! `docs/sockets.md` describes the protocol and the behaviour of each call.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+pub mod limits;
+mod origins;
+pub mod proto;
+mod seed;
+
+pub use client::{LeaseBuf, Sockets, Transport};
+pub use error::{
+    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND,
+    E_WRONG_STATE, ResetReason, SockError,
+};
+pub use seed::SeedApi;

@@ -1,0 +1,73 @@
+//! Every fixed limit of the socket service, in one place.
+//!
+//! The client checks what it can before calling netd, and netd checks again,
+//! since any task can send it any bytes.
+
+/// Highest port number; ports are `0..=MAX_PORT`.
+pub const MAX_PORT: u32 = 65_535;
+
+/// Sockets netd holds at once, system-wide.
+pub const MAX_SOCKETS: usize = 1024;
+
+/// Sockets one task may own at once, so one task cannot exhaust the table.
+pub const MAX_SOCKETS_PER_TASK: usize = 64;
+
+/// Largest message one `send` may carry (64 KiB).
+pub const MAX_MESSAGE_LEN: u32 = 64 * 1024;
+
+/// Messages up to this length (4 KiB) are copied into netd and their `send`
+/// returns at once; longer ones stay in the sender's lease until received.
+pub const SMALL_MESSAGE_MAX: u32 = 4 * 1024;
+
+/// The only host names `connect` accepts (matched exactly).
+pub const LOCAL_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
+
+/// How long `listen` and `connect` wait for netd to appear before `E_FAIL`.
+pub const NETD_WAIT_MS: u64 = 2_000;
+
+/// How often the client looks netd up again while waiting for it.
+pub const NETD_POLL_MS: u64 = 10;
+
+/// Socket rows in one `List` page; the largest page still fits in one IPC message.
+pub const LIST_PAGE_ROWS: usize = 8;
+
+/// Whether `host` names this machine.
+pub fn is_local_host(host: &str) -> bool {
+    LOCAL_HOSTS.contains(&host)
+}
+
+/// Whether a port number sent over the wire is in range.
+pub fn port_in_range(port: u32) -> bool {
+    port <= MAX_PORT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_must_match_exactly() {
+        assert!(is_local_host("localhost"));
+        assert!(is_local_host("127.0.0.1"));
+        for bad in [
+            "",
+            "local",
+            "localhost ",
+            "LOCALHOST",
+            "127.0.0.",
+            "127.0.0.10",
+            "localhostx",
+        ] {
+            assert!(!is_local_host(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn limits_meet_the_contract() {
+        const { assert!(MAX_SOCKETS >= 1024) };
+        assert_eq!(MAX_SOCKETS_PER_TASK, 64);
+        assert_eq!(MAX_MESSAGE_LEN, 65_536);
+        assert_eq!(SMALL_MESSAGE_MAX, 4096);
+        assert!(port_in_range(0) && port_in_range(65_535) && !port_in_range(65_536));
+    }
+}

@@ -1,0 +1,123 @@
+//! Which netd incarnation created each of this task's sockets.
+//!
+//! A socket lives only as long as the netd that created it. After netd
+//! restarts, a call on an old socket must fail with a reset rather than reach
+//! the new netd, which might by then hold an unrelated socket on the same port.
+//! The table is a hint, not the truth: netd owns the sockets, and a stale entry
+//! for the current netd only costs netd answering `E_NOTFOUND`.
+
+use abi::TaskId;
+
+use crate::limits::MAX_SOCKETS_PER_TASK;
+
+/// At most one entry per port, as many as a task may own sockets.
+pub struct Origins {
+    entries: [Option<Entry>; MAX_SOCKETS_PER_TASK],
+    /// Bumped on every insert; picks the oldest entry to evict.
+    clock: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    port: u16,
+    netd: TaskId,
+    stamp: u32,
+}
+
+impl Default for Origins {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Origins {
+    pub const fn new() -> Self {
+        Origins {
+            entries: [None; MAX_SOCKETS_PER_TASK],
+            clock: 0,
+        }
+    }
+
+    /// The netd that created the socket on `port`, if this task made one.
+    pub fn get(&self, port: u16) -> Option<TaskId> {
+        self.entries
+            .iter()
+            .flatten()
+            .find(|e| e.port == port)
+            .map(|e| e.netd)
+    }
+
+    /// Records that `netd` created this task's socket on `port`. When the
+    /// table is full, an entry from another netd goes first, else the oldest.
+    pub fn remember(&mut self, port: u16, netd: TaskId) {
+        self.clock = self.clock.wrapping_add(1);
+        let entry = Some(Entry {
+            port,
+            netd,
+            stamp: self.clock,
+        });
+        let index = self
+            .position(|e| e.is_some_and(|e| e.port == port))
+            .or_else(|| self.position(|e| e.is_none()))
+            .or_else(|| self.position(|e| e.is_some_and(|e| e.netd != netd)))
+            .unwrap_or_else(|| self.oldest());
+        self.entries[index] = entry;
+    }
+
+    pub fn forget(&mut self, port: u16) {
+        if let Some(index) = self.position(|e| e.is_some_and(|e| e.port == port)) {
+            self.entries[index] = None;
+        }
+    }
+
+    fn position(&self, matches: impl Fn(&Option<Entry>) -> bool) -> Option<usize> {
+        self.entries.iter().position(matches)
+    }
+
+    fn oldest(&self) -> usize {
+        let age = |e: &Option<Entry>| e.map_or(0, |e| self.clock.wrapping_sub(e.stamp));
+        (0..self.entries.len())
+            .max_by_key(|&i| age(&self.entries[i]))
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: TaskId = TaskId::new(2, 1);
+    const NEW: TaskId = TaskId::new(2, 2);
+
+    #[test]
+    fn remembers_and_forgets_per_port() {
+        let mut origins = Origins::new();
+        origins.remember(10, OLD);
+        origins.remember(127, NEW);
+        assert_eq!(origins.get(10), Some(OLD));
+        assert_eq!(origins.get(127), Some(NEW));
+        origins.remember(10, NEW);
+        assert_eq!(origins.get(10), Some(NEW));
+        origins.forget(10);
+        assert_eq!(origins.get(10), None);
+        assert_eq!(origins.get(127), Some(NEW));
+    }
+
+    #[test]
+    fn a_full_table_evicts_another_netds_entry_first() {
+        let mut origins = Origins::new();
+        origins.remember(0, NEW);
+        origins.remember(1, OLD);
+        for port in 2..MAX_SOCKETS_PER_TASK as u16 {
+            origins.remember(port, NEW);
+        }
+        origins.remember(5000, NEW);
+        assert_eq!(origins.get(1), None);
+        assert_eq!(origins.get(0), Some(NEW));
+        assert_eq!(origins.get(5000), Some(NEW));
+        // All from the same netd now: the oldest (port 0) goes.
+        origins.remember(5001, NEW);
+        assert_eq!(origins.get(0), None);
+        assert_eq!(origins.get(2), Some(NEW));
+    }
+}

@@ -1,0 +1,202 @@
+//! The wire protocol between clients and netd.
+//!
+//! A request is one IPC call: the operation code is [`Request::operation`], the
+//! message is `PROTOCOL_VERSION` followed by the postcard encoding of the
+//! [`Request`]. Socket data never travels in the message: `Send` lends the data as
+//! lease 0 (READ, `len` bytes; no lease when `len` is 0) and `Recv` lends the
+//! destination as lease 0 (WRITE, `len` bytes). Every other request carries no
+//! lease. netd answers with reply code `PROTOCOL_VERSION` and the postcard
+//! encoding of a [`Response`]. Both encodings fit in `abi::MAX_MESSAGE` bytes and
+//! are built in a caller-provided buffer, without heap.
+//!
+//! Decoding never panics: bad bytes, a trailing byte, a wrong version or a
+//! truncated message are a [`ProtoError`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SockError;
+use crate::limits::LIST_PAGE_ROWS;
+
+/// Bumped whenever an encoding changes; netd answers a request of another
+/// version with `E_INVALID_ARG`.
+pub const PROTOCOL_VERSION: u8 = 1;
+
+/// IPC operation codes, one per request kind. netd checks that the code and the
+/// encoded request agree.
+pub mod op {
+    pub const LISTEN: u32 = 1;
+    pub const CONNECT: u32 = 2;
+    pub const SEND: u32 = 3;
+    pub const RECV: u32 = 4;
+    pub const DISCONNECT: u32 = 5;
+    pub const LIST: u32 = 6;
+    pub const CRASH: u32 = 7;
+}
+
+/// One call to netd. Ports are `u32` on the wire so that netd, not the
+/// encoding, rejects an out-of-range port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request<'a> {
+    /// Create a listening socket and wait for one client.
+    Listen { port: u32 },
+    /// Connect to the socket listening on `port` of `host`.
+    Connect {
+        port: u32,
+        #[serde(borrow)]
+        host: &'a str,
+    },
+    /// Send one message of `len` bytes, lent as lease 0.
+    Send { port: u32, len: u32 },
+    /// Receive up to `len` bytes of the next message into lease 0.
+    Recv { port: u32, len: u32 },
+    /// Close the socket.
+    Disconnect { port: u32 },
+    /// One page of the socket table, from row cursor `start_index` (netstat).
+    List { start_index: u32 },
+    /// Make netd fault on purpose (honoured only from the supervisor): tests
+    /// that a restarted netd and its clients recover.
+    Crash,
+}
+
+impl Request<'_> {
+    /// The IPC operation code this request travels with.
+    pub const fn operation(&self) -> u32 {
+        match self {
+            Request::Listen { .. } => op::LISTEN,
+            Request::Connect { .. } => op::CONNECT,
+            Request::Send { .. } => op::SEND,
+            Request::Recv { .. } => op::RECV,
+            Request::Disconnect { .. } => op::DISCONNECT,
+            Request::List { .. } => op::LIST,
+            Request::Crash => op::CRASH,
+        }
+    }
+}
+
+/// netd's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// Success: 0, or the local port for `Connect`.
+    Ok(u32),
+    /// `Recv`: `len` bytes were written to the lease; `more` says whether the
+    /// rest of the same message waits for the next `Recv`.
+    Received { len: u32, more: bool },
+    /// The call failed.
+    Error(SockError),
+    /// A page of the socket table.
+    ListPage(ListPage),
+}
+
+/// A socket's state as netstat shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowState {
+    Listening,
+    Connected,
+    Reset,
+}
+
+/// One socket, as netstat shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketRow {
+    pub port: u16,
+    pub state: RowState,
+    /// The owner's raw `abi::TaskId`.
+    pub owner: u32,
+    /// The other end's port while connected.
+    pub peer_port: Option<u16>,
+    /// Bytes of a message waiting to be received by this socket.
+    pub queued: u32,
+}
+
+/// Up to [`LIST_PAGE_ROWS`] rows; `next_index` is the cursor for the next
+/// page, `None` when this page reaches the end of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPage {
+    /// Sockets in the table when the page was made.
+    pub total: u32,
+    pub next_index: Option<u32>,
+    pub rows: [Option<SocketRow>; LIST_PAGE_ROWS],
+}
+
+impl ListPage {
+    pub const fn empty(total: u32) -> Self {
+        ListPage {
+            total,
+            next_index: None,
+            rows: [None; LIST_PAGE_ROWS],
+        }
+    }
+
+    /// The rows present, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &SocketRow> {
+        self.rows.iter().flatten()
+    }
+}
+
+/// Why bytes could not be encoded or decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtoError {
+    /// Not a valid encoding: truncated, trailing bytes, unknown variant...
+    Malformed,
+    /// A valid-looking message of another protocol version.
+    WrongVersion(u8),
+    /// The encoding does not fit in the buffer.
+    TooLong,
+}
+
+fn encode_versioned<'b, T: Serialize>(
+    value: &T,
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], ProtoError> {
+    let (version, body) = buf.split_first_mut().ok_or(ProtoError::TooLong)?;
+    *version = PROTOCOL_VERSION;
+    let used = postcard::to_slice(value, body)
+        .map_err(|_| ProtoError::TooLong)?
+        .len();
+    Ok(&buf[..1 + used])
+}
+
+fn decode_exact<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ProtoError> {
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => Ok(value),
+        _ => Err(ProtoError::Malformed),
+    }
+}
+
+/// Encodes `request` (version byte first) into `buf`, returning the bytes used.
+pub fn encode_request<'b>(
+    request: &Request<'_>,
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], ProtoError> {
+    encode_versioned(request, buf)
+}
+
+/// Decodes a request message; the host string borrows from `bytes`.
+pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
+    match bytes.split_first() {
+        Some((&PROTOCOL_VERSION, body)) => decode_exact(body),
+        Some((&other, _)) => Err(ProtoError::WrongVersion(other)),
+        None => Err(ProtoError::Malformed),
+    }
+}
+
+/// Encodes `response` into `buf`, returning the bytes used. It travels with
+/// reply code [`PROTOCOL_VERSION`].
+pub fn encode_response<'b>(response: &Response, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
+    let used = postcard::to_slice(response, buf)
+        .map_err(|_| ProtoError::TooLong)?
+        .len();
+    Ok(&buf[..used])
+}
+
+/// Decodes a reply: `code` is the reply code, `bytes` the reply message.
+pub fn decode_response(code: u32, bytes: &[u8]) -> Result<Response, ProtoError> {
+    if code != PROTOCOL_VERSION as u32 {
+        return Err(ProtoError::WrongVersion(code as u8));
+    }
+    decode_exact(bytes)
+}
+
+#[cfg(test)]
+#[path = "proto_tests.rs"]
+mod tests;

@@ -1,0 +1,250 @@
+use super::*;
+use crate::error::ResetReason;
+use proptest::prelude::*;
+
+fn every_request() -> Vec<Request<'static>> {
+    vec![
+        Request::Listen { port: 10 },
+        Request::Listen { port: u32::MAX },
+        Request::Connect {
+            port: 65_535,
+            host: "localhost",
+        },
+        Request::Connect {
+            port: 0,
+            host: "127.0.0.1",
+        },
+        Request::Send {
+            port: 127,
+            len: 65_536,
+        },
+        Request::Recv { port: 300, len: 1 },
+        Request::Disconnect { port: 7 },
+        Request::List { start_index: 1000 },
+        Request::Crash,
+    ]
+}
+
+fn full_row(port: u16) -> SocketRow {
+    SocketRow {
+        port,
+        state: RowState::Connected,
+        owner: u32::MAX,
+        peer_port: Some(u16::MAX),
+        queued: u32::MAX,
+    }
+}
+
+fn every_response() -> Vec<Response> {
+    let mut full = ListPage::empty(u32::MAX);
+    full.next_index = Some(u32::MAX);
+    for (i, row) in full.rows.iter_mut().enumerate() {
+        *row = Some(full_row(65_535 - i as u16));
+    }
+    let mut partial = ListPage::empty(2);
+    partial.rows[0] = Some(SocketRow {
+        port: 10,
+        state: RowState::Listening,
+        owner: 3,
+        peer_port: None,
+        queued: 0,
+    });
+    partial.rows[1] = Some(SocketRow {
+        port: 11,
+        state: RowState::Reset,
+        owner: 4,
+        peer_port: None,
+        queued: 5,
+    });
+    let mut responses = vec![
+        Response::Ok(0),
+        Response::Ok(65_535),
+        Response::Received {
+            len: 65_536,
+            more: true,
+        },
+        Response::Received {
+            len: 0,
+            more: false,
+        },
+        Response::ListPage(full),
+        Response::ListPage(partial),
+        Response::ListPage(ListPage::empty(0)),
+    ];
+    responses.extend(SockError::ALL.iter().map(|&e| Response::Error(e)));
+    responses
+}
+
+#[test]
+fn every_request_round_trips_with_its_operation() {
+    for request in every_request() {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = encode_request(&request, &mut buf).unwrap();
+        assert_eq!(bytes[0], PROTOCOL_VERSION);
+        assert_eq!(decode_request(bytes), Ok(request));
+    }
+    let ops: Vec<u32> = every_request().iter().map(Request::operation).collect();
+    for op in [
+        op::LISTEN,
+        op::CONNECT,
+        op::SEND,
+        op::RECV,
+        op::DISCONNECT,
+        op::LIST,
+        op::CRASH,
+    ] {
+        assert!(ops.contains(&op));
+    }
+}
+
+#[test]
+fn every_response_round_trips_and_fits_one_message() {
+    for response in every_response() {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = encode_response(&response, &mut buf).unwrap();
+        assert_eq!(
+            decode_response(PROTOCOL_VERSION as u32, bytes),
+            Ok(response)
+        );
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    for request in every_request() {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = encode_request(&request, &mut buf).unwrap();
+        for cut in 0..bytes.len() {
+            assert!(
+                decode_request(&bytes[..cut]).is_err(),
+                "{request:?} cut at {cut}"
+            );
+        }
+    }
+    for response in every_response() {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = encode_response(&response, &mut buf).unwrap();
+        for cut in 0..bytes.len() {
+            assert!(
+                decode_response(PROTOCOL_VERSION as u32, &bytes[..cut]).is_err(),
+                "{response:?} cut at {cut}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_an_error() {
+    let mut buf = [0u8; abi::MAX_MESSAGE];
+    let len = encode_request(&Request::Listen { port: 1 }, &mut buf)
+        .unwrap()
+        .len();
+    assert_eq!(decode_request(&buf[..len + 1]), Err(ProtoError::Malformed));
+}
+
+#[test]
+fn another_version_is_refused() {
+    let mut buf = [0u8; abi::MAX_MESSAGE];
+    let len = encode_request(&Request::Disconnect { port: 1 }, &mut buf)
+        .unwrap()
+        .len();
+    buf[0] = PROTOCOL_VERSION + 1;
+    assert_eq!(
+        decode_request(&buf[..len]),
+        Err(ProtoError::WrongVersion(PROTOCOL_VERSION + 1))
+    );
+    let len = encode_response(&Response::Ok(0), &mut buf).unwrap().len();
+    assert!(decode_response(PROTOCOL_VERSION as u32 + 1, &buf[..len]).is_err());
+}
+
+#[test]
+fn a_host_too_long_for_one_message_does_not_encode() {
+    let host = "h".repeat(abi::MAX_MESSAGE);
+    let mut buf = [0u8; abi::MAX_MESSAGE];
+    assert_eq!(
+        encode_request(
+            &Request::Connect {
+                port: 1,
+                host: &host
+            },
+            &mut buf
+        ),
+        Err(ProtoError::TooLong)
+    );
+}
+
+#[test]
+fn reset_reasons_survive_the_wire() {
+    for reason in [ResetReason::PeerDisconnected, ResetReason::PeerDied] {
+        let response = Response::Error(SockError::ConnectionReset(reason));
+        let mut buf = [0u8; 16];
+        let bytes = encode_response(&response, &mut buf).unwrap();
+        assert_eq!(
+            decode_response(PROTOCOL_VERSION as u32, bytes),
+            Ok(response)
+        );
+    }
+}
+
+fn arbitrary_request() -> impl Strategy<Value = (u8, u32, u32, String)> {
+    (0u8..7, any::<u32>(), any::<u32>(), "[a-z0-9.]{0,20}")
+}
+
+fn build(kind: u8, a: u32, b: u32, host: &str) -> Request<'_> {
+    match kind {
+        0 => Request::Listen { port: a },
+        1 => Request::Connect { port: a, host },
+        2 => Request::Send { port: a, len: b },
+        3 => Request::Recv { port: a, len: b },
+        4 => Request::Disconnect { port: a },
+        5 => Request::List { start_index: a },
+        _ => Request::Crash,
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_request_round_trips((kind, a, b, host) in arbitrary_request()) {
+        let request = build(kind, a, b, &host);
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = encode_request(&request, &mut buf).unwrap();
+        prop_assert_eq!(decode_request(bytes), Ok(request));
+    }
+
+    #[test]
+    fn mutated_requests_never_panic(
+        (kind, a, b, host) in arbitrary_request(),
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+    ) {
+        let request = build(kind, a, b, &host);
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let len = encode_request(&request, &mut buf).unwrap().len();
+        for (at, value) in flips {
+            buf[at % len] = value;
+        }
+        // Whatever comes out must be a whole, valid request or an error.
+        if let Ok(decoded) = decode_request(&buf[..len]) {
+            let mut again = [0u8; abi::MAX_MESSAGE];
+            let bytes = encode_request(&decoded, &mut again).unwrap();
+            prop_assert_eq!(decode_request(bytes), Ok(decoded));
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), code in 0u32..3) {
+        let _ = decode_request(&bytes);
+        let _ = decode_response(code, &bytes);
+    }
+
+    #[test]
+    fn mutated_responses_never_panic(index in 0usize..16, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+        let responses = every_response();
+        let response = responses[index % responses.len()];
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let len = encode_response(&response, &mut buf).unwrap().len();
+        for (at, value) in flips {
+            buf[at % len] = value;
+        }
+        let _ = decode_response(PROTOCOL_VERSION as u32, &buf[..len]);
+    }
+}

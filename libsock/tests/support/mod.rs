@@ -1,0 +1,203 @@
+//! A fake kernel shared by threads: each thread is one task calling the real
+//! netd core through [`FakeTransport`]. Time is virtual (`sleep_ms` advances
+//! a shared clock), so waits for netd cost nothing real.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use abi::{KernelError, TaskId};
+use libsock::{LeaseBuf, Transport};
+use netd::fake_kernel::{FakeKernel, FakeLease};
+use netd::{Action, Netd};
+
+pub struct System {
+    pub kernel: FakeKernel,
+    /// The running netd and its id.
+    pub netd: Option<(TaskId, Netd)>,
+    pub supervisor: TaskId,
+    /// Virtual milliseconds since boot.
+    pub clock_ms: u64,
+    /// When netd (re)starts by itself, if it is down.
+    pub netd_starts_at: Option<u64>,
+    /// Requests that reached any netd.
+    pub calls_to_netd: usize,
+    /// What the registry names while netd is down (a dead id, until rebound).
+    pub stale_name: Option<TaskId>,
+}
+
+#[derive(Clone)]
+pub struct Shared(Arc<(Mutex<System>, Condvar)>);
+
+impl Shared {
+    /// A system with a running netd.
+    pub fn new() -> Self {
+        let mut kernel = FakeKernel::new();
+        let supervisor = kernel.spawn();
+        let system = System {
+            kernel,
+            netd: None,
+            supervisor,
+            clock_ms: 0,
+            netd_starts_at: None,
+            calls_to_netd: 0,
+            stale_name: None,
+        };
+        let shared = Shared(Arc::new((Mutex::new(system), Condvar::new())));
+        shared.start_netd();
+        shared
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, System> {
+        self.0.0.lock().unwrap()
+    }
+
+    /// A new task and its transport.
+    pub fn task(&self) -> FakeTransport {
+        let me = self.lock().kernel.spawn();
+        FakeTransport {
+            shared: self.clone(),
+            me,
+        }
+    }
+
+    /// The supervisor's transport.
+    pub fn supervisor(&self) -> FakeTransport {
+        FakeTransport {
+            shared: self.clone(),
+            me: self.lock().supervisor,
+        }
+    }
+
+    /// Ends netd: every call blocked in it fails as the kernel fails it.
+    pub fn stop_netd(&self) {
+        let mut system = self.lock();
+        kill_netd(&mut system);
+        self.0.1.notify_all();
+    }
+
+    pub fn netd_id(&self) -> Option<TaskId> {
+        self.lock().netd.as_ref().map(|(id, _)| *id)
+    }
+
+    pub fn start_netd(&self) {
+        let mut system = self.lock();
+        start_netd(&mut system);
+    }
+
+    /// Kills a task that is not in a call, and tells netd.
+    pub fn kill(&self, task: TaskId) {
+        let mut guard = self.lock();
+        let system = &mut *guard;
+        system.kernel.kill(task);
+        if let Some((_, netd)) = system.netd.as_mut() {
+            netd.task_exit_notified(&mut system.kernel);
+        }
+        self.0.1.notify_all();
+    }
+
+    /// Waits until `task` is blocked in a call.
+    pub fn wait_until_blocked(&self, task: TaskId) {
+        let mut system = self.lock();
+        while !system.kernel.is_waiting(task) {
+            system = self.0.1.wait(system).unwrap();
+        }
+    }
+}
+
+fn start_netd(system: &mut System) {
+    let id = system.kernel.spawn();
+    let mut netd = Netd::new();
+    netd.set_supervisor(system.supervisor);
+    system.netd = Some((id, netd));
+}
+
+fn kill_netd(system: &mut System) {
+    if let Some((id, _)) = system.netd.take() {
+        system.kernel.kill(id);
+        for task in system.kernel.waiting_tasks() {
+            system.kernel.abandon_call(task);
+        }
+    }
+}
+
+pub struct FakeTransport {
+    shared: Shared,
+    pub me: TaskId,
+}
+
+impl Transport for FakeTransport {
+    fn lookup_netd(&mut self) -> Option<TaskId> {
+        let mut system = self.shared.lock();
+        if system.netd.is_none()
+            && system
+                .netd_starts_at
+                .is_some_and(|at| system.clock_ms >= at)
+        {
+            start_netd(&mut system);
+        }
+        system
+            .netd
+            .as_ref()
+            .map(|(id, _)| *id)
+            .or(system.stale_name)
+    }
+
+    fn call(
+        &mut self,
+        dest: TaskId,
+        operation: u32,
+        request: &[u8],
+        reply: &mut [u8],
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<(u32, usize), KernelError> {
+        let (lock, wakeup) = &*self.shared.0;
+        let mut guard = lock.lock().unwrap();
+        let system = &mut *guard;
+        let Some((_, netd)) = system.netd.as_mut().filter(|(id, _)| *id == dest) else {
+            return Err(KernelError::PeerDied);
+        };
+        let lent = leases
+            .iter()
+            .map(|lease| match lease {
+                LeaseBuf::Read(bytes) => FakeLease::read(bytes),
+                LeaseBuf::Write(bytes) => FakeLease::write(bytes.len()),
+            })
+            .collect();
+        system.calls_to_netd += 1;
+        system.kernel.begin_call(self.me, lent);
+        if netd.handle(
+            &mut system.kernel,
+            self.me,
+            operation,
+            request,
+            leases.len(),
+        ) == Action::Crash
+        {
+            kill_netd(system);
+        }
+        wakeup.notify_all();
+        loop {
+            if let Some(answer) = guard.kernel.take_reply(self.me) {
+                for (lease, lent) in leases.iter_mut().zip(&answer.leases) {
+                    if let LeaseBuf::Write(bytes) = lease {
+                        bytes.copy_from_slice(&lent.data);
+                    }
+                }
+                reply[..answer.bytes.len()].copy_from_slice(&answer.bytes);
+                return Ok((answer.code, answer.bytes.len()));
+            }
+            if !guard.kernel.is_waiting(self.me) {
+                return Err(KernelError::PeerDied);
+            }
+            guard = wakeup.wait(guard).unwrap();
+        }
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        self.shared.lock().clock_ms
+    }
+
+    fn sleep_ms(&mut self, ms: u64) {
+        self.shared.lock().clock_ms += ms;
+        std::thread::yield_now();
+    }
+}

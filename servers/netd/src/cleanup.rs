@@ -1,0 +1,101 @@
+//! Ending sockets: `disconnect`, task exits, and the peer's move to `Reset`.
+//!
+//! When a socket ends, its peer becomes `Reset`: a blocked call of the peer's
+//! owner wakes with -1030, a message already in the peer's inbox stays
+//! deliverable, and the peer is freed once its owner has been told -1030 with
+//! nothing left to receive (or disconnects, or exits), so no port leaks.
+
+use alloc::vec::Vec;
+
+use abi::TaskId;
+use libsock::{ResetReason, SockError};
+
+use crate::Netd;
+use crate::conn::{Inbox, Socket, SocketId, State};
+use crate::effects::Effects;
+use crate::waiters::answer_error;
+
+impl Netd {
+    /// Checks which socket owners died (the kernel posted a task-exit
+    /// notification) and closes their sockets as `disconnect` would, except that
+    /// the peers learn the reason `PeerDied`. A `listen` they left is withdrawn.
+    pub fn task_exit_notified(&mut self, fx: &mut impl Effects) {
+        let dead: Vec<TaskId> = self
+            .owned
+            .keys()
+            .copied()
+            .filter(|&task| !fx.task_alive(task))
+            .collect();
+        for task in dead {
+            self.owner_died(fx, task);
+        }
+    }
+
+    /// Closes every socket of a task known to be dead.
+    pub fn owner_died(&mut self, fx: &mut impl Effects, task: TaskId) {
+        let sockets: Vec<SocketId> = self
+            .sockets
+            .iter_from(0)
+            .filter(|(_, socket)| socket.owner == task)
+            .map(|(id, _)| id)
+            .collect();
+        for id in sockets {
+            self.close(fx, id, ResetReason::PeerDied);
+        }
+    }
+
+    /// Frees a socket at once and resets its peer. A waiter on the socket
+    /// itself can only be its dead owner, so it gets no reply.
+    pub(crate) fn close(&mut self, fx: &mut impl Effects, id: SocketId, reason: ResetReason) {
+        let Some(socket) = self.free(id) else { return };
+        if let State::Connected { peer } = socket.state {
+            self.reset(fx, peer, socket.owner, reason);
+        }
+    }
+
+    /// Moves `id` to `Reset` because `closer`'s socket ended.
+    fn reset(&mut self, fx: &mut impl Effects, id: SocketId, closer: TaskId, reason: ResetReason) {
+        let Some(socket) = self.sockets.get_mut(id) else {
+            return;
+        };
+        socket.state = State::Reset(reason);
+        // A large message still in the closer's lease cannot be read any more:
+        // its sender never saw its `send` complete.
+        if let Inbox::Lent { sender, .. } = socket.inbox
+            && sender == closer
+        {
+            socket.inbox = Inbox::Empty;
+        }
+        if let Some(waiter) = socket.waiter.take() {
+            answer_error(fx, waiter.caller(), SockError::ConnectionReset(reason));
+            self.free_if_drained(id);
+        }
+    }
+
+    /// Frees a reset socket whose owner was just told -1030, unless a message
+    /// still waits for it.
+    pub(crate) fn free_if_drained(&mut self, id: SocketId) {
+        if self
+            .sockets
+            .get(id)
+            .is_some_and(|socket| socket.inbox == Inbox::Empty)
+        {
+            self.free(id);
+        }
+    }
+
+    /// Removes a socket from the table and releases its port and its share.
+    fn free(&mut self, id: SocketId) -> Option<Socket> {
+        let socket = self.sockets.remove(id)?;
+        if self.ports.lookup(socket.port) == Some(id.slot) {
+            self.ports.release(socket.port);
+        }
+        if let Some(count) = self.owned.get_mut(&socket.owner) {
+            *count -= 1;
+            if *count == 0 {
+                self.owned.remove(&socket.owner);
+            }
+        }
+        Some(socket)
+    }
+}

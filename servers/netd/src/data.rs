@@ -1,0 +1,306 @@
+//! Moving messages: `send`, `recv`, and the wake-ups between them.
+//!
+//! One direction of a connection is the receiving socket's inbox (at most one
+//! message) plus, at most, one `send` blocked on the sending socket waiting for
+//! room. A message up to `SMALL_MESSAGE_MAX` is read into the inbox's buffer and
+//! its `send` returns at once; a larger one stays in the sender's lease and is
+//! copied straight into the receiver's lease (`lease_copy`), piece by piece,
+//! its `send` answered when the last byte is taken. Each wait re-checks its
+//! condition when woken: nothing is answered early or overwritten.
+
+use abi::{TaskId, lease_flags};
+use libsock::SockError;
+use libsock::limits::{MAX_MESSAGE_LEN, SMALL_MESSAGE_MAX};
+use libsock::proto::Response;
+
+use crate::Netd;
+use crate::conn::{Inbox, SocketId, State};
+use crate::dispatch::{Answer, Outcome, port_arg};
+use crate::effects::Effects;
+use crate::waiters::{Waiter, answer, answer_error};
+
+/// Why no piece could be delivered.
+enum PieceError {
+    /// The receiver's buffer cannot take it; the message stays.
+    ReceiverFault,
+    /// The sender's lease is gone (it died) or unreadable; the message is dropped.
+    MessageLost,
+}
+
+/// Checks lease 0 against the call: it must allow `flag` for `len` bytes. A
+/// `send` of 0 bytes may come without a lease.
+fn check_lease(
+    fx: &mut impl Effects,
+    caller: TaskId,
+    lease_count: usize,
+    len: u32,
+    flag: u64,
+) -> Result<(), SockError> {
+    match lease_count {
+        0 if len == 0 => Ok(()),
+        1 => match fx.lease_info(caller, 0) {
+            Some(info) if info.flags & flag != 0 && info.len >= u64::from(len) => Ok(()),
+            _ => Err(SockError::InvalidArg),
+        },
+        _ => Err(SockError::InvalidArg),
+    }
+}
+
+impl Netd {
+    pub(crate) fn send(
+        &mut self,
+        fx: &mut impl Effects,
+        caller: TaskId,
+        port: u32,
+        len: u32,
+        leases: usize,
+    ) -> Answer {
+        let port = port_arg(port)?;
+        if len > MAX_MESSAGE_LEN {
+            return Err(SockError::InvalidArg);
+        }
+        check_lease(fx, caller, leases, len, lease_flags::READ)?;
+        let id = self.owned_socket(caller, port)?;
+        let Some(socket) = self.sockets.get(id) else {
+            return Err(SockError::NotFound);
+        };
+        match socket.state {
+            State::Listening => Err(SockError::WrongState),
+            State::Reset(reason) => {
+                self.free_if_drained(id);
+                Err(SockError::ConnectionReset(reason))
+            }
+            // The owner cannot have another call waiting: only a confused
+            // client could get here.
+            State::Connected { .. } if socket.waiter.is_some() => Err(SockError::WrongState),
+            State::Connected { peer } => match self.sockets.get(peer).map(|p| p.inbox) {
+                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len),
+                Some(_) => {
+                    if let Some(socket) = self.sockets.get_mut(id) {
+                        socket.waiter = Some(Waiter::Send { caller, len });
+                    }
+                    Ok(Outcome::Deferred)
+                }
+                None => Err(SockError::Fail),
+            },
+        }
+    }
+
+    pub(crate) fn recv(
+        &mut self,
+        fx: &mut impl Effects,
+        caller: TaskId,
+        port: u32,
+        len: u32,
+        leases: usize,
+    ) -> Answer {
+        let port = port_arg(port)?;
+        if len == 0 {
+            return Err(SockError::InvalidArg);
+        }
+        check_lease(fx, caller, leases, len, lease_flags::WRITE)?;
+        let id = self.owned_socket(caller, port)?;
+        let Some(socket) = self.sockets.get(id) else {
+            return Err(SockError::NotFound);
+        };
+        if socket.state == State::Listening {
+            return Err(SockError::WrongState);
+        }
+        if socket.waiter.is_some() {
+            return Err(SockError::WrongState);
+        }
+        if socket.inbox != Inbox::Empty {
+            match self.take_piece(fx, id, caller, len) {
+                Ok((len, more)) => return Ok(Outcome::Reply(Response::Received { len, more })),
+                Err(PieceError::ReceiverFault) => return Err(SockError::InvalidArg),
+                Err(PieceError::MessageLost) => {}
+            }
+        }
+        let Some(socket) = self.sockets.get_mut(id) else {
+            return Err(SockError::NotFound);
+        };
+        match socket.state {
+            State::Reset(reason) => {
+                self.free_if_drained(id);
+                Err(SockError::ConnectionReset(reason))
+            }
+            _ => {
+                socket.waiter = Some(Waiter::Recv { caller, len });
+                Ok(Outcome::Deferred)
+            }
+        }
+    }
+
+    /// Puts `caller`'s message into the empty inbox of `to`, then wakes a
+    /// receiver waiting there. The outcome is the sender's.
+    fn enqueue(
+        &mut self,
+        fx: &mut impl Effects,
+        from: SocketId,
+        to: SocketId,
+        caller: TaskId,
+        len: u32,
+    ) -> Answer {
+        let outcome = if len <= SMALL_MESSAGE_MAX {
+            let buffer = &mut self.sockets.buffer_mut(to)[..len as usize];
+            if !buffer.is_empty() && fx.lease_read(caller, 0, 0, buffer) != Ok(buffer.len()) {
+                return Err(SockError::InvalidArg);
+            }
+            self.set_inbox(to, Inbox::Buffered { len, taken: 0 });
+            Outcome::Reply(Response::Ok(0))
+        } else {
+            self.set_inbox(
+                to,
+                Inbox::Lent {
+                    sender: caller,
+                    len,
+                    taken: 0,
+                },
+            );
+            if let Some(sending) = self.sockets.get_mut(from) {
+                sending.waiter = Some(Waiter::SendLent { caller });
+            }
+            Outcome::Deferred
+        };
+        self.deliver_if_waiting(fx, to);
+        Ok(outcome)
+    }
+
+    fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+        if let Some(socket) = self.sockets.get_mut(id) {
+            socket.inbox = inbox;
+        }
+    }
+
+    /// Answers a `recv` blocked on `id` if a message is there now.
+    fn deliver_if_waiting(&mut self, fx: &mut impl Effects, id: SocketId) {
+        let Some(socket) = self.sockets.get_mut(id) else {
+            return;
+        };
+        let Some(Waiter::Recv { caller, len }) = socket.waiter else {
+            return;
+        };
+        if socket.inbox == Inbox::Empty {
+            return;
+        }
+        socket.waiter = None;
+        match self.take_piece(fx, id, caller, len) {
+            Ok((len, more)) => answer(fx, caller, Response::Received { len, more }),
+            Err(PieceError::ReceiverFault) => answer_error(fx, caller, SockError::InvalidArg),
+            // Nothing arrived after all: keep waiting.
+            Err(PieceError::MessageLost) => {
+                if let Some(socket) = self.sockets.get_mut(id) {
+                    socket.waiter = Some(Waiter::Recv { caller, len });
+                }
+            }
+        }
+    }
+
+    /// Delivers up to `cap` bytes of the inbox of `id` into lease 0 of
+    /// `receiver`. Returns the piece's length and whether more remains.
+    fn take_piece(
+        &mut self,
+        fx: &mut impl Effects,
+        id: SocketId,
+        receiver: TaskId,
+        cap: u32,
+    ) -> Result<(u32, bool), PieceError> {
+        let inbox = self
+            .sockets
+            .get(id)
+            .map_or(Inbox::Empty, |socket| socket.inbox);
+        let (len, taken, lent_by) = match inbox {
+            Inbox::Empty => return Err(PieceError::MessageLost),
+            Inbox::Buffered { len, taken } => (len, taken, None),
+            Inbox::Lent { sender, len, taken } => (len, taken, Some(sender)),
+        };
+        let piece = cap.min(len - taken);
+        if piece > 0 {
+            let copied = match lent_by {
+                None => {
+                    let bytes = &self.sockets.buffer(id)[taken as usize..(taken + piece) as usize];
+                    fx.lease_write(receiver, 0, 0, bytes)
+                }
+                Some(sender) => {
+                    fx.lease_copy(sender, 0, taken.into(), receiver, 0, 0, piece.into())
+                }
+            };
+            if copied != Ok(piece as usize) {
+                return Err(match lent_by {
+                    Some(sender) => self.blame_failed_copy(fx, id, sender, taken),
+                    None => PieceError::ReceiverFault,
+                });
+            }
+        }
+        let taken = taken + piece;
+        let rest = match (taken == len, lent_by) {
+            (true, _) => Inbox::Empty,
+            (false, None) => Inbox::Buffered { len, taken },
+            (false, Some(sender)) => Inbox::Lent { sender, len, taken },
+        };
+        self.set_inbox(id, rest);
+        if rest == Inbox::Empty {
+            if let Some(sender) = lent_by {
+                self.end_lent_send(fx, id, sender, Response::Ok(0));
+            }
+            self.inbox_emptied(fx, id);
+        }
+        Ok((piece, rest != Inbox::Empty))
+    }
+
+    /// A direct copy failed: finds which side is at fault by reading one byte
+    /// of the sender's lease.
+    fn blame_failed_copy(
+        &mut self,
+        fx: &mut impl Effects,
+        id: SocketId,
+        sender: TaskId,
+        offset: u32,
+    ) -> PieceError {
+        let mut probe = [0u8; 1];
+        if fx.lease_read(sender, 0, offset.into(), &mut probe) == Ok(1) {
+            return PieceError::ReceiverFault;
+        }
+        self.set_inbox(id, Inbox::Empty);
+        self.end_lent_send(fx, id, sender, Response::Error(SockError::InvalidArg));
+        PieceError::MessageLost
+    }
+
+    /// Answers the blocked sender of the large message that was in the inbox
+    /// of `id`.
+    fn end_lent_send(
+        &mut self,
+        fx: &mut impl Effects,
+        id: SocketId,
+        sender: TaskId,
+        response: Response,
+    ) {
+        if let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state)
+            && let Some(sending) = self.sockets.get_mut(peer)
+            && sending.waiter == Some(Waiter::SendLent { caller: sender })
+        {
+            sending.waiter = None;
+        }
+        answer(fx, sender, response);
+    }
+
+    /// The inbox of `id` is empty: a `send` blocked on the peer may go in.
+    fn inbox_emptied(&mut self, fx: &mut impl Effects, id: SocketId) {
+        let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state)
+        else {
+            return;
+        };
+        let Some(sending) = self.sockets.get_mut(peer) else {
+            return;
+        };
+        let Some(Waiter::Send { caller, len }) = sending.waiter else {
+            return;
+        };
+        sending.waiter = None;
+        match self.enqueue(fx, peer, id, caller, len) {
+            Ok(Outcome::Reply(response)) => answer(fx, caller, response),
+            Ok(Outcome::Deferred) => {}
+            Err(error) => answer_error(fx, caller, error),
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! An in-memory stand-in for the kernel's side of netd, for host tests.
+//!
+//! [`FakeKernel`] keeps which tasks live, which are blocked in a call to netd
+//! with which leases, and the replies netd gave, and implements [`Effects`]
+//! with the kernel's rules: lease calls only reach a caller still blocked,
+//! within the lease and with its flags; a reply goes only to a blocked live
+//! caller (anything else is counted in `stray_replies`, which a correct netd
+//! keeps at zero except for replies to tasks that died).
+//! [`World`] pairs it with a [`Netd`] and offers calls as a client makes them.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+use abi::{KernelError, TaskId, lease_flags};
+use libsock::proto::{self, Request, Response};
+
+use crate::effects::{Effects, LeaseInfo};
+use crate::{Action, Netd};
+
+/// A lent buffer, held by the fake kernel while its caller waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeLease {
+    pub flags: u64,
+    pub data: Vec<u8>,
+}
+
+impl FakeLease {
+    pub fn read(data: &[u8]) -> Self {
+        FakeLease {
+            flags: lease_flags::READ,
+            data: data.to_vec(),
+        }
+    }
+
+    pub fn write(len: usize) -> Self {
+        FakeLease {
+            flags: lease_flags::WRITE,
+            data: alloc::vec![0; len],
+        }
+    }
+}
+
+/// What a blocked caller got back: the reply and its leases as netd left them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u32,
+    pub bytes: Vec<u8>,
+    pub leases: Vec<FakeLease>,
+}
+
+impl Reply {
+    pub fn response(&self) -> Response {
+        proto::decode_response(self.code, &self.bytes).expect("netd sent a malformed reply")
+    }
+}
+
+#[derive(Default)]
+pub struct FakeKernel {
+    alive: BTreeSet<TaskId>,
+    next_index: u16,
+    /// Callers blocked in a call to netd, with their leases.
+    waiting: BTreeMap<TaskId, Vec<FakeLease>>,
+    /// Replies netd gave and the caller has not collected yet.
+    replies: BTreeMap<TaskId, Reply>,
+    /// Replies to a task that was not waiting (a bug unless it had died).
+    pub stray_replies: usize,
+}
+
+impl FakeKernel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a new task and returns its id.
+    pub fn spawn(&mut self) -> TaskId {
+        self.next_index += 1;
+        let id = TaskId::new(self.next_index, 1);
+        self.alive.insert(id);
+        id
+    }
+
+    /// Starts a task with a given id (e.g. a task slot's next generation).
+    pub fn spawn_as(&mut self, id: TaskId) {
+        self.alive.insert(id);
+    }
+
+    /// Ends a task; a call it was blocked in vanishes with its leases.
+    pub fn kill(&mut self, task: TaskId) {
+        self.alive.remove(&task);
+        self.waiting.remove(&task);
+        self.replies.remove(&task);
+    }
+
+    /// Records that `caller` now waits in a call with these leases.
+    pub fn begin_call(&mut self, caller: TaskId, leases: Vec<FakeLease>) {
+        assert!(self.alive.contains(&caller), "a dead task cannot call");
+        assert!(
+            !self.waiting.contains_key(&caller),
+            "a task waits in one call at a time"
+        );
+        self.waiting.insert(caller, leases);
+    }
+
+    pub fn is_waiting(&self, caller: TaskId) -> bool {
+        self.waiting.contains_key(&caller)
+    }
+
+    /// Collects the reply to `caller`'s call, if netd gave it.
+    pub fn take_reply(&mut self, caller: TaskId) -> Option<Reply> {
+        self.replies.remove(&caller)
+    }
+
+    /// Every task blocked in a call, e.g. to fail them when netd dies.
+    pub fn waiting_tasks(&self) -> Vec<TaskId> {
+        self.waiting.keys().copied().collect()
+    }
+
+    /// Forgets a blocked call without a reply (netd died under it).
+    pub fn abandon_call(&mut self, caller: TaskId) -> Option<Vec<FakeLease>> {
+        self.waiting.remove(&caller)
+    }
+
+    fn lease(
+        &mut self,
+        caller: TaskId,
+        index: usize,
+        flag: u64,
+    ) -> Result<&mut FakeLease, KernelError> {
+        let leases = self
+            .waiting
+            .get_mut(&caller)
+            .ok_or(KernelError::NotWaiting)?;
+        let lease = leases.get_mut(index).ok_or(KernelError::LeaseBounds)?;
+        if lease.flags & flag == 0 {
+            return Err(KernelError::LeaseBounds);
+        }
+        Ok(lease)
+    }
+}
+
+fn range(
+    lease: &FakeLease,
+    offset: u64,
+    len: usize,
+) -> Result<core::ops::Range<usize>, KernelError> {
+    let start = usize::try_from(offset).map_err(|_| KernelError::LeaseBounds)?;
+    let end = start
+        .checked_add(len)
+        .filter(|&end| end <= lease.data.len())
+        .ok_or(KernelError::LeaseBounds)?;
+    Ok(start..end)
+}
+
+impl Effects for FakeKernel {
+    fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
+        match self.waiting.remove(&to) {
+            Some(leases) => {
+                self.replies.insert(
+                    to,
+                    Reply {
+                        code,
+                        bytes: bytes.to_vec(),
+                        leases,
+                    },
+                );
+            }
+            None => self.stray_replies += 1,
+        }
+    }
+
+    fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo> {
+        let lease = self.waiting.get(&caller)?.get(index)?;
+        Some(LeaseInfo {
+            len: lease.data.len() as u64,
+            flags: lease.flags,
+        })
+    }
+
+    fn lease_read(
+        &mut self,
+        caller: TaskId,
+        index: usize,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, KernelError> {
+        let lease = self.lease(caller, index, lease_flags::READ)?;
+        let range = range(lease, offset, buf.len())?;
+        buf.copy_from_slice(&lease.data[range]);
+        Ok(buf.len())
+    }
+
+    fn lease_write(
+        &mut self,
+        caller: TaskId,
+        index: usize,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<usize, KernelError> {
+        let lease = self.lease(caller, index, lease_flags::WRITE)?;
+        let range = range(lease, offset, bytes.len())?;
+        lease.data[range].copy_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn lease_copy(
+        &mut self,
+        src: TaskId,
+        src_index: usize,
+        src_offset: u64,
+        dst: TaskId,
+        dst_index: usize,
+        dst_offset: u64,
+        len: u64,
+    ) -> Result<usize, KernelError> {
+        let len = usize::try_from(len).map_err(|_| KernelError::BadArgument)?;
+        let source = self.lease(src, src_index, lease_flags::READ)?;
+        let bytes = source.data[range(source, src_offset, len)?].to_vec();
+        self.lease_write(dst, dst_index, dst_offset, &bytes)
+    }
+
+    fn task_alive(&mut self, task: TaskId) -> bool {
+        self.alive.contains(&task)
+    }
+}
+
+/// A netd and its fake kernel, driven the way clients drive them.
+#[derive(Default)]
+pub struct World {
+    pub netd: Netd,
+    pub kernel: FakeKernel,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn spawn(&mut self) -> TaskId {
+        self.kernel.spawn()
+    }
+
+    /// Sends a raw request; returns netd's action and the reply if it came at once.
+    pub fn call_raw(
+        &mut self,
+        caller: TaskId,
+        operation: u32,
+        bytes: &[u8],
+        leases: Vec<FakeLease>,
+    ) -> (Action, Option<Reply>) {
+        let count = leases.len();
+        self.kernel.begin_call(caller, leases);
+        let action = self
+            .netd
+            .handle(&mut self.kernel, caller, operation, bytes, count);
+        (action, self.kernel.take_reply(caller))
+    }
+
+    /// Sends `request`; returns the reply if netd answered at once.
+    pub fn call(
+        &mut self,
+        caller: TaskId,
+        request: &Request<'_>,
+        leases: Vec<FakeLease>,
+    ) -> Option<Reply> {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = proto::encode_request(request, &mut buf).expect("request fits");
+        self.call_raw(caller, request.operation(), bytes, leases).1
+    }
+
+    /// The reply a blocked caller got since, if any.
+    pub fn reply_for(&mut self, caller: TaskId) -> Option<Reply> {
+        self.kernel.take_reply(caller)
+    }
+
+    /// Kills a task and lets netd learn of it, as the notification would.
+    pub fn kill(&mut self, task: TaskId) {
+        self.kernel.kill(task);
+        self.netd.task_exit_notified(&mut self.kernel);
+    }
+}
