@@ -75,9 +75,11 @@ impl Kernel {
     }
 
     /// The slot of a live task with exactly this id (any state but Dead).
+    /// The idle task is not addressable: it cannot be called, killed or
+    /// named, so its slot can never be reaped.
     pub fn resolve(&self, id: TaskId) -> Result<usize, KernelError> {
         let index = id.index();
-        if index >= MAX_TASKS || id == TaskId::KERNEL {
+        if index == IDLE || index >= MAX_TASKS || id == TaskId::KERNEL {
             return Err(KernelError::NoSuchTask);
         }
         match self.tasks[index].as_deref() {
@@ -335,6 +337,14 @@ impl Kernel {
         const COM1: u16 = 0x3f8;
         if first <= COM1 + 7 && first as u32 + count as u32 > COM1 as u32 {
             klog::release_serial();
+        }
+        // The bitmap holds the running task's grant: swap it now, or the
+        // old range would stay open to every task after the next switch.
+        if index == self.current {
+            if let Some((old_first, old_count)) = self.task(index).ports {
+                gdt::set_io_access(old_first, old_count, false);
+            }
+            gdt::set_io_access(first, count, true);
         }
         self.task_mut(index).ports = Some((first, count));
     }

@@ -29,7 +29,8 @@ pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64,
     check_access(space, reply, reply_cap, true)?;
     let mut leases = [Lease::default(); MAX_LEASES];
     for (i, lease) in leases.iter_mut().enumerate().take(lease_count) {
-        *lease = read_struct(space, lease_table + (i * core::mem::size_of::<Lease>()) as u64)?;
+        let entry = lease_table.checked_add((i * core::mem::size_of::<Lease>()) as u64).ok_or(KernelError::BadAddress)?;
+        *lease = read_struct(space, entry)?;
         let valid_flags = lease.flags & !(lease_flags::READ | lease_flags::WRITE) == 0;
         if !valid_flags || lease.len > MAX_LEASE_LEN {
             return Err(KernelError::BadArgument);

@@ -68,6 +68,11 @@ pub fn map(k: &mut Kernel, task: u64, vaddr: u64, mem_len: u64, src: u64, src_le
 pub fn start(k: &mut Kernel, task: u64, entry: u64, stack_top: u64, arg0: u64, arg1: u64) -> SysResult {
     require_supervisor(k)?;
     let target = k.resolve(TaskId::from_raw(task as u32))?;
+    // iretq raises #GP in the kernel (not in the task) for a non-canonical
+    // return address, so only lower-half entries are accepted.
+    if entry >= abi::USER_END {
+        return Err(KernelError::BadAddress);
+    }
     let t = k.task_mut(target);
     if t.state != State::Created {
         return Err(KernelError::BadArgument);
@@ -121,7 +126,8 @@ pub fn bind(k: &mut Kernel, name_ptr: u64, name_len: u64, task: u64) -> SysResul
 
 pub fn grant_ports(k: &mut Kernel, task: u64, first: u64, count: u64) -> SysResult {
     require_supervisor(k)?;
-    if count == 0 || first + count > 0x1_0000 {
+    // The kernel keeps a grant as (u16 first, u16 count).
+    if count == 0 || count > u16::MAX as u64 || first.checked_add(count).is_none_or(|end| end > 0x1_0000) {
         return Err(KernelError::BadArgument);
     }
     let target = k.resolve(TaskId::from_raw(task as u32))?;

@@ -22,7 +22,15 @@ pub fn init_cpu() {
     use x86_64::VirtAddr;
     LStar::write(VirtAddr::new(trap::syscall_entry_address()));
     // Interrupts stay off in the kernel; direction and trap flags are reset.
-    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
+    // A task can set NT with popf; left set, the kernel's own iretq would
+    // raise #GP in long mode, so it is cleared on entry too.
+    SFMask::write(
+        RFlags::INTERRUPT_FLAG
+            | RFlags::DIRECTION_FLAG
+            | RFlags::TRAP_FLAG
+            | RFlags::ALIGNMENT_CHECK
+            | RFlags::NESTED_TASK,
+    );
     Star::write(
         SegmentSelector::new(gdt::USER_CODE >> 3, Ring3),
         SegmentSelector::new(gdt::USER_DATA >> 3, Ring3),

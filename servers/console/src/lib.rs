@@ -1,0 +1,11 @@
+//! The console server's pure parts, unit-tested on the host: the line
+//! discipline (what typed bytes mean) and the screen (how output from many
+//! tasks is put together line by line). `main.rs` drives them with the UART
+//! and IPC.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod discipline;
+pub mod screen;

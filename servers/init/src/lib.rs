@@ -1,0 +1,14 @@
+//! Init's pure parts, unit-tested on the host: the restart budget, the kill
+//! policy, the table of tasks init started, how ELF segments become mappings,
+//! and the wording of fault reports. `main.rs` and its modules drive them
+//! with syscalls.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod budget;
+pub mod layout;
+pub mod policy;
+pub mod report;
+pub mod tasks;

@@ -1,0 +1,194 @@
+//! The shell's command language: words separated by blanks, `"..."` or
+//! `'...'` to keep blanks inside a word, and a final `&` to run a program in
+//! the background. The first word is a builtin or a program's name.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Which task(s) `kill` means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KillTarget {
+    /// A task slot number, as `ps` shows it.
+    Index(usize),
+    /// Every task with this name.
+    Name(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Empty,
+    Help,
+    Ls,
+    Ps,
+    Kill(Vec<KillTarget>),
+    Echo(Vec<String>),
+    Sleep(u64),
+    Mem,
+    Dmesg,
+    Poweroff,
+    Restart(String),
+    Run { argv: Vec<String>, background: bool },
+}
+
+/// A line the shell cannot run, and the message to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    UnclosedQuote,
+    /// A builtin got the wrong arguments: its usage line.
+    Usage(&'static str),
+}
+
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ParseError::UnclosedQuote => f.write_str("unclosed quote"),
+            ParseError::Usage(usage) => write!(f, "usage: {usage}"),
+        }
+    }
+}
+
+/// The builtins and what they do, for `help`.
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("help", "list commands"),
+    ("ls", "list the programs in the boot image"),
+    ("ps", "list tasks: id, name, state, priority, restarts"),
+    ("kill ID|NAME...", "kill a task by id, or every task of that name"),
+    ("echo ARGS", "print the arguments"),
+    ("sleep MS", "wait MS milliseconds"),
+    ("mem", "show free and used frames and the task count"),
+    ("dmesg", "show the kernel log"),
+    ("restart NAME", "restart a supervised server (netd, console)"),
+    ("poweroff", "turn the machine off"),
+];
+
+/// Splits a line into words, honouring quotes.
+pub fn split_words(line: &str) -> Result<Vec<String>, ParseError> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(core::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err(ParseError::UnclosedQuote);
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// Parses one command line.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let mut words = split_words(line)?;
+    let mut background = false;
+    if let Some(last) = words.last_mut() {
+        if last == "&" {
+            words.pop();
+            background = true;
+        } else if last.len() > 1 && last.ends_with('&') {
+            last.pop();
+            background = true;
+        }
+    }
+    let Some(first) = words.first() else {
+        return Ok(Command::Empty);
+    };
+    let rest = &words[1..];
+    let no_args = |command: Command, usage| if rest.is_empty() { Ok(command) } else { Err(ParseError::Usage(usage)) };
+    match first.as_str() {
+        "help" => no_args(Command::Help, "help"),
+        "ls" => no_args(Command::Ls, "ls"),
+        "ps" => no_args(Command::Ps, "ps"),
+        "mem" => no_args(Command::Mem, "mem"),
+        "dmesg" => no_args(Command::Dmesg, "dmesg"),
+        "poweroff" => no_args(Command::Poweroff, "poweroff"),
+        "echo" => Ok(Command::Echo(rest.to_vec())),
+        "sleep" => match rest {
+            [ms] => ms.parse().map(Command::Sleep).map_err(|_| ParseError::Usage("sleep MS")),
+            _ => Err(ParseError::Usage("sleep MS")),
+        },
+        "restart" => match rest {
+            [name] => Ok(Command::Restart(name.clone())),
+            _ => Err(ParseError::Usage("restart NAME")),
+        },
+        "kill" if rest.is_empty() => Err(ParseError::Usage("kill ID|NAME...")),
+        "kill" => Ok(Command::Kill(
+            rest.iter()
+                .map(|w| w.parse().map_or_else(|_| KillTarget::Name(w.clone()), KillTarget::Index))
+                .collect(),
+        )),
+        _ => Ok(Command::Run { argv: words, background }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(words: &[&str], background: bool) -> Command {
+        Command::Run { argv: words.iter().map(|w| w.to_string()).collect(), background }
+    }
+
+    #[test]
+    fn blank_lines_are_empty() {
+        assert_eq!(parse(""), Ok(Command::Empty));
+        assert_eq!(parse("   \t "), Ok(Command::Empty));
+    }
+
+    #[test]
+    fn builtins_parse_with_their_arguments() {
+        assert_eq!(parse("ps"), Ok(Command::Ps));
+        assert_eq!(parse("  mem  "), Ok(Command::Mem));
+        assert_eq!(parse("sleep 250"), Ok(Command::Sleep(250)));
+        assert_eq!(parse("restart netd"), Ok(Command::Restart("netd".into())));
+        assert_eq!(parse("echo a  b"), Ok(Command::Echo(vec!["a".into(), "b".into()])));
+        assert_eq!(parse("echo"), Ok(Command::Echo(vec![])));
+        assert_eq!(
+            parse("kill 7 spin"),
+            Ok(Command::Kill(vec![KillTarget::Index(7), KillTarget::Name("spin".into())]))
+        );
+    }
+
+    #[test]
+    fn wrong_builtin_arguments_give_usage() {
+        assert_eq!(parse("sleep"), Err(ParseError::Usage("sleep MS")));
+        assert_eq!(parse("sleep soon"), Err(ParseError::Usage("sleep MS")));
+        assert_eq!(parse("kill"), Err(ParseError::Usage("kill ID|NAME...")));
+        assert_eq!(parse("ps aux"), Err(ParseError::Usage("ps")));
+        assert_eq!(parse("restart"), Err(ParseError::Usage("restart NAME")));
+    }
+
+    #[test]
+    fn programs_run_in_the_foreground_or_background() {
+        assert_eq!(parse("fault null"), Ok(run(&["fault", "null"], false)));
+        assert_eq!(parse("spin &"), Ok(run(&["spin"], true)));
+        assert_eq!(parse("spin&"), Ok(run(&["spin"], true)));
+        assert_eq!(parse("&"), Ok(Command::Empty));
+    }
+
+    #[test]
+    fn quotes_keep_blanks() {
+        assert_eq!(parse("echo \"a  b\" 'c d'"), Ok(Command::Echo(vec!["a  b".into(), "c d".into()])));
+        assert_eq!(parse("echo \"\""), Ok(Command::Echo(vec!["".into()])));
+        assert_eq!(parse("echo \"open"), Err(ParseError::UnclosedQuote));
+    }
+}

@@ -1,0 +1,8 @@
+//! The pure parts of the user programs, unit-tested on the host: the shell's
+//! command parser.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod command;

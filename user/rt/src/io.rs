@@ -1,0 +1,127 @@
+//! Console output and input for programs.
+//!
+//! Output goes to the console server as one `WRITE` per `print!`, so a line
+//! printed at once is never mixed with another task's text. Before the
+//! console exists, or once it is gone, text goes to the kernel log instead
+//! (which reaches COM1 while no console owns it). Input is line by line.
+
+use alloc::string::String;
+use alloc::vec;
+use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use abi::{KernelError, TaskId, MAX_MESSAGE};
+
+use crate::ipc::{call, Loan};
+use crate::proto::{check_code, console as proto};
+use crate::sys;
+
+/// The console's id once looked up; `TaskId::KERNEL` means not known.
+static CONSOLE: AtomicU32 = AtomicU32::new(TaskId::KERNEL.raw());
+
+/// The console server, looking it up if it is not known yet.
+pub fn console() -> Result<TaskId, KernelError> {
+    let known = TaskId::from_raw(CONSOLE.load(Ordering::Relaxed));
+    if known != TaskId::KERNEL {
+        return Ok(known);
+    }
+    let found = sys::lookup(proto::NAME)?;
+    CONSOLE.store(found.raw(), Ordering::Relaxed);
+    Ok(found)
+}
+
+/// Calls the console; if the id is stale (the console was restarted), looks
+/// it up again once.
+fn call_console(op: u32, request: &[u8], reply: &mut [u8], loans: &[Loan<'_>]) -> Result<crate::ipc::Reply, KernelError> {
+    let first = call(console()?, op, request, reply, loans);
+    if first != Err(KernelError::PeerDied) {
+        return first;
+    }
+    CONSOLE.store(TaskId::KERNEL.raw(), Ordering::Relaxed);
+    call(console()?, op, request, reply, loans)
+}
+
+/// Writes `text` to the console (or the kernel log without one).
+pub fn write_bytes(text: &[u8]) {
+    let sent = if text.len() <= MAX_MESSAGE {
+        call_console(proto::WRITE, text, &mut [], &[])
+    } else {
+        call_console(proto::WRITE, &[], &mut [], &[Loan::read(text)])
+    };
+    if sent.is_err() {
+        let _ = sys::log(text);
+    }
+}
+
+/// `print!` and `println!` land here: the text is formatted first, then
+/// written in one piece.
+pub fn print_fmt(args: fmt::Arguments<'_>) {
+    match args.as_str() {
+        Some(text) => write_bytes(text.as_bytes()),
+        None => write_bytes(alloc::fmt::format(args).as_bytes()),
+    }
+}
+
+/// What reading a console line gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A line, without its end.
+    Line(String),
+    /// Ctrl-D, or this task is not in the foreground, or there is no console.
+    EndOfInput,
+    /// Ctrl-C was pressed while this task was reading.
+    Interrupted,
+}
+
+/// Reads one line from the console, blocking until it is complete.
+pub fn read_line() -> Input {
+    let mut buf = vec![0u8; proto::MAX_LINE];
+    let mut len_bytes = [0u8; 4];
+    let reply = call_console(proto::READ_LINE, &[], &mut len_bytes, &[Loan::write(&mut buf)]);
+    match reply.map(|r| check_code(r.code)) {
+        Ok(Ok(proto::LINE)) => {
+            let len = (u32::from_le_bytes(len_bytes) as usize).min(buf.len());
+            buf.truncate(len);
+            Input::Line(String::from_utf8_lossy(&buf).into_owned())
+        }
+        Ok(Ok(proto::INTERRUPTED)) => Input::Interrupted,
+        _ => Input::EndOfInput,
+    }
+}
+
+/// How waiting for a foreground task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForegroundWait {
+    Ended,
+    Interrupted,
+}
+
+/// Blocks until `task` has ended or Ctrl-C is pressed.
+pub fn wait_foreground(task: TaskId) -> Result<ForegroundWait, KernelError> {
+    let reply = call_console(proto::WAIT_FOREGROUND, &task.raw().to_le_bytes(), &mut [], &[])?;
+    match check_code(reply.code)? {
+        proto::INTERRUPTED => Ok(ForegroundWait::Interrupted),
+        _ => Ok(ForegroundWait::Ended),
+    }
+}
+
+/// Adds `task` to the console's foreground set or removes it (init only).
+pub fn set_foreground(task: TaskId, joins: bool) -> Result<(), KernelError> {
+    let reply = call_console(proto::SET_FOREGROUND, &proto::encode_foreground(task, joins), &mut [], &[])?;
+    check_code(reply.code).map(|_| ())
+}
+
+/// Prints to the console.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::io::print_fmt(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the console; the line and its end go out in one write.
+#[macro_export]
+macro_rules! println {
+    () => { $crate::io::write_bytes(b"\n") };
+    ($($arg:tt)*) => {
+        $crate::io::print_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}

@@ -1,0 +1,80 @@
+//! The console protocol: output, line input and the foreground set.
+//!
+//! - `WRITE`: the text is the request bytes, or lease 0 (READ) when it does
+//!   not fit in a message. One write is shown whole, starting at a line start
+//!   unless the same task left the line open (a prompt).
+//! - `READ_LINE`: lease 0 (WRITE) receives the line without its end; the reply
+//!   code is [`LINE`] with a u32 length (the line may have been cut to the
+//!   lease), [`END_OF_INPUT`] or [`INTERRUPTED`]. Only a foreground task gets
+//!   input; any other task gets end of input at once.
+//! - `SET_FOREGROUND` (init only): task id and whether it joins or leaves the
+//!   foreground set.
+//! - `WAIT_FOREGROUND`: blocks until the given task has ended ([`ENDED`]) or
+//!   the user pressed Ctrl-C ([`INTERRUPTED`]). The shell waits for its
+//!   foreground program this way, so Ctrl-C reaches it without the console
+//!   ever calling another task (it only answers, so it cannot deadlock).
+
+use abi::TaskId;
+
+use super::read_u32;
+
+/// Registry name.
+pub const NAME: &str = "console";
+
+pub const WRITE: u32 = 1;
+pub const READ_LINE: u32 = 2;
+pub const SET_FOREGROUND: u32 = 3;
+pub const WAIT_FOREGROUND: u32 = 4;
+
+/// Reply codes besides success and errors.
+pub const LINE: u32 = 0;
+pub const ENDED: u32 = 0;
+pub const END_OF_INPUT: u32 = 100;
+pub const INTERRUPTED: u32 = 101;
+
+/// Longest input line kept; longer input is cut.
+pub const MAX_LINE: usize = 1024;
+
+/// COM1: its ports and interrupt, granted by init.
+pub const COM1_BASE: u16 = 0x3f8;
+pub const COM1_PORTS: u16 = 8;
+pub const COM1_IRQ: u8 = 4;
+/// Notification bit on which the console receives COM1's interrupt.
+pub const COM1_IRQ_BIT: u32 = abi::notify::FIRST_IRQ_BIT;
+
+/// `SET_FOREGROUND` request bytes.
+pub fn encode_foreground(task: TaskId, joins: bool) -> [u8; 5] {
+    let id = task.raw().to_le_bytes();
+    [id[0], id[1], id[2], id[3], joins as u8]
+}
+
+/// Decodes a `SET_FOREGROUND` request.
+pub fn decode_foreground(bytes: &[u8]) -> Option<(TaskId, bool)> {
+    let id = read_u32(bytes, 0)?;
+    let joins = match bytes.get(4)? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    Some((TaskId::from_raw(id), joins))
+}
+
+/// A task id request (`WAIT_FOREGROUND`).
+pub fn decode_task(bytes: &[u8]) -> Option<TaskId> {
+    read_u32(bytes, 0).map(TaskId::from_raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreground_requests_round_trip() {
+        let id = TaskId::new(5, 2);
+        assert_eq!(decode_foreground(&encode_foreground(id, true)), Some((id, true)));
+        assert_eq!(decode_foreground(&encode_foreground(id, false)), Some((id, false)));
+        assert_eq!(decode_foreground(&[1, 0, 0, 0, 7]), None);
+        assert_eq!(decode_foreground(&[1, 0, 0]), None);
+        assert_eq!(decode_task(&id.raw().to_le_bytes()), Some(id));
+    }
+}

@@ -1,0 +1,148 @@
+//! The protocol of init, the supervisor.
+//!
+//! | op | request | reply |
+//! |----|---------|-------|
+//! | `SPAWN` | flags byte ([`FOREGROUND`]), then an argument blob (`crate::args`) | task id (u32) |
+//! | `WAIT` | child id (u32); only its parent may wait | [`Ended`], when the child has ended |
+//! | `POLL` | nothing | an ended background child: id, [`Ended`], name; `NotFound` if none |
+//! | `KILL` | task id | nothing; `Denied` unless allowed (see init's kill policy) |
+//! | `RESTART` | service name (shell only) | new task id |
+//! | `POWEROFF` | nothing (shell only) | never answers on success |
+//! | `PROGRAM` | index (u32) | name of the boot image's program at that index; `NotFound` past the end |
+//! | `RESTARTS` | task id | how often the service that task runs was restarted (u32) |
+
+use abi::{ExitReason, TaskId};
+
+use super::read_u32;
+
+/// Registry name.
+pub const NAME: &str = "init";
+
+pub const SPAWN: u32 = 1;
+pub const WAIT: u32 = 2;
+pub const POLL: u32 = 3;
+pub const KILL: u32 = 4;
+pub const RESTART: u32 = 5;
+pub const POWEROFF: u32 = 6;
+pub const PROGRAM: u32 = 7;
+pub const RESTARTS: u32 = 8;
+
+/// `SPAWN` flag: the program takes the console's input (the shell's
+/// foreground job); its own children inherit that.
+pub const FOREGROUND: u8 = 1 << 0;
+
+/// How a task ended, as reported to its parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Exited(i32),
+    Killed,
+    Fault,
+}
+
+/// Bytes of an encoded [`Ended`].
+pub const ENDED_LEN: usize = 5;
+
+impl Ended {
+    pub fn encode(self) -> [u8; ENDED_LEN] {
+        let (kind, status) = match self {
+            Ended::Exited(status) => (0, status),
+            Ended::Killed => (1, 0),
+            Ended::Fault => (2, 0),
+        };
+        let s = status.to_le_bytes();
+        [kind, s[0], s[1], s[2], s[3]]
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Ended> {
+        let status = read_u32(bytes, 1)? as i32;
+        match bytes[0] {
+            0 => Some(Ended::Exited(status)),
+            1 => Some(Ended::Killed),
+            2 => Some(Ended::Fault),
+            _ => None,
+        }
+    }
+}
+
+impl From<ExitReason> for Ended {
+    fn from(reason: ExitReason) -> Self {
+        match reason {
+            ExitReason::Exited(status) => Ended::Exited(status),
+            ExitReason::Killed => Ended::Killed,
+            ExitReason::Fault(_) => Ended::Fault,
+        }
+    }
+}
+
+impl core::fmt::Display for Ended {
+    /// The shell's wording: `status 3`, `killed`, `fault`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Ended::Exited(status) => write!(f, "status {status}"),
+            Ended::Killed => f.write_str("killed"),
+            Ended::Fault => f.write_str("fault"),
+        }
+    }
+}
+
+/// An ended background child, as `POLL` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finished<'a> {
+    pub task: TaskId,
+    pub ended: Ended,
+    pub name: &'a str,
+}
+
+impl<'a> Finished<'a> {
+    /// Writes the `POLL` reply into `out`; returns its length.
+    pub fn encode(&self, out: &mut [u8]) -> usize {
+        let name = &self.name.as_bytes()[..self.name.len().min(abi::TASK_NAME_MAX)];
+        let len = 4 + ENDED_LEN + name.len();
+        out[..4].copy_from_slice(&self.task.raw().to_le_bytes());
+        out[4..4 + ENDED_LEN].copy_from_slice(&self.ended.encode());
+        out[4 + ENDED_LEN..len].copy_from_slice(name);
+        len
+    }
+
+    pub fn decode(bytes: &'a [u8]) -> Option<Finished<'a>> {
+        let task = TaskId::from_raw(read_u32(bytes, 0)?);
+        let ended = Ended::decode(bytes.get(4..4 + ENDED_LEN)?)?;
+        let name = core::str::from_utf8(bytes.get(4 + ENDED_LEN..)?).ok()?;
+        Some(Finished { task, ended, name })
+    }
+}
+
+/// Largest `POLL` reply.
+pub const FINISHED_MAX: usize = 4 + ENDED_LEN + abi::TASK_NAME_MAX;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ended_round_trips() {
+        for ended in [Ended::Exited(-7), Ended::Exited(0), Ended::Killed, Ended::Fault] {
+            assert_eq!(Ended::decode(&ended.encode()), Some(ended));
+        }
+        assert_eq!(Ended::decode(&[9, 0, 0, 0, 0]), None);
+        assert_eq!(Ended::decode(&[0, 0]), None);
+        assert_eq!(Ended::Exited(3).to_string(), "status 3");
+    }
+
+    #[test]
+    fn finished_round_trips_and_cuts_long_names() {
+        let mut buf = [0u8; FINISHED_MAX];
+        let f = Finished { task: TaskId::new(4, 1), ended: Ended::Killed, name: "spin" };
+        let len = f.encode(&mut buf);
+        assert_eq!(Finished::decode(&buf[..len]), Some(f));
+        let long = Finished { name: "abcdefghijklmnopqrstuvwxyz", ..f };
+        let len = long.encode(&mut buf);
+        assert_eq!(Finished::decode(&buf[..len]).unwrap().name, "abcdefghijklmnop");
+    }
+
+    #[test]
+    fn exit_reasons_map_to_what_the_shell_shows() {
+        assert_eq!(Ended::from(ExitReason::Exited(2)), Ended::Exited(2));
+        assert_eq!(Ended::from(ExitReason::Killed), Ended::Killed);
+    }
+}

@@ -1,0 +1,100 @@
+//! Calls to init, the supervisor: starting programs, waiting for them,
+//! killing, restarting services, powering off, and what the boot image holds.
+
+use alloc::string::String;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use abi::{KernelError, TaskId, MAX_MESSAGE};
+
+use crate::args;
+use crate::ipc::call;
+use crate::proto::check_code;
+use crate::proto::init::{self as proto, Ended, Finished, ENDED_LEN, FINISHED_MAX};
+use crate::sys;
+
+static INIT: AtomicU32 = AtomicU32::new(TaskId::KERNEL.raw());
+
+fn init() -> Result<TaskId, KernelError> {
+    let known = TaskId::from_raw(INIT.load(Ordering::Relaxed));
+    if known != TaskId::KERNEL {
+        return Ok(known);
+    }
+    let found = sys::lookup(proto::NAME)?;
+    INIT.store(found.raw(), Ordering::Relaxed);
+    Ok(found)
+}
+
+/// One call to init; returns the reply length, or the error init answered.
+fn ask(op: u32, request: &[u8], reply: &mut [u8]) -> Result<usize, KernelError> {
+    let answer = call(init()?, op, request, reply, &[])?;
+    check_code(answer.code)?;
+    Ok(answer.len)
+}
+
+/// Starts program `argv[0]` from the boot image with arguments `argv`.
+/// A foreground program (and its children) gets the console's input.
+pub fn spawn(argv: &[&str], foreground: bool) -> Result<TaskId, KernelError> {
+    let mut request = [0u8; MAX_MESSAGE];
+    request[0] = if foreground { proto::FOREGROUND } else { 0 };
+    let len = args::encode(argv.iter().copied(), &mut request[1..]).map_err(|_| KernelError::BadArgument)?;
+    let mut id = [0u8; 4];
+    ask(proto::SPAWN, &request[..1 + len], &mut id)?;
+    Ok(TaskId::from_raw(u32::from_le_bytes(id)))
+}
+
+/// Blocks until child `task` has ended; only its parent may wait.
+pub fn wait(task: TaskId) -> Result<Ended, KernelError> {
+    let mut reply = [0u8; ENDED_LEN];
+    let len = ask(proto::WAIT, &task.raw().to_le_bytes(), &mut reply)?;
+    Ended::decode(&reply[..len]).ok_or(KernelError::BadArgument)
+}
+
+/// An ended background child of the caller, not yet reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finish {
+    pub task: TaskId,
+    pub ended: Ended,
+    pub name: String,
+}
+
+/// The next ended background child, if any.
+pub fn poll() -> Option<Finish> {
+    let mut reply = [0u8; FINISHED_MAX];
+    let len = ask(proto::POLL, &[], &mut reply).ok()?;
+    let f = Finished::decode(&reply[..len])?;
+    Some(Finish { task: f.task, ended: f.ended, name: String::from(f.name) })
+}
+
+/// Asks init to kill `task`.
+pub fn kill(task: TaskId) -> Result<(), KernelError> {
+    ask(proto::KILL, &task.raw().to_le_bytes(), &mut []).map(|_| ())
+}
+
+/// Restarts the supervised service `name`; returns its new id.
+pub fn restart(name: &str) -> Result<TaskId, KernelError> {
+    let mut id = [0u8; 4];
+    ask(proto::RESTART, name.as_bytes(), &mut id)?;
+    Ok(TaskId::from_raw(u32::from_le_bytes(id)))
+}
+
+/// Powers the machine off (the shell only); returns the refusal otherwise.
+pub fn poweroff() -> KernelError {
+    match ask(proto::POWEROFF, &[], &mut []) {
+        Err(err) => err,
+        Ok(_) => KernelError::BadArgument,
+    }
+}
+
+/// The name of the boot image's program at `index`.
+pub fn program(index: u32) -> Result<String, KernelError> {
+    let mut name = [0u8; MAX_MESSAGE];
+    let len = ask(proto::PROGRAM, &index.to_le_bytes(), &mut name)?;
+    Ok(String::from_utf8_lossy(&name[..len]).into_owned())
+}
+
+/// How often the service `task` runs has been restarted (0 for other tasks).
+pub fn restarts(task: TaskId) -> Result<u32, KernelError> {
+    let mut count = [0u8; 4];
+    ask(proto::RESTARTS, &task.raw().to_le_bytes(), &mut count)?;
+    Ok(u32::from_le_bytes(count))
+}
