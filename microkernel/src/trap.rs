@@ -6,8 +6,13 @@ use crate::kernel::{Kernel, KERNEL};
 use abi::{ExitReason, FaultInfo};
 use core::fmt::Write;
 
+const NMI: u64 = 2;
+const MACHINE_CHECK: u64 = 18;
+
 pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
-    if frame.vector < IRQ_BASE as u64 && !frame.from_user() {
+    // NMI and machine check are the machine's events, not the running
+    // task's fault: never blame (kill) a task for them.
+    if frame.vector < IRQ_BASE as u64 && (!frame.from_user() || matches!(frame.vector, NMI | MACHINE_CHECK)) {
         kernel_exception(frame);
     }
     let Some(mut guard) = KERNEL.try_lock() else {

@@ -7,7 +7,7 @@ use crate::TaskId;
 pub const MAX_MESSAGE: usize = 256;
 /// Most leases one call may carry.
 pub const MAX_LEASES: usize = 4;
-/// Longest lease (and longest single map or copy): 1 MiB.
+/// Longest lease (and so the longest single lease copy): 1 MiB.
 pub const MAX_LEASE_LEN: u64 = 1 << 20;
 
 /// A buffer lent by a caller for the duration of one call.

@@ -36,7 +36,7 @@ sysnums! {
     Yield = 1,
     /// `log(ptr, len)`: appends a line to the kernel log.
     Log = 2,
-    /// `read_log(ptr, len, offset) -> copied; rdi = total`: reads the kernel log.
+    /// `read_log(ptr, len, offset) -> copied; rdi = next offset`: reads the kernel log.
     ReadLog = 3,
     /// `now() -> ns`: nanoseconds since boot.
     Now = 4,

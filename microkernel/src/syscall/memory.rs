@@ -7,8 +7,9 @@ use crate::mem::{self, Frames};
 use abi::{map_flags, KernelError, USER_END, USER_START};
 
 const PAGE: u64 = 4096;
-/// Largest single map request (the whole of a small machine's memory).
-const MAX_MAP: u64 = 1 << 30;
+/// Largest single map request: bounded so one call cannot hold the CPU (the
+/// kernel runs with interrupts off) for long.
+const MAX_MAP: u64 = 64 << 20;
 
 /// Checks a page range a task asks to map or unmap.
 pub fn check_pages(addr: u64, len: u64) -> Result<(), KernelError> {

@@ -189,6 +189,9 @@ isr_common:
     push r15
     mov rax, [rip + CURRENT_FPU]
     fxsave64 [rax]
+    // Interrupt gates keep the task's direction flag, and the kernel's
+    // memcpy/memset (rep movs/stos) need it clear; iretq restores the task's.
+    cld
     mov rdi, rsp
     call trap_entry
     mov rdi, rax
