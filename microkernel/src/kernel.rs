@@ -69,6 +69,15 @@ impl Kernel {
         self.tasks[index].as_deref_mut().expect("task slot in use")
     }
 
+    /// Two different tasks at once (a caller and its server).
+    pub fn pair_mut(&mut self, a: usize, b: usize) -> (&mut Task, &mut Task) {
+        assert_ne!(a, b, "a task is never its own peer");
+        let (low, high) = self.tasks.split_at_mut(a.max(b));
+        let (first, second) = (low[a.min(b)].as_deref_mut(), high[0].as_deref_mut());
+        let (first, second) = (first.expect("task slot in use"), second.expect("task slot in use"));
+        if a < b { (first, second) } else { (second, first) }
+    }
+
     pub fn current(&mut self) -> &mut Task {
         let current = self.current;
         self.task_mut(current)

@@ -9,7 +9,7 @@
 use super::SysResult;
 use crate::kernel::Kernel;
 use crate::task::{RecvWait, State};
-use crate::usercopy::{check_access, copy_from_user, copy_to_user, read_struct};
+use crate::usercopy::{check_access, copy_between, copy_from_user, copy_to_user, read_struct};
 use abi::{lease_flags, recv_flags, KernelError, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
 
 pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64, reply_cap: u64, lease_table: u64) -> SysResult {
@@ -37,12 +37,10 @@ pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64,
         }
         crate::usercopy::check_range(lease.addr, lease.len)?;
     }
-    let mut message = [0u8; MAX_MESSAGE];
-    copy_from_user(space, req, &mut message[..req_len])?;
-
     let me = k.current();
+    let space = me.space.as_ref().ok_or(KernelError::BadArgument)?;
+    copy_from_user(space, req, &mut me.call.message[..req_len])?;
     me.call.operation = operation;
-    me.call.message = message;
     me.call.len = req_len;
     me.call.reply_buf = reply;
     me.call.reply_cap = reply_cap as usize;
@@ -65,26 +63,18 @@ pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64,
 /// Copies a queued call into a receiving server and makes the caller wait
 /// for the reply.
 fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
-    let (id, operation, lease_count, len) = {
-        let c = k.task(caller);
-        (c.id, c.call.operation, c.call.lease_count, c.call.len.min(wait.cap as usize))
-    };
-    let message = k.task(caller).call.message;
-    let server_task = k.task_mut(server);
+    let (c, s) = k.pair_mut(caller, server);
+    let len = c.call.len.min(wait.cap as usize);
     // The buffer was checked writable when the server entered recv, and a
     // task blocked in recv cannot change its own mappings.
-    let copied = copy_to_user(server_task.space(), wait.buf, &message[..len]).is_ok();
-    let f = &mut server_task.frame;
+    let copied = copy_to_user(s.space(), wait.buf, &c.call.message[..len]).is_ok();
+    let f = &mut s.frame;
     f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
-    f.rdi = id.raw() as u64;
+    f.rdi = c.id.raw() as u64;
     f.rsi = len as u64;
-    f.rdx = operation as u64;
-    f.r8 = lease_count as u64;
-    k.task_mut(caller).state = State::ReplyBlocked(server_task_id(k, server));
-}
-
-fn server_task_id(k: &Kernel, server: usize) -> TaskId {
-    k.task(server).id
+    f.rdx = c.call.operation as u64;
+    f.r8 = c.call.lease_count as u64;
+    c.state = State::ReplyBlocked(s.id);
 }
 
 pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
@@ -122,15 +112,13 @@ pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> 
     if len as usize > MAX_MESSAGE {
         return Err(KernelError::BadArgument);
     }
-    let mut message = [0u8; MAX_MESSAGE];
-    copy_from_user(k.current().space(), ptr, &mut message[..len as usize])?;
     let caller = waiting_caller(k, TaskId::from_raw(caller_raw as u32))?;
-    let c = k.task_mut(caller);
-    let n = (len as usize).min(c.call.reply_cap);
-    let copied = copy_to_user(c.space(), c.call.reply_buf, &message[..n]).is_ok();
-    c.frame.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
+    let (c, me) = k.pair_mut(caller, k.current);
+    let n = (len as usize).min(c.call.reply_cap) as u64;
+    copy_between(me.space(), ptr, c.space(), c.call.reply_buf, n)?;
+    c.frame.rax = 0;
     c.frame.rdi = code & 0xffff_ffff;
-    c.frame.rsi = n as u64;
+    c.frame.rsi = n;
     k.make_runnable(caller);
     Ok(Some(0))
 }
