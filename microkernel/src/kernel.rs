@@ -13,6 +13,7 @@ use abi::{ExitReason, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use kcore::names::Registry;
+use kcore::ipc::{notification_wakes, SenderQueues};
 use kcore::sched::RunQueues;
 use spin::Mutex;
 
@@ -26,6 +27,8 @@ pub struct Kernel {
     pub tasks: Vec<Option<Box<Task>>>,
     generations: Vec<u16>,
     run_queues: RunQueues,
+    /// Callers in `call`, waiting for their server to `recv`.
+    pub senders: SenderQueues<MAX_TASKS>,
     pub current: usize,
     /// Run this task next, ahead of the queues (a server that just got a call).
     handoff: Option<usize>,
@@ -49,6 +52,7 @@ impl Kernel {
             tasks,
             generations: alloc::vec![0; MAX_TASKS],
             run_queues: RunQueues::new(),
+            senders: SenderQueues::new(),
             current: IDLE,
             handoff: None,
             need_resched: false,
@@ -150,15 +154,12 @@ impl Kernel {
             return;
         }
         task.pending |= bits;
-        if let State::RecvBlocked(wait) = task.state {
-            let delivered = task.pending & wait.mask;
-            if delivered != 0 {
-                task.pending &= !delivered;
-                task.set_result(0);
-                task.frame.rdi = TaskId::KERNEL.raw() as u64;
-                task.frame.rsi = delivered as u64;
-                self.make_runnable(index);
-            }
+        if let Some(delivered) = notification_wakes(&task.state, task.pending) {
+            task.pending &= !delivered;
+            task.set_result(0);
+            task.frame.rdi = TaskId::KERNEL.raw() as u64;
+            task.frame.rsi = delivered as u64;
+            self.make_runnable(index);
         }
     }
 
@@ -176,13 +177,12 @@ impl Kernel {
         if self.handoff == Some(index) {
             self.handoff = None;
         }
-        if let State::SendBlocked(server) = old_state {
-            if let Ok(s) = self.resolve(server) {
-                self.task_mut(s).senders.retain(|&i| i as usize != index);
-            }
+        self.senders.remove(index);
+        let mut waiters = self.reply_waiters_of(id);
+        while let Some(sender) = self.senders.pop_front(index) {
+            waiters.push(sender);
         }
-        let senders: Vec<u16> = self.task_mut(index).senders.drain(..).collect();
-        for waiter in senders.into_iter().map(usize::from).chain(self.reply_waiters_of(id)) {
+        for waiter in waiters {
             self.task_mut(waiter).set_result(KernelError::PeerDied.code());
             self.make_runnable(waiter);
         }

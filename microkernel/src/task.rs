@@ -3,34 +3,9 @@
 
 use crate::arch::paging::AddressSpace;
 use crate::arch::trap::{FpuState, TrapFrame};
-use abi::{ExitReason, Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
-use alloc::collections::VecDeque;
+use abi::{Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
 
-/// What a task is doing, as the scheduler and IPC see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Created by init, not started yet.
-    Created,
-    /// Running or waiting in a run queue.
-    Runnable,
-    /// In `call`, queued on a server that has not received the message yet.
-    SendBlocked(TaskId),
-    /// In `call`, the server took the message; waiting for its reply.
-    ReplyBlocked(TaskId),
-    /// In `recv`, nothing deliverable yet.
-    RecvBlocked(RecvWait),
-    /// Ended; its memory is freed; the slot waits for init to reap it.
-    Dead(ExitReason),
-}
-
-/// Where a blocked `recv` wants its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RecvWait {
-    pub buf: u64,
-    pub cap: u64,
-    pub mask: u32,
-    pub notifications_only: bool,
-}
+pub use kcore::ipc::{RecvWait, State};
 
 /// A `call` in progress: the request (copied into the kernel at call time,
 /// so a server never sees a half-valid message) and the caller's leases.
@@ -63,8 +38,6 @@ pub struct Task {
     /// I/O ports this task may use: (first, count).
     pub ports: Option<(u16, u16)>,
     pub call: Call,
-    /// Callers in `call`, waiting for this task to `recv`.
-    pub senders: VecDeque<u16>,
 }
 
 impl Task {
@@ -95,7 +68,6 @@ impl Task {
                 leases: [Lease::default(); MAX_LEASES],
                 lease_count: 0,
             },
-            senders: VecDeque::new(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod cmdline;
 pub mod frames;
+pub mod ipc;
 pub mod klog;
 pub mod multiboot;
 pub mod names;

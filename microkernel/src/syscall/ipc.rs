@@ -9,6 +9,7 @@
 use super::SysResult;
 use crate::kernel::Kernel;
 use crate::task::{RecvWait, State};
+use kcore::ipc::{awaits_reply_from, call_step, recv_step, CallStep, RecvStep};
 use crate::usercopy::{check_access, copy_between, copy_from_user, copy_to_user, read_struct};
 use abi::{lease_flags, recv_flags, KernelError, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
 
@@ -47,14 +48,14 @@ pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64,
     me.call.leases = leases;
     me.call.lease_count = lease_count;
 
-    match k.task(server).state {
-        State::RecvBlocked(wait) if !wait.notifications_only => {
+    match call_step(&k.task(server).state) {
+        CallStep::Deliver(wait) => {
             deliver(k, caller, server, wait);
             k.hand_off_to(server);
         }
-        _ => {
+        CallStep::Queue => {
             k.current().state = State::SendBlocked(dest);
-            k.task_mut(server).senders.push_back(caller as u16);
+            k.senders.push_back(server, caller);
         }
     }
     Ok(None)
@@ -90,22 +91,24 @@ pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysRes
     };
     let me = k.current;
     check_access(k.task(me).space(), buf, cap, true)?;
-    let task = k.task_mut(me);
-    let ready = task.pending & wait.mask;
-    if ready != 0 {
-        task.pending &= !ready;
-        task.frame.rdi = TaskId::KERNEL.raw() as u64;
-        task.frame.rsi = ready as u64;
-        return Ok(Some(0));
-    }
-    if !wait.notifications_only {
-        if let Some(caller) = task.senders.pop_front() {
-            deliver(k, caller as usize, me, wait);
-            return Ok(None);
+    match recv_step(k.task(me).pending, &wait, k.senders.has_callers(me)) {
+        RecvStep::Notify(bits) => {
+            let task = k.task_mut(me);
+            task.pending &= !bits;
+            task.frame.rdi = TaskId::KERNEL.raw() as u64;
+            task.frame.rsi = bits as u64;
+            Ok(Some(0))
+        }
+        RecvStep::TakeCaller => {
+            let caller = k.senders.pop_front(me).expect("recv_step saw a queued caller");
+            deliver(k, caller, me, wait);
+            Ok(None)
+        }
+        RecvStep::Block => {
+            k.task_mut(me).state = State::RecvBlocked(wait);
+            Ok(None)
         }
     }
-    k.task_mut(me).state = State::RecvBlocked(wait);
-    Ok(None)
 }
 
 pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> SysResult {
@@ -127,8 +130,5 @@ pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> 
 pub fn waiting_caller(k: &Kernel, caller: TaskId) -> Result<usize, KernelError> {
     let index = k.resolve(caller)?;
     let me = k.task(k.current).id;
-    match k.task(index).state {
-        State::ReplyBlocked(server) if server == me => Ok(index),
-        _ => Err(KernelError::NotWaiting),
-    }
+    if awaits_reply_from(&k.task(index).state, me) { Ok(index) } else { Err(KernelError::NotWaiting) }
 }
