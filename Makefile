@@ -14,12 +14,12 @@ TOOL         := image-builder/target/release/image-builder
 
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
-GUEST_PACKAGES := microkernel init console netd programs
+GUEST_PACKAGES := microkernel init console netd programs netprogs
 PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockbench
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock
-HOST_BIN_LIBS  := netd urt init console programs
+HOST_BIN_LIBS  := netd urt init console programs netprogs
 
 QEMU      := qemu-system-x86_64
 QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \

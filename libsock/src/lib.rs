@@ -7,6 +7,8 @@
 //! - [`SeedApi`] (from [`Sockets::seed`]): the same calls with the seed's `i32`
 //!   results and codes -1025..-1030.
 //! - [`limits`]: every fixed limit of the service.
+//! - [`system`]: the sockets of the running task, over the kernel's syscalls
+//!   ([`KernelTransport`]).
 //!
 //! `docs/sockets.md` describes the protocol and the behaviour of each call.
 #![cfg_attr(not(test), no_std)]
@@ -18,6 +20,7 @@ pub mod limits;
 mod origins;
 pub mod proto;
 mod seed;
+mod system;
 
 pub use client::{LeaseBuf, Sockets, Transport};
 pub use error::{
@@ -25,3 +28,4 @@ pub use error::{
     E_WRONG_STATE, ResetReason, SockError,
 };
 pub use seed::SeedApi;
+pub use system::{KernelTransport, NETD_NAME, system};

@@ -1,0 +1,68 @@
+//! The [`Transport`] of a real task: the kernel's name registry, IPC `call`
+//! with leases, its clock and its timer, through the user runtime.
+//!
+//! [`system`] gives a ready [`Sockets`] for a program. A kernel `PeerDied`
+//! from `call` is passed on unchanged; [`Sockets`] turns it into a reset with
+//! reason `NetdRestarted`.
+
+use abi::{KernelError, MAX_LEASES, TaskId};
+use urt::ipc::{self, Loan};
+
+use crate::client::{LeaseBuf, Sockets, Transport};
+
+/// Registry name under which init binds netd.
+pub const NETD_NAME: &str = "netd";
+
+const NS_PER_MS: u64 = 1_000_000;
+
+/// The socket calls of the running task.
+pub fn system() -> Sockets<KernelTransport> {
+    Sockets::new(KernelTransport)
+}
+
+/// Reaches netd through the kernel's syscalls.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KernelTransport;
+
+impl Transport for KernelTransport {
+    fn lookup_netd(&mut self) -> Option<TaskId> {
+        urt::sys::lookup(NETD_NAME).ok()
+    }
+
+    fn call(
+        &mut self,
+        dest: TaskId,
+        operation: u32,
+        request: &[u8],
+        reply: &mut [u8],
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<(u32, usize), KernelError> {
+        let count = leases.len();
+        if count > MAX_LEASES {
+            return Err(KernelError::BadArgument);
+        }
+        // Each loan reborrows its buffer for this call only; the kernel sees
+        // the first `count` of them.
+        let mut loans: [Loan<'_>; MAX_LEASES] = core::array::from_fn(|_| Loan::read(&[]));
+        for (loan, lease) in loans.iter_mut().zip(leases.iter_mut()) {
+            *loan = match lease {
+                LeaseBuf::Read(bytes) => Loan::read(bytes),
+                LeaseBuf::Write(bytes) => Loan::write(bytes),
+            };
+        }
+        let answer = ipc::call(dest, operation, request, reply, &loans[..count])?;
+        Ok((answer.code, answer.len.min(reply.len())))
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        urt::now_ns() / NS_PER_MS
+    }
+
+    fn sleep_ms(&mut self, ms: u64) {
+        // The timer fails only if the kernel refuses it; yielding keeps the
+        // caller's polling loop from spinning hot in that case.
+        if urt::sleep(ms).is_err() {
+            urt::sys::yield_now();
+        }
+    }
+}

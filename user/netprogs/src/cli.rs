@@ -1,0 +1,114 @@
+//! Command-line parsing for `nc` and `socktest`.
+
+use alloc::vec::Vec;
+
+/// A port argument: `Ok(port)` for 0..=65535, `Err(true)` for a number out
+/// of range (the socket call's `E_INVALID_ARG`), `Err(false)` for text that
+/// is not a number at all (a usage error).
+pub fn port(arg: &str) -> Result<u16, bool> {
+    match arg.parse::<i64>() {
+        Ok(number) => u16::try_from(number).map_err(|_| true),
+        Err(_) => Err(false),
+    }
+}
+
+/// What `nc` was asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Nc<'a> {
+    /// `nc -l PORT`
+    Listen { port: &'a str },
+    /// `nc HOST PORT [MESSAGE...]`; no message means console lines.
+    Connect {
+        host: &'a str,
+        port: &'a str,
+        messages: Vec<&'a str>,
+    },
+}
+
+pub const NC_USAGE: &str = "usage: nc -l PORT | nc HOST PORT [MESSAGE...]";
+
+/// Parses `nc`'s arguments (without the program name).
+pub fn nc<'a>(args: &[&'a str]) -> Option<Nc<'a>> {
+    match args {
+        ["-l", port] => Some(Nc::Listen { port }),
+        ["-l", ..] => None,
+        [host, port, messages @ ..] => Some(Nc::Connect {
+            host,
+            port,
+            messages: messages.to_vec(),
+        }),
+        _ => None,
+    }
+}
+
+/// What `socktest` was asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Socktest<'a> {
+    /// No arguments: the demo, server and client on [`DEMO_PORT`].
+    Demo,
+    Server(&'a str),
+    Client(&'a str),
+}
+
+/// The seed demo's port.
+pub const DEMO_PORT: u16 = 10;
+
+pub const SOCKTEST_USAGE: &str = "usage: socktest [server PORT | client PORT]";
+
+pub fn socktest<'a>(args: &[&'a str]) -> Option<Socktest<'a>> {
+    match args {
+        [] => Some(Socktest::Demo),
+        ["server", port] => Some(Socktest::Server(port)),
+        ["client", port] => Some(Socktest::Client(port)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_tell_range_errors_from_usage_errors() {
+        assert_eq!(port("0"), Ok(0));
+        assert_eq!(port("65535"), Ok(65535));
+        assert_eq!(port("65536"), Err(true));
+        assert_eq!(port("-1"), Err(true));
+        assert_eq!(port("ten"), Err(false));
+        assert_eq!(port(""), Err(false));
+    }
+
+    #[test]
+    fn nc_forms() {
+        assert_eq!(nc(&["-l", "5000"]), Some(Nc::Listen { port: "5000" }));
+        assert_eq!(nc(&["-l"]), None);
+        assert_eq!(nc(&["-l", "1", "2"]), None);
+        assert_eq!(
+            nc(&["localhost", "5000"]),
+            Some(Nc::Connect {
+                host: "localhost",
+                port: "5000",
+                messages: Vec::new()
+            })
+        );
+        assert_eq!(
+            nc(&["localhost", "5002", "one", "two"]),
+            Some(Nc::Connect {
+                host: "localhost",
+                port: "5002",
+                messages: alloc::vec!["one", "two"]
+            })
+        );
+        assert_eq!(nc(&["localhost"]), None);
+        assert_eq!(nc(&[]), None);
+    }
+
+    #[test]
+    fn socktest_forms() {
+        assert_eq!(socktest(&[]), Some(Socktest::Demo));
+        assert_eq!(socktest(&["server", "10"]), Some(Socktest::Server("10")));
+        assert_eq!(socktest(&["client", "7"]), Some(Socktest::Client("7")));
+        assert_eq!(socktest(&["server"]), None);
+        assert_eq!(socktest(&["both", "10"]), None);
+    }
+}
