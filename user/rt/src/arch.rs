@@ -32,10 +32,10 @@ pub unsafe fn syscall(number: Sysnum, args: [u64; 6]) -> Regs {
     let rsi: u64;
     let rdx: u64;
     let r8: u64;
-    // SAFETY: the caller upholds the pointer contract of `number`. The kernel
-    // preserves every register not named here and runs on its own stack, so
-    // the user stack (red zone included) is untouched. No `nomem`: the kernel
-    // may read and write memory we passed.
+    // The kernel preserves every register not named here and runs on its own
+    // stack, so the user stack (red zone included) is untouched. No `nomem`:
+    // the kernel may read and write memory we passed.
+    // SAFETY: the caller upholds the pointer contract of `number`.
     unsafe {
         asm!(
             "syscall",
