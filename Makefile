@@ -14,8 +14,8 @@ TOOL         := image-builder/target/release/image-builder
 
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
-GUEST_PACKAGES := microkernel init console netd programs netprogs
-PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockbench
+GUEST_PACKAGES := microkernel init console netd programs netprogs bench
+PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockbench sockloop
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock
@@ -73,3 +73,13 @@ clean:
 	$(CARGO) clean
 	cd image-builder && $(CARGO) clean
 	rm -rf $(BUILD)
+
+# Benchmarks under -icount shift=0 (see docs/benchmarks.md): `bench` boots
+# three times and runs the Linux peer too (needs root on a fresh machine to
+# apt-get its packages) and rewrites the table in docs/benchmarks.md;
+# `bench-quick` boots once, without the peer.
+bench: qemu image
+	KERNEL=$(CURDIR)/$(KERNEL_BIN) INITRD=$(CURDIR)/$(BOOT_IMAGE) bench/run.sh full
+
+bench-quick: qemu image
+	KERNEL=$(CURDIR)/$(KERNEL_BIN) INITRD=$(CURDIR)/$(BOOT_IMAGE) bench/run.sh quick

@@ -1,5 +1,5 @@
-//! Init's pure parts, unit-tested on the host: the restart budget, the kill
-//! policy, the table of tasks init started, how ELF segments become mappings,
+//! Init's pure parts, unit-tested on the host: the restart budget and what
+//! to do when a service ends, the kill policy, the table of tasks init started, how ELF segments become mappings,
 //! and the wording of fault reports. `main.rs` and its modules drive them
 //! with syscalls.
 #![cfg_attr(not(test), no_std)]
@@ -11,4 +11,5 @@ pub mod budget;
 pub mod layout;
 pub mod policy;
 pub mod report;
+pub mod supervision;
 pub mod tasks;

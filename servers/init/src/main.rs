@@ -3,7 +3,7 @@
 //!
 //! It binds "init" to itself, starts the console (granting it COM1's ports
 //! and IRQ 4), netd when the image has it, and the shell in the foreground,
-//! then serves spawn, wait, poll, kill, restart and poweroff
+//! then serves spawn, wait, poll, kill, restart, crash and poweroff
 //! (`urt::proto::init`) and supervises: it reaps every task that ends, prints
 //! one line for each fault, and restarts the servers it started.
 #![no_std]

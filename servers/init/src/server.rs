@@ -1,4 +1,7 @@
 //! Init's event loop: task exits (reap, report, restart) and requests.
+//! Starting and restarting the services is in `supervise.rs`.
+
+mod supervise;
 
 use abi::{notify, ExitReason, ExitRecord, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
 use alloc::string::String;
@@ -7,7 +10,6 @@ use init::policy::{may_kill, KillRequest};
 use init::report::FaultLine;
 use init::tasks::{Record, Tasks};
 use urt::ipc::{recv, reply};
-use urt::proto::console::{COM1_BASE, COM1_IRQ, COM1_IRQ_BIT, COM1_PORTS};
 use urt::proto::error_code;
 use urt::proto::init::*;
 use urt::{println, task};
@@ -67,40 +69,6 @@ impl<'a> Init<'a> {
         self.services.iter().find(|s| s.kind == kind).and_then(|s| s.current)
     }
 
-    /// Starts service `index` and records it.
-    fn start_service(&mut self, index: usize) -> Result<TaskId, KernelError> {
-        let service = &self.services[index];
-        let (name, kind) = (service.name, service.kind);
-        let mut blob = [0u8; 64];
-        let len = urt::args::encode([name], &mut blob).map_err(|_| KernelError::BadArgument)?;
-        let id = load(&self.image, &blob[..len], service.priority, |id| {
-            if kind == Kind::Console {
-                task::grant_ports(id, COM1_BASE, COM1_PORTS)?;
-                task::grant_irq(id, COM1_IRQ, COM1_IRQ_BIT)?;
-            }
-            if service.is_named() {
-                task::bind(name, id)?;
-            }
-            if kind == Kind::Shell {
-                let _ = urt::io::set_foreground(id, true);
-            }
-            Ok(())
-        })?;
-        self.services[index].current = Some(id);
-        let foreground = kind == Kind::Shell;
-        self.tasks.add(Record { id, name: String::from(name), parent: None, foreground, background: false, ended: None });
-        if kind == Kind::Console {
-            // A restarted console knows nothing: tell it the foreground again.
-            for task in self.tasks.foreground() {
-                let _ = urt::io::set_foreground(task, true);
-            }
-        }
-        let mut note = urt::fmtbuf::FixedBuf::<64>::new();
-        let _ = core::fmt::Write::write_fmt(&mut note, format_args!("init: {name} is task {id}\n"));
-        let _ = urt::sys::log(note.as_bytes());
-        Ok(id)
-    }
-
     fn reap_all(&mut self) {
         while let Ok(record) = task::reap() {
             self.ended(record);
@@ -111,46 +79,18 @@ impl<'a> Init<'a> {
         let id = TaskId::from_raw(record.task);
         let reason = record.reason();
         let service = self.services.iter().position(|s| s.current == Some(id));
-        if let ExitReason::Fault(fault) = reason {
-            let name = self.tasks.get(id).map(|r| r.name.as_str()).unwrap_or("?");
-            println!("{}", FaultLine { task_index: id.index(), name, fault });
+        let name = self.tasks.get(id).map(|r| r.name.as_str()).unwrap_or("?");
+        match reason {
+            ExitReason::Fault(fault) => println!("{}", FaultLine { task_index: id.index(), name, fault }),
+            // Nobody waits for a service: say how it ended before it restarts.
+            _ if service.is_some() => println!("init: {name} (task {id}) exited ({})", Ended::from(reason)),
+            _ => {}
         }
         if let Some(waiter) = self.tasks.ended(id, reason.into()) {
             let _ = reply(waiter, 0, &Ended::from(reason).encode());
         }
         if let Some(index) = service {
             self.service_ended(index);
-        }
-    }
-
-    /// A service ended: restart it if that was asked for or the budget allows.
-    fn service_ended(&mut self, index: usize) {
-        let service = &mut self.services[index];
-        service.current = None;
-        let requested = service.restart_requested.take();
-        if requested.is_none() && !service.budget.crash(urt::now_ns()) {
-            println!(
-                "init: {} crashed more than {} times in 10 s; not restarting it",
-                service.name,
-                init::budget::MAX_CRASHES
-            );
-            return;
-        }
-        let name = service.name;
-        let result = self.start_service(index);
-        let service = &mut self.services[index];
-        match result {
-            Ok(id) => {
-                service.restarts += 1;
-                println!("init: {name} restarted as task {id} (restart {})", service.restarts);
-            }
-            Err(err) => println!("init: cannot restart {name}: {err}"),
-        }
-        if let Some(Some(caller)) = requested {
-            let _ = match result {
-                Ok(id) => reply(caller, 0, &id.raw().to_le_bytes()),
-                Err(err) => reply(caller, error_code(err), &[]),
-            };
         }
     }
 
@@ -168,10 +108,12 @@ impl<'a> Init<'a> {
             KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| alloc::vec![])),
             RESTART if from_shell => self.restart(caller, request),
             POWEROFF if from_shell => Answer::Now(Err(task::poweroff())),
-            RESTART | POWEROFF => Answer::Now(Err(KernelError::Denied)),
+            CRASH if from_shell => self.crash(caller, request),
+            RESTART | POWEROFF | CRASH => Answer::Now(Err(KernelError::Denied)),
             PROGRAM => Answer::Now(self.program(request)),
             RESTARTS => Answer::Now(decode_id(request).map(|task| {
-                let count = self.services.iter().find(|s| s.current == Some(task)).map_or(0, |s| s.restarts);
+                let service = self.services.iter().find(|s| s.current == Some(task));
+                let count = service.map_or(0, |s| s.supervision.restarts());
                 count.to_le_bytes().to_vec()
             })),
             _ => Answer::Now(Err(KernelError::BadArgument)),
@@ -225,37 +167,15 @@ impl<'a> Init<'a> {
             protected: &protected,
             target_parent: self.tasks.get(target).and_then(|r| r.parent),
         })?;
-        task::task_kill(target)
-    }
-
-    fn restart(&mut self, caller: TaskId, request: &[u8]) -> Answer {
-        let Some(index) = self.services.iter().position(|s| s.name.as_bytes() == request) else {
-            return Answer::Now(Err(KernelError::NotFound));
-        };
-        let service = &mut self.services[index];
-        match service.current {
-            Some(running) => {
-                service.restart_requested = Some(Some(caller));
-                if let Err(err) = task::task_kill(running)
-                    && err != KernelError::PeerDied
-                {
-                    service.restart_requested = None;
-                    return Answer::Now(Err(err));
-                }
-                // The answer goes out once the old incarnation is reaped.
-                self.reap_all();
-                Answer::Later
-            }
-            None => {
-                // Stopped (crashed too often) or never started: a fresh start.
-                service.budget.reset();
-                let result = self.start_service(index);
-                if result.is_ok() {
-                    self.services[index].restarts += 1;
-                }
-                Answer::Now(result.map(id_bytes))
-            }
+        task::task_kill(target)?;
+        if let Some(service) = self.services.iter_mut().find(|s| s.current == Some(target)) {
+            // Killed on request: not a crash. The restart follows at once.
+            service.supervision.stop_requested();
         }
+        // Reap now, so that the end (and a service's restart) is reported
+        // before the caller's next prompt.
+        self.reap_all();
+        Ok(())
     }
 
     fn program(&self, request: &[u8]) -> Result<alloc::vec::Vec<u8>, KernelError> {

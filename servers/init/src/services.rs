@@ -2,14 +2,15 @@
 //! netd (when the boot image has it) and the shell.
 
 use abi::TaskId;
-use init::budget::RestartBudget;
+use alloc::vec::Vec;
+use init::supervision::Supervision;
 
 /// What a service needs besides its program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Owns COM1: gets its ports and IRQ; refuses to be killed.
     Console,
-    /// A named server (netd).
+    /// A named server (netd); the one kind that takes a crash request.
     Server,
     /// The shell: takes the console's input; may restart and power off.
     Shell,
@@ -23,17 +24,16 @@ pub struct Service {
     pub priority: u8,
     /// The running incarnation.
     pub current: Option<TaskId>,
-    /// Restarts so far (crashes and requests), shown by `ps`.
-    pub restarts: u32,
-    pub budget: RestartBudget,
-    /// The next end is a requested restart, not a crash; the caller to
-    /// answer with the new id, if any.
-    pub restart_requested: Option<Option<TaskId>>,
+    /// Restart count, budget, and whether the next end was asked for.
+    pub supervision: Supervision,
+    /// Callers (`restart`, `crash`) answered once the running incarnation
+    /// has ended: with the next one's id, or as init gives up.
+    pub waiting: Vec<TaskId>,
 }
 
 impl Service {
     const fn new(name: &'static str, kind: Kind, priority: u8) -> Self {
-        Service { name, kind, priority, current: None, restarts: 0, budget: RestartBudget::new(), restart_requested: None }
+        Service { name, kind, priority, current: None, supervision: Supervision::new(), waiting: Vec::new() }
     }
 
     /// Whether its name is bound in the registry.

@@ -24,6 +24,11 @@ urt::entry!(main);
 
 fn main() -> i32 {
     urt::rt::set_program_name("netd");
+    // Init passes this while `crash netd always` is in force, to test its
+    // restart budget with a server that faults as soon as it starts.
+    if urt::args().skip(1).any(|arg| arg == urt::proto::init::CRASH_AT_START) {
+        crash();
+    }
     if let Err(err) = sys::subscribe_exits() {
         // Without exit notices the sockets of dead tasks would never close.
         urt::println!("netd: cannot follow task exits: {err}");

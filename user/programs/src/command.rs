@@ -27,6 +27,9 @@ pub enum Command {
     Dmesg,
     Poweroff,
     Restart(String),
+    /// Make a supervised server fault; `always`: at every start, until the
+    /// next `restart` of it.
+    Crash { name: String, always: bool },
     Run { argv: Vec<String>, background: bool },
 }
 
@@ -58,6 +61,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("mem", "show free and used frames and the task count"),
     ("dmesg", "show the kernel log"),
     ("restart NAME", "restart a supervised server (netd, console)"),
+    ("crash NAME [always]", "make a server (netd) fault; always: at each start, until restart"),
     ("poweroff", "turn the machine off"),
 ];
 
@@ -130,6 +134,11 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             [name] => Ok(Command::Restart(name.clone())),
             _ => Err(ParseError::Usage("restart NAME")),
         },
+        "crash" => match rest {
+            [name] => Ok(Command::Crash { name: name.clone(), always: false }),
+            [name, always] if always == "always" => Ok(Command::Crash { name: name.clone(), always: true }),
+            _ => Err(ParseError::Usage("crash NAME [always]")),
+        },
         "kill" if rest.is_empty() => Err(ParseError::Usage("kill ID|NAME...")),
         "kill" => Ok(Command::Kill(
             rest.iter()
@@ -160,6 +169,8 @@ mod tests {
         assert_eq!(parse("  mem  "), Ok(Command::Mem));
         assert_eq!(parse("sleep 250"), Ok(Command::Sleep(250)));
         assert_eq!(parse("restart netd"), Ok(Command::Restart("netd".into())));
+        assert_eq!(parse("crash netd"), Ok(Command::Crash { name: "netd".into(), always: false }));
+        assert_eq!(parse("crash netd always"), Ok(Command::Crash { name: "netd".into(), always: true }));
         assert_eq!(parse("echo a  b"), Ok(Command::Echo(vec!["a".into(), "b".into()])));
         assert_eq!(parse("echo"), Ok(Command::Echo(vec![])));
         assert_eq!(
@@ -175,6 +186,8 @@ mod tests {
         assert_eq!(parse("kill"), Err(ParseError::Usage("kill ID|NAME...")));
         assert_eq!(parse("ps aux"), Err(ParseError::Usage("ps")));
         assert_eq!(parse("restart"), Err(ParseError::Usage("restart NAME")));
+        assert_eq!(parse("crash"), Err(ParseError::Usage("crash NAME [always]")));
+        assert_eq!(parse("crash netd sometimes"), Err(ParseError::Usage("crash NAME [always]")));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The pure parts of the user programs, unit-tested on the host: the shell's
-//! command parser.
+//! command parser and sockloop's arguments and messages.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod command;
+pub mod sockloop;

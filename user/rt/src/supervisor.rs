@@ -1,5 +1,5 @@
 //! Calls to init, the supervisor: starting programs, waiting for them,
-//! killing, restarting services, powering off, and what the boot image holds.
+//! killing, restarting and crashing services, powering off, and what the boot image holds.
 
 use alloc::string::String;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -75,6 +75,27 @@ pub fn restart(name: &str) -> Result<TaskId, KernelError> {
     let mut id = [0u8; 4];
     ask(proto::RESTART, name.as_bytes(), &mut id)?;
     Ok(TaskId::from_raw(u32::from_le_bytes(id)))
+}
+
+/// Makes the supervised service `name` fault for real (the shell only; netd
+/// is the one service that takes such a request). With `always` it also
+/// faults at every start until the next [`restart`] of it. Returns the id
+/// of the incarnation init started after the fault, or `None` when init
+/// stopped restarting it (its restart budget is spent).
+pub fn crash(name: &str, always: bool) -> Result<Option<TaskId>, KernelError> {
+    let mut request = [0u8; MAX_MESSAGE];
+    let name = name.as_bytes();
+    let end = 1 + name.len();
+    if end > request.len() {
+        return Err(KernelError::BadArgument);
+    }
+    request[0] = if always { proto::CRASH_ALWAYS } else { 0 };
+    request[1..end].copy_from_slice(name);
+    let mut id = [0u8; 4];
+    match ask(proto::CRASH, &request[..end], &mut id)? {
+        4 => Ok(Some(TaskId::from_raw(u32::from_le_bytes(id)))),
+        _ => Ok(None),
+    }
 }
 
 /// Powers the machine off (the shell only); returns the refusal otherwise.

@@ -62,6 +62,12 @@ fn execute(command: Command) {
                 println!("restart: {name}: {err}");
             }
         }
+        Command::Crash { name, always } => {
+            // Init prints the fault and what it did about it.
+            if let Err(err) = supervisor::crash(&name, always) {
+                println!("crash: {name}: {err}");
+            }
+        }
         Command::Run { argv, background } => run(&argv, background),
     }
 }

@@ -10,6 +10,7 @@
 //! | `POWEROFF` | nothing (shell only) | never answers on success |
 //! | `PROGRAM` | index (u32) | name of the boot image's program at that index; `NotFound` past the end |
 //! | `RESTARTS` | task id | how often the service that task runs was restarted (u32) |
+//! | `CRASH` | flags byte ([`CRASH_ALWAYS`]), then a service name (shell only) | the new task id, or nothing if init stopped restarting it |
 
 use abi::{ExitReason, TaskId};
 
@@ -26,10 +27,19 @@ pub const RESTART: u32 = 5;
 pub const POWEROFF: u32 = 6;
 pub const PROGRAM: u32 = 7;
 pub const RESTARTS: u32 = 8;
+pub const CRASH: u32 = 9;
 
 /// `SPAWN` flag: the program takes the console's input (the shell's
 /// foreground job); its own children inherit that.
 pub const FOREGROUND: u8 = 1 << 0;
+
+/// `CRASH` flag: besides faulting now, the service faults at every start
+/// until the next `RESTART` of it (to test the restart budget).
+pub const CRASH_ALWAYS: u8 = 1 << 0;
+
+/// The argument init adds to a service's command line while it must fault
+/// at every start ([`CRASH_ALWAYS`]); the service checks for it first thing.
+pub const CRASH_AT_START: &str = "--crash-at-start";
 
 /// How a task ended, as reported to its parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

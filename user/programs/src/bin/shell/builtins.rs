@@ -8,10 +8,10 @@ use urt::{print, println, supervisor};
 pub fn help() {
     println!("commands:");
     for (usage, what) in BUILTINS {
-        println!("  {usage:<18} {what}");
+        println!("  {usage:<20} {what}");
     }
-    println!("  PROGRAM ARGS       run a program from the boot image (see ls)");
-    println!("  PROGRAM ARGS &     run it in the background");
+    println!("  PROGRAM ARGS         run a program from the boot image (see ls)");
+    println!("  PROGRAM ARGS &       run it in the background");
     println!("keys: Ctrl-C kills the foreground program, Ctrl-D ends its input");
 }
 
