@@ -14,7 +14,7 @@ use common::{LIVE_STATES, POWEROFF_STATUS, Shell, lines};
 const REQUIRED_PROGRAMS: &[&str] = &["console", "shell", "fault", "spin", "ipctest"];
 /// The builtins `help` must list.
 const BUILTINS: &[&str] = &[
-    "help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "restart", "poweroff",
+    "help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "restart", "crash", "poweroff",
 ];
 /// Lower bound for `sleep 200` in host time: guest time cannot run ahead of the host's
 /// clock under TCG, so only a short sleep could come in below this.
