@@ -157,6 +157,23 @@ fn spin_is_preempted_killed_and_interrupted() {
 }
 
 #[test]
+fn spinners_at_the_same_priority_do_not_starve_other_programs() {
+    let mut shell = Shell::boot();
+    start_background(&mut shell, "spin", "spin");
+    start_background(&mut shell, "spin", "spin");
+    // ipctest runs at the same priority as the two busy loops: it can only
+    // finish if the timer takes the CPU from them in turn.
+    let report = shell.run("ipctest");
+    shell.check(
+        report.last().map(String::as_str) == Some("9 passed, 0 failed"),
+        &format!("ipctest beside two spinners reported {report:?}"),
+    );
+    let killed = shell.run("kill spin");
+    shell.check(killed.len() == 2, &format!("`kill spin` answered {killed:?}"));
+    shell.machine.kill();
+}
+
+#[test]
 fn background_fault_is_reported_before_the_next_prompt() {
     let mut shell = Shell::boot();
     let fault = start_background(&mut shell, "fault null", "fault");
