@@ -230,3 +230,15 @@ fn init_and_console_cannot_be_killed_and_poweroff_ends_qemu() {
         "poweroff printed an error instead of powering off",
     );
 }
+
+/// A script piped into `make run` arrives before the kernel has even set up the
+/// UART: none of it may be lost, and it runs once the shell is up.
+#[test]
+fn input_sent_before_boot_is_not_lost() {
+    let mut machine = common::ok(image_builder::qemu::boot_default());
+    machine.send("echo early bird\nmem\npoweroff\n").expect("QEMU takes input");
+    common::ok(machine.expect("\r\nearly bird\r\n", common::STEP));
+    common::ok(machine.expect("free frames: ", common::STEP));
+    let status = common::ok(machine.expect_exit(common::STEP));
+    assert_eq!(status, common::POWEROFF_STATUS, "poweroff from the piped script\n{}", machine.output());
+}

@@ -1,5 +1,5 @@
 //! The 16550 UART at COM1, programmed directly through the I/O ports init
-//! granted: 38400 baud, 8 data bits, no parity, one stop bit, FIFOs on, an
+//! granted: 38400 baud, 8 data bits, no parity, one stop bit, FIFOs off, an
 //! interrupt when received data is available.
 
 use x86_64::instructions::port::Port;
@@ -15,8 +15,11 @@ const DIVISOR_LATCH: u8 = 0x80;
 const EIGHT_N_ONE: u8 = 0x03;
 /// 115200 / 3.
 const DIVISOR_38400: u16 = 3;
-/// Enable and clear both FIFOs, interrupt at 14 bytes.
-const FIFO_ON: u8 = 0xc7;
+/// FIFOs stay off. Turning them on clears what was already received, and
+/// with them off the UART holds one byte and the host side keeps the rest
+/// queued: input piped in before boot (a whole scripted session) is never
+/// dropped, only taken one byte per interrupt.
+const FIFO_OFF: u8 = 0x00;
 /// DTR, RTS, and OUT2 (which gates the interrupt line on PCs).
 const MODEM_READY: u8 = 0x0b;
 const RX_AVAILABLE_IRQ: u8 = 0x01;
@@ -41,7 +44,7 @@ impl Uart {
         uart.out(DATA, divisor_low);
         uart.out(INTERRUPT_ENABLE, divisor_high);
         uart.out(LINE_CONTROL, EIGHT_N_ONE);
-        uart.out(FIFO_CONTROL, FIFO_ON);
+        uart.out(FIFO_CONTROL, FIFO_OFF);
         uart.out(MODEM_CONTROL, MODEM_READY);
         uart.out(INTERRUPT_ENABLE, RX_AVAILABLE_IRQ);
         uart

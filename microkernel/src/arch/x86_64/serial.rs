@@ -16,7 +16,9 @@ pub fn init() {
     reg(0, 0x03); // 38400 baud
     reg(1, 0x00);
     reg(3, 0x03); // 8N1
-    reg(2, 0xc7); // FIFO on, cleared
+    // FIFOs stay off: enabling them would drop input that arrived before
+    // boot (the console server reads it later, one byte per interrupt).
+    reg(2, 0x00);
     reg(4, 0x0b); // DTR, RTS, OUT2
 }
 
