@@ -19,7 +19,7 @@ PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sock
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock
-HOST_BIN_LIBS  := netd urt init console programs netprogs
+HOST_BIN_LIBS  := netd urt init console programs netprogs bench
 
 QEMU      := qemu-system-x86_64
 QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \
@@ -79,7 +79,7 @@ clean:
 # apt-get its packages) and rewrites the table in docs/benchmarks.md;
 # `bench-quick` boots once, without the peer.
 bench: qemu image
-	KERNEL=$(CURDIR)/$(KERNEL_BIN) INITRD=$(CURDIR)/$(BOOT_IMAGE) bench/run.sh full
+	KERNEL=$(abspath $(KERNEL_BIN)) INITRD=$(abspath $(BOOT_IMAGE)) bench/run.sh full
 
 bench-quick: qemu image
-	KERNEL=$(CURDIR)/$(KERNEL_BIN) INITRD=$(CURDIR)/$(BOOT_IMAGE) bench/run.sh quick
+	KERNEL=$(abspath $(KERNEL_BIN)) INITRD=$(abspath $(BOOT_IMAGE)) bench/run.sh quick

@@ -60,8 +60,10 @@ pub fn copy_from_user(space: &AddressSpace, addr: u64, out: &mut [u8]) -> Result
     Ok(())
 }
 
+/// Copies kernel bytes into user memory, walking each page once as the copy
+/// reaches it (an unmapped page part-way fails after the pieces before it).
 pub fn copy_to_user(space: &AddressSpace, addr: u64, data: &[u8]) -> Result<(), KernelError> {
-    check_access(space, addr, data.len() as u64, true)?;
+    check_range(addr, data.len() as u64)?;
     let mut done = 0;
     while done < data.len() {
         let (dst, in_page) = resolve(space, addr + done as u64, true)?;
@@ -76,6 +78,10 @@ pub fn copy_to_user(space: &AddressSpace, addr: u64, data: &[u8]) -> Result<(), 
 
 /// Copies `len` bytes from one task's memory to another's (or the same
 /// task's), page piece by page piece, with one copy per piece.
+///
+/// Each page is walked once, as the copy reaches it: a range that turns out
+/// to be unmapped part-way fails with `BadAddress` after copying the pieces
+/// before it (every caller checks lease bounds before copying anything).
 pub fn copy_between(
     src_space: &AddressSpace,
     src: u64,
@@ -83,8 +89,8 @@ pub fn copy_between(
     dst: u64,
     len: u64,
 ) -> Result<(), KernelError> {
-    check_access(src_space, src, len, false)?;
-    check_access(dst_space, dst, len, true)?;
+    check_range(src, len)?;
+    check_range(dst, len)?;
     let mut done = 0u64;
     while done < len {
         let (from, src_room) = resolve(src_space, src + done, false)?;

@@ -1,0 +1,129 @@
+//! `RESULT` lines and the rates in them, in integer arithmetic.
+//!
+//! A line is `RESULT <name> key=value ...`, the shape of the Linux peer's
+//! `lpbench` output but in nanoseconds: `ns_per_call`, `ns_per_rt`,
+//! `rt_per_s`, `MBps` (10^6 bytes per second), `chunk`. Values are rounded
+//! to the nearest last digit.
+
+use alloc::string::String;
+use core::fmt::{self, Display, Write};
+
+/// A non-negative number with a fixed count of decimal places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decimal {
+    /// The value times 10^places.
+    scaled: u128,
+    places: u32,
+}
+
+impl Decimal {
+    /// `numerator / denominator` rounded to `places` decimals (0 when the
+    /// denominator is 0: nothing was measured).
+    pub fn ratio(numerator: u128, denominator: u128, places: u32) -> Decimal {
+        let scale = 10u128.pow(places);
+        let scaled = match denominator {
+            0 => 0,
+            d => (numerator * scale + d / 2) / d,
+        };
+        Decimal { scaled, places }
+    }
+}
+
+impl Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scale = 10u128.pow(self.places);
+        write!(f, "{}", self.scaled / scale)?;
+        if self.places > 0 {
+            write!(
+                f,
+                ".{:0width$}",
+                self.scaled % scale,
+                width = self.places as usize
+            )?;
+        }
+        Ok(())
+    }
+}
+
+const NS_PER_S: u128 = 1_000_000_000;
+
+/// Nanoseconds per operation, one decimal.
+pub fn ns_per(total_ns: u64, count: u64) -> Decimal {
+    Decimal::ratio(total_ns as u128, count as u128, 1)
+}
+
+/// Operations per second, one decimal.
+pub fn per_second(count: u64, total_ns: u64) -> Decimal {
+    Decimal::ratio(count as u128 * NS_PER_S, total_ns as u128, 1)
+}
+
+/// 10^6 bytes per second, two decimals.
+pub fn megabytes_per_second(bytes: u64, total_ns: u64) -> Decimal {
+    Decimal::ratio(bytes as u128 * NS_PER_S, total_ns as u128 * 1_000_000, 2)
+}
+
+/// A `RESULT` line being built.
+pub struct ResultLine {
+    text: String,
+}
+
+impl ResultLine {
+    pub fn new(name: &str) -> ResultLine {
+        let mut text = String::from("RESULT ");
+        text.push_str(name);
+        ResultLine { text }
+    }
+
+    /// Appends ` key=value`.
+    pub fn field(mut self, key: &str, value: impl Display) -> ResultLine {
+        let _ = write!(self.text, " {key}={value}");
+        self
+    }
+
+    /// The line, without a line end.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_round_to_the_nearest_last_digit() {
+        assert_eq!(Decimal::ratio(10, 4, 1).to_string(), "2.5");
+        assert_eq!(Decimal::ratio(2, 3, 2).to_string(), "0.67");
+        assert_eq!(Decimal::ratio(1, 3, 2).to_string(), "0.33");
+        assert_eq!(Decimal::ratio(7, 1, 0).to_string(), "7");
+        assert_eq!(Decimal::ratio(1, 200, 2).to_string(), "0.01");
+        assert_eq!(Decimal::ratio(1, 201, 2).to_string(), "0.00");
+        assert_eq!(Decimal::ratio(5, 0, 1).to_string(), "0.0");
+    }
+
+    #[test]
+    fn rates_match_the_hand_computed_figures() {
+        // 20,000 round trips in 0.12 s.
+        assert_eq!(ns_per(120_000_000, 20_000).to_string(), "6000.0");
+        assert_eq!(per_second(20_000, 120_000_000).to_string(), "166666.7");
+        // 16 MiB in 10 ms: 1677.72 MB/s (10^6 bytes, as the Linux peer).
+        assert_eq!(
+            megabytes_per_second(16 << 20, 10_000_000).to_string(),
+            "1677.72"
+        );
+        assert_eq!(ns_per(1_234, 10).to_string(), "123.4");
+        // No overflow at the largest figures.
+        assert_eq!(
+            per_second(u64::MAX, 1).to_string(),
+            format!("{}.0", u64::MAX as u128 * 1_000_000_000)
+        );
+    }
+
+    #[test]
+    fn a_line_has_the_peer_shape() {
+        let line = ResultLine::new("bulk-sock")
+            .field("chunk", 4096)
+            .field("MBps", megabytes_per_second(1_000_000, 1_000_000));
+        assert_eq!(line.as_str(), "RESULT bulk-sock chunk=4096 MBps=1000.00");
+    }
+}
