@@ -76,6 +76,10 @@ pub struct Sockets<T> {
     /// netd's id as last looked up; `None` after it died.
     netd: Option<TaskId>,
     origins: Origins,
+    /// Where requests are encoded and replies land, kept from call to call
+    /// so that no call pays for clearing two message buffers.
+    request: [u8; abi::MAX_MESSAGE],
+    reply: [u8; abi::MAX_MESSAGE],
 }
 
 impl<T: Transport> Sockets<T> {
@@ -84,6 +88,8 @@ impl<T: Transport> Sockets<T> {
             transport,
             netd: None,
             origins: Origins::new(),
+            request: [0; abi::MAX_MESSAGE],
+            reply: [0; abi::MAX_MESSAGE],
         }
     }
 
@@ -278,16 +284,14 @@ impl<T: Transport> Sockets<T> {
         request: &Request<'_>,
         leases: &mut [LeaseBuf<'_>],
     ) -> Result<Response, SockError> {
-        let mut message = [0u8; abi::MAX_MESSAGE];
         let bytes =
-            proto::encode_request(request, &mut message).map_err(|_| SockError::InvalidArg)?;
-        let mut reply = [0u8; abi::MAX_MESSAGE];
+            proto::encode_request(request, &mut self.request).map_err(|_| SockError::InvalidArg)?;
         match self
             .transport
-            .call(netd, request.operation(), bytes, &mut reply, leases)
+            .call(netd, request.operation(), bytes, &mut self.reply, leases)
         {
             Ok((code, len)) => {
-                let bytes = reply.get(..len).ok_or(SockError::Fail)?;
+                let bytes = self.reply.get(..len).ok_or(SockError::Fail)?;
                 proto::decode_response(code, bytes).map_err(|_| SockError::Fail)
             }
             Err(KernelError::PeerDied | KernelError::NoSuchTask) => {

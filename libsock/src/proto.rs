@@ -10,7 +10,9 @@
 //! are built in a caller-provided buffer, without heap.
 //!
 //! Decoding never panics: bad bytes, a trailing byte, a wrong version or a
-//! truncated message are a [`ProtoError`].
+//! truncated message are a [`ProtoError`]. The requests and responses of the
+//! data path (`Send`, `Recv`, `Ok`, `Received`) take a hand-written shortcut
+//! that produces and accepts exactly postcard's bytes (`proto_fast.rs`).
 
 use serde::{Deserialize, Serialize};
 
@@ -168,11 +170,17 @@ pub fn encode_request<'b>(
     request: &Request<'_>,
     buf: &'b mut [u8],
 ) -> Result<&'b [u8], ProtoError> {
+    if let Some(used) = fast::encode_request(request, buf) {
+        return Ok(&buf[..used]);
+    }
     encode_versioned(request, buf)
 }
 
 /// Decodes a request message; the host string borrows from `bytes`.
 pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
+    if let Some(request) = fast::decode_request(bytes) {
+        return Ok(request);
+    }
     match bytes.split_first() {
         Some((&PROTOCOL_VERSION, body)) => decode_exact(body),
         Some((&other, _)) => Err(ProtoError::WrongVersion(other)),
@@ -183,6 +191,9 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
 /// Encodes `response` into `buf`, returning the bytes used. It travels with
 /// reply code [`PROTOCOL_VERSION`].
 pub fn encode_response<'b>(response: &Response, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
+    if let Some(used) = fast::encode_response(response, buf) {
+        return Ok(&buf[..used]);
+    }
     let used = postcard::to_slice(response, buf)
         .map_err(|_| ProtoError::TooLong)?
         .len();
@@ -194,8 +205,14 @@ pub fn decode_response(code: u32, bytes: &[u8]) -> Result<Response, ProtoError> 
     if code != PROTOCOL_VERSION as u32 {
         return Err(ProtoError::WrongVersion(code as u8));
     }
+    if let Some(response) = fast::decode_response(bytes) {
+        return Ok(response);
+    }
     decode_exact(bytes)
 }
+
+#[path = "proto_fast.rs"]
+mod fast;
 
 #[cfg(test)]
 #[path = "proto_tests.rs"]

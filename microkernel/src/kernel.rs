@@ -24,7 +24,8 @@ const NAME_SLOTS: usize = 32;
 const IRQ_LINES: usize = 16;
 
 pub struct Kernel {
-    pub tasks: Vec<Option<Box<Task>>>,
+    /// Fixed size, so that looking a slot up checks against a constant.
+    pub tasks: Box<[Option<Box<Task>>; MAX_TASKS]>,
     generations: Vec<u16>,
     run_queues: RunQueues,
     /// Callers in `call`, waiting for their server to `recv`.
@@ -46,7 +47,7 @@ pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
 
 impl Kernel {
     pub fn new(kernel_space: AddressSpace, idle: Task) -> Self {
-        let mut tasks: Vec<Option<Box<Task>>> = (0..MAX_TASKS).map(|_| None).collect();
+        let mut tasks: Box<[Option<Box<Task>>; MAX_TASKS]> = Box::new([const { None }; MAX_TASKS]);
         tasks[IDLE] = Some(Box::new(idle));
         Kernel {
             tasks,
@@ -141,6 +142,19 @@ impl Kernel {
     pub fn hand_off_to(&mut self, index: usize) {
         self.task_mut(index).state = State::Runnable;
         self.handoff = Some(index);
+    }
+
+    /// The current task just blocked after waking `index` (a server that
+    /// replied, then found nothing to receive): `index` runs next, on the
+    /// server's time, without passing through the queues, unless a task of
+    /// its priority or a more urgent one is already waiting there. Tasks
+    /// woken earlier (by earlier replies) so still run first, in order.
+    pub fn run_woken_next(&mut self, index: usize) {
+        let priority = self.task(index).priority;
+        match self.run_queues.highest_priority() {
+            Some(waiting) if waiting <= priority => self.make_runnable(index),
+            _ => self.hand_off_to(index),
+        }
     }
 
     pub fn yield_current(&mut self) {
@@ -309,12 +323,13 @@ impl Kernel {
         if next != previous {
             self.slice_left = TIME_SLICE_TICKS;
             self.switch(previous, next);
+            let task = self.task_mut(next);
+            // SAFETY: the task's box stays allocated while it is current: a
+            // slot is only released by reap, which never targets the running
+            // task. (The same task resuming keeps the pointers it has.)
+            unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
         }
-        let task = self.task_mut(next);
-        // SAFETY: the task's box stays allocated while it is current: a slot
-        // is only released by reap, which never targets the running task.
-        unsafe { trap::set_current_fpu(&mut task.fpu) };
-        &task.frame
+        &self.task(next).frame
     }
 
     fn requeue(&mut self, index: usize) {

@@ -9,32 +9,44 @@ use core::fmt::Write;
 const NMI: u64 = 2;
 const MACHINE_CHECK: u64 = 18;
 
-pub fn handle(frame: &mut TrapFrame) -> *const TrapFrame {
+/// `frame` is where the entry stub saved the registers: the running task's
+/// own `Task::frame` for every entry from ring 3, else a frame on the idle or
+/// boot stack, which is copied into the task here.
+pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
+    // SAFETY: the stub passes the frame it just built; nothing else refers
+    // to it until this entry returns. It is read by value here and, when it
+    // lives in the task's control block, only through the kernel below.
+    let (vector, from_user) = unsafe { ((*frame).vector, (*frame).from_user()) };
     // NMI and machine check are the machine's events, not the running
     // task's fault: never blame (kill) a task for them.
-    if frame.vector < IRQ_BASE as u64 && (!frame.from_user() || matches!(frame.vector, NMI | MACHINE_CHECK)) {
-        kernel_exception(frame);
+    if vector < IRQ_BASE as u64 && (!from_user || matches!(vector, NMI | MACHINE_CHECK)) {
+        // SAFETY: as above; the machine stops after the report.
+        kernel_exception(unsafe { &*frame });
     }
     let Some(mut guard) = KERNEL.try_lock() else {
-        crate::panic::fatal(format_args!("kernel entered again while busy (vector {})", frame.vector))
+        crate::panic::fatal(format_args!("kernel entered again while busy (vector {vector})"))
     };
     let Some(k) = guard.as_mut() else {
         // Before the first task exists only interrupts can arrive.
-        irq_without_tasks(frame.vector);
+        irq_without_tasks(vector);
         return frame;
     };
-    let current = k.current;
-    k.task_mut(current).frame = *frame;
-    match frame.vector {
+    let task = k.current();
+    if !core::ptr::eq(frame, &task.frame) {
+        // SAFETY: a frame on the idle or boot stack, valid and not aliased.
+        task.frame = unsafe { frame.read() };
+    }
+    match vector {
         SYSCALL_VECTOR => crate::syscall::dispatch(k),
-        v if v < IRQ_BASE as u64 => user_fault(k, frame),
+        v if v < IRQ_BASE as u64 => user_fault(k),
         v => irq(k, (v - IRQ_BASE as u64) as u8),
     }
     k.finish_entry()
 }
 
 /// A CPU exception in a task kills that task alone; init reports it.
-fn user_fault(k: &mut Kernel, frame: &TrapFrame) {
+fn user_fault(k: &mut Kernel) {
+    let frame = k.current().frame;
     let address = if frame.vector == 14 { x86_64::registers::control::Cr2::read_raw() } else { 0 };
     let info = FaultInfo { vector: frame.vector as u8, address, rip: frame.rip, error_code: frame.error_code };
     let current = k.current;

@@ -90,6 +90,9 @@ sysnums! {
     IrqAck = 28,
     /// `poweroff()`: ends the machine with status 0 (init only).
     Poweroff = 29,
+    /// `reply_recv(caller | code << 32, ptr, len | cap << 32, buf, notification_mask, flags)`:
+    /// `reply` then `recv` in one entry (a server's loop).
+    ReplyRecv = 30,
 }
 
 #[cfg(test)]

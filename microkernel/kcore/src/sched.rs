@@ -5,8 +5,10 @@
 //! back gives round-robin. A task may be queued at most once: `push_back`
 //! refuses an index already present, so the kernel needs no "queued" flag of
 //! its own and cannot run a task twice. Fixed capacity (`LEVEL_CAPACITY` per
-//! level), no heap. `contains` and `remove` scan the queued entries, which
-//! costs as many steps as there are runnable tasks.
+//! level), no heap. A bit per possible index makes `push_back`'s duplicate
+//! check and `contains` O(1) however many tasks are runnable (every wake-up
+//! pushes, so a scan there would cost a step per runnable task); `remove`
+//! and `priority_of`, used only when a task ends, scan the queued entries.
 
 /// Number of priority levels; 0 is the most urgent.
 pub const PRIORITY_LEVELS: usize = abi::PRIORITY_LEVELS as usize;
@@ -91,14 +93,28 @@ impl Fifo {
     }
 }
 
+const INDEX_WORDS: usize = (u16::MAX as usize + 1) / 64;
+
 pub struct RunQueues {
     levels: [Fifo; PRIORITY_LEVELS],
+    /// Bit `index` is set while `index` is in some level.
+    queued: [u64; INDEX_WORDS],
 }
 
 impl RunQueues {
     pub const fn new() -> Self {
         RunQueues {
             levels: [const { Fifo::new() }; PRIORITY_LEVELS],
+            queued: [0; INDEX_WORDS],
+        }
+    }
+
+    fn mark(&mut self, index: u16, queued: bool) {
+        let (word, bit) = (index as usize / 64, index % 64);
+        if queued {
+            self.queued[word] |= 1 << bit;
+        } else {
+            self.queued[word] &= !(1 << bit);
         }
     }
 
@@ -114,21 +130,29 @@ impl RunQueues {
         if self.contains(index) {
             return Err(QueueError::AlreadyQueued);
         }
-        self.levels[priority as usize].push_back(index)
+        self.levels[priority as usize].push_back(index)?;
+        self.mark(index, true);
+        Ok(())
     }
 
     /// Takes the next task to run: the oldest of the most urgent level.
     pub fn pop(&mut self) -> Option<u16> {
-        self.levels.iter_mut().find_map(Fifo::pop_front)
+        let index = self.levels.iter_mut().find_map(Fifo::pop_front)?;
+        self.mark(index, false);
+        Some(index)
     }
 
     /// Takes `index` out of whichever queue holds it; returns whether it was queued.
     pub fn remove(&mut self, index: u16) -> bool {
+        if !self.contains(index) {
+            return false;
+        }
+        self.mark(index, false);
         self.levels.iter_mut().any(|level| level.remove(index))
     }
 
     pub fn contains(&self, index: u16) -> bool {
-        self.priority_of(index).is_some()
+        self.queued[index as usize / 64] & (1 << (index % 64)) != 0
     }
 
     /// The level `index` is queued at.
@@ -281,6 +305,10 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(queues.len(), model.iter().map(VecDeque::len).sum::<usize>());
+                for probe in 0u16..12 {
+                    let queued = model.iter().any(|level| level.contains(&probe));
+                    prop_assert_eq!(queues.contains(probe), queued);
+                }
             }
         }
     }

@@ -5,6 +5,9 @@
 //! that is already waiting in `recv` gets the message at once and runs next
 //! (the caller's time goes to it); otherwise the caller queues on the
 //! server. The reply may come at any later point, in any order.
+//! `reply_recv`, a server's loop in one entry, replies and then receives;
+//! when the server blocks there, the caller it answered runs next, again
+//! without a trip through the run queues.
 
 use super::SysResult;
 use crate::kernel::Kernel;
@@ -26,26 +29,26 @@ pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64,
     if server == caller {
         return Err(KernelError::BadArgument);
     }
-    let space = k.current().space();
+    // The call block is only read while the caller is blocked, so it is
+    // filled in place; a failure below leaves nothing that matters.
+    let me = k.task_mut(caller);
+    let space = me.space.as_ref().ok_or(KernelError::BadArgument)?;
     check_access(space, reply, reply_cap, true)?;
-    let mut leases = [Lease::default(); MAX_LEASES];
-    for (i, lease) in leases.iter_mut().enumerate().take(lease_count) {
+    for i in 0..lease_count {
         let entry = lease_table.checked_add((i * core::mem::size_of::<Lease>()) as u64).ok_or(KernelError::BadAddress)?;
-        *lease = read_struct(space, entry)?;
+        let lease: Lease = read_struct(space, entry)?;
         let valid_flags = lease.flags & !(lease_flags::READ | lease_flags::WRITE) == 0;
         if !valid_flags || lease.len > MAX_LEASE_LEN {
             return Err(KernelError::BadArgument);
         }
         crate::usercopy::check_range(lease.addr, lease.len)?;
+        me.call.leases[i] = lease;
     }
-    let me = k.current();
-    let space = me.space.as_ref().ok_or(KernelError::BadArgument)?;
     copy_from_user(space, req, &mut me.call.message[..req_len])?;
     me.call.operation = operation;
     me.call.len = req_len;
     me.call.reply_buf = reply;
     me.call.reply_cap = reply_cap as usize;
-    me.call.leases = leases;
     me.call.lease_count = lease_count;
 
     match call_step(&k.task(server).state) {
@@ -69,28 +72,38 @@ fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
     // The buffer was checked writable when the server entered recv, and a
     // task blocked in recv cannot change its own mappings.
     let copied = copy_to_user(s.space(), wait.buf, &c.call.message[..len]).is_ok();
+    // Most requests carry at most one lease: describing it here saves the
+    // server a `lease_info` call.
+    let first = if c.call.lease_count > 0 { c.call.leases[0] } else { Lease::default() };
     let f = &mut s.frame;
     f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
     f.rdi = c.id.raw() as u64;
     f.rsi = len as u64;
     f.rdx = c.call.operation as u64;
     f.r8 = c.call.lease_count as u64;
+    f.r9 = first.len;
+    f.r10 = first.flags;
     c.state = State::ReplyBlocked(s.id);
 }
 
-pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
+/// A receive's arguments, checked: nothing has happened yet if this fails.
+fn receive_wait(k: &Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> Result<RecvWait, KernelError> {
     if flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
         return Err(KernelError::BadArgument);
     }
     let cap = cap.min(MAX_MESSAGE as u64);
-    let wait = RecvWait {
-        buf,
-        cap,
-        mask: mask as u32,
-        notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0,
-    };
+    check_access(k.task(k.current).space(), buf, cap, true)?;
+    Ok(RecvWait { buf, cap, mask: mask as u32, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
+}
+
+pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
+    let wait = receive_wait(k, buf, cap, mask, flags)?;
+    receive(k, wait)
+}
+
+/// Delivers a notification or a queued call, or blocks the current task.
+fn receive(k: &mut Kernel, wait: RecvWait) -> SysResult {
     let me = k.current;
-    check_access(k.task(me).space(), buf, cap, true)?;
     match recv_step(k.task(me).pending, &wait, k.senders.has_callers(me)) {
         RecvStep::Notify(bits) => {
             let task = k.task_mut(me);
@@ -112,6 +125,29 @@ pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysRes
 }
 
 pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> SysResult {
+    let caller = answer(k, caller_raw, code, ptr, len)?;
+    k.make_runnable(caller);
+    Ok(Some(0))
+}
+
+/// `reply` then `recv`. Everything is checked before the reply goes out, so
+/// an error means that nothing happened: no reply, no receive.
+pub fn reply_recv(k: &mut Kernel, caller_code: u64, ptr: u64, len_cap: u64, buf: u64, mask: u64, flags: u64) -> SysResult {
+    let (len, cap) = (len_cap & 0xffff_ffff, len_cap >> 32);
+    let wait = receive_wait(k, buf, cap, mask, flags)?;
+    let caller = answer(k, caller_code & 0xffff_ffff, caller_code >> 32, ptr, len)?;
+    let result = receive(k, wait);
+    if matches!(k.current().state, State::RecvBlocked(_)) {
+        k.run_woken_next(caller);
+    } else {
+        k.make_runnable(caller);
+    }
+    result
+}
+
+/// Copies the reply into a caller waiting for the current task and sets its
+/// results; the caller still has to be made runnable.
+fn answer(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> Result<usize, KernelError> {
     if len as usize > MAX_MESSAGE {
         return Err(KernelError::BadArgument);
     }
@@ -122,8 +158,7 @@ pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> 
     c.frame.rax = 0;
     c.frame.rdi = code & 0xffff_ffff;
     c.frame.rsi = n;
-    k.make_runnable(caller);
-    Ok(Some(0))
+    Ok(caller)
 }
 
 /// The slot of a caller that waits for the current task's reply.

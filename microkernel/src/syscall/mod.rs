@@ -70,6 +70,7 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::GrantIrq => task::grant_irq(k, a0, a1, a2),
         Sysnum::IrqAck => misc::irq_ack(k, a0),
         Sysnum::Poweroff => task::poweroff(k),
+        Sysnum::ReplyRecv => ipc::reply_recv(k, a0, a1, a2, a3, a4, a5),
     }
 }
 

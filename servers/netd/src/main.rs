@@ -8,7 +8,10 @@
 //!
 //! The request buffer lives on the stack and the core allocates nothing per
 //! request once a socket slot has its message buffer, so the data path does
-//! not touch the heap. Init (the supervisor) may ask netd to crash; netd then
+//! not touch the heap. Two syscalls are saved per request where possible: the
+//! last reply a request produces is sent together with the next receive
+//! (`reply_recv`), and the kernel describes a message's first lease along with
+//! it, so checking that lease needs no `lease_info`. Init (the supervisor) may ask netd to crash; netd then
 //! faults for real, and init restarts it.
 #![no_std]
 #![no_main]
@@ -43,11 +46,13 @@ fn main() -> i32 {
 }
 
 fn serve(netd: &mut Netd) -> ! {
-    let mut fx = Syscalls;
+    let mut fx = Syscalls::new();
     let mut request = [0u8; abi::MAX_MESSAGE];
     loop {
-        match ipc::recv(&mut request, notify::TASK_EXIT) {
-            Ok(Received::Message(header)) => {
+        let incoming = fx.send_last_reply_and_receive(&mut request);
+        match incoming.map(|incoming| (incoming.received, incoming.first_lease)) {
+            Ok((Received::Message(header), first_lease)) => {
+                fx.current = Some((header.sender, first_lease));
                 let len = header.len.min(request.len());
                 let action = netd.handle(
                     &mut fx,
@@ -56,11 +61,13 @@ fn serve(netd: &mut Netd) -> ! {
                     &request[..len],
                     header.leases,
                 );
+                fx.current = None;
                 if action == Action::Crash {
+                    fx.flush_reply();
                     crash();
                 }
             }
-            Ok(Received::Notification(bits)) => {
+            Ok((Received::Notification(bits), _)) => {
                 if bits & notify::TASK_EXIT != 0 {
                     netd.task_exit_notified(&mut fx);
                 }
@@ -84,16 +91,65 @@ fn crash() -> ! {
     sys::exit(1)
 }
 
-/// The core's view of the kernel, one syscall per method.
-struct Syscalls;
+/// A reply held back until the next receive, to go out with it.
+struct HeldReply {
+    to: TaskId,
+    code: u32,
+    len: usize,
+}
+
+/// The core's view of the kernel: one syscall per method, except that the
+/// latest reply waits for the next receive (every earlier one is sent as
+/// soon as a newer one replaces it, so replies keep their order) and the
+/// first lease of the message in hand is already known.
+struct Syscalls {
+    held: Option<HeldReply>,
+    held_bytes: [u8; abi::MAX_MESSAGE],
+    /// The sender of the message being handled and its first lease.
+    current: Option<(TaskId, Option<ipc::FirstLease>)>,
+}
+
+impl Syscalls {
+    fn new() -> Self {
+        Syscalls { held: None, held_bytes: [0; abi::MAX_MESSAGE], current: None }
+    }
+
+    fn flush_reply(&mut self) {
+        if let Some(held) = self.held.take() {
+            // A caller that died meanwhile cannot be answered; nothing to do.
+            let _ = ipc::reply(held.to, held.code, &self.held_bytes[..held.len]);
+        }
+    }
+
+    /// Sends the held reply, if any, and waits for the next request or
+    /// exit notification.
+    fn send_last_reply_and_receive(&mut self, request: &mut [u8]) -> Result<ipc::Incoming, KernelError> {
+        if let Some(held) = self.held.take() {
+            let bytes = &self.held_bytes[..held.len];
+            // On error nothing was sent (the caller died): just receive.
+            if let Ok(incoming) = ipc::reply_recv(held.to, held.code, bytes, request, notify::TASK_EXIT) {
+                return Ok(incoming);
+            }
+        }
+        ipc::recv_incoming(request, notify::TASK_EXIT)
+    }
+}
 
 impl Effects for Syscalls {
     fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
-        // A caller that died meanwhile cannot be answered; nothing to do.
-        let _ = ipc::reply(to, code, bytes);
+        self.flush_reply();
+        let len = bytes.len().min(self.held_bytes.len());
+        self.held_bytes[..len].copy_from_slice(&bytes[..len]);
+        self.held = Some(HeldReply { to, code, len });
     }
 
     fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo> {
+        if let Some((sender, first_lease)) = self.current
+            && sender == caller
+            && index == 0
+        {
+            return first_lease.map(|lease| LeaseInfo { len: lease.len as u64, flags: lease.flags });
+        }
         ipc::lease_info(caller, index)
             .ok()
             .map(|(len, flags)| LeaseInfo {

@@ -1,9 +1,11 @@
 //! The pure parts of the user programs, unit-tested on the host: the shell's
-//! command parser and sockloop's arguments and messages.
+//! command parser, sockloop's arguments and messages, and the fuzzers'
+//! generators and result oracle.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod command;
+pub mod fuzzgen;
 pub mod sockloop;

@@ -2,7 +2,7 @@
 //!
 //! Arguments go in `rdi, rsi, rdx, r10, r8, r9`; the kernel answers in `rax`
 //! (a result or a negative `abi::KernelError`) and, for some calls, in
-//! `rdi, rsi, rdx, r8`. The instruction itself clobbers `rcx` and `r11`.
+//! `rdi, rsi, rdx, r8, r9, r10`. The instruction itself clobbers `rcx` and `r11`.
 
 use core::arch::asm;
 
@@ -16,6 +16,8 @@ pub struct Regs {
     pub rsi: u64,
     pub rdx: u64,
     pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
 }
 
 /// Issues syscall `number` with six arguments.
@@ -32,6 +34,8 @@ pub unsafe fn syscall(number: Sysnum, args: [u64; 6]) -> Regs {
     let rsi: u64;
     let rdx: u64;
     let r8: u64;
+    let r9: u64;
+    let r10: u64;
     // The kernel preserves every register not named here and runs on its own
     // stack, so the user stack (red zone included) is untouched. No `nomem`:
     // the kernel may read and write memory we passed.
@@ -43,13 +47,13 @@ pub unsafe fn syscall(number: Sysnum, args: [u64; 6]) -> Regs {
             inlateout("rdi") args[0] => rdi,
             inlateout("rsi") args[1] => rsi,
             inlateout("rdx") args[2] => rdx,
-            inlateout("r10") args[3] => _,
+            inlateout("r10") args[3] => r10,
             inlateout("r8") args[4] => r8,
-            inlateout("r9") args[5] => _,
+            inlateout("r9") args[5] => r9,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),
         );
     }
-    Regs { rax, rdi, rsi, rdx, r8 }
+    Regs { rax, rdi, rsi, rdx, r8, r9, r10 }
 }

@@ -8,6 +8,7 @@ use core::marker::PhantomData;
 
 use abi::{lease_flags, lease_ref, recv_flags, KernelError, Lease, MessageHeader, Received, Sysnum, TaskId};
 
+use crate::arch::Regs;
 use crate::sys::invoke;
 
 /// A buffer lent to the server of one call. It borrows the buffer for as long
@@ -91,16 +92,68 @@ fn recv_with(buf: &mut [u8], mask: u32, flags: u64) -> Result<Received, KernelEr
     let args = [buf.as_mut_ptr() as u64, buf.len() as u64, mask as u64, flags, 0, 0];
     // SAFETY: `buf` is writable for its length.
     let regs = unsafe { invoke(Sysnum::Recv, args) }?;
+    Ok(incoming(&regs).received)
+}
+
+/// The first lease of a received call, as the kernel describes it with the
+/// message (what `lease_info(caller, 0)` would return).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FirstLease {
+    pub len: usize,
+    /// `abi::lease_flags` bits.
+    pub flags: u64,
+}
+
+/// What a server's receive brought: a notification or a message, and for a
+/// message with leases, its first lease.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Incoming {
+    pub received: Received,
+    pub first_lease: Option<FirstLease>,
+}
+
+fn incoming(regs: &Regs) -> Incoming {
     let sender = TaskId::from_raw(regs.rdi as u32);
     if sender == TaskId::KERNEL {
-        return Ok(Received::Notification(regs.rsi as u32));
+        return Incoming { received: Received::Notification(regs.rsi as u32), first_lease: None };
     }
-    Ok(Received::Message(MessageHeader {
+    let header = MessageHeader {
         sender,
         operation: regs.rdx as u32,
         len: regs.rsi as usize,
         leases: regs.r8 as usize,
-    }))
+    };
+    let first_lease = (header.leases > 0).then_some(FirstLease { len: regs.r9 as usize, flags: regs.r10 });
+    Incoming { received: Received::Message(header), first_lease }
+}
+
+/// As [`recv`], also describing the message's first lease.
+pub fn recv_incoming(buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
+    let args = [buf.as_mut_ptr() as u64, buf.len() as u64, mask as u64, 0, 0, 0];
+    // SAFETY: `buf` is writable for its length.
+    let regs = unsafe { invoke(Sysnum::Recv, args) }?;
+    Ok(incoming(&regs))
+}
+
+/// [`reply`] to `caller`, then [`recv_incoming`], in one kernel entry. If the
+/// caller sleeps after the reply and nothing is waiting for us, the caller
+/// runs next, without a trip through the scheduler's queues. An error means
+/// nothing happened, neither the reply nor the receive (typically
+/// `PeerDied`: the caller is gone); a server then simply receives.
+pub fn reply_recv(caller: TaskId, code: u32, data: &[u8], buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
+    let args = [
+        caller.raw() as u64 | (code as u64) << 32,
+        data.as_ptr() as u64,
+        // Clamped, so that an oversized `data` is refused rather than cut and
+        // the capacity never spills into the length.
+        data.len().min(u32::MAX as usize) as u64 | (buf.len().min(abi::MAX_MESSAGE) as u64) << 32,
+        buf.as_mut_ptr() as u64,
+        mask as u64,
+        0,
+    ];
+    // SAFETY: `data` is readable and `buf` writable for their lengths.
+    let regs = unsafe { invoke(Sysnum::ReplyRecv, args) }?;
+    Ok(incoming(&regs))
 }
 
 /// Answers `caller` (who must be waiting for our reply) with `code` and `data`.

@@ -105,6 +105,15 @@ pub fn init(kernel_stack_top: u64) {
     }
 }
 
+/// Where the CPU pushes the frame of an interrupt or exception from ring 3:
+/// the scheduler points it at the end of the running task's saved frame.
+pub fn set_ring3_entry_stack(top: u64) {
+    // SAFETY: the kernel runs with interrupts disabled on one CPU, so no
+    // other code touches the TSS concurrently; the field is written whole
+    // through a raw pointer (the struct is packed).
+    unsafe { core::ptr::addr_of_mut!((*addr_of_mut!(TSS)).tss.privilege_stacks[0]).write_unaligned(top) };
+}
+
 /// Allows (`allow = true`) or denies ring-3 access to a range of I/O ports.
 /// The scheduler calls this when it switches to or away from a task holding
 /// port grants, so only the running grantee can touch its ports.

@@ -11,6 +11,7 @@
 
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::{PageTable, PageTableFlags as Flags, PhysFrame};
+use core::cell::Cell;
 use x86_64::PhysAddr;
 
 pub use x86_64::structures::paging::PageTableFlags;
@@ -62,15 +63,34 @@ fn indices(vaddr: u64) -> [usize; 4] {
     ]
 }
 
+/// Recently translated pages of one address space, so that the copies of
+/// one IPC (request, reply, lease, often in the same stack page) walk the
+/// tables once. Entries are only added by `translate` and only a present
+/// leaf is kept; `unmap`, the one way a present leaf changes, empties it.
+const RECENT_PAGES: usize = 4;
+
 /// One page-table hierarchy, named by its top-level frame.
 #[derive(Debug)]
 pub struct AddressSpace {
     pml4: u64,
+    /// (page address | 1, raw leaf entry), by page number modulo the size;
+    /// 0 is an empty slot.
+    recent: [Cell<(u64, u64)>; RECENT_PAGES],
 }
 
 static mut KERNEL_PML4: u64 = 0;
 
 impl AddressSpace {
+    fn with_top(pml4: u64) -> Self {
+        AddressSpace { pml4, recent: [const { Cell::new((0, 0)) }; RECENT_PAGES] }
+    }
+
+    fn forget_recent(&self) {
+        for slot in &self.recent {
+            slot.set((0, 0));
+        }
+    }
+
     /// A new task address space: empty lower half, the shared kernel half.
     pub fn new_user(frames: &mut impl FrameSource) -> Option<Self> {
         let pml4 = zeroed_frame(frames)?;
@@ -80,7 +100,7 @@ impl AddressSpace {
         for i in 256..512 {
             new[i] = kernel[i].clone();
         }
-        Some(AddressSpace { pml4 })
+        Some(AddressSpace::with_top(pml4))
     }
 
     pub fn activate(&self) {
@@ -123,6 +143,7 @@ impl AddressSpace {
     /// Unmaps one page and returns the frame it mapped, unless that frame
     /// was only borrowed.
     pub fn unmap(&mut self, vaddr: u64) -> Option<u64> {
+        self.forget_recent();
         let leaf = self.leaf(vaddr)?;
         let phys = leaf.addr().as_u64();
         let borrowed = leaf.flags().contains(BORROWED);
@@ -134,18 +155,42 @@ impl AddressSpace {
     }
 
     /// The frame and flags of a mapped 4 KiB page.
+    /// The frame and flags of the page mapping `vaddr`. Runs on every user
+    /// copy: a recently used page costs one compare, another one four loads.
     pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
-        let mut current = self.pml4;
-        for &i in &indices(vaddr)[..3] {
-            let entry = &table(current)[i];
-            if !entry.flags().contains(Flags::PRESENT) || entry.flags().contains(Flags::HUGE_PAGE) {
+        const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+        const PRESENT: u64 = Flags::PRESENT.bits();
+        const HUGE_PAGE: u64 = Flags::HUGE_PAGE.bits();
+        let tag = (vaddr & !(PAGE - 1)) | 1;
+        let slot = &self.recent[(vaddr / PAGE) as usize % RECENT_PAGES];
+        let (cached_tag, cached_leaf) = slot.get();
+        let leaf = if cached_tag == tag {
+            cached_leaf
+        } else {
+            let entry_at = |table: u64, level_shift: u32| -> u64 {
+                let index = (vaddr >> level_shift) & 511;
+                // SAFETY: `table` is a page-table frame of this space (the
+                // top one, or one a present entry points to); the direct map
+                // covers it, and nothing writes page tables while the kernel
+                // reads them.
+                unsafe { *(phys_to_virt(table) as *const u64).add(index as usize) }
+            };
+            let mut table = self.pml4;
+            for shift in [39, 30, 21] {
+                let entry = entry_at(table, shift);
+                if entry & (PRESENT | HUGE_PAGE) != PRESENT {
+                    return None;
+                }
+                table = entry & ADDRESS;
+            }
+            let leaf = entry_at(table, 12);
+            if leaf & PRESENT == 0 {
                 return None;
             }
-            current = entry.addr().as_u64();
-        }
-        let leaf = &table(current)[indices(vaddr)[3]];
-        let flags = leaf.flags();
-        flags.contains(Flags::PRESENT).then(|| (leaf.addr().as_u64(), flags))
+            slot.set((tag, leaf));
+            leaf
+        };
+        Some((leaf & ADDRESS, Flags::from_bits_truncate(leaf)))
     }
 
     fn leaf(&mut self, vaddr: u64) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
@@ -218,7 +263,7 @@ pub fn init_kernel(phys_end: u64, sections: &KernelSections, frames: &mut impl F
     }
     // The kernel half uses only slot 256 (direct map) and slot 511 (image,
     // created below), both before any task copies them.
-    let mut space = AddressSpace { pml4 };
+    let mut space = AddressSpace::with_top(pml4);
     let kernel_flags = Flags::GLOBAL;
     for (range, flags) in [
         (sections.text, kernel_flags),

@@ -1,13 +1,16 @@
 //! Kernel entry and exit: interrupt, exception and `syscall` stubs.
 //!
-//! Every entry builds the same [`TrapFrame`] on the kernel stack (or, for an
-//! interrupt that arrives while the idle task halts in ring 0, on the idle
-//! stack), saves the FPU/SSE state of the running task (the kernel's own Rust
-//! code may use SSE registers), and calls [`trap_entry`]. That returns the
-//! frame to resume, which may belong to another task; the common exit
-//! restores that task's FPU state and registers and `iretq`s into it. The
-//! kernel never blocks inside a call, so a single kernel stack serves every
-//! entry and a task's saved state lives in its task control block.
+//! Every entry from ring 3 builds the same [`TrapFrame`] straight in the
+//! running task's control block: `syscall_entry` points the stack at the end
+//! of that frame, and the TSS sends interrupts and exceptions there too (see
+//! [`set_current`]), so the registers are stored once and never copied. An
+//! interrupt that arrives while the idle task halts in ring 0 builds its frame
+//! on the idle stack instead. The stubs save the FPU/SSE state of the running
+//! task (the kernel's own Rust code may use SSE registers), move to the kernel
+//! stack and call [`trap_entry`]. That returns the frame to resume, which may
+//! belong to another task; the common exit restores that task's FPU state and
+//! registers and `iretq`s into it. The kernel never blocks inside a call, so a
+//! single kernel stack serves every entry.
 
 use core::arch::global_asm;
 use core::ptr::addr_of;
@@ -19,8 +22,10 @@ pub const IRQ_BASE: u8 = 32;
 /// Vectors with a stub: 32 exceptions and 16 IRQs.
 pub const STUB_COUNT: usize = 48;
 
-/// Registers of an interrupted task, in the order the stubs push them.
-#[repr(C)]
+/// Registers of an interrupted task, in the order the stubs push them. The
+/// CPU aligns the stack to 16 bytes before it pushes an interrupt frame, so
+/// the frame's end (where pushing starts) must be 16-byte aligned.
+#[repr(C, align(16))]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TrapFrame {
     pub r15: u64,
@@ -70,9 +75,14 @@ impl FpuState {
     }
 }
 
+const _: () = assert!(core::mem::size_of::<TrapFrame>() % 16 == 0);
+
 /// Where the stubs save and restore FPU state: the running task's area.
 #[unsafe(no_mangle)]
 static mut CURRENT_FPU: *mut FpuState = core::ptr::null_mut();
+/// One past the running task's frame: `syscall_entry` pushes down from here.
+#[unsafe(no_mangle)]
+static mut CURRENT_FRAME_END: u64 = 0;
 static mut BOOT_FPU: FpuState = FpuState::initial();
 /// `syscall` leaves the user stack pointer in rsp; it waits here while the
 /// stub switches stacks (one CPU, interrupts masked by SFMASK).
@@ -95,12 +105,27 @@ pub fn syscall_entry_address() -> u64 {
     syscall_entry as *const () as u64
 }
 
+/// Points the stubs at the frame and FPU area of the task about to run: the
+/// next entry from ring 3 saves its registers there.
+///
+/// # Safety
+/// Both stay valid until the next call (the task control block that owns
+/// them is not freed while it is current).
+pub unsafe fn set_current(frame: *mut TrapFrame, fpu: *mut FpuState) {
+    let frame_end = frame as u64 + core::mem::size_of::<TrapFrame>() as u64;
+    // SAFETY: single CPU, interrupts off in the kernel: no concurrent access.
+    unsafe {
+        CURRENT_FPU = fpu;
+        CURRENT_FRAME_END = frame_end;
+    }
+    super::gdt::set_ring3_entry_stack(frame_end);
+}
+
 /// Points the stubs at the FPU area of the task about to run.
 ///
 /// # Safety
-/// `area` stays valid until the next call (the task control block that owns
-/// it is not freed while it is current).
-pub unsafe fn set_current_fpu(area: *mut FpuState) {
+/// `area` stays valid until the next call.
+unsafe fn set_current_fpu(area: *mut FpuState) {
     // SAFETY: single CPU, interrupts off in the kernel: no concurrent access.
     unsafe { CURRENT_FPU = area };
 }
@@ -113,7 +138,7 @@ pub fn use_boot_fpu_area() {
 /// Enters a task for the first time (or after the boot stack was used).
 ///
 /// # Safety
-/// `frame` is a complete, valid frame, and `set_current_fpu` names its task.
+/// `frame` is a complete, valid frame, and `set_current` names its task.
 pub unsafe fn enter(frame: *const TrapFrame) -> ! {
     // SAFETY: forwarded to the caller.
     unsafe { trap_exit(frame) }
@@ -126,9 +151,10 @@ pub extern "C" fn idle_loop() -> ! {
     core::arch::naked_asm!("2:", "hlt", "jmp 2b")
 }
 
-/// Called by every stub with the frame it built; returns the frame to resume.
+/// Called by every stub with the frame it built (in the running task's
+/// control block, or on the idle or boot stack); returns the frame to resume.
 #[unsafe(no_mangle)]
-extern "C" fn trap_entry(frame: &mut TrapFrame) -> *const TrapFrame {
+extern "C" fn trap_entry(frame: *mut TrapFrame) -> *const TrapFrame {
     crate::trap::handle(frame)
 }
 
@@ -162,7 +188,7 @@ isr_table:
     .global syscall_entry
 syscall_entry:
     mov [rip + SYSCALL_USER_RSP], rsp
-    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+    mov rsp, [rip + CURRENT_FRAME_END]
     push {user_ss}
     push qword ptr [rip + SYSCALL_USER_RSP]
     push r11
@@ -193,6 +219,13 @@ isr_common:
     // memcpy/memset (rep movs/stos) need it clear; iretq restores the task's.
     cld
     mov rdi, rsp
+    // From ring 3 the frame is in the task's control block: run the kernel
+    // on its own stack. From ring 0 (the idle task, or boot) stay where the
+    // CPU pushed the frame.
+    test qword ptr [rsp + {cs_offset}], 3
+    jz 2f
+    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+2:
     call trap_entry
     mov rdi, rax
 
@@ -223,4 +256,5 @@ trap_exit:
     user_ss = const super::gdt::USER_DATA,
     user_cs = const super::gdt::USER_CODE,
     syscall_vector = const SYSCALL_VECTOR,
+    cs_offset = const core::mem::offset_of!(TrapFrame, cs),
 );

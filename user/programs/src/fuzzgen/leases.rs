@@ -1,0 +1,141 @@
+//! Lease calls against a caller that really waits: `ipcfuzz` starts a copy
+//! of itself as a lease server, calls it with random (kernel-accepted)
+//! leases and describes them in the request; the server then tries random
+//! `lease_read`, `lease_write`, `lease_copy`, `lease_info` and refused
+//! `reply` calls on that caller and checks each result against the leases
+//! and the shared memory layout (both tasks map the same scratch pages).
+//!
+//! Lease memory and server buffers come from [`super::address`], which
+//! never names either program's data, so a copy the kernel wrongly allows
+//! cannot corrupt them; it shows up as an unexpected result instead.
+
+use alloc::vec::Vec;
+
+use abi::{lease_flags, KernelError as E, Lease, Sysnum, TaskId, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+
+use super::{access, address, length, touches_program, value, Access, Checks, Expect, Rng, PAGE, SCRATCH, SCRATCH_RW_PAGES};
+
+/// The argument that starts `ipcfuzz` as the lease server.
+pub const SERVE_ARG: &str = "--lease-server";
+/// Operation: leases to fuzz; the request is a seed and the lease table.
+pub const OP_LEASES: u32 = 1;
+/// Operation: the server answers and ends.
+pub const OP_STOP: u32 = 2;
+/// Lease calls the server tries per request.
+pub const OPS_PER_CALL: usize = 8;
+const LEASE_BYTES: usize = 24;
+
+/// Random leases the kernel accepts (valid flags, at most 1 MiB, inside user
+/// space) that stay clear of the caller's own data.
+pub fn random_leases(rng: &mut Rng) -> Vec<Lease> {
+    (0..1 + rng.below(4))
+        .map(|_| {
+            let len = if rng.chance(70) { rng.below(2 * PAGE) } else { rng.below(MAX_LEASE_LEN + 1) };
+            let mut addr = address(rng);
+            if addr.checked_add(len).is_none_or(|end| end > USER_END) || touches_program(addr, len) {
+                addr = SCRATCH + rng.below(SCRATCH_RW_PAGES * PAGE);
+            }
+            Lease { addr, len, flags: rng.below(4) }
+        })
+        .collect()
+}
+
+/// The request: the server's seed, then the lease table.
+pub fn encode_request(seed: u64, leases: &[Lease]) -> Vec<u8> {
+    let mut bytes = seed.to_le_bytes().to_vec();
+    bytes.extend(leases.iter().flat_map(|l| [l.addr, l.len, l.flags]).flat_map(u64::to_le_bytes));
+    bytes
+}
+
+pub fn decode_request(bytes: &[u8]) -> Option<(u64, Vec<Lease>)> {
+    let (seed, table) = bytes.split_first_chunk::<8>()?;
+    if table.len() % LEASE_BYTES != 0 || table.len() > MAX_MESSAGE {
+        return None;
+    }
+    let word = |chunk: &[u8], i: usize| u64::from_le_bytes(chunk[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+    let leases = table.chunks(LEASE_BYTES).map(|c| Lease { addr: word(c, 0), len: word(c, 1), flags: word(c, 2) }).collect();
+    Some((u64::from_le_bytes(*seed), leases))
+}
+
+/// One lease call with the results allowed for it.
+#[derive(Clone, Debug)]
+pub struct LeaseOp {
+    pub number: Sysnum,
+    pub args: [u64; 6],
+    pub expect: Expect,
+}
+
+fn pick_index(rng: &mut Rng, count: usize) -> u64 {
+    if rng.chance(85) { rng.below(count as u64) } else { rng.pick(&[count as u64, 4, 5, 0xffff_ffff]) }
+}
+
+/// An offset and length biased toward the lease's end.
+fn span(rng: &mut Rng, lease: Option<&Lease>) -> (u64, u64) {
+    let size = lease.map_or(0, |l| l.len);
+    let offset = if rng.chance(70) { rng.below(size + 8) } else { length(rng) };
+    let len = if rng.chance(70) { rng.below(size.saturating_sub(offset) + 8) } else { length(rng) };
+    (offset, len)
+}
+
+/// Checks one end of a lease copy: the index, the right, the bounds, and
+/// the caller's memory (readable, or writable when `write`).
+fn lease_end(c: &mut Checks, leases: &[Lease], index: u64, offset: u64, len: u64, write: bool) {
+    let Some(lease) = leases.get(index as usize) else {
+        c.fail(E::BadArgument);
+        return;
+    };
+    let right = if write { lease_flags::WRITE } else { lease_flags::READ };
+    c.fail_if(lease.flags & right == 0, E::LeaseBounds);
+    match offset.checked_add(len) {
+        Some(end) if end <= lease.len => {
+            let start = lease.addr + offset;
+            if write { c.writable(start, len) } else { c.readable(start, len) }
+        }
+        _ => c.fail(E::LeaseBounds),
+    }
+}
+
+/// Plans one call on the leases of `caller`, which waits for our reply.
+pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
+    let lease_ref = |index: u64| caller.raw() as u64 | index << 32;
+    let mut c = Checks::unordered();
+    let index = pick_index(rng, leases.len());
+    let (offset, len) = span(rng, leases.get(index as usize));
+    let buf = address(rng);
+    match rng.below(9) {
+        0..=2 => {
+            lease_end(&mut c, leases, index, offset, len, false);
+            c.writable(buf, len);
+            LeaseOp { number: Sysnum::LeaseRead, args: [lease_ref(index), offset, buf, len, 0, 0], expect: c.finish(Expect::value(len)) }
+        }
+        3..=5 => {
+            lease_end(&mut c, leases, index, offset, len, true);
+            c.readable(buf, len);
+            LeaseOp { number: Sysnum::LeaseWrite, args: [lease_ref(index), offset, buf, len, 0, 0], expect: c.finish(Expect::value(len)) }
+        }
+        6 => {
+            let expect = leases.get(index as usize).map_or(Expect::error(E::BadArgument), |l| Expect::value(l.len));
+            LeaseOp { number: Sysnum::LeaseInfo, args: [lease_ref(index), 0, 0, 0, 0, 0], expect }
+        }
+        7 => {
+            let to = pick_index(rng, leases.len());
+            let (to_offset, _) = span(rng, leases.get(to as usize));
+            lease_end(&mut c, leases, index, offset, len, false);
+            lease_end(&mut c, leases, to, to_offset, len, true);
+            let args = [lease_ref(index), offset, lease_ref(to), to_offset, len, 0];
+            LeaseOp { number: Sysnum::LeaseCopy, args, expect: c.finish(Expect::value(len)) }
+        }
+        _ => {
+            // A reply the kernel must refuse: the caller keeps waiting.
+            let (data, len) = if rng.chance(50) {
+                (rng.pick(&super::KERNEL_ADDRESSES), 1 + rng.below(MAX_MESSAGE as u64))
+            } else {
+                (address(rng), MAX_MESSAGE as u64 + 1 + rng.below(4096))
+            };
+            c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
+            c.fail_if(access(data, len) == Access::Invalid, E::BadAddress);
+            let code = value(rng) & 0xffff_ffff;
+            LeaseOp { number: Sysnum::Reply, args: [caller.raw() as u64, code, data, len, 0, 0], expect: c.finish(Expect::OK) }
+        }
+    }
+}
