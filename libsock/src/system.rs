@@ -20,6 +20,14 @@ pub fn system() -> Sockets<KernelTransport> {
     Sockets::new(KernelTransport)
 }
 
+/// Lends one buffer for the length of a call.
+fn loan<'a>(lease: &'a mut LeaseBuf<'_>) -> Loan<'a> {
+    match lease {
+        LeaseBuf::Read(bytes) => Loan::read(bytes),
+        LeaseBuf::Write(bytes) => Loan::write(bytes),
+    }
+}
+
 /// Reaches netd through the kernel's syscalls.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KernelTransport;
@@ -37,20 +45,21 @@ impl Transport for KernelTransport {
         reply: &mut [u8],
         leases: &mut [LeaseBuf<'_>],
     ) -> Result<(u32, usize), KernelError> {
-        let count = leases.len();
-        if count > MAX_LEASES {
-            return Err(KernelError::BadArgument);
-        }
-        // Each loan reborrows its buffer for this call only; the kernel sees
-        // the first `count` of them.
-        let mut loans: [Loan<'_>; MAX_LEASES] = core::array::from_fn(|_| Loan::read(&[]));
-        for (loan, lease) in loans.iter_mut().zip(leases.iter_mut()) {
-            *loan = match lease {
-                LeaseBuf::Read(bytes) => Loan::read(bytes),
-                LeaseBuf::Write(bytes) => Loan::write(bytes),
-            };
-        }
-        let answer = ipc::call(dest, operation, request, reply, &loans[..count])?;
+        // The five calls lend at most one buffer: those shapes build no
+        // table on the hot path.
+        let answer = match leases {
+            [] => ipc::call(dest, operation, request, reply, &[]),
+            [only] => ipc::call(dest, operation, request, reply, &[loan(only)]),
+            _ if leases.len() > MAX_LEASES => return Err(KernelError::BadArgument),
+            _ => {
+                let count = leases.len();
+                let mut loans: [Loan<'_>; MAX_LEASES] = core::array::from_fn(|_| Loan::read(&[]));
+                for (slot, lease) in loans.iter_mut().zip(leases.iter_mut()) {
+                    *slot = loan(lease);
+                }
+                ipc::call(dest, operation, request, reply, &loans[..count])
+            }
+        }?;
         Ok((answer.code, answer.len.min(reply.len())))
     }
 

@@ -1,56 +1,15 @@
-//! libsock over the kernel: the [`Transport`] every sockbench task uses.
+//! The socket calls every sockbench task uses, and connecting to a helper
+//! that may not listen yet.
 
-use abi::{KernelError, TaskId};
-use libsock::{LeaseBuf, SockError, Sockets, Transport};
-use urt::ipc::{Loan, call};
+use libsock::{KernelTransport, SockError, Sockets};
 use urt::sys;
 
-/// Registry name of the socket server.
-const NETD: &str = "netd";
-
-/// The socket calls of this task.
-pub type Net = Sockets<Syscalls>;
+/// The socket calls of this task: the same library and transport every
+/// program uses, so the figures are what programs get.
+pub type Net = Sockets<KernelTransport>;
 
 pub fn sockets() -> Net {
-    Sockets::new(Syscalls)
-}
-
-/// Socket calls made with the real syscalls.
-pub struct Syscalls;
-
-impl Transport for Syscalls {
-    fn lookup_netd(&mut self) -> Option<TaskId> {
-        sys::lookup(NETD).ok()
-    }
-
-    fn call(
-        &mut self,
-        dest: TaskId,
-        operation: u32,
-        request: &[u8],
-        reply: &mut [u8],
-        leases: &mut [LeaseBuf<'_>],
-    ) -> Result<(u32, usize), KernelError> {
-        // libsock lends at most one buffer per call, so no table is built
-        // (nor allocated) on the measured path.
-        let answer = match leases {
-            [] => call(dest, operation, request, reply, &[]),
-            [LeaseBuf::Read(bytes)] => call(dest, operation, request, reply, &[Loan::read(bytes)]),
-            [LeaseBuf::Write(bytes)] => {
-                call(dest, operation, request, reply, &[Loan::write(bytes)])
-            }
-            _ => Err(KernelError::BadArgument),
-        }?;
-        Ok((answer.code, answer.len))
-    }
-
-    fn now_ms(&mut self) -> u64 {
-        sys::now_ns() / urt::time::NS_PER_MS
-    }
-
-    fn sleep_ms(&mut self, ms: u64) {
-        let _ = urt::sleep(ms);
-    }
+    libsock::system()
 }
 
 /// How long a task keeps trying to reach a listener that is not there yet.
