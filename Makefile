@@ -11,6 +11,7 @@ GUEST_DIR    := target/release
 KERNEL_BIN   := $(BUILD)/kernel.bin
 BOOT_IMAGE   := $(BUILD)/boot.img
 TOOL         := image-builder/target/release/image-builder
+STRIP        ?= strip
 
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
@@ -43,11 +44,19 @@ guest:
 tool:
 	cd image-builder && $(CARGO) build --release --bin image-builder
 
+# Programs go into the image without their debug info (gdb reads it from
+# $(GUEST_DIR)); that keeps the image, and the checksum work at boot, small.
 image: guest tool
-	@mkdir -p $(BUILD)
+	@mkdir -p $(BUILD)/programs
 	$(TOOL) kernel $(GUEST_DIR)/microkernel $(KERNEL_BIN)
-	$(TOOL) pack $(BOOT_IMAGE) --flat init=$(GUEST_DIR)/init \
-	  $(foreach p,$(PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(GUEST_DIR)/$(p)))
+	@for p in init $(PROGRAMS); do \
+	  if [ -f $(GUEST_DIR)/$$p ]; then \
+	    $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(GUEST_DIR)/$$p 2>/dev/null \
+	      || cp $(GUEST_DIR)/$$p $(BUILD)/programs/$$p; \
+	  fi; \
+	done
+	$(TOOL) pack $(BOOT_IMAGE) --flat init=$(BUILD)/programs/init \
+	  $(foreach p,$(PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(BUILD)/programs/$(p)))
 
 run: qemu image
 	$(QEMU) $(QEMU_ARGS)
