@@ -19,6 +19,7 @@ mod call_args;
 pub mod leases;
 pub mod requests;
 pub mod syscalls;
+mod task_ids;
 
 use abi::{KernelError, ARGS_VADDR, PAGE_SIZE, USER_END, USER_START};
 
