@@ -1,5 +1,5 @@
 SHELL := /bin/bash
-# make run | make test | make image | make debug | make bench | make bench-quick
+# make run | make test | make image | make debug | make stress | make bench | make bench-quick
 #
 # Guest code (kernel, servers, programs) is always built in release mode with
 # debug info. The image builder and QEMU test harness are a separate cargo
@@ -27,7 +27,7 @@ QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot \
              -kernel $(KERNEL_BIN) -initrd $(BOOT_IMAGE)
 
-.PHONY: all run test image debug guest tool qemu host-test qemu-test bench bench-quick clean
+.PHONY: all run test image debug guest tool qemu host-test qemu-test stress bench bench-quick clean
 
 all: image
 
@@ -77,6 +77,12 @@ qemu-test: qemu image
 test: image
 	$(MAKE) host-test
 	$(MAKE) qemu-test
+
+# Long runs kept out of `make test`: seeds 10..29 of both fuzzers, 100,000
+# syscalls and 20,000 malformed requests each, in one boot.
+stress: qemu image
+	cd image-builder && MK_KERNEL=$(CURDIR)/$(KERNEL_BIN) MK_INITRD=$(CURDIR)/$(BOOT_IMAGE) \
+	  $(CARGO) test --release --test fuzz -- --ignored
 
 clean:
 	$(CARGO) clean

@@ -66,6 +66,19 @@ fn sockets_still_work(shell: &mut Shell) {
 
 #[test]
 fn the_kernel_and_servers_survive_syscall_and_ipc_fuzzing() {
+    survive(&RUNS);
+}
+
+/// `make stress`: many more seeds and calls in one boot (about a minute).
+#[test]
+#[ignore = "long: run by `make stress`"]
+fn the_kernel_and_servers_survive_long_fuzzing() {
+    let runs: Vec<(&str, u64, u64)> =
+        (10..30).flat_map(|seed| [("sysfuzz", seed, 100_000), ("ipcfuzz", seed, 20_000)]).collect();
+    survive(&runs);
+}
+
+fn survive(runs: &[(&str, u64, u64)]) {
     let mut shell = Shell::boot();
     // Heaps grow and never shrink: init's grows the first time a program
     // (ipcfuzz's lease server) is spawned by another program, the shell's
@@ -75,7 +88,7 @@ fn the_kernel_and_servers_survive_syscall_and_ipc_fuzzing() {
     let before = services(&shell.ps());
     shell.check(before.len() == SERVICES.len(), &format!("services at boot: {before:?}"));
 
-    for (program, seed, count) in RUNS {
+    for &(program, seed, count) in runs {
         fuzz(&mut shell, program, seed, count);
     }
 
