@@ -268,6 +268,9 @@ impl Machine {
             }
             WaitOutcome::Closed => {
                 self.reap(Instant::now() + DRAIN_TIME);
+                // Both pipes close when QEMU exits, but stderr's reader may not
+                // have read its last words yet; they usually say why it exited.
+                self.qemu_stderr.wait_closed(Instant::now() + DRAIN_TIME);
                 let status = self.status.and_then(|status| status.code());
                 Err(HarnessError::Exited {
                     waiting_for,
@@ -287,6 +290,7 @@ impl Machine {
             return Err(self.timeout_error("QEMU to exit".into(), timeout, limited));
         };
         self.serial.wait_closed(Instant::now() + DRAIN_TIME);
+        self.qemu_stderr.wait_closed(Instant::now() + DRAIN_TIME);
         status.code().ok_or_else(|| HarnessError::NoExitStatus {
             transcript: self.transcript(),
         })
