@@ -169,10 +169,10 @@ impl AddressSpace {
         } else {
             let entry_at = |table: u64, level_shift: u32| -> u64 {
                 let index = (vaddr >> level_shift) & 511;
-                // SAFETY: `table` is a page-table frame of this space (the
-                // top one, or one a present entry points to); the direct map
-                // covers it, and nothing writes page tables while the kernel
-                // reads them.
+                // `table` is a page-table frame of this space (the top one,
+                // or one a present entry points to).
+                // SAFETY: the direct map covers that frame, and nothing
+                // writes page tables while the kernel reads them.
                 unsafe { *(phys_to_virt(table) as *const u64).add(index as usize) }
             };
             let mut table = self.pml4;

@@ -173,11 +173,11 @@ fn send(servers: &Servers, planned: &Planned) -> Result<Outcome, alloc::string::
         reply.len() as u64,
         planned.table,
     ];
-    // SAFETY: the request and reply buffers are this function's for their
-    // lengths; every other address is one the kernel must refuse. Leases
-    // name scratch, read-only, sandbox or unmapped memory (fuzzgen's pool),
-    // never Rust data, and the servers write no lease of these requests.
-    // The call returns: each planned shape is answered at once.
+    // Every address but the request and reply buffers is one the kernel
+    // must refuse. Leases name scratch, read-only, sandbox or unmapped memory
+    // (fuzzgen's pool), never Rust data, and the servers write no lease of
+    // these requests. The call returns: each shape is answered at once.
+    // SAFETY: the request and reply buffers are ours for their lengths.
     let regs = unsafe { urt::arch::syscall(Sysnum::Call, args) };
     let result = abi::check(regs.rax);
     let (code, len) = (regs.rdi as u32, (regs.rsi as usize).min(reply.len()));
@@ -247,10 +247,10 @@ fn fuzz_leases(rng: &mut Rng, rounds: u64) -> Result<u64, alloc::string::String>
             answer.len() as u64,
             lent.as_ptr() as u64,
         ];
-        // SAFETY: request, answer and the lease table are ours for their
-        // lengths. The leases name scratch, read-only, sandbox or unmapped
-        // memory (fuzzgen's pool), never Rust data, so the server's writes
-        // through them cannot touch anything this program uses.
+        // The leases name scratch, read-only, sandbox or unmapped memory
+        // (fuzzgen's pool), never Rust data, so the server's writes through
+        // them cannot touch anything this program uses.
+        // SAFETY: request, answer and the lease table are ours for their lengths.
         let regs = unsafe { urt::arch::syscall(Sysnum::Call, args) };
         abi::check(regs.rax).map_err(|err| alloc::format!("call: {err}"))?;
         unexpected += u32::from_le_bytes(answer) as u64;

@@ -62,11 +62,11 @@ fn main() -> i32 {
     for done in 1..=count {
         let plan = planner.plan(&mut rng);
         prepare(&plan);
-        // SAFETY: the planner names only memory the program does not use:
-        // its scratch and sandbox pages, read-only pages, unmapped, null and
-        // kernel addresses (never its data, heap or stack); an unmap that
-        // can succeed lies in the sandbox, where nothing of the program
-        // lives; `exit` is never planned and `recv` waits on an armed timer.
+        // An unmap that can succeed lies in the sandbox, where nothing of the
+        // program lives; `exit` is never planned and `recv` waits on an
+        // armed timer.
+        // SAFETY: the planner names only memory the program does not use
+        // (scratch, sandbox, read-only, unmapped, null and kernel addresses).
         let after = unsafe { raw_syscall(plan.number, plan.args) };
         let rax = after.rax;
         tally.record(rax);
