@@ -215,11 +215,12 @@ impl Kernel {
         let task = self.task_mut(index);
         task.state = State::Dead(reason);
         task.timer_deadline = 0;
+        let job = task.job;
         if let Some(space) = task.space.take() {
             if space.is_active() {
                 self.kernel_space_root.activate();
             }
-            space.destroy(&mut mem::Frames);
+            space.destroy(&mut mem::JobFrames(job));
         }
         if let ExitReason::Fault(f) = reason {
             kprintln!(

@@ -1,7 +1,9 @@
 //! Physical memory: the global frame allocator and the kernel heap.
 
 use crate::arch::paging::{phys_to_virt, FrameSource};
+use abi::{JobId, JOB_FRAME_SHARE, MAX_TASKS, SYSTEM_RESERVE_FRAMES};
 use kcore::frames::{bitmap_words, FrameAllocator};
+use kcore::jobs::JobAccounts;
 use kcore::multiboot::BootInfo;
 use linked_list_allocator::LockedHeap;
 use spin::Mutex;
@@ -13,6 +15,8 @@ const LOW_MEMORY_END: u64 = 1 << 20;
 
 static mut BITMAP: [u64; bitmap_words(MAX_PHYS)] = [0; bitmap_words(MAX_PHYS)];
 static FRAMES: Mutex<Option<FrameAllocator<'static>>> = Mutex::new(None);
+/// Frames held per job; set up once the kernel has taken its own memory.
+static JOBS: Mutex<Option<JobAccounts<MAX_TASKS>>> = Mutex::new(None);
 
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();
@@ -51,6 +55,8 @@ pub fn init_heap() {
     // SAFETY: the frames were just allocated for the heap alone and are
     // mapped writable through the direct map.
     unsafe { HEAP.lock().init(phys_to_virt(base) as *mut u8, HEAP_FRAMES * 4096) };
+    let usable = frame_counts().0 as u64;
+    *JOBS.lock() = Some(JobAccounts::new(usable, SYSTEM_RESERVE_FRAMES, JOB_FRAME_SHARE));
 }
 
 pub fn with_frames<R>(f: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
@@ -77,9 +83,50 @@ impl FrameSource for Frames {
     }
 }
 
+/// Most frames one job other than the system job may hold.
+pub fn job_frame_limit() -> u64 {
+    JOBS.lock().as_ref().map_or(0, |jobs| jobs.job_limit())
+}
+
+/// Frames a job holds.
+pub fn job_frames(job: JobId) -> u64 {
+    JOBS.lock().as_ref().map_or(0, |jobs| jobs.held(job))
+}
+
+/// The frame allocator as the source of a task's frames: each frame is
+/// charged to the task's job, within the job's share and outside the
+/// system reserve (see `kcore::jobs`), and credited back when freed.
+pub struct JobFrames(pub JobId);
+
+impl FrameSource for JobFrames {
+    fn alloc(&mut self) -> Option<u64> {
+        let mut jobs = JOBS.lock();
+        let jobs = jobs.as_mut().expect("job accounts initialised at boot");
+        with_frames(|f| {
+            jobs.charge(self.0, f.free_frames() as u64).ok()?;
+            let frame = f.alloc();
+            if frame.is_none() {
+                jobs.credit(self.0);
+            }
+            frame
+        })
+    }
+
+    fn free(&mut self, phys: u64) {
+        Frames.free(phys);
+        let credited = JOBS.lock().as_mut().is_some_and(|jobs| jobs.credit(self.0));
+        debug_assert!(credited, "job {} freed a frame it was never charged", self.0);
+    }
+}
+
 /// A fresh zeroed frame.
 pub fn alloc_zeroed() -> Option<u64> {
-    let phys = Frames.alloc()?;
+    zeroed(&mut Frames)
+}
+
+/// A fresh zeroed frame from `frames`.
+pub fn zeroed(frames: &mut impl FrameSource) -> Option<u64> {
+    let phys = frames.alloc()?;
     // SAFETY: the frame was just allocated and is mapped by the direct map.
     unsafe { core::ptr::write_bytes(phys_to_virt(phys) as *mut u8, 0, 4096) };
     Some(phys)

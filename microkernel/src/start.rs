@@ -8,10 +8,10 @@ use crate::arch::paging::{AddressSpace, PageTableFlags, BORROWED};
 use crate::arch::trap::{self, idle_loop};
 use crate::arch::{gdt, pic};
 use crate::kernel::{Kernel, IDLE, KERNEL};
-use crate::mem::Frames;
+use crate::mem::JobFrames;
 use crate::syscall::map_fresh;
 use crate::task::Task;
-use abi::{TaskId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
+use abi::{JobId, TaskId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
 use bootimg::{BootImage, EntryKind, FlatProgram};
 
 const PAGE: u64 = 4096;
@@ -24,7 +24,7 @@ struct IdleStack([u8; IDLE_STACK_SIZE]);
 static mut IDLE_STACK: IdleStack = IdleStack([0; IDLE_STACK_SIZE]);
 
 fn idle_task() -> Task {
-    let mut idle = Task::new(TaskId::new(IDLE as u16, 0), b"idle", PRIORITY_LEVELS, None);
+    let mut idle = Task::new(TaskId::new(IDLE as u16, 0), b"idle", PRIORITY_LEVELS, JobId::SYSTEM, None);
     idle.frame.rip = idle_loop as *const () as u64;
     idle.frame.cs = gdt::KERNEL_CODE as u64;
     idle.frame.ss = gdt::KERNEL_DATA as u64;
@@ -47,11 +47,12 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
     }
     let program = FlatProgram::parse(entry.data).unwrap_or_else(|e| fail(format_args!("{e}")));
 
-    let mut space = AddressSpace::new_user(&mut Frames).unwrap_or_else(|| fail(format_args!("out of memory")));
+    let mut frames = JobFrames(JobId::SYSTEM);
+    let mut space = AddressSpace::new_user(&mut frames).unwrap_or_else(|| fail(format_args!("out of memory")));
     let exec = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE;
     let size = program.mem_size.div_ceil(PAGE) * PAGE;
     let bytes = program.bytes;
-    map_fresh(&mut space, program.load_addr, size, exec, |offset, frame| {
+    map_fresh(&mut space, &mut frames, program.load_addr, size, exec, |offset, frame| {
         let start = (offset as usize).min(bytes.len());
         let end = (offset as usize + PAGE as usize).min(bytes.len());
         // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.
@@ -59,19 +60,19 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
     })
     .unwrap_or_else(|e| fail(format_args!("mapping its image: {e}")));
     let data = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
-    map_fresh(&mut space, STACK_TOP - STACK_SIZE, STACK_SIZE, data, |_, _| {})
+    map_fresh(&mut space, &mut frames, STACK_TOP - STACK_SIZE, STACK_SIZE, data, |_, _| {})
         .unwrap_or_else(|e| fail(format_args!("mapping its stack: {e}")));
     let shared = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::NO_EXECUTE | BORROWED;
     for offset in (0..image.len() as u64).step_by(PAGE as usize) {
         space
-            .map(BOOT_IMAGE_VADDR + offset, image_phys + offset, shared, &mut Frames)
+            .map(BOOT_IMAGE_VADDR + offset, image_phys + offset, shared, &mut frames)
             .unwrap_or_else(|_| fail(format_args!("mapping the boot image")));
     }
 
     let mut kernel = Kernel::new(kernel_space, idle_task());
     let mut space = Some(space);
     let id = kernel
-        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, space.take()))
+        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()))
         .unwrap_or_else(|| fail(format_args!("no task slot")));
     let index = id.index();
     let init = kernel.task_mut(index);

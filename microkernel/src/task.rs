@@ -3,7 +3,7 @@
 
 use crate::arch::paging::AddressSpace;
 use crate::arch::trap::{FpuState, TrapFrame};
-use abi::{Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
+use abi::{JobId, Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
 
 pub use kcore::ipc::{RecvWait, State};
 
@@ -24,6 +24,9 @@ pub struct Task {
     name: [u8; TASK_NAME_MAX],
     name_len: usize,
     pub priority: u8,
+    /// Set by init at creation: whose frames this task's memory counts
+    /// against, and what the kernel stamps on its messages.
+    pub job: JobId,
     pub state: State,
     pub frame: TrapFrame,
     pub fpu: FpuState,
@@ -41,7 +44,7 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(id: TaskId, name: &[u8], priority: u8, space: Option<AddressSpace>) -> Self {
+    pub fn new(id: TaskId, name: &[u8], priority: u8, job: JobId, space: Option<AddressSpace>) -> Self {
         let mut stored = [0u8; TASK_NAME_MAX];
         let name_len = name.len().min(TASK_NAME_MAX);
         stored[..name_len].copy_from_slice(&name[..name_len]);
@@ -50,6 +53,7 @@ impl Task {
             name: stored,
             name_len,
             priority,
+            job,
             state: State::Created,
             frame: TrapFrame::default(),
             fpu: FpuState::initial(),

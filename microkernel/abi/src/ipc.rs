@@ -1,6 +1,6 @@
 //! The IPC message header, leases and notification bits.
 
-use crate::TaskId;
+use crate::{JobId, TaskId};
 
 /// Largest request or reply copied through the kernel. Bulk data travels in
 /// leases instead.
@@ -57,6 +57,8 @@ pub enum Received {
 pub struct MessageHeader {
     /// Stamped by the kernel: a task cannot pretend to be another.
     pub sender: TaskId,
+    /// The sender's job, stamped by the kernel like `sender`.
+    pub job: JobId,
     /// The operation code the caller chose (`call`'s `op`).
     pub operation: u32,
     /// Bytes of the request copied into the buffer.

@@ -8,11 +8,13 @@
 
 mod error;
 mod ipc;
+mod job;
 mod sysnum;
 mod task_id;
 
 pub use error::{check, KernelError};
 pub use ipc::*;
+pub use job::{JobId, JOB_FRAME_SHARE, SYSTEM_RESERVE_FRAMES};
 pub use sysnum::Sysnum;
 pub use task_id::TaskId;
 
@@ -38,7 +40,7 @@ pub const STACK_SIZE: u64 = 256 * 1024;
 pub const TICK_HZ: u64 = 1000;
 
 /// Task table size: at most this many tasks exist at once (idle included).
-pub const MAX_TASKS: usize = 256;
+pub const MAX_TASKS: usize = 512;
 
 /// Longest task name the kernel stores.
 pub const TASK_NAME_MAX: usize = 16;
@@ -61,6 +63,10 @@ pub struct KernelStats {
     pub free_frames: u64,
     pub used_frames: u64,
     pub tasks: u64,
+    /// Frames the caller's job holds.
+    pub job_frames: u64,
+    /// Most frames a job other than the system job may hold.
+    pub job_frame_limit: u64,
 }
 
 /// One row of the task list (`task_info`).

@@ -10,6 +10,7 @@
 pub mod cmdline;
 pub mod frames;
 pub mod ipc;
+pub mod jobs;
 pub mod klog;
 pub mod multiboot;
 pub mod names;

@@ -79,7 +79,7 @@ fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
     f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
     f.rdi = c.id.raw() as u64;
     f.rsi = len as u64;
-    f.rdx = c.call.operation as u64;
+    f.rdx = c.call.operation as u64 | (c.job.raw() as u64) << 32;
     f.r8 = c.call.lease_count as u64;
     f.r9 = first.len;
     f.r10 = first.flags;

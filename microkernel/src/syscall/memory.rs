@@ -3,7 +3,8 @@
 use super::SysResult;
 use crate::arch::paging::{phys_to_virt, AddressSpace, PageTableFlags};
 use crate::kernel::Kernel;
-use crate::mem::{self, Frames};
+use crate::arch::paging::FrameSource;
+use crate::mem::{self, JobFrames};
 use abi::{map_flags, KernelError, USER_END, USER_START};
 
 const PAGE: u64 = 4096;
@@ -37,9 +38,12 @@ pub fn page_flags(flags: u64) -> Result<PageTableFlags, KernelError> {
 }
 
 /// Maps fresh zeroed frames over `[addr, addr + len)`; all or nothing.
-/// `fill` may write initial contents into each new frame (page offset, frame).
+/// Every frame, page tables included, comes from `frames` (charged to the
+/// job of the task that owns `space`). `fill` may write initial contents
+/// into each new frame (page offset, frame).
 pub fn map_fresh(
     space: &mut AddressSpace,
+    frames: &mut JobFrames,
     addr: u64,
     len: u64,
     flags: PageTableFlags,
@@ -50,16 +54,16 @@ pub fn map_fresh(
     }
     for i in 0..len / PAGE {
         let page = addr + i * PAGE;
-        let mapped = mem::alloc_zeroed().ok_or(KernelError::NoMemory).and_then(|frame| {
-            space.map(page, frame, flags, &mut Frames).map(|()| frame).map_err(|_| {
-                mem::with_frames(|f| f.free(frame)).ok();
+        let mapped = mem::zeroed(frames).ok_or(KernelError::NoMemory).and_then(|frame| {
+            space.map(page, frame, flags, frames).map(|()| frame).map_err(|_| {
+                frames.free(frame);
                 KernelError::NoMemory
             })
         });
         match mapped {
             Ok(frame) => fill(i * PAGE, phys_to_virt(frame) as *mut u8),
             Err(e) => {
-                unmap_range(space, addr, i * PAGE);
+                unmap_range(space, frames, addr, i * PAGE);
                 return Err(e);
             }
         }
@@ -68,10 +72,10 @@ pub fn map_fresh(
 }
 
 /// Unmaps and frees every mapped page of the range.
-pub fn unmap_range(space: &mut AddressSpace, addr: u64, len: u64) {
+pub fn unmap_range(space: &mut AddressSpace, frames: &mut JobFrames, addr: u64, len: u64) {
     for page in (addr..addr + len).step_by(PAGE as usize) {
         if let Some(frame) = space.unmap(page) {
-            mem::with_frames(|f| f.free(frame)).ok();
+            frames.free(frame);
         }
     }
 }
@@ -79,14 +83,18 @@ pub fn unmap_range(space: &mut AddressSpace, addr: u64, len: u64) {
 pub fn map(k: &mut Kernel, addr: u64, len: u64, flags: u64) -> SysResult {
     check_pages(addr, len)?;
     let flags = page_flags(flags)?;
-    let space = k.current().space.as_mut().ok_or(KernelError::BadArgument)?;
-    map_fresh(space, addr, len, flags, |_, _| {})?;
+    let task = k.current();
+    let mut frames = JobFrames(task.job);
+    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
+    map_fresh(space, &mut frames, addr, len, flags, |_, _| {})?;
     Ok(Some(0))
 }
 
 pub fn unmap(k: &mut Kernel, addr: u64, len: u64) -> SysResult {
     check_pages(addr, len)?;
-    let space = k.current().space.as_mut().ok_or(KernelError::BadArgument)?;
-    unmap_range(space, addr, len);
+    let task = k.current();
+    let mut frames = JobFrames(task.job);
+    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
+    unmap_range(space, &mut frames, addr, len);
     Ok(Some(0))
 }

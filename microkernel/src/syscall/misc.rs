@@ -48,7 +48,13 @@ pub fn set_timer(k: &mut Kernel, deadline: u64) -> SysResult {
 
 pub fn stats(k: &mut Kernel, ptr: u64) -> SysResult {
     let (free, used) = mem::frame_counts();
-    let stats = KernelStats { free_frames: free as u64, used_frames: used as u64, tasks: k.live_tasks() as u64 };
+    let stats = KernelStats {
+        free_frames: free as u64,
+        used_frames: used as u64,
+        tasks: k.live_tasks() as u64,
+        job_frames: mem::job_frames(k.current().job),
+        job_frame_limit: mem::job_frame_limit(),
+    };
     write_struct(k.current().space(), ptr, &stats)?;
     Ok(Some(0))
 }

@@ -60,7 +60,7 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::Lookup => misc::lookup(k, a0, a1),
         Sysnum::SubscribeExits => misc::subscribe_exits(k),
         Sysnum::TaskAlive => Ok(Some(k.resolve(abi::TaskId::from_raw(a0 as u32)).is_ok() as u64)),
-        Sysnum::TaskCreate => task::create(k, a0, a1, a2),
+        Sysnum::TaskCreate => task::create(k, a0, a1, a2, a3),
         Sysnum::TaskMap => task::map(k, a0, a1, a2, a3, a4, a5),
         Sysnum::TaskStart => task::start(k, a0, a1, a2, a3, a4),
         Sysnum::TaskKill => task::kill(k, a0),

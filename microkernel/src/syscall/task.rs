@@ -5,9 +5,10 @@ use super::memory::{check_pages, map_fresh, page_flags};
 use super::{read_name, SysResult};
 use crate::arch::{cpu, gdt, pic};
 use crate::kernel::Kernel;
+use crate::mem::JobFrames;
 use crate::task::{State, Task};
 use crate::usercopy::{copy_from_user, write_struct};
-use abi::{ExitReason, ExitRecord, KernelError, TaskId, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
+use abi::{ExitReason, ExitRecord, JobId, KernelError, TaskId, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
 
 const PAGE: u64 = 4096;
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
@@ -16,20 +17,22 @@ fn require_supervisor(k: &mut Kernel) -> Result<(), KernelError> {
     if k.current().is_supervisor { Ok(()) } else { Err(KernelError::Denied) }
 }
 
-pub fn create(k: &mut Kernel, name_ptr: u64, name_len: u64, priority: u64) -> SysResult {
+pub fn create(k: &mut Kernel, name_ptr: u64, name_len: u64, priority: u64, job: u64) -> SysResult {
     require_supervisor(k)?;
-    if priority >= PRIORITY_LEVELS as u64 {
+    if priority >= PRIORITY_LEVELS as u64 || job > u32::MAX as u64 {
         return Err(KernelError::BadArgument);
     }
+    let job = JobId::new(job as u32);
     let mut buf = [0u8; TASK_NAME_MAX];
     let name = read_name(k, name_ptr, name_len, &mut buf)?;
-    let space = crate::arch::paging::AddressSpace::new_user(&mut crate::mem::Frames).ok_or(KernelError::NoMemory)?;
+    let mut frames = JobFrames(job);
+    let space = crate::arch::paging::AddressSpace::new_user(&mut frames).ok_or(KernelError::NoMemory)?;
     let mut space = Some(space);
-    let id = k.allocate_slot(|id| Task::new(id, name, priority as u8, space.take()));
+    let id = k.allocate_slot(|id| Task::new(id, name, priority as u8, job, space.take()));
     match (id, space) {
         (Some(id), _) => Ok(Some(id.raw() as u64)),
         (None, Some(unused)) => {
-            unused.destroy(&mut crate::mem::Frames);
+            unused.destroy(&mut frames);
             Err(KernelError::NoMemory)
         }
         (None, None) => Err(KernelError::NoMemory),
@@ -50,9 +53,10 @@ pub fn map(k: &mut Kernel, task: u64, vaddr: u64, mem_len: u64, src: u64, src_le
     // Check the whole source first, so a bad pointer maps nothing.
     crate::usercopy::check_access(k.current().space(), src, src_len, false)?;
     let me = k.current;
+    let mut frames = JobFrames(k.task(target).job);
     let mut space = k.task_mut(target).space.take().ok_or(KernelError::BadArgument)?;
     let source = k.task(me).space();
-    let result = map_fresh(&mut space, vaddr, mem_len, flags, |offset, frame| {
+    let result = map_fresh(&mut space, &mut frames, vaddr, mem_len, flags, |offset, frame| {
         if offset < src_len {
             let n = (src_len - offset).min(PAGE) as usize;
             // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.

@@ -3,7 +3,7 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use abi::{notify, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
+use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
 use console::discipline::{Discipline, Event, Signal};
 use console::screen::Screen;
 use urt::ipc::{lease_info, lease_read, lease_write, recv, reply};
@@ -21,10 +21,10 @@ struct Console {
     uart: Uart,
     screen: Screen,
     discipline: Discipline,
-    /// Tasks whose reads get input.
-    foreground: Vec<TaskId>,
-    /// Foreground tasks waiting in `READ_LINE`, oldest first.
-    readers: VecDeque<TaskId>,
+    /// The job whose tasks' reads get input (init says which).
+    foreground: JobId,
+    /// Foreground tasks waiting in `READ_LINE`, oldest first, with their job.
+    readers: VecDeque<(TaskId, JobId)>,
     /// Callers of `WAIT_FOREGROUND` and the task each waits for.
     waiters: Vec<(TaskId, TaskId)>,
     /// Ctrl-C pressed while nobody waited for it.
@@ -40,7 +40,8 @@ pub fn run() -> i32 {
         uart,
         screen: Screen::new(),
         discipline: Discipline::new(),
-        foreground: Vec::new(),
+        // Until init says otherwise, the system's own tasks (the shell) read.
+        foreground: JobId::SYSTEM,
         readers: VecDeque::new(),
         waiters: Vec::new(),
         interrupt_pending: false,
@@ -84,7 +85,7 @@ impl Console {
     /// Echo belongs to the reader it is typed for, so it continues the
     /// reader's prompt line.
     fn echo(&mut self, text: &[u8]) {
-        let writer = self.readers.front().copied().unwrap_or(TaskId::KERNEL);
+        let writer = self.readers.front().map_or(TaskId::KERNEL, |&(task, _)| task);
         self.show(writer, text);
     }
 
@@ -104,7 +105,7 @@ impl Console {
     /// typed for the one still waiting.
     fn deliver(&mut self) {
         while self.discipline.has_ready() {
-            let Some(&reader) = self.readers.front() else { return };
+            let Some(&(reader, _)) = self.readers.front() else { return };
             let mut echo = Vec::new();
             let event = self.discipline.take(&mut echo);
             self.echo(&echo);
@@ -134,7 +135,7 @@ impl Console {
             for (caller, _) in core::mem::take(&mut self.waiters) {
                 let _ = reply(caller, INTERRUPTED, &[]);
             }
-        } else if let Some(reader) = self.readers.pop_front() {
+        } else if let Some((reader, _)) = self.readers.pop_front() {
             let _ = reply(reader, INTERRUPTED, &[]);
         } else {
             self.interrupt_pending = true;
@@ -144,8 +145,7 @@ impl Console {
     }
 
     fn forget_ended(&mut self) {
-        self.foreground.retain(|&task| sys::task_alive(task));
-        self.readers.retain(|&task| sys::task_alive(task));
+        self.readers.retain(|&(task, _)| sys::task_alive(task));
         let mut still = Vec::new();
         for (caller, task) in core::mem::take(&mut self.waiters) {
             if !sys::task_alive(caller) {
@@ -167,7 +167,7 @@ impl Console {
                 self.write(caller, header.leases, request);
                 let _ = reply(caller, 0, &[]);
             }
-            READ_LINE => self.read_line(caller, header.leases),
+            READ_LINE => self.read_line(caller, header.job, header.leases),
             SET_FOREGROUND => {
                 let code = self.set_foreground(caller, request).map_or_else(error_code, |()| 0);
                 let _ = reply(caller, code, &[]);
@@ -212,19 +212,19 @@ impl Console {
         };
         // Other output ended the line a reader was typing on: show the
         // typed text again on the new line.
-        if broke && self.discipline.is_echoing() && self.readers.front() != Some(&caller) {
+        if broke && self.discipline.is_echoing() && self.readers.front().map(|&(task, _)| task) != Some(caller) {
             self.discipline.forget_echo();
             self.deliver();
         }
     }
 
-    fn read_line(&mut self, caller: TaskId, leases: usize) {
+    fn read_line(&mut self, caller: TaskId, job: JobId, leases: usize) {
         if leases == 0 {
             let _ = reply(caller, error_code(KernelError::BadArgument), &[]);
-        } else if !self.foreground.contains(&caller) {
+        } else if job != self.foreground {
             let _ = reply(caller, END_OF_INPUT, &[]);
         } else {
-            self.readers.push_back(caller);
+            self.readers.push_back((caller, job));
             self.deliver();
         }
     }
@@ -236,19 +236,13 @@ impl Console {
         if Some(caller) != self.init {
             return Err(KernelError::Denied);
         }
-        let (task, joins) = decode_foreground(request).ok_or(KernelError::BadArgument)?;
-        if joins {
-            if !self.foreground.contains(&task) {
-                self.foreground.push(task);
-            }
-        } else {
-            self.foreground.retain(|&t| t != task);
-            // Its pending reads end: it is no longer entitled to input.
-            let (gone, kept): (VecDeque<_>, VecDeque<_>) = self.readers.drain(..).partition(|&t| t == task);
-            self.readers = kept;
-            for reader in gone {
-                let _ = reply(reader, END_OF_INPUT, &[]);
-            }
+        self.foreground = decode_foreground(request).ok_or(KernelError::BadArgument)?;
+        // Pending reads of every other job end: it no longer holds the input.
+        let (kept, gone): (VecDeque<_>, VecDeque<_>) =
+            self.readers.drain(..).partition(|&(_, job)| job == self.foreground);
+        self.readers = kept;
+        for (reader, _) in gone {
+            let _ = reply(reader, END_OF_INPUT, &[]);
         }
         Ok(())
     }

@@ -1,19 +1,21 @@
 //! Starting a program from the boot image: check its ELF file, create the
 //! task, map its segments, stack and argument page, then start it.
 
-use abi::{map_flags, KernelError, TaskId, ARGS_VADDR, PAGE_SIZE, STACK_SIZE, STACK_TOP, TASK_NAME_MAX};
+use abi::{map_flags, JobId, KernelError, TaskId, ARGS_VADDR, PAGE_SIZE, STACK_SIZE, STACK_TOP, TASK_NAME_MAX};
 use bootimg::{BootImage, EntryKind};
 use init::layout::plan;
 use urt::args::{Args, ARGS_MAX};
 use urt::task;
 
-/// Loads and starts the program named by the first argument in `blob`.
+/// Loads and starts the program named by the first argument in `blob` as a
+/// task of `job`, whose frames its memory counts against.
 /// `prepare` runs after everything is mapped and before the task runs (to
 /// grant devices, bind a name or give it the foreground).
 pub fn load(
     image: &BootImage<'_>,
     blob: &[u8],
     priority: u8,
+    job: JobId,
     prepare: impl FnOnce(TaskId) -> Result<(), KernelError>,
 ) -> Result<TaskId, KernelError> {
     let name = Args::new(blob).program();
@@ -25,7 +27,7 @@ pub fn load(
         .filter(|entry| entry.kind == EntryKind::Elf)
         .ok_or(KernelError::NotFound)?;
     let program = elfload::parse(entry.data).map_err(|_| KernelError::BadArgument)?;
-    let id = task::task_create(task_name(name), priority)?;
+    let id = task::task_create(task_name(name), priority, job)?;
     let started = fill(id, &program, blob).and_then(|()| prepare(id)).and_then(|()| {
         task::task_start(id, program.entry, STACK_TOP, ARGS_VADDR, blob.len() as u64)
     });

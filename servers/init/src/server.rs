@@ -3,12 +3,11 @@
 
 mod supervise;
 
-use abi::{notify, ExitReason, ExitRecord, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
-use alloc::string::String;
+use abi::{notify, ExitReason, ExitRecord, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
 use bootimg::{BootImage, EntryKind};
 use init::policy::{may_kill, KillRequest};
 use init::report::FaultLine;
-use init::tasks::{Record, Tasks};
+use init::tasks::{Name, Record, Tasks};
 use urt::ipc::{recv, reply};
 use urt::proto::error_code;
 use urt::proto::init::*;
@@ -79,14 +78,21 @@ impl<'a> Init<'a> {
         let id = TaskId::from_raw(record.task);
         let reason = record.reason();
         let service = self.services.iter().position(|s| s.current == Some(id));
-        let name = self.tasks.get(id).map(|r| r.name.as_str()).unwrap_or("?");
+        let name = self.tasks.get(id).map(|r| r.name).unwrap_or(Name::new("?"));
+        let name = name.as_str();
         match reason {
             ExitReason::Fault(fault) => println!("{}", FaultLine { task_index: id.index(), name, fault }),
             // Nobody waits for a service: say how it ended before it restarts.
             _ if service.is_some() => println!("init: {name} (task {id}) exited ({})", Ended::from(reason)),
             _ => {}
         }
-        if let Some(waiter) = self.tasks.ended(id, reason.into()) {
+        let after = self.tasks.ended(id, reason.into());
+        if after.console_back {
+            // Before the shell hears of the end, so that its next read, and
+            // no read of the finished job's other tasks, gets the input.
+            let _ = urt::io::set_foreground(JobId::SYSTEM);
+        }
+        if let Some(waiter) = after.waiter {
             let _ = reply(waiter, 0, &Ended::from(reason).encode());
         }
         if let Some(index) = service {
@@ -126,24 +132,31 @@ impl<'a> Init<'a> {
         }
     }
 
+    /// A program the shell starts makes a new job, in the foreground if
+    /// the shell asks; a task started by any other task joins its job (and
+    /// so reads the console exactly when its job does).
     fn spawn(&mut self, caller: TaskId, request: &[u8]) -> Result<TaskId, KernelError> {
         let (&flags, blob) = request.split_first().ok_or(KernelError::BadArgument)?;
         let name = task_name(urt::args::Args::new(blob).program());
-        // The shell chooses; a foreground program's children stay in the
-        // foreground; a background task's never are.
-        let foreground = if Some(caller) == self.service_task(Kind::Shell) {
-            flags & FOREGROUND != 0
-        } else {
-            self.tasks.is_foreground(caller)
-        };
-        let id = load(&self.image, blob, PROGRAM_PRIORITY, |id| {
-            if foreground {
-                let _ = urt::io::set_foreground(id, true);
+        let caller_job = self.tasks.job_of(caller).ok_or(KernelError::Denied)?;
+        let from_shell = Some(caller) == self.service_task(Kind::Shell);
+        let leads_job = from_shell || caller_job.is_system();
+        let job = if leads_job { self.tasks.new_job() } else { caller_job };
+        self.tasks.admit(job)?;
+        let takes_console = from_shell && flags & FOREGROUND != 0;
+        let id = load(&self.image, blob, PROGRAM_PRIORITY, job, |_| {
+            if takes_console {
+                urt::io::set_foreground(job)?;
             }
             Ok(())
         })?;
+        if takes_console {
+            self.tasks.set_foreground(job);
+        }
         let background = flags & FOREGROUND == 0;
-        self.tasks.add(Record { id, name: String::from(name), parent: Some(caller), foreground, background, ended: None });
+        let record = Record { id, name: Name::new(name), parent: Some(caller), job, leads_job, background, ended: None };
+        // `admit` saw room, and nothing was added since.
+        self.tasks.add(record)?;
         Ok(id)
     }
 
@@ -151,7 +164,7 @@ impl<'a> Init<'a> {
         let record = self.tasks.poll(caller).ok_or(KernelError::NotFound)?;
         let ended = record.ended.ok_or(KernelError::NotFound)?;
         let mut out = [0u8; FINISHED_MAX];
-        let len = Finished { task: record.id, ended, name: &record.name }.encode(&mut out);
+        let len = Finished { task: record.id, ended, name: record.name.as_str() }.encode(&mut out);
         Ok(out[..len].to_vec())
     }
 

@@ -1,84 +1,191 @@
-//! The tasks init started: who spawned each, whether it holds the console's
-//! foreground, how it ended, and who waits for it.
+//! The tasks init started: who spawned each, which job it belongs to, how it
+//! ended, and who waits for it; and which job holds the console.
+//!
+//! A **job** is a program the shell starts together with every task it
+//! starts, at any depth. Each job may have at most [`JOB_TASKS_MAX`] tasks
+//! that are running or ended but not yet collected, so no program can take
+//! the task slots, or init's memory, that another job needs.
 //!
 //! An ended task's record is kept until its parent collects it (`wait`, or
 //! `poll` for background children); when the parent is gone, or init itself
 //! started the task, nobody can collect it and the record goes at once.
+//! The table never grows past [`RECORDS_MAX`]: it is allocated whole when
+//! init starts, so a spawn is refused with `NoMemory` rather than making
+//! init allocate when memory may be gone.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use abi::{KernelError, TaskId};
+use abi::{JobId, KernelError, TaskId, MAX_TASKS, TASK_NAME_MAX};
 use urt::proto::init::Ended;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Tasks one job may have at once, running or awaiting collection.
+pub const JOB_TASKS_MAX: usize = 160;
+/// Records init keeps at most: every task slot, and as many ended tasks
+/// awaiting collection.
+pub const RECORDS_MAX: usize = 2 * MAX_TASKS;
+
+/// A task name as the kernel stores it, kept without the heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name {
+    bytes: [u8; TASK_NAME_MAX],
+    len: u8,
+}
+
+impl Name {
+    /// The name cut to `TASK_NAME_MAX` bytes on a character boundary.
+    pub fn new(name: &str) -> Self {
+        let mut len = name.len().min(TASK_NAME_MAX);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0u8; TASK_NAME_MAX];
+        bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+        Name { bytes, len: len as u8 }
+    }
+
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("?")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
     pub id: TaskId,
-    pub name: String,
+    pub name: Name,
     /// Who spawned it; `None` for tasks init started on its own.
     pub parent: Option<TaskId>,
-    /// It receives console input.
-    pub foreground: bool,
+    pub job: JobId,
+    /// The task the shell started to make this job: when it ends, the job
+    /// no longer holds the console.
+    pub leads_job: bool,
     /// Spawned without the foreground flag: reported by `poll`.
     pub background: bool,
     pub ended: Option<Ended>,
 }
 
-#[derive(Debug, Default)]
+/// What init must do after a task ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AfterEnd {
+    /// The caller waiting for this task, to be answered now.
+    pub waiter: Option<TaskId>,
+    /// The foreground job lost its leader: the console goes back to the
+    /// system job (the shell), and the job's other tasks lose their input.
+    pub console_back: bool,
+}
+
+#[derive(Debug)]
 pub struct Tasks {
     records: Vec<Record>,
-    /// (waiting caller, child it waits for).
+    /// (waiting caller, child it waits for); at most one per record.
     waiters: Vec<(TaskId, TaskId)>,
+    /// The job whose tasks read the console.
+    foreground: JobId,
+    /// The number the next new job gets (never the system job's).
+    next_job: u32,
+}
+
+impl Default for Tasks {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Tasks {
-    pub const fn new() -> Self {
-        Tasks { records: Vec::new(), waiters: Vec::new() }
-    }
-
-    pub fn add(&mut self, record: Record) {
-        self.records.push(record);
+    /// An empty table with all the room it will ever use.
+    pub fn new() -> Self {
+        Tasks {
+            records: Vec::with_capacity(RECORDS_MAX),
+            waiters: Vec::with_capacity(RECORDS_MAX),
+            foreground: JobId::SYSTEM,
+            next_job: 1,
+        }
     }
 
     pub fn get(&self, id: TaskId) -> Option<&Record> {
         self.records.iter().find(|r| r.id == id)
     }
 
+    /// The job of a task init knows.
+    pub fn job_of(&self, id: TaskId) -> Option<JobId> {
+        self.get(id).map(|r| r.job)
+    }
+
+    /// The job whose tasks read the console.
+    pub fn foreground(&self) -> JobId {
+        self.foreground
+    }
+
+    pub fn set_foreground(&mut self, job: JobId) {
+        self.foreground = job;
+    }
+
+    /// A number for a new job, not used by any task init knows.
+    pub fn new_job(&mut self) -> JobId {
+        loop {
+            let job = JobId::new(self.next_job);
+            self.next_job = self.next_job.checked_add(1).unwrap_or(1);
+            if !self.records.iter().any(|r| r.job == job) {
+                return job;
+            }
+        }
+    }
+
+    /// Tasks of `job` running or awaiting collection.
+    pub fn job_tasks(&self, job: JobId) -> usize {
+        self.records.iter().filter(|r| r.job == job).count()
+    }
+
+    /// Whether one more task of `job` may be started: within the job's
+    /// quota (the system job has none) and the table's room.
+    pub fn admit(&self, job: JobId) -> Result<(), KernelError> {
+        let over_quota = !job.is_system() && self.job_tasks(job) >= JOB_TASKS_MAX;
+        if over_quota || self.records.len() >= RECORDS_MAX {
+            return Err(KernelError::NoMemory);
+        }
+        Ok(())
+    }
+
+    /// Records a started task. Fails only when [`Tasks::admit`] would have.
+    pub fn add(&mut self, record: Record) -> Result<(), KernelError> {
+        if self.records.len() >= RECORDS_MAX {
+            return Err(KernelError::NoMemory);
+        }
+        self.records.push(record);
+        Ok(())
+    }
+
     fn running(&self, id: TaskId) -> bool {
         self.get(id).is_some_and(|r| r.ended.is_none())
     }
 
-    /// Whether a running task is in the foreground.
-    pub fn is_foreground(&self, id: TaskId) -> bool {
-        self.get(id).is_some_and(|r| r.ended.is_none() && r.foreground)
-    }
-
-    /// Running foreground tasks (to tell a restarted console).
-    pub fn foreground(&self) -> impl Iterator<Item = TaskId> + '_ {
-        self.records.iter().filter(|r| r.ended.is_none() && r.foreground).map(|r| r.id)
-    }
-
-    /// Records that `id` ended; returns the caller waiting for it, which
-    /// must now be answered. The record stays for its parent to collect
-    /// unless it is answered or nobody can collect it.
-    pub fn ended(&mut self, id: TaskId, how: Ended) -> Option<TaskId> {
+    /// Records that `id` ended and says what init must do about it. The
+    /// record stays for its parent to collect unless it is answered or
+    /// nobody can collect it.
+    pub fn ended(&mut self, id: TaskId, how: Ended) -> AfterEnd {
         // A dead task waits for nothing and collects nothing.
         self.waiters.retain(|&(waiter, _)| waiter != id);
         self.records.retain(|r| !(r.parent == Some(id) && r.ended.is_some()));
 
-        let index = self.records.iter().position(|r| r.id == id)?;
+        let Some(index) = self.records.iter().position(|r| r.id == id) else {
+            return AfterEnd::default();
+        };
+        let record = self.records[index];
+        let console_back = record.leads_job && record.job == self.foreground && !record.job.is_system();
+        if console_back {
+            self.foreground = JobId::SYSTEM;
+        }
         if let Some(at) = self.waiters.iter().position(|&(_, child)| child == id) {
             let (waiter, _) = self.waiters.swap_remove(at);
             self.records.swap_remove(index);
-            return Some(waiter);
+            return AfterEnd { waiter: Some(waiter), console_back };
         }
-        let collectable = self.records[index].parent.is_some_and(|p| self.running(p));
+        let collectable = record.parent.is_some_and(|p| self.running(p));
         if collectable {
             self.records[index].ended = Some(how);
         } else {
             self.records.swap_remove(index);
         }
-        None
+        AfterEnd { waiter: None, console_back }
     }
 
     /// `caller` waits for its child: `Some` if it already ended (the record is
@@ -96,6 +203,10 @@ impl Tasks {
         if self.waiters.iter().any(|&(_, c)| c == child) {
             return Err(KernelError::BadArgument);
         }
+        // Room for one waiter per record was reserved at start.
+        if self.waiters.len() >= self.waiters.capacity() {
+            return Err(KernelError::NoMemory);
+        }
         self.waiters.push((caller, child));
         Ok(None)
     }
@@ -111,94 +222,4 @@ impl Tasks {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SHELL: TaskId = TaskId::new(3, 0);
-    const A: TaskId = TaskId::new(4, 0);
-    const B: TaskId = TaskId::new(5, 0);
-    const C: TaskId = TaskId::new(6, 0);
-
-    fn record(id: TaskId, parent: Option<TaskId>, background: bool) -> Record {
-        Record { id, name: "prog".into(), parent, foreground: !background, background, ended: None }
-    }
-
-    fn table() -> Tasks {
-        let mut t = Tasks::new();
-        t.add(record(SHELL, None, false));
-        t
-    }
-
-    #[test]
-    fn a_waiter_is_answered_when_the_child_ends() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), false));
-        assert_eq!(t.wait(SHELL, A), Ok(None));
-        assert_eq!(t.ended(A, Ended::Exited(3)), Some(SHELL));
-        assert!(t.get(A).is_none());
-        assert_eq!(t.wait(SHELL, A), Err(KernelError::NotFound));
-    }
-
-    #[test]
-    fn an_ended_child_waits_to_be_collected() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), false));
-        assert_eq!(t.ended(A, Ended::Killed), None);
-        assert!(!t.is_foreground(A));
-        assert_eq!(t.wait(SHELL, A), Ok(Some(Ended::Killed)));
-        assert!(t.get(A).is_none());
-    }
-
-    #[test]
-    fn only_the_parent_may_wait() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), false));
-        t.add(record(B, Some(A), false));
-        assert_eq!(t.wait(SHELL, B), Err(KernelError::NotFound));
-        assert_eq!(t.wait(A, B), Ok(None));
-        assert_eq!(t.wait(A, B), Err(KernelError::BadArgument));
-    }
-
-    #[test]
-    fn poll_reports_background_children_once_in_order() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), true));
-        t.add(record(B, Some(SHELL), true));
-        t.add(record(C, Some(SHELL), false));
-        assert!(t.poll(SHELL).is_none());
-        t.ended(B, Ended::Fault);
-        t.ended(A, Ended::Exited(0));
-        t.ended(C, Ended::Exited(1));
-        let first = t.poll(SHELL).unwrap();
-        assert_eq!((first.id, first.ended), (A, Some(Ended::Exited(0))));
-        assert_eq!(t.poll(SHELL).unwrap().id, B);
-        assert!(t.poll(SHELL).is_none(), "foreground children are waited for, not polled");
-    }
-
-    #[test]
-    fn orphans_and_init_started_tasks_are_dropped_when_they_end() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), true));
-        t.add(record(B, Some(A), true));
-        t.add(record(C, Some(A), true));
-        t.ended(C, Ended::Exited(0));
-        assert!(t.get(C).is_some());
-        t.ended(A, Ended::Exited(0));
-        assert!(t.get(C).is_none(), "its parent died before collecting it");
-        t.ended(B, Ended::Exited(0));
-        assert!(t.get(B).is_none());
-        assert_eq!(t.ended(SHELL, Ended::Exited(0)), None);
-        assert!(t.get(SHELL).is_none());
-    }
-
-    #[test]
-    fn a_dead_waiter_is_forgotten() {
-        let mut t = table();
-        t.add(record(A, Some(SHELL), false));
-        t.add(record(B, Some(A), false));
-        assert_eq!(t.wait(A, B), Ok(None));
-        t.ended(A, Ended::Killed);
-        assert_eq!(t.ended(B, Ended::Exited(0)), None);
-        assert_eq!(t.foreground().collect::<Vec<_>>(), [SHELL]);
-    }
-}
+mod tests;

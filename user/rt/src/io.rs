@@ -10,7 +10,7 @@ use alloc::vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use abi::{KernelError, TaskId, MAX_MESSAGE};
+use abi::{JobId, KernelError, TaskId, MAX_MESSAGE};
 
 use crate::ipc::{call, Loan};
 use crate::proto::{check_code, console as proto};
@@ -105,9 +105,9 @@ pub fn wait_foreground(task: TaskId) -> Result<ForegroundWait, KernelError> {
     }
 }
 
-/// Adds `task` to the console's foreground set or removes it (init only).
-pub fn set_foreground(task: TaskId, joins: bool) -> Result<(), KernelError> {
-    let reply = call_console(proto::SET_FOREGROUND, &proto::encode_foreground(task, joins), &mut [], &[])?;
+/// Gives the console's input to the tasks of `job` (init only).
+pub fn set_foreground(job: JobId) -> Result<(), KernelError> {
+    let reply = call_console(proto::SET_FOREGROUND, &job.raw().to_le_bytes(), &mut [], &[])?;
     check_code(reply.code).map(|_| ())
 }
 

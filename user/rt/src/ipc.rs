@@ -6,7 +6,7 @@
 
 use core::marker::PhantomData;
 
-use abi::{lease_flags, lease_ref, recv_flags, KernelError, Lease, MessageHeader, Received, Sysnum, TaskId};
+use abi::{lease_flags, lease_ref, recv_flags, JobId, KernelError, Lease, MessageHeader, Received, Sysnum, TaskId};
 
 use crate::arch::Regs;
 use crate::sys::invoke;
@@ -120,6 +120,7 @@ fn incoming(regs: &Regs) -> Incoming {
     let header = MessageHeader {
         sender,
         operation: regs.rdx as u32,
+        job: JobId::new((regs.rdx >> 32) as u32),
         len: regs.rsi as usize,
         leases: regs.r8 as usize,
     };

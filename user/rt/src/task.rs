@@ -1,13 +1,13 @@
 //! The task-control calls. The kernel grants them to init alone; any other
 //! task gets `Denied` (which the IPC tests check).
 
-use abi::{ExitRecord, KernelError, Sysnum, TaskId};
+use abi::{ExitRecord, JobId, KernelError, Sysnum, TaskId};
 
 use crate::sys::invoke;
 
-/// Creates a task that does not run until [`task_start`].
-pub fn task_create(name: &str, priority: u8) -> Result<TaskId, KernelError> {
-    let args = [name.as_ptr() as u64, name.len() as u64, priority as u64, 0, 0, 0];
+/// Creates a task of `job` that does not run until [`task_start`].
+pub fn task_create(name: &str, priority: u8, job: JobId) -> Result<TaskId, KernelError> {
+    let args = [name.as_ptr() as u64, name.len() as u64, priority as u64, job.raw() as u64, 0, 0];
     // SAFETY: `name` is readable for its length.
     let regs = unsafe { invoke(Sysnum::TaskCreate, args) }?;
     Ok(TaskId::from_raw(regs.rax as u32))

@@ -11,10 +11,9 @@
 //! the call cannot deadlock; netd answers it at once (a refusal) or faults,
 //! and the call returns `PeerDied`. Until then init serves nothing else.
 
-use abi::{KernelError, TaskId};
-use alloc::string::String;
+use abi::{JobId, KernelError, TaskId};
 use init::supervision::Decision;
-use init::tasks::Record;
+use init::tasks::{Name, Record};
 use libsock::proto::{self as sock, Request, Response};
 use libsock::SockError;
 use urt::ipc::{call, reply};
@@ -39,7 +38,7 @@ impl Init<'_> {
         let argv = if service.supervision.crash_at_start() { &with_flag[..] } else { &with_flag[..1] };
         let mut blob = [0u8; SERVICE_ARGS_MAX];
         let len = urt::args::encode(argv.iter().copied(), &mut blob).map_err(|_| KernelError::BadArgument)?;
-        let id = load(&self.image, &blob[..len], service.priority, |id| {
+        let id = load(&self.image, &blob[..len], service.priority, JobId::SYSTEM, |id| {
             if kind == Kind::Console {
                 task::grant_ports(id, COM1_BASE, COM1_PORTS)?;
                 task::grant_irq(id, COM1_IRQ, COM1_IRQ_BIT)?;
@@ -47,19 +46,25 @@ impl Init<'_> {
             if service.is_named() {
                 task::bind(name, id)?;
             }
-            if kind == Kind::Shell {
-                let _ = urt::io::set_foreground(id, true);
-            }
             Ok(())
         })?;
         self.services[index].current = Some(id);
-        let foreground = kind == Kind::Shell;
-        self.tasks.add(Record { id, name: String::from(name), parent: None, foreground, background: false, ended: None });
+        let record = Record {
+            id,
+            name: Name::new(name),
+            parent: None,
+            job: JobId::SYSTEM,
+            leads_job: false,
+            background: false,
+            ended: None,
+        };
+        if let Err(err) = self.tasks.add(record) {
+            // The table holds a record for every task slot: not reached.
+            println!("init: no record for {name}: {err}");
+        }
         if kind == Kind::Console {
             // A restarted console knows nothing: tell it the foreground again.
-            for task in self.tasks.foreground() {
-                let _ = urt::io::set_foreground(task, true);
-            }
+            let _ = urt::io::set_foreground(self.tasks.foreground());
         }
         let mut note = urt::fmtbuf::FixedBuf::<64>::new();
         let _ = core::fmt::Write::write_fmt(&mut note, format_args!("init: {name} is task {id}\n"));

@@ -245,7 +245,7 @@ fn never_alive(rng: &mut Rng) -> u32 {
     if rng.chance(20) {
         return TaskId::KERNEL.raw();
     }
-    TaskId::new(MAX_TASKS as u16 + rng.below(0xff00) as u16, rng.below(0x1_0000) as u16).raw()
+    TaskId::new(MAX_TASKS as u16 + rng.below(0x1_0000 - MAX_TASKS as u64) as u16, rng.below(0x1_0000) as u16).raw()
 }
 
 fn console_request(rng: &mut Rng) -> Planned {

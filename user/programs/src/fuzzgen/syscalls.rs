@@ -121,7 +121,7 @@ impl Planner {
             Sysnum::Stats => {
                 let ptr = address(rng);
                 let mut c = Checks::unordered();
-                c.writable(ptr, 24);
+                c.writable(ptr, core::mem::size_of::<abi::KernelStats>() as u64);
                 Plan::new(n, [ptr, 0, 0, 0, 0, 0], c.finish(Expect::OK))
             }
             Sysnum::TaskInfo => {

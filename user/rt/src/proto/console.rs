@@ -6,15 +6,16 @@
 //! - `READ_LINE`: lease 0 (WRITE) receives the line without its end; the reply
 //!   code is [`LINE`] with a u32 length (the line may have been cut to the
 //!   lease), [`END_OF_INPUT`] or [`INTERRUPTED`]. Only a foreground task gets
-//!   input; any other task gets end of input at once.
-//! - `SET_FOREGROUND` (init only): task id and whether it joins or leaves the
-//!   foreground set.
+//!   input (the kernel stamps each message with the caller's job); any other
+//!   task gets end of input at once.
+//! - `SET_FOREGROUND` (init only): the job (u32) whose tasks now read; reads
+//!   pending for tasks of any other job end with [`END_OF_INPUT`].
 //! - `WAIT_FOREGROUND`: blocks until the given task has ended ([`ENDED`]) or
 //!   the user pressed Ctrl-C ([`INTERRUPTED`]). The shell waits for its
 //!   foreground program this way, so Ctrl-C reaches it without the console
 //!   ever calling another task (it only answers, so it cannot deadlock).
 
-use abi::TaskId;
+use abi::{JobId, TaskId};
 
 use super::read_u32;
 
@@ -42,21 +43,12 @@ pub const COM1_IRQ: u8 = 4;
 /// Notification bit on which the console receives COM1's interrupt.
 pub const COM1_IRQ_BIT: u32 = abi::notify::FIRST_IRQ_BIT;
 
-/// `SET_FOREGROUND` request bytes.
-pub fn encode_foreground(task: TaskId, joins: bool) -> [u8; 5] {
-    let id = task.raw().to_le_bytes();
-    [id[0], id[1], id[2], id[3], joins as u8]
-}
-
-/// Decodes a `SET_FOREGROUND` request.
-pub fn decode_foreground(bytes: &[u8]) -> Option<(TaskId, bool)> {
-    let id = read_u32(bytes, 0)?;
-    let joins = match bytes.get(4)? {
-        0 => false,
-        1 => true,
-        _ => return None,
-    };
-    Some((TaskId::from_raw(id), joins))
+/// Decodes a `SET_FOREGROUND` request: the job that now reads.
+pub fn decode_foreground(bytes: &[u8]) -> Option<JobId> {
+    if bytes.len() != 4 {
+        return None;
+    }
+    read_u32(bytes, 0).map(JobId::new)
 }
 
 /// A task id request (`WAIT_FOREGROUND`).
@@ -71,8 +63,7 @@ mod tests {
     #[test]
     fn foreground_requests_round_trip() {
         let id = TaskId::new(5, 2);
-        assert_eq!(decode_foreground(&encode_foreground(id, true)), Some((id, true)));
-        assert_eq!(decode_foreground(&encode_foreground(id, false)), Some((id, false)));
+        assert_eq!(decode_foreground(&7u32.to_le_bytes()), Some(JobId::new(7)));
         assert_eq!(decode_foreground(&[1, 0, 0, 0, 7]), None);
         assert_eq!(decode_foreground(&[1, 0, 0]), None);
         assert_eq!(decode_task(&id.raw().to_le_bytes()), Some(id));

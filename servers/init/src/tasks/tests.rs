@@ -1,0 +1,168 @@
+use super::*;
+
+const SHELL: TaskId = TaskId::new(3, 0);
+const A: TaskId = TaskId::new(4, 0);
+const B: TaskId = TaskId::new(5, 0);
+const C: TaskId = TaskId::new(6, 0);
+const JOB: JobId = JobId::new(1);
+
+fn record(id: TaskId, parent: Option<TaskId>, background: bool) -> Record {
+    let job = if parent.is_some() { JOB } else { JobId::SYSTEM };
+    Record { id, name: Name::new("prog"), parent, job, leads_job: parent == Some(SHELL), background, ended: None }
+}
+
+fn table() -> Tasks {
+    let mut t = Tasks::new();
+    t.add(record(SHELL, None, false)).unwrap();
+    t
+}
+
+#[test]
+fn a_waiter_is_answered_when_the_child_ends() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    assert_eq!(t.wait(SHELL, A), Ok(None));
+    assert_eq!(t.ended(A, Ended::Exited(3)).waiter, Some(SHELL));
+    assert!(t.get(A).is_none());
+    assert_eq!(t.wait(SHELL, A), Err(KernelError::NotFound));
+}
+
+#[test]
+fn an_ended_child_waits_to_be_collected() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    assert_eq!(t.ended(A, Ended::Killed).waiter, None);
+    assert_eq!(t.wait(SHELL, A), Ok(Some(Ended::Killed)));
+    assert!(t.get(A).is_none());
+}
+
+#[test]
+fn only_the_parent_may_wait() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    assert_eq!(t.wait(SHELL, B), Err(KernelError::NotFound));
+    assert_eq!(t.wait(A, B), Ok(None));
+    assert_eq!(t.wait(A, B), Err(KernelError::BadArgument));
+}
+
+#[test]
+fn poll_reports_background_children_once_in_order() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), true)).unwrap();
+    t.add(record(B, Some(SHELL), true)).unwrap();
+    t.add(record(C, Some(SHELL), false)).unwrap();
+    assert!(t.poll(SHELL).is_none());
+    t.ended(B, Ended::Fault);
+    t.ended(A, Ended::Exited(0));
+    t.ended(C, Ended::Exited(1));
+    let first = t.poll(SHELL).unwrap();
+    assert_eq!((first.id, first.ended), (A, Some(Ended::Exited(0))));
+    assert_eq!(t.poll(SHELL).unwrap().id, B);
+    assert!(t.poll(SHELL).is_none(), "foreground children are waited for, not polled");
+}
+
+#[test]
+fn orphans_and_init_started_tasks_are_dropped_when_they_end() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), true)).unwrap();
+    t.add(record(B, Some(A), true)).unwrap();
+    t.add(record(C, Some(A), true)).unwrap();
+    t.ended(C, Ended::Exited(0));
+    assert!(t.get(C).is_some());
+    t.ended(A, Ended::Exited(0));
+    assert!(t.get(C).is_none(), "its parent died before collecting it");
+    t.ended(B, Ended::Exited(0));
+    assert!(t.get(B).is_none());
+    assert_eq!(t.ended(SHELL, Ended::Exited(0)), AfterEnd::default());
+    assert!(t.get(SHELL).is_none());
+}
+
+#[test]
+fn a_dead_waiter_is_forgotten() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    assert_eq!(t.wait(A, B), Ok(None));
+    t.ended(A, Ended::Killed);
+    assert_eq!(t.ended(B, Ended::Exited(0)).waiter, None);
+}
+
+#[test]
+fn the_console_goes_back_when_the_foreground_job_leader_ends() {
+    let mut t = table();
+    t.set_foreground(JOB);
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    assert_eq!(t.ended(B, Ended::Exited(0)).console_back, false, "a child's end changes nothing");
+    assert_eq!(t.foreground(), JOB);
+    t.add(record(C, Some(A), false)).unwrap();
+    assert!(t.ended(A, Ended::Exited(0)).console_back);
+    assert_eq!(t.foreground(), JobId::SYSTEM, "C still runs, but without the console");
+    assert_eq!(t.job_of(C), Some(JOB));
+}
+
+#[test]
+fn a_background_job_never_takes_the_console_back() {
+    let mut t = table();
+    let background = JobId::new(9);
+    t.set_foreground(JOB);
+    t.add(Record { job: background, ..record(A, Some(SHELL), true) }).unwrap();
+    assert!(!t.ended(A, Ended::Exited(0)).console_back);
+    assert_eq!(t.foreground(), JOB);
+}
+
+#[test]
+fn a_job_has_at_most_its_quota_of_tasks_even_uncollected() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    let mut index = 10;
+    while t.admit(JOB).is_ok() {
+        let child = TaskId::new(index, 0);
+        t.add(record(child, Some(A), true)).unwrap();
+        // Ended but never collected: still counts.
+        t.ended(child, Ended::Exited(0));
+        index += 1;
+    }
+    assert_eq!(t.job_tasks(JOB), JOB_TASKS_MAX);
+    assert_eq!(t.admit(JOB), Err(KernelError::NoMemory));
+    assert_eq!(t.admit(JobId::new(2)), Ok(()), "another job is not affected");
+    assert_eq!(t.admit(JobId::SYSTEM), Ok(()));
+    t.ended(A, Ended::Exited(0));
+    assert_eq!(t.job_tasks(JOB), 1, "the parent's end drops what it never collected");
+}
+
+#[test]
+fn the_table_never_grows_past_its_first_allocation() {
+    let mut t = table();
+    let capacity = t.records.capacity();
+    let mut added = 1;
+    for job in 1..=(RECORDS_MAX as u32) {
+        let job = JobId::new(job);
+        if t.admit(job).is_err() {
+            break;
+        }
+        t.add(Record { job, ..record(TaskId::new(added as u16, 1), Some(SHELL), true) }).unwrap();
+        added += 1;
+    }
+    assert_eq!(added, RECORDS_MAX);
+    assert_eq!(t.add(record(TaskId::new(999, 0), Some(SHELL), true)), Err(KernelError::NoMemory));
+    assert_eq!(t.records.capacity(), capacity);
+}
+
+#[test]
+fn new_jobs_skip_the_system_job_and_jobs_in_use() {
+    let mut t = table();
+    t.next_job = u32::MAX;
+    assert_eq!(t.new_job(), JobId::new(u32::MAX));
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    assert_eq!(t.new_job(), JobId::new(2), "job 1 is in use and 0 is the system's");
+}
+
+#[test]
+fn names_are_cut_on_a_character_boundary() {
+    assert_eq!(Name::new("socktest").as_str(), "socktest");
+    assert_eq!(Name::new("abcdefghijklmnopqrstuvwxyz").as_str(), "abcdefghijklmnop");
+    assert_eq!(Name::new("aaaaaaaaaaaaaaé").as_str(), "aaaaaaaaaaaaaaé");
+    assert_eq!(Name::new("aaaaaaaaaaaaaaaé").as_str(), "aaaaaaaaaaaaaaa");
+}
