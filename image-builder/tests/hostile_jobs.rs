@@ -154,3 +154,19 @@ fn task_and_uncollected_child_quotas_hold_per_job() {
         &format!("after the floods: {free_end} free frames and {tasks_end} tasks, {free_before} and {tasks_before} before"),
     );
 }
+
+#[test]
+fn ctrl_c_ends_the_whole_foreground_job() {
+    let mut shell = Shell::boot();
+    let (free_before, _, tasks_before) = shell.mem();
+    shell.send("hostile task-flood 600000\r");
+    shell.expect_line("task-flood: holding");
+    shell.send("\u{3}");
+    shell.expect_prompt();
+    // Every one of the flood's tasks ends with it, long before their time.
+    let (free_after, _, tasks_after) = wait_for_tasks(&mut shell, tasks_before);
+    shell.check(
+        (free_after, tasks_after) == (free_before, tasks_before),
+        &format!("after Ctrl-C: {free_after} free frames and {tasks_after} tasks, {free_before} and {tasks_before} before"),
+    );
+}

@@ -115,7 +115,8 @@ impl<'a> Init<'a> {
             RESTART if from_shell => self.restart(caller, request),
             POWEROFF if from_shell => Answer::Now(Err(task::poweroff())),
             CRASH if from_shell => self.crash(caller, request),
-            RESTART | POWEROFF | CRASH => Answer::Now(Err(KernelError::Denied)),
+            KILL_JOB if from_shell => Answer::Now(decode_id(request).and_then(|task| self.kill_job(task)).map(|()| alloc::vec![])),
+            RESTART | POWEROFF | CRASH | KILL_JOB => Answer::Now(Err(KernelError::Denied)),
             PROGRAM => Answer::Now(self.program(request)),
             RESTARTS => Answer::Now(decode_id(request).map(|task| {
                 let service = self.services.iter().find(|s| s.current == Some(task));
@@ -187,6 +188,23 @@ impl<'a> Init<'a> {
         }
         // Reap now, so that the end (and a service's restart) is reported
         // before the caller's next prompt.
+        self.reap_all();
+        Ok(())
+    }
+
+    /// Kills every running task of `task`'s job. The system job is never
+    /// killed this way: its tasks are the services.
+    fn kill_job(&mut self, task: TaskId) -> Result<(), KernelError> {
+        let job = self.tasks.job_of(task).ok_or(KernelError::NotFound)?;
+        if job.is_system() {
+            return Err(KernelError::Denied);
+        }
+        let mut members = [TaskId::KERNEL; init::tasks::JOB_TASKS_MAX];
+        let count = self.tasks.running_in(job, &mut members);
+        for &member in &members[..count] {
+            // PeerDied: it ended meanwhile and is not reaped yet.
+            let _ = task::task_kill(member);
+        }
         self.reap_all();
         Ok(())
     }

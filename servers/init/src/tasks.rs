@@ -135,6 +135,18 @@ impl Tasks {
         self.records.iter().filter(|r| r.job == job).count()
     }
 
+    /// Writes the running tasks of `job` into `out`; returns how many. A job
+    /// other than the system job never has more than [`JOB_TASKS_MAX`].
+    pub fn running_in(&self, job: JobId, out: &mut [TaskId]) -> usize {
+        let running = self.records.iter().filter(|r| r.job == job && r.ended.is_none());
+        let mut count = 0;
+        for (slot, record) in out.iter_mut().zip(running) {
+            *slot = record.id;
+            count += 1;
+        }
+        count
+    }
+
     /// Whether one more task of `job` may be started: within the job's
     /// quota (the system job has none) and the table's room.
     pub fn admit(&self, job: JobId) -> Result<(), KernelError> {

@@ -70,6 +70,11 @@ pub fn kill(task: TaskId) -> Result<(), KernelError> {
     ask(proto::KILL, &task.raw().to_le_bytes(), &mut []).map(|_| ())
 }
 
+/// Asks init to kill every task of `task`'s job (the shell's Ctrl-C).
+pub fn kill_job(task: TaskId) -> Result<(), KernelError> {
+    ask(proto::KILL_JOB, &task.raw().to_le_bytes(), &mut []).map(|_| ())
+}
+
 /// Restarts the supervised service `name`; returns its new id.
 pub fn restart(name: &str) -> Result<TaskId, KernelError> {
     let mut id = [0u8; 4];

@@ -166,3 +166,16 @@ fn names_are_cut_on_a_character_boundary() {
     assert_eq!(Name::new("aaaaaaaaaaaaaaé").as_str(), "aaaaaaaaaaaaaaé");
     assert_eq!(Name::new("aaaaaaaaaaaaaaaé").as_str(), "aaaaaaaaaaaaaaa");
 }
+
+#[test]
+fn a_jobs_running_tasks_are_listed_for_kill() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    t.add(record(C, Some(A), true)).unwrap();
+    t.ended(C, Ended::Exited(0));
+    let mut out = [TaskId::KERNEL; 4];
+    assert_eq!(t.running_in(JOB, &mut out), 2);
+    assert_eq!(&out[..2], &[A, B]);
+    assert_eq!(t.running_in(JobId::new(5), &mut out), 0);
+}

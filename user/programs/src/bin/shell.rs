@@ -92,8 +92,9 @@ fn run(argv: &[alloc::string::String], background: bool) {
     }
     // The console answers when the program ends or Ctrl-C is pressed;
     // without a console, wait for the end alone.
+    // Ctrl-C ends the whole job: the program and every task it started.
     if wait_foreground(task) == Ok(ForegroundWait::Interrupted) {
-        let _ = supervisor::kill(task);
+        let _ = supervisor::kill_job(task);
     }
     if let Err(err) = supervisor::wait(task) {
         println!("{name}: wait: {err}");

@@ -288,6 +288,11 @@ fn console_request(rng: &mut Rng) -> Planned {
 /// Init's operations that would restart, crash or power off something.
 pub const INIT_FORBIDDEN: [u32; 3] = [init::RESTART, init::POWEROFF, init::CRASH];
 
+/// Whether init knows `op` (the rest are answered `BadArgument`).
+fn init_knows(op: u32) -> bool {
+    (init::SPAWN..=init::CRASH).contains(&op) || op == init::KILL_JOB
+}
+
 /// A `SPAWN` request: a flags byte, then arguments that each start with `~`
 /// (or are empty), so the program named is never in the boot image.
 fn spawn_request(rng: &mut Rng) -> Vec<u8> {
@@ -312,7 +317,7 @@ fn with_id(rng: &mut Rng, id: u32) -> Vec<u8> {
 fn init_request(rng: &mut Rng) -> Planned {
     let leases = random_leases(rng);
     let id = if rng.chance(50) { never_alive(rng) } else { rng.below(MAX_TASKS as u64) as u32 | (rng.below(4) as u32) << 16 };
-    let (op, bytes) = match rng.below(7) {
+    let (op, bytes) = match rng.below(8) {
         0 => (init::SPAWN, spawn_request(rng)),
         1 => (init::WAIT, with_id(rng, id)),
         2 => (init::POLL, random_bytes(rng)),
@@ -322,10 +327,11 @@ fn init_request(rng: &mut Rng) -> Planned {
             (init::PROGRAM, with_id(rng, index))
         }
         5 => (init::RESTARTS, with_id(rng, id)),
+        6 => (init::KILL_JOB, with_id(rng, id)),
         _ => {
             let op = loop {
                 let op = if rng.chance(50) { rng.below(16) as u32 } else { value(rng) as u32 };
-                if !(init::SPAWN..=init::CRASH).contains(&op) {
+                if !init_knows(op) {
                     break op;
                 }
             };
@@ -336,6 +342,8 @@ fn init_request(rng: &mut Rng) -> Planned {
     let answer: &'static [u32] = match op {
         init::SPAWN => &[BAD_ARGUMENT, NOT_FOUND],
         init::POLL => &[NOT_FOUND],
+        // The shell's alone: refused before the request is read.
+        init::KILL_JOB => &[DENIED],
         _ if short => &[BAD_ARGUMENT],
         init::WAIT => &[NOT_FOUND],
         init::KILL => &[DENIED],

@@ -6,6 +6,7 @@
 //! | `WAIT` | child id (u32); only its parent may wait | [`Ended`], when the child has ended |
 //! | `POLL` | nothing | an ended background child: id, [`Ended`], name; `NotFound` if none |
 //! | `KILL` | task id | nothing; `Denied` unless allowed (see init's kill policy) |
+//! | `KILL_JOB` | task id (shell only) | nothing; every task of that task's job is killed; `Denied` for the system job |
 //! | `RESTART` | service name (shell only) | new task id |
 //! | `POWEROFF` | nothing (shell only) | never answers on success |
 //! | `PROGRAM` | index (u32) | name of the boot image's program at that index; `NotFound` past the end |
@@ -28,6 +29,7 @@ pub const POWEROFF: u32 = 6;
 pub const PROGRAM: u32 = 7;
 pub const RESTARTS: u32 = 8;
 pub const CRASH: u32 = 9;
+pub const KILL_JOB: u32 = 12;
 
 /// `SPAWN` flag: the program takes the console's input (the shell's
 /// foreground job); its own children inherit that.
