@@ -13,6 +13,7 @@ pub mod ipc;
 pub mod klog;
 pub mod multiboot;
 pub mod names;
+pub mod resume;
 pub mod sched;
 
 mod frame_ranges;
