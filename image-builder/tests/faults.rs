@@ -168,7 +168,7 @@ fn spinners_at_the_same_priority_do_not_starve_other_programs() {
     // finish if the timer takes the CPU from them in turn.
     let report = shell.run("ipctest");
     shell.check(
-        report.last().map(String::as_str) == Some("9 passed, 0 failed"),
+        report.last().map(String::as_str) == Some("10 passed, 0 failed"),
         &format!("ipctest beside two spinners reported {report:?}"),
     );
     let killed = shell.run("kill spin");

@@ -37,6 +37,14 @@ impl<'a> Loan<'a> {
         Self::new(buf.as_mut_ptr() as u64, buf.len(), lease_flags::READ | lease_flags::WRITE)
     }
 
+    /// Two leases of the same bytes, READ then WRITE, for a server that
+    /// copies within `buf` from one lease to the other (`lease_copy`, which
+    /// moves overlapping ranges like `memmove`).
+    pub fn read_and_write(buf: &'a mut [u8]) -> [Self; 2] {
+        let (addr, len) = (buf.as_mut_ptr() as u64, buf.len());
+        [Self::new(addr, len, lease_flags::READ), Self::new(addr, len, lease_flags::WRITE)]
+    }
+
     fn new(addr: u64, len: usize, flags: u64) -> Self {
         Loan { lease: Lease { addr, len: len as u64, flags }, _borrow: PhantomData }
     }
