@@ -59,3 +59,26 @@ fn syscall_in_the_last_bytes_of_user_space_faults_in_the_task_only() {
     shell.check(alive == ["still here"], &format!("after the attack: {alive:?}"));
     shell.machine.kill();
 }
+
+#[test]
+fn a_send_from_a_half_mapped_buffer_fails_the_sender_only() {
+    let mut shell = Shell::boot();
+    // The receiver blocks in recv first; the sender's bad message must fail its own
+    // send (E_INVALID_ARG) and leave the receiver waiting for the good one after it.
+    let expected = [
+        "hostile: send of 8192 bytes, second page unmapped: E_INVALID_ARG (-1029)",
+        "receiver: got 18 bytes (more: false): after the bad send",
+        "hostile: then a good send: ok; receiver Ok(Exited(0))",
+    ];
+    // Twice: the first attack left nothing behind that stops the second.
+    for _ in 0..2 {
+        let answer = shell.run("hostile half-mapped-send");
+        shell.check(answer == expected, &format!("`hostile half-mapped-send` answered {answer:?}, expected {expected:?}"));
+    }
+    let sockets = shell.run("netstat");
+    shell.check(
+        !sockets.iter().any(|row| row.contains("4100")),
+        &format!("`netstat` still lists the attack's sockets: {sockets:?}"),
+    );
+    shell.machine.kill();
+}

@@ -6,9 +6,9 @@
 
 use core::marker::PhantomData;
 
-use abi::{lease_flags, lease_ref, recv_flags, KernelError, Lease, MessageHeader, Received, Sysnum, TaskId};
+use abi::{check_lease_copy, lease_flags, lease_ref, recv_flags, KernelError, Lease, LeaseCopyError, MessageHeader, Received, Sysnum, TaskId};
 
-use crate::arch::Regs;
+use crate::arch::{syscall, Regs};
 use crate::sys::invoke;
 
 /// A buffer lent to the server of one call. It borrows the buffer for as long
@@ -197,8 +197,9 @@ pub struct LeaseAt {
 }
 
 /// Copies `len` bytes straight from one caller's READ lease into another's
-/// WRITE lease, without passing through this task's memory.
-pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, KernelError> {
+/// WRITE lease, without passing through this task's memory. An error says
+/// which lease it is about, so a server can tell whose buffer failed.
+pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
     let args = [
         lease_ref(src.caller, src.index),
         src.offset as u64,
@@ -208,8 +209,8 @@ pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, Kerne
         0,
     ];
     // SAFETY: no pointer into this task's memory.
-    let regs = unsafe { invoke(Sysnum::LeaseCopy, args) }?;
-    Ok(regs.rax as usize)
+    let regs = unsafe { syscall(Sysnum::LeaseCopy, args) };
+    check_lease_copy(regs.rax, regs.rdi).map(|copied| copied as usize)
 }
 
 /// Length and `lease_flags` of lease `index` of waiting `caller`.

@@ -8,6 +8,7 @@
 extern crate alloc;
 
 mod kernel;
+mod netd;
 
 urt::entry!(main);
 
@@ -20,7 +21,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[kernel::ATTACKS];
+const MODULES: &[&[Attack]] = &[kernel::ATTACKS, netd::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
