@@ -13,11 +13,14 @@ use std::time::Duration;
 use common::{Shell, job_id};
 
 /// Each `fault KIND` and the start of the exception text init reports for it.
+/// (`fault simd` is left out: QEMU 7.2's TCG sets the SSE exception flags but never
+/// raises #XM, so there it does not fault.)
 const FAULT_KINDS: &[(&str, &str)] = &[
     ("null", "page fault at 0x0, "),
     ("gp", "general protection fault, "),
     ("ud", "invalid opcode, "),
     ("div0", "divide error, "),
+    ("x87", "x87 floating-point error, "),
     ("kernel-write", "page fault at 0xffffffff80100000, "),
     // The address is wherever the stack ran out.
     ("stack-overflow", "page fault at 0x"),
@@ -165,7 +168,7 @@ fn spinners_at_the_same_priority_do_not_starve_other_programs() {
     // finish if the timer takes the CPU from them in turn.
     let report = shell.run("ipctest");
     shell.check(
-        report.last().map(String::as_str) == Some("9 passed, 0 failed"),
+        report.last().map(String::as_str) == Some("10 passed, 0 failed"),
         &format!("ipctest beside two spinners reported {report:?}"),
     );
     let killed = shell.run("kill spin");

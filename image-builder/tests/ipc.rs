@@ -13,6 +13,7 @@ const CHECKS: &[&str] = &[
     "deferred replies answered out of order",
     "lease access past bounds refused with LeaseBounds",
     "lease-to-lease copy",
+    "overlapping leases copy like memmove",
     "caller of a killed server wakes with PeerDied",
     "call to a stale task id fails with PeerDied",
     "a non-init task cannot bind a name",

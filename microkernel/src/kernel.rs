@@ -9,11 +9,12 @@ use crate::arch::paging::AddressSpace;
 use crate::arch::{gdt, pic, trap};
 use crate::task::{State, Task};
 use crate::{klog, kprintln, mem};
-use abi::{ExitReason, KernelError, TaskId, MAX_TASKS};
+use abi::{ExitReason, FaultInfo, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use kcore::names::Registry;
 use kcore::ipc::{notification_wakes, SenderQueues};
+use kcore::resume;
 use kcore::sched::RunQueues;
 use spin::Mutex;
 
@@ -303,8 +304,25 @@ impl Kernel {
     }
 
     /// Picks the task to resume at the end of this kernel entry and makes
-    /// its address space, FPU area and I/O ports current.
+    /// its address space, FPU area and I/O ports current. A task whose saved
+    /// `rip` or `rsp` is not canonical is never handed to `iretq` (which
+    /// would fault in ring 0): it ends with the fault it stands for, and
+    /// another task is picked.
     pub fn finish_entry(&mut self) -> *const trap::TrapFrame {
+        loop {
+            let next = self.switch_to_next();
+            let frame = &self.task(next).frame;
+            let unresumable = if frame.from_user() { resume::unresumable(frame.rip, frame.rsp) } else { None };
+            let Some(vector) = unresumable else {
+                return &self.task(next).frame;
+            };
+            let fault = FaultInfo { vector, address: 0, rip: frame.rip, error_code: 0 };
+            self.end_task(next, ExitReason::Fault(fault));
+        }
+    }
+
+    /// Chooses the task to run next and switches to it; returns its slot.
+    fn switch_to_next(&mut self) -> usize {
         let previous = self.current;
         let still_runnable = self.task(previous).state == State::Runnable;
         let next = if let Some(next) = self.handoff.take() {
@@ -330,7 +348,7 @@ impl Kernel {
             // task. (The same task resuming keeps the pointers it has.)
             unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
         }
-        &self.task(next).frame
+        next
     }
 
     fn requeue(&mut self, index: usize) {

@@ -8,7 +8,7 @@
 //! a server copies straight between two waiting callers' leases.
 
 use crate::arch::paging::{phys_to_virt, AddressSpace, PageTableFlags};
-use abi::{KernelError, USER_END};
+use abi::{CopySide, KernelError, USER_END};
 
 const PAGE: u64 = 4096;
 
@@ -76,31 +76,73 @@ pub fn copy_to_user(space: &AddressSpace, addr: u64, data: &[u8]) -> Result<(), 
     Ok(())
 }
 
+/// A copy between two ranges failed: this side's range lies outside user
+/// space or is not mapped as the copy needs. To every caller that does not
+/// care which side it was, it is `BadAddress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyFault(pub CopySide);
+
+impl From<CopyFault> for KernelError {
+    fn from(_: CopyFault) -> Self {
+        KernelError::BadAddress
+    }
+}
+
 /// Copies `len` bytes from one task's memory to another's (or the same
 /// task's), page piece by page piece, with one copy per piece.
 ///
 /// Each page is walked once, as the copy reaches it: a range that turns out
-/// to be unmapped part-way fails with `BadAddress` after copying the pieces
-/// before it (every caller checks lease bounds before copying anything).
+/// to be unmapped part-way fails after copying the pieces before it (every
+/// caller checks lease bounds before copying anything). The error names the
+/// side at fault; of each piece the source is checked first.
+/// Within one address space overlapping ranges move like `memmove`: with the
+/// destination above the source the pieces go from the end backwards, so no
+/// piece overwrites source bytes a later piece still has to read.
 pub fn copy_between(
     src_space: &AddressSpace,
     src: u64,
     dst_space: &AddressSpace,
     dst: u64,
     len: u64,
-) -> Result<(), KernelError> {
-    check_range(src, len)?;
-    check_range(dst, len)?;
+) -> Result<(), CopyFault> {
+    let (source, destination) = (CopyFault(CopySide::Source), CopyFault(CopySide::Destination));
+    check_range(src, len).map_err(|_| source)?;
+    check_range(dst, len).map_err(|_| destination)?;
+    let same_space = core::ptr::eq(src_space, dst_space);
+    if same_space && dst > src && dst - src < len {
+        return copy_backwards(src_space, src, dst, len);
+    }
     let mut done = 0u64;
     while done < len {
-        let (from, src_room) = resolve(src_space, src + done, false)?;
-        let (to, dst_room) = resolve(dst_space, dst + done, true)?;
+        let (from, src_room) = resolve(src_space, src + done, false).map_err(|_| source)?;
+        let (to, dst_room) = resolve(dst_space, dst + done, true).map_err(|_| destination)?;
         let n = (src_room.min(dst_room) as u64).min(len - done) as usize;
         // SAFETY: both are direct-map addresses of checked user pages, valid
-        // for `n` bytes; `copy` tolerates overlap when a task copies within
-        // its own memory.
+        // for `n` bytes; `copy` tolerates overlap within one page when a
+        // task copies within its own memory.
         unsafe { core::ptr::copy(from, to, n) };
         done += n as u64;
+    }
+    Ok(())
+}
+
+/// `copy_between` within one space when the destination overlaps the source
+/// from above: the last piece first. Fails like it, but a page found
+/// unmapped leaves the pieces after it (not before it) written.
+fn copy_backwards(space: &AddressSpace, src: u64, dst: u64, len: u64) -> Result<(), CopyFault> {
+    let mut left = len;
+    while left > 0 {
+        // The piece ends at `left` and starts at the later of the two page
+        // starts below that end, so that it lies in one page on both sides.
+        let in_page = |end: u64| end - ((end - 1) & !(PAGE - 1));
+        let n = in_page(src + left).min(in_page(dst + left)).min(left);
+        let (from, _) = resolve(space, src + left - n, false).map_err(|_| CopyFault(CopySide::Source))?;
+        let (to, _) = resolve(space, dst + left - n, true).map_err(|_| CopyFault(CopySide::Destination))?;
+        // SAFETY: direct-map addresses of checked user pages, each valid
+        // for `n` bytes (the piece lies in one page on either side); `copy`
+        // tolerates their overlap.
+        unsafe { core::ptr::copy(from, to, n as usize) };
+        left -= n;
     }
     Ok(())
 }

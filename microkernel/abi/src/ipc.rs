@@ -1,6 +1,6 @@
 //! The IPC message header, leases and notification bits.
 
-use crate::{JobId, TaskId};
+use crate::{JobId, KernelError, TaskId};
 
 /// Largest request or reply copied through the kernel. Bulk data travels in
 /// leases instead.
@@ -25,6 +25,43 @@ pub mod lease_flags {
     pub const READ: u64 = 1 << 0;
     /// The server may write the buffer.
     pub const WRITE: u64 = 1 << 1;
+}
+
+/// Which end of a `lease_copy` an error is about. The kernel returns it in
+/// `rdi` with every result: 0 on success, else the side whose caller, lease
+/// index, right, bounds or memory made the copy fail.
+#[repr(u64)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopySide {
+    /// The source lease (read from).
+    Source = 1,
+    /// The destination lease (written to).
+    Destination = 2,
+}
+
+impl CopySide {
+    /// The value of `rdi` that names this side.
+    pub const fn register(self) -> u64 {
+        self as u64
+    }
+}
+
+/// A failed `lease_copy`: the error, and the lease it is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeaseCopyError {
+    pub side: CopySide,
+    pub error: KernelError,
+}
+
+/// Decodes `lease_copy`'s `rax` and `rdi`: the bytes copied, or the error and
+/// its side. (A value of `rdi` that names no side, which this kernel never
+/// returns with an error, counts as the source, like `check` turns an unknown
+/// code into `BadArgument`.)
+pub fn check_lease_copy(rax: i64, rdi: u64) -> Result<u64, LeaseCopyError> {
+    crate::check(rax).map_err(|error| {
+        let side = if rdi == CopySide::Destination.register() { CopySide::Destination } else { CopySide::Source };
+        LeaseCopyError { side, error }
+    })
 }
 
 /// Notification bits a task receives in `recv`.
@@ -85,5 +122,14 @@ mod tests {
     fn lease_refs_round_trip() {
         let id = TaskId::new(3, 9);
         assert_eq!(split_lease_ref(lease_ref(id, 2)), (id, 2));
+    }
+
+    #[test]
+    fn lease_copy_results_name_the_failing_side() {
+        assert_eq!(check_lease_copy(4096, 0), Ok(4096));
+        let bad = KernelError::BadAddress;
+        for side in [CopySide::Source, CopySide::Destination] {
+            assert_eq!(check_lease_copy(bad.code(), side.register()), Err(LeaseCopyError { side, error: bad }));
+        }
     }
 }

@@ -21,8 +21,12 @@ pub use task_id::TaskId;
 /// Size of a page and of a physical frame.
 pub const PAGE_SIZE: usize = 4096;
 
-/// User space is the lower half below this address; the kernel owns the rest.
-pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// User space ends here, one page below the end of the lower canonical half
+/// (0x8000_0000_0000); the kernel owns the upper half. The page in between is
+/// never mapped: `syscall` in the last two bytes of a mapped page would save
+/// the next address as its return address, and returning to a non-canonical
+/// one faults in ring 0 on real CPUs.
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
 /// Lowest address a task may map (page zero and the first 4 MiB stay unmapped
 /// so that null-pointer dereferences fault).
 pub const USER_START: u64 = 0x0000_0000_0040_0000;

@@ -60,7 +60,8 @@ sysnums! {
     LeaseRead = 13,
     /// `lease_write(caller | index << 32, offset, buf, len) -> copied`.
     LeaseWrite = 14,
-    /// `lease_copy(src | index << 32, src_offset, dst | index << 32, dst_offset, len) -> copied`.
+    /// `lease_copy(src | index << 32, src_offset, dst | index << 32, dst_offset, len) -> copied; rdi = 0`,
+    /// or on an error the side it is about (`CopySide`).
     LeaseCopy = 15,
     /// `lease_info(caller | index << 32) -> len; rdi = flags`.
     LeaseInfo = 16,

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod klog;
 pub mod multiboot;
 pub mod names;
+pub mod resume;
 pub mod sched;
 
 mod frame_ranges;

@@ -5,8 +5,8 @@
 use super::ipc::waiting_caller;
 use super::SysResult;
 use crate::kernel::Kernel;
-use crate::usercopy::copy_between;
-use abi::{lease_flags, split_lease_ref, KernelError, Lease, MAX_LEASE_LEN};
+use crate::usercopy::{copy_between, CopyFault};
+use abi::{lease_flags, split_lease_ref, CopySide, KernelError, Lease, LeaseCopyError, MAX_LEASE_LEN};
 
 /// The waiting caller's slot and lease named by a lease reference.
 fn lease_of(k: &Kernel, lease_ref: u64) -> Result<(usize, Lease), KernelError> {
@@ -45,13 +45,31 @@ pub fn write(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) ->
     Ok(Some(len))
 }
 
+/// `lease_copy`: besides the result, `rdi` names the side an error is
+/// about (0 on success), so a server knows whose buffer failed without
+/// probing the leases again.
 pub fn copy(k: &mut Kernel, src_ref: u64, src_offset: u64, dst_ref: u64, dst_offset: u64, len: u64) -> SysResult {
-    let (src_caller, src_lease) = lease_of(k, src_ref)?;
-    let (dst_caller, dst_lease) = lease_of(k, dst_ref)?;
-    let src = within(&src_lease, lease_flags::READ, src_offset, len)?;
-    let dst = within(&dst_lease, lease_flags::WRITE, dst_offset, len)?;
-    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst, len)?;
-    Ok(Some(len))
+    let result = copy_between_leases(k, src_ref, src_offset, dst_ref, dst_offset, len);
+    k.current().frame.rdi = result.as_ref().map_or_else(|e| e.side.register(), |_| 0);
+    result.map(|()| Some(len)).map_err(|e| e.error)
+}
+
+fn copy_between_leases(
+    k: &mut Kernel,
+    src_ref: u64,
+    src_offset: u64,
+    dst_ref: u64,
+    dst_offset: u64,
+    len: u64,
+) -> Result<(), LeaseCopyError> {
+    let source = |error| LeaseCopyError { side: CopySide::Source, error };
+    let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
+    let (src_caller, src_lease) = lease_of(k, src_ref).map_err(source)?;
+    let (dst_caller, dst_lease) = lease_of(k, dst_ref).map_err(destination)?;
+    let src = within(&src_lease, lease_flags::READ, src_offset, len).map_err(source)?;
+    let dst = within(&dst_lease, lease_flags::WRITE, dst_offset, len).map_err(destination)?;
+    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst, len)
+        .map_err(|CopyFault(side)| LeaseCopyError { side, error: KernelError::BadAddress })
 }
 
 pub fn info(k: &mut Kernel, lease_ref: u64) -> SysResult {

@@ -10,7 +10,7 @@
 //! its `send` answered when the last byte is taken. Each wait re-checks its
 //! condition when woken: nothing is answered early or overwritten.
 
-use abi::{TaskId, lease_flags};
+use abi::{CopySide, LeaseCopyError, TaskId, lease_flags};
 use libsock::SockError;
 use libsock::limits::{MAX_MESSAGE_LEN, SMALL_MESSAGE_MAX};
 use libsock::proto::Response;
@@ -25,7 +25,9 @@ use crate::waiters::{Waiter, answer, answer_error};
 enum PieceError {
     /// The receiver's buffer cannot take it; the message stays.
     ReceiverFault,
-    /// The sender's lease is gone (it died) or unreadable; the message is dropped.
+    /// Nothing (more) of the message can be delivered: there is none, or the
+    /// sender's lease is gone (it died) or unreadable and the message was
+    /// dropped before the receiver took any of it.
     MessageLost,
 }
 
@@ -244,20 +246,22 @@ impl Netd {
         };
         let piece = cap.min(len - taken);
         if piece > 0 {
-            let copied = match lent_by {
+            match lent_by {
                 None => {
                     let bytes = &self.sockets.buffer(id)[taken as usize..(taken + piece) as usize];
-                    fx.lease_write(receiver, 0, 0, bytes)
+                    if fx.lease_write(receiver, 0, 0, bytes) != Ok(piece as usize) {
+                        return Err(PieceError::ReceiverFault);
+                    }
                 }
                 Some(sender) => {
-                    fx.lease_copy(sender, 0, taken.into(), receiver, 0, 0, piece.into())
+                    match fx.lease_copy(sender, 0, taken.into(), receiver, 0, 0, piece.into()) {
+                        Ok(copied) if copied == piece as usize => {}
+                        Err(LeaseCopyError { side: CopySide::Source, .. }) => {
+                            return self.drop_unreadable_message(fx, id, sender, taken);
+                        }
+                        _ => return Err(PieceError::ReceiverFault),
+                    }
                 }
-            };
-            if copied != Ok(piece as usize) {
-                return Err(match lent_by {
-                    Some(sender) => self.blame_failed_copy(fx, id, sender, taken),
-                    None => PieceError::ReceiverFault,
-                });
             }
         }
         let taken = taken + piece;
@@ -276,22 +280,27 @@ impl Netd {
         Ok((piece, rest != Inbox::Empty))
     }
 
-    /// A direct copy failed: finds which side is at fault by reading one byte
-    /// of the sender's lease.
-    fn blame_failed_copy(
+    /// The sender's lease failed the copy of the piece at `taken` (unmapped,
+    /// or the sender died): its `send` fails with `InvalidArg` and the rest of
+    /// its message is dropped. If the receiver already took pieces of it, the
+    /// message ends there: this `recv` gets an empty last piece, so the next
+    /// message is never read as the rest of this one.
+    fn drop_unreadable_message(
         &mut self,
         fx: &mut impl Effects,
         id: SocketId,
         sender: TaskId,
-        offset: u32,
-    ) -> PieceError {
-        let mut probe = [0u8; 1];
-        if fx.lease_read(sender, 0, offset.into(), &mut probe) == Ok(1) {
-            return PieceError::ReceiverFault;
-        }
+        taken: u32,
+    ) -> Result<(u32, bool), PieceError> {
         self.set_inbox(id, Inbox::Empty);
+        // No other `send` waits for this inbox to empty: the sending socket's
+        // one waiter was this very `send` (`SendLent`).
         self.end_lent_send(fx, id, sender, Response::Error(SockError::InvalidArg));
-        PieceError::MessageLost
+        if taken > 0 {
+            Ok((0, false))
+        } else {
+            Err(PieceError::MessageLost)
+        }
     }
 
     /// Answers the blocked sender of the large message that was in the inbox

@@ -1,7 +1,7 @@
 //! What the core asks of the kernel. The netd binary implements [`Effects`]
 //! with syscalls; host tests use `fake_kernel`.
 
-use abi::{KernelError, TaskId};
+use abi::{KernelError, LeaseCopyError, TaskId};
 
 /// A lease as `lease_info` describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,8 @@ pub trait Effects {
         bytes: &[u8],
     ) -> Result<usize, KernelError>;
 
-    /// Copies straight from one caller's lease into another's.
+    /// Copies straight from one caller's lease into another's. An error names
+    /// the lease it is about, so the core blames the right caller.
     #[allow(clippy::too_many_arguments)]
     fn lease_copy(
         &mut self,
@@ -49,7 +50,7 @@ pub trait Effects {
         dst_index: usize,
         dst_offset: u64,
         len: u64,
-    ) -> Result<usize, KernelError>;
+    ) -> Result<usize, LeaseCopyError>;
 
     /// Whether this incarnation of the task still runs.
     fn task_alive(&mut self, task: TaskId) -> bool;

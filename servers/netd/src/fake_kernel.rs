@@ -11,7 +11,7 @@
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
-use abi::{KernelError, TaskId, lease_flags};
+use abi::{CopySide, KernelError, LeaseCopyError, TaskId, lease_flags};
 use libsock::proto::{self, Request, Response};
 
 use crate::effects::{Effects, LeaseInfo};
@@ -22,6 +22,10 @@ use crate::{Action, Netd};
 pub struct FakeLease {
     pub flags: u64,
     pub data: Vec<u8>,
+    /// Bytes from this offset on are not mapped: a copy that reaches them
+    /// fails with `BadAddress` after the bytes before them, as the kernel's
+    /// page-by-page copies do.
+    pub unmapped_from: Option<usize>,
 }
 
 impl FakeLease {
@@ -29,6 +33,7 @@ impl FakeLease {
         FakeLease {
             flags: lease_flags::READ,
             data: data.to_vec(),
+            unmapped_from: None,
         }
     }
 
@@ -36,7 +41,22 @@ impl FakeLease {
         FakeLease {
             flags: lease_flags::WRITE,
             data: alloc::vec![0; len],
+            unmapped_from: None,
         }
+    }
+
+    /// The same lease with its memory unmapped from `offset` on.
+    pub fn unmapped_from(self, offset: usize) -> Self {
+        FakeLease {
+            unmapped_from: Some(offset),
+            ..self
+        }
+    }
+
+    /// How many bytes of `range` lie before the unmapped part.
+    fn mapped_part(&self, range: &core::ops::Range<usize>) -> usize {
+        let end = self.unmapped_from.map_or(range.end, |from| range.end.min(from));
+        end.saturating_sub(range.start)
     }
 }
 
@@ -185,7 +205,11 @@ impl Effects for FakeKernel {
     ) -> Result<usize, KernelError> {
         let lease = self.lease(caller, index, lease_flags::READ)?;
         let range = range(lease, offset, buf.len())?;
-        buf.copy_from_slice(&lease.data[range]);
+        let mapped = lease.mapped_part(&range);
+        buf[..mapped].copy_from_slice(&lease.data[range.start..range.start + mapped]);
+        if mapped < buf.len() {
+            return Err(KernelError::BadAddress);
+        }
         Ok(buf.len())
     }
 
@@ -198,10 +222,17 @@ impl Effects for FakeKernel {
     ) -> Result<usize, KernelError> {
         let lease = self.lease(caller, index, lease_flags::WRITE)?;
         let range = range(lease, offset, bytes.len())?;
-        lease.data[range].copy_from_slice(bytes);
+        let mapped = lease.mapped_part(&range);
+        lease.data[range.start..range.start + mapped].copy_from_slice(&bytes[..mapped]);
+        if mapped < bytes.len() {
+            return Err(KernelError::BadAddress);
+        }
         Ok(bytes.len())
     }
 
+    /// Checks in the kernel's order (source caller and lease, destination
+    /// caller and lease, source range, destination range, then the memory
+    /// piece by piece, source first) and names the side of the first failure.
     fn lease_copy(
         &mut self,
         src: TaskId,
@@ -211,11 +242,23 @@ impl Effects for FakeKernel {
         dst_index: usize,
         dst_offset: u64,
         len: u64,
-    ) -> Result<usize, KernelError> {
-        let len = usize::try_from(len).map_err(|_| KernelError::BadArgument)?;
-        let source = self.lease(src, src_index, lease_flags::READ)?;
-        let bytes = source.data[range(source, src_offset, len)?].to_vec();
-        self.lease_write(dst, dst_index, dst_offset, &bytes)
+    ) -> Result<usize, LeaseCopyError> {
+        let source = |error| LeaseCopyError { side: CopySide::Source, error };
+        let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
+        let len = usize::try_from(len).map_err(|_| source(KernelError::LeaseBounds))?;
+        let from = self.lease(src, src_index, lease_flags::READ).map_err(source)?.clone();
+        let to = self.lease(dst, dst_index, lease_flags::WRITE).map_err(destination)?;
+        let from_range = range(&from, src_offset, len).map_err(source)?;
+        let to_range = range(to, dst_offset, len).map_err(destination)?;
+        let (readable, writable) = (from.mapped_part(&from_range), to.mapped_part(&to_range));
+        let copied = readable.min(writable);
+        to.data[to_range.start..to_range.start + copied]
+            .copy_from_slice(&from.data[from_range.start..from_range.start + copied]);
+        match copied < len {
+            true if readable <= writable => Err(source(KernelError::BadAddress)),
+            true => Err(destination(KernelError::BadAddress)),
+            false => Ok(len),
+        }
     }
 
     fn task_alive(&mut self, task: TaskId) -> bool {

@@ -18,7 +18,7 @@
 
 extern crate alloc;
 
-use abi::{KernelError, Received, TaskId, notify};
+use abi::{CopySide, KernelError, LeaseCopyError, Received, TaskId, notify};
 use netd::{Action, Effects, LeaseInfo, Netd};
 use urt::ipc::{self, LeaseAt};
 use urt::sys;
@@ -187,22 +187,22 @@ impl Effects for Syscalls {
         dst_index: usize,
         dst_offset: u64,
         len: u64,
-    ) -> Result<usize, KernelError> {
+    ) -> Result<usize, LeaseCopyError> {
+        let side = |side| move |error| LeaseCopyError { side, error };
         let from = LeaseAt {
             caller: src,
             index: src_index,
-            offset: lease_offset(src_offset)?,
+            offset: lease_offset(src_offset).map_err(side(CopySide::Source))?,
         };
         let to = LeaseAt {
             caller: dst,
             index: dst_index,
-            offset: lease_offset(dst_offset)?,
+            offset: lease_offset(dst_offset).map_err(side(CopySide::Destination))?,
         };
-        ipc::lease_copy(
-            from,
-            to,
-            usize::try_from(len).map_err(|_| KernelError::LeaseBounds)?,
-        )
+        let len = usize::try_from(len)
+            .map_err(|_| KernelError::LeaseBounds)
+            .map_err(side(CopySide::Source))?;
+        ipc::lease_copy(from, to, len)
     }
 
     fn task_alive(&mut self, task: TaskId) -> bool {

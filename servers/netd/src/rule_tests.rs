@@ -1,8 +1,11 @@
 //! One test per rule of the socket contract (SEMANTICS.md sections 2 and 3),
-//! named after the rule. Data-path rules are in `rule_tests_data.rs`; closing,
+//! named after the rule. Data-path rules are in `rule_tests_data.rs`, bad
+//! buffers in `rule_tests_blame.rs`; closing,
 //! task exit, ownership, malformed requests and listing in
 //! `rule_tests_lifecycle.rs`.
 
+#[path = "rule_tests_blame.rs"]
+mod blame;
 #[path = "rule_tests_data.rs"]
 mod data;
 #[path = "rule_tests_lifecycle.rs"]

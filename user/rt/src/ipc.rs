@@ -6,9 +6,12 @@
 
 use core::marker::PhantomData;
 
-use abi::{lease_flags, lease_ref, recv_flags, JobId, KernelError, Lease, MessageHeader, Received, Sysnum, TaskId};
+use abi::{
+    check_lease_copy, lease_flags, lease_ref, recv_flags, JobId, KernelError, Lease, LeaseCopyError, MessageHeader, Received,
+    Sysnum, TaskId,
+};
 
-use crate::arch::Regs;
+use crate::arch::{syscall, Regs};
 use crate::sys::invoke;
 
 /// A buffer lent to the server of one call. It borrows the buffer for as long
@@ -35,6 +38,14 @@ impl<'a> Loan<'a> {
     /// The server may read and write `buf`.
     pub fn read_write(buf: &'a mut [u8]) -> Self {
         Self::new(buf.as_mut_ptr() as u64, buf.len(), lease_flags::READ | lease_flags::WRITE)
+    }
+
+    /// Two leases of the same bytes, READ then WRITE, for a server that
+    /// copies within `buf` from one lease to the other (`lease_copy`, which
+    /// moves overlapping ranges like `memmove`).
+    pub fn read_and_write(buf: &'a mut [u8]) -> [Self; 2] {
+        let (addr, len) = (buf.as_mut_ptr() as u64, buf.len());
+        [Self::new(addr, len, lease_flags::READ), Self::new(addr, len, lease_flags::WRITE)]
     }
 
     fn new(addr: u64, len: usize, flags: u64) -> Self {
@@ -190,8 +201,9 @@ pub struct LeaseAt {
 }
 
 /// Copies `len` bytes straight from one caller's READ lease into another's
-/// WRITE lease, without passing through this task's memory.
-pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, KernelError> {
+/// WRITE lease, without passing through this task's memory. An error says
+/// which lease it is about, so a server can tell whose buffer failed.
+pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
     let args = [
         lease_ref(src.caller, src.index),
         src.offset as u64,
@@ -201,8 +213,8 @@ pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, Kerne
         0,
     ];
     // SAFETY: no pointer into this task's memory.
-    let regs = unsafe { invoke(Sysnum::LeaseCopy, args) }?;
-    Ok(regs.rax as usize)
+    let regs = unsafe { syscall(Sysnum::LeaseCopy, args) };
+    check_lease_copy(regs.rax, regs.rdi).map(|copied| copied as usize)
 }
 
 /// Length and `lease_flags` of lease `index` of waiting `caller`.

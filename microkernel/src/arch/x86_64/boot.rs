@@ -71,10 +71,12 @@ _start32:
     or $0x3, %eax
     mov %eax, boot_pml4 + 511 * 8      /* kernel image at -2 GiB */
 
-    /* SSE: the precompiled core uses it (CR0.EM=0, MP=1; CR4.OSFXSR, OSXMMEXCPT). */
+    /* SSE: the precompiled core uses it (CR0.EM=0, MP=1; CR4.OSFXSR, OSXMMEXCPT).
+       CR0.NE: an x87 error raises #MF in the task that caused it, instead of
+       the legacy IRQ 13 (masked, so the error would be lost). */
     mov %cr0, %eax
     and $~(1 << 2), %eax
-    or $(1 << 1), %eax
+    or $((1 << 1) | (1 << 5)), %eax
     mov %eax, %cr0
     mov %cr4, %eax
     or $((1 << 5) | (1 << 9) | (1 << 10)), %eax   /* PAE, OSFXSR, OSXMMEXCPT */

@@ -1,6 +1,6 @@
 //! `fault KIND`: executes a real CPU fault so init's report and the kernel's
-//! isolation can be seen. KIND is one of null, gp, ud, div0, kernel-write,
-//! stack-overflow, or spin (loop forever instead).
+//! isolation can be seen. KIND is one of null, gp, ud, div0, x87, simd,
+//! kernel-write, stack-overflow, or spin (loop forever instead).
 #![no_std]
 #![no_main]
 
@@ -8,9 +8,13 @@ use core::arch::asm;
 
 urt::entry!(main);
 
-const KINDS: &str = "null, gp, ud, div0, kernel-write, stack-overflow, spin";
+const KINDS: &str = "null, gp, ud, div0, x87, simd, kernel-write, stack-overflow, spin";
 /// An address in the kernel's half, mapped for the kernel only.
 const KERNEL_ADDRESS: u64 = 0xffff_ffff_8010_0000;
+/// The x87 control word after `fninit` (0x037f) with every exception unmasked.
+const X87_UNMASKED: u16 = 0x0340;
+/// The default MXCSR (0x1f80) with divide-by-zero (bit 9) unmasked.
+const MXCSR_ZERO_DIVIDE_UNMASKED: u32 = 0x1f80 & !(1 << 9);
 
 fn main() -> i32 {
     let kind = urt::args().nth(1).unwrap_or("");
@@ -34,6 +38,26 @@ fn main() -> i32 {
             unsafe {
                 asm!("div {0}", in(reg) core::hint::black_box(0u64), inout("rax") 1u64 => _,
                     inout("rdx") 0u64 => _, options(nostack, nomem))
+            };
+        }
+        "x87" => {
+            let (control, zero) = (X87_UNMASKED, core::hint::black_box(0.0f32));
+            // SAFETY: none needed: the task's own x87 state. 1 / 0 with the
+            // exception unmasked leaves it pending; `fwait` raises #MF.
+            unsafe {
+                asm!("fninit", "fldcw word ptr [{control}]", "fld1", "fdiv dword ptr [{zero}]", "fwait",
+                    control = in(reg) &control, zero = in(reg) &zero, options(nostack))
+            };
+        }
+        "simd" => {
+            let mxcsr = MXCSR_ZERO_DIVIDE_UNMASKED;
+            // SAFETY: none needed: the task's own SSE state. Dividing by zero
+            // with the exception unmasked raises #XM (QEMU 7.2's TCG only
+            // sets the flag, so there the program reports that it survived).
+            unsafe {
+                asm!("ldmxcsr dword ptr [{mxcsr}]", "divss {x}, {y}", mxcsr = in(reg) &mxcsr,
+                    x = inout(xmm_reg) core::hint::black_box(1.0f32) => _,
+                    y = in(xmm_reg) core::hint::black_box(0.0f32), options(nostack))
             };
         }
         "kernel-write" => {

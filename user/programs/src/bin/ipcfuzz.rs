@@ -292,11 +292,11 @@ fn serve_leases() -> i32 {
                     // SAFETY: the planned buffers lie in scratch, read-only,
                     // sandbox, unmapped or kernel memory, never Rust data.
                     let regs = unsafe { urt::arch::syscall(op.number, op.args) };
-                    if !op.expect.admits(regs.rax) {
+                    if !op.admits(regs.rax, regs.rdi) {
                         unexpected += 1;
                         reports += 1;
                         if reports <= MAX_REPORTS {
-                            println!("ipcfuzz: lease server: unexpected: {op:?} = {}; leases {lent:?}", regs.rax);
+                            println!("ipcfuzz: lease server: unexpected: {op:?} = {} (rdi {}); leases {lent:?}", regs.rax, regs.rdi);
                         }
                     }
                 }

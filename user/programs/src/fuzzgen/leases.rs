@@ -11,7 +11,7 @@
 
 use alloc::vec::Vec;
 
-use abi::{lease_flags, KernelError as E, Lease, Sysnum, TaskId, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+use abi::{lease_flags, CopySide, KernelError as E, Lease, Sysnum, TaskId, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
 
 use super::{access, address, length, touches_program, value, Access, Checks, Expect, Rng, PAGE, SCRATCH, SCRATCH_RW_PAGES};
 
@@ -63,6 +63,32 @@ pub struct LeaseOp {
     pub number: Sysnum,
     pub args: [u64; 6],
     pub expect: Expect,
+    /// For `lease_copy`: the errors the source and the destination side
+    /// may each give, so the side the kernel names in `rdi` can be checked.
+    pub copy_sides: Option<(Expect, Expect)>,
+}
+
+impl LeaseOp {
+    fn new(number: Sysnum, args: [u64; 6], expect: Expect) -> LeaseOp {
+        LeaseOp { number, args, expect, copy_sides: None }
+    }
+
+    /// Whether the kernel's `rax` (and, for `lease_copy`, the side it names
+    /// in `rdi`: 0 on success, else a side that may fail with that error) is
+    /// allowed.
+    pub fn admits(&self, rax: i64, rdi: u64) -> bool {
+        if !self.expect.admits(rax) {
+            return false;
+        }
+        let Some((source, destination)) = self.copy_sides else {
+            return true;
+        };
+        if rax >= 0 {
+            return rdi == 0;
+        }
+        let blames = |side: CopySide, may: Expect| rdi == side.register() && may.admits(rax);
+        blames(CopySide::Source, source) || blames(CopySide::Destination, destination)
+    }
 }
 
 fn pick_index(rng: &mut Rng, count: usize) -> u64 {
@@ -106,16 +132,16 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
         0..=2 => {
             lease_end(&mut c, leases, index, offset, len, false);
             c.writable(buf, len);
-            LeaseOp { number: Sysnum::LeaseRead, args: [lease_ref(index), offset, buf, len, 0, 0], expect: c.finish(Expect::value(len)) }
+            LeaseOp::new(Sysnum::LeaseRead, [lease_ref(index), offset, buf, len, 0, 0], c.finish(Expect::value(len)))
         }
         3..=5 => {
             lease_end(&mut c, leases, index, offset, len, true);
             c.readable(buf, len);
-            LeaseOp { number: Sysnum::LeaseWrite, args: [lease_ref(index), offset, buf, len, 0, 0], expect: c.finish(Expect::value(len)) }
+            LeaseOp::new(Sysnum::LeaseWrite, [lease_ref(index), offset, buf, len, 0, 0], c.finish(Expect::value(len)))
         }
         6 => {
             let expect = leases.get(index as usize).map_or(Expect::error(E::BadArgument), |l| Expect::value(l.len));
-            LeaseOp { number: Sysnum::LeaseInfo, args: [lease_ref(index), 0, 0, 0, 0, 0], expect }
+            LeaseOp::new(Sysnum::LeaseInfo, [lease_ref(index), 0, 0, 0, 0, 0], expect)
         }
         7 => {
             let to = pick_index(rng, leases.len());
@@ -123,7 +149,12 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
             lease_end(&mut c, leases, index, offset, len, false);
             lease_end(&mut c, leases, to, to_offset, len, true);
             let args = [lease_ref(index), offset, lease_ref(to), to_offset, len, 0];
-            LeaseOp { number: Sysnum::LeaseCopy, args, expect: c.finish(Expect::value(len)) }
+            // Each side's own checks: the errors the kernel may blame on it.
+            let (mut source, mut destination) = (Checks::unordered(), Checks::unordered());
+            lease_end(&mut source, leases, index, offset, len, false);
+            lease_end(&mut destination, leases, to, to_offset, len, true);
+            let sides = (source.finish(Expect::OK), destination.finish(Expect::OK));
+            LeaseOp { copy_sides: Some(sides), ..LeaseOp::new(Sysnum::LeaseCopy, args, c.finish(Expect::value(len))) }
         }
         _ => {
             // A reply the kernel must refuse: the caller keeps waiting.
@@ -135,7 +166,7 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
             c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
             c.fail_if(access(data, len) == Access::Invalid, E::BadAddress);
             let code = value(rng) & 0xffff_ffff;
-            LeaseOp { number: Sysnum::Reply, args: [caller.raw() as u64, code, data, len, 0, 0], expect: c.finish(Expect::OK) }
+            LeaseOp::new(Sysnum::Reply, [caller.raw() as u64, code, data, len, 0, 0], c.finish(Expect::OK))
         }
     }
 }

@@ -49,7 +49,8 @@ impl Plan {
 /// must give back as it was, whatever the outcome.
 pub fn result_registers(number: u64) -> u8 {
     match Sysnum::try_from(number) {
-        Ok(Sysnum::ReadLog | Sysnum::LeaseInfo) => 0b1,
+        // `lease_copy` names the side of an error in rdi (0 on success).
+        Ok(Sysnum::ReadLog | Sysnum::LeaseInfo | Sysnum::LeaseCopy) => 0b1,
         Ok(Sysnum::Call) => 0b11,
         // A message brings its header, and may describe its first lease.
         Ok(Sysnum::Recv | Sysnum::ReplyRecv) => 0b11_1111,

@@ -242,6 +242,7 @@ fn the_tally_counts_by_kind() {
 fn only_calls_with_extra_results_may_change_argument_registers() {
     assert_eq!(result_registers(Sysnum::Call as u64), 0b11);
     assert_eq!(result_registers(Sysnum::ReadLog as u64), 0b1);
+    assert_eq!(result_registers(Sysnum::LeaseCopy as u64), 0b1);
     assert_eq!(result_registers(Sysnum::Recv as u64), 0b11_1111);
     assert_eq!(result_registers(Sysnum::Map as u64), 0);
     assert_eq!(result_registers(u64::MAX), 0);
@@ -286,4 +287,41 @@ fn a_lease_read_is_checked_against_the_lease() {
             assert!(!op.expect.ok, "the lease has no WRITE right: {op:?}");
         }
     }
+}
+
+#[test]
+fn a_lease_copy_must_blame_the_side_that_fails() {
+    use super::leases::plan_op;
+    use abi::CopySide;
+    // Lease 0 may be read, lease 1 written; lease 1 is the read-only page's
+    // end and the unmapped guard page after it: never writable.
+    let readable = Lease { addr: SCRATCH, len: 100, flags: 1 };
+    let guarded = Lease { addr: SCRATCH_GUARD - 50, len: 100, flags: 2 };
+    let mut rng = Rng::new(3);
+    let mut copies = 0;
+    for _ in 0..20_000 {
+        let op = plan_op(&mut rng, TaskId::new(6, 1), &[readable, guarded]);
+        let [src, src_offset, dst, dst_offset, len, _] = op.args;
+        let end = |offset: u64| offset.checked_add(len).unwrap_or(u64::MAX);
+        let in_bounds = end(src_offset) <= 100 && end(dst_offset) <= 100;
+        if op.number != Sysnum::LeaseCopy || src >> 32 != 0 || dst >> 32 != 1 || !in_bounds || len == 0 {
+            continue;
+        }
+        copies += 1;
+        // Only the destination's memory fails.
+        let bad = E::BadAddress.code();
+        assert!(op.admits(bad, CopySide::Destination.register()), "{op:?}");
+        assert!(!op.admits(bad, CopySide::Source.register()), "{op:?}");
+        assert!(!op.admits(bad, 0), "{op:?}");
+        assert!(!op.admits(len as i64, 0), "{op:?}");
+    }
+    assert!(copies > 10, "{copies}");
+    let fine = super::leases::LeaseOp {
+        number: Sysnum::LeaseCopy,
+        args: [0; 6],
+        expect: Expect::value(8),
+        copy_sides: Some((Expect::OK, Expect::OK)),
+    };
+    assert!(fine.admits(8, 0));
+    assert!(!fine.admits(8, CopySide::Source.register()), "success names no side");
 }

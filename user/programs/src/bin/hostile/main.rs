@@ -8,6 +8,8 @@
 extern crate alloc;
 
 mod jobs;
+mod kernel;
+mod netd;
 
 urt::entry!(main);
 
@@ -20,7 +22,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[jobs::ATTACKS];
+const MODULES: &[&[Attack]] = &[jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())

@@ -5,7 +5,7 @@ use urt::ipc::{call, Loan};
 use urt::proto::init::Ended;
 use urt::{println, supervisor, task};
 
-use crate::roles::{self, BOUNDS, COPY_DST, COPY_TEXT, QUIT};
+use crate::roles::{self, BOUNDS, COPY_DST, COPY_TEXT, COPY_WITHIN, QUIT};
 
 /// Tasks created and destroyed by the frame-leak check.
 const CHURN: usize = 100;
@@ -51,6 +51,7 @@ pub fn run_all() -> i32 {
     tally.check("deferred replies answered out of order", out_of_order(&raw));
     tally.check("lease access past bounds refused with LeaseBounds", bounds(server));
     tally.check("lease-to-lease copy", lease_copy(server, &raw));
+    tally.check("overlapping leases copy like memmove", overlapping_copy(server));
     tally.check("caller of a killed server wakes with PeerDied", killed_server());
     tally.check("call to a stale task id fails with PeerDied", stale_id());
     tally.check("a non-init task cannot bind a name", expect_denied(task::bind("ipctest", server)));
@@ -89,6 +90,26 @@ fn lease_copy(server: TaskId, raw: &str) -> Result<(), alloc::string::String> {
     expect("copy reply", reply, matches!(reply, Ok(r) if r.code == 0))?;
     expect("copied bytes", &target[..COPY_TEXT.len()], &target[..COPY_TEXT.len()] == COPY_TEXT)?;
     expect("source status", status, status == Ok(Ended::Exited(0)))
+}
+
+/// Copies within one buffer lent twice (READ and WRITE) across several
+/// pages, forwards and backwards, and compares with `copy_within`.
+fn overlapping_copy(server: TaskId) -> Result<(), alloc::string::String> {
+    const LEN: usize = 3 * 4096;
+    let pattern = |i: usize| (i * 7 + i / 251) as u8;
+    let mut lent: alloc::vec::Vec<u8> = (0..LEN).map(pattern).collect();
+    let mut model = lent.clone();
+    // Destination above the source, then below it; neither offset is page
+    // aligned, so the kernel's page pieces end at different places.
+    for (from, to, len) in [(100, 1_300, 2 * 4096 + 500), (2_000, 30, 2 * 4096 + 900)] {
+        let request = roles::copy_within_request(from, to, len);
+        let reply = call(server, COPY_WITHIN, &request, &mut [], &Loan::read_and_write(&mut lent));
+        expect("copy reply", reply, matches!(reply, Ok(r) if r.code == 0))?;
+        model.copy_within(from..from + len, to);
+        let first_wrong = lent.iter().zip(&model).position(|(a, b)| a != b);
+        expect(&alloc::format!("first wrong byte after copying {len} bytes from {from} to {to}"), first_wrong, first_wrong.is_none())?;
+    }
+    Ok(())
 }
 
 /// The server of the PeerDied checks, killed by `killed_server` and then

@@ -8,6 +8,9 @@
 //!   tries accesses that must be refused and answers how many were not.
 //! - `COPY_SRC` / `COPY_DST`: held until both arrived; then the source's
 //!   lease 0 is copied straight into the destination's lease 0.
+//! - `COPY_WITHIN`: lease 0 READ and lease 1 WRITE name the same buffer; the
+//!   request is three little-endian `u32`s (source offset, destination
+//!   offset, length) for one `lease_copy` from lease 0 to lease 1.
 //! - `HANG`: never answered.
 //! - `QUIT`: answered, then the server exits.
 
@@ -22,6 +25,7 @@ pub const COPY_SRC: u32 = 3;
 pub const COPY_DST: u32 = 4;
 pub const HANG: u32 = 5;
 pub const QUIT: u32 = 6;
+pub const COPY_WITHIN: u32 = 7;
 
 /// What the copy source lends.
 pub const COPY_TEXT: &[u8] = b"copied lease to lease";
@@ -82,6 +86,9 @@ fn serve() -> i32 {
             }
             COPY_SRC => copy_src = Some(m.sender),
             COPY_DST => copy_dst = Some(m.sender),
+            COPY_WITHIN => {
+                let _ = reply(m.sender, copy_within(m.sender, request), &[]);
+            }
             HANG => {}
             QUIT => {
                 let _ = reply(m.sender, 0, &[]);
@@ -102,6 +109,30 @@ fn serve() -> i32 {
             let _ = reply(dst, code, &[]);
             (copy_src, copy_dst) = (None, None);
         }
+    }
+}
+
+/// Encodes a `COPY_WITHIN` request.
+pub fn copy_within_request(from: usize, to: usize, len: usize) -> [u8; 12] {
+    let mut request = [0u8; 12];
+    for (chunk, value) in request.chunks_mut(4).zip([from, to, len]) {
+        chunk.copy_from_slice(&(value as u32).to_le_bytes());
+    }
+    request
+}
+
+/// Copies within the caller's buffer from lease 0 to lease 1 as the request
+/// says; the reply code is 0 when all bytes were copied.
+fn copy_within(caller: TaskId, request: &[u8]) -> u32 {
+    let field = |i: usize| request.get(i * 4..i * 4 + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let (Some(from), Some(to), Some(len)) = (field(0), field(1), field(2)) else {
+        return 1;
+    };
+    let source = LeaseAt { caller, index: 0, offset: from as usize };
+    let destination = LeaseAt { caller, index: 1, offset: to as usize };
+    match lease_copy(source, destination, len as usize) {
+        Ok(n) if n == len as usize => 0,
+        _ => 1,
     }
 }
 
