@@ -57,8 +57,10 @@ pub fn run() -> i32 {
         discipline: Discipline::new(),
         // Until init says otherwise, the system's own tasks (the shell) read.
         foreground: JobId::SYSTEM,
-        readers: VecDeque::new(),
-        waiters: Vec::new(),
+        // Each reader and waiter is a task blocked in its call, so room for
+        // every task, taken now, is never outgrown: no allocation later.
+        readers: VecDeque::with_capacity(MAX_TASKS),
+        waiters: Vec::with_capacity(MAX_TASKS),
         interrupt_pending: false,
         init: sys::lookup(urt::proto::init::NAME).ok(),
         output: OutputQueue::new(),
@@ -166,7 +168,7 @@ impl Console {
     /// reader, else kept for whichever comes first.
     fn interrupt(&mut self) {
         if !self.waiters.is_empty() {
-            for (caller, _) in core::mem::take(&mut self.waiters) {
+            for (caller, _) in self.waiters.drain(..) {
                 let _ = reply(caller, INTERRUPTED, &[]);
             }
         } else if let Some((reader, _)) = self.readers.pop_front() {
@@ -181,18 +183,16 @@ impl Console {
     fn forget_ended(&mut self) {
         self.readers.retain(|&(task, _)| sys::task_alive(task));
         self.output.retain(sys::task_alive);
-        let mut still = Vec::new();
-        for (caller, task) in core::mem::take(&mut self.waiters) {
+        self.waiters.retain(|&(caller, task)| {
             if !sys::task_alive(caller) {
-                continue;
+                return false;
             }
-            if sys::task_alive(task) {
-                still.push((caller, task));
-            } else {
+            let ended = !sys::task_alive(task);
+            if ended {
                 let _ = reply(caller, ENDED, &[]);
             }
-        }
-        self.waiters = still;
+            !ended
+        });
     }
 
     fn handle(&mut self, header: MessageHeader, first_lease: Option<FirstLease>, request: &[u8]) {
@@ -211,6 +211,9 @@ impl Console {
                 Some(_) if self.interrupt_pending => {
                     self.interrupt_pending = false;
                     let _ = reply(caller, INTERRUPTED, &[]);
+                }
+                Some(_) if self.waiters.len() >= MAX_TASKS => {
+                    let _ = reply(caller, error_code(KernelError::NoMemory), &[]);
                 }
                 Some(task) => self.waiters.push((caller, task)),
                 None => {
@@ -292,6 +295,8 @@ impl Console {
             let _ = reply(caller, error_code(KernelError::BadArgument), &[]);
         } else if job != self.foreground {
             let _ = reply(caller, END_OF_INPUT, &[]);
+        } else if self.readers.len() >= MAX_TASKS {
+            let _ = reply(caller, error_code(KernelError::NoMemory), &[]);
         } else {
             self.readers.push_back((caller, job));
             self.deliver();
@@ -307,12 +312,14 @@ impl Console {
         }
         self.foreground = decode_foreground(request).ok_or(KernelError::BadArgument)?;
         // Pending reads of every other job end: it no longer holds the input.
-        let (kept, gone): (VecDeque<_>, VecDeque<_>) =
-            self.readers.drain(..).partition(|&(_, job)| job == self.foreground);
-        self.readers = kept;
-        for (reader, _) in gone {
-            let _ = reply(reader, END_OF_INPUT, &[]);
-        }
+        let foreground = self.foreground;
+        self.readers.retain(|&(reader, job)| {
+            let gone = job != foreground;
+            if gone {
+                let _ = reply(reader, END_OF_INPUT, &[]);
+            }
+            !gone
+        });
         Ok(())
     }
 }
