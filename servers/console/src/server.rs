@@ -258,6 +258,7 @@ impl Console {
             _ => {
                 self.output.remove(write.writer);
                 let _ = reply(write.writer, 0, &[]);
+                self.deliver_if_broken();
                 return;
             }
         }
