@@ -93,6 +93,11 @@ impl Shell {
         ok(self.machine.expect_line(prefix, STEP))
     }
 
+    /// Like [`Shell::expect_line`], for output that may take longer than [`STEP`].
+    pub fn expect_line_within(&mut self, prefix: &str, timeout: Duration) -> String {
+        ok(self.machine.expect_line(prefix, timeout))
+    }
+
     /// Types `command` and returns how long (host time) the shell took to prompt again.
     pub fn time_command(&mut self, command: &str) -> Duration {
         let started = Instant::now();

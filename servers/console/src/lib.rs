@@ -1,11 +1,13 @@
 //! The console server's pure parts, unit-tested on the host: the line
-//! discipline (what typed bytes mean) and the screen (how output from many
-//! tasks is put together line by line). `main.rs` drives them with the UART
-//! and IPC.
+//! discipline (what typed bytes mean), the screen (how output from many
+//! tasks is put together line by line) and the output queue (how long
+//! writes are shown piece by piece, fairly). `main.rs` drives them with the
+//! UART and IPC.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod discipline;
+pub mod output_queue;
 pub mod screen;

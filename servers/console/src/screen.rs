@@ -1,15 +1,27 @@
 //! Output assembly: puts text from many tasks on one serial line so that
 //! every task's output starts at a line start.
 //!
-//! Each write is shown whole (the server handles one at a time). If a task
-//! left its line open (a prompt like `$ `) and another task writes, the open
-//! line is ended first; the prompt is not repeated. The owner of the open line
+//! Text is shown as the server hands it over: a short write whole, a long
+//! one in pieces that end at line ends (`output_queue`). If a task left its
+//! line open (a prompt like `$ `) and another task writes, the open line is
+//! ended first; the prompt is not repeated. The owner of the open line
 //! continues it undisturbed (the shell's echoed input follows its prompt).
 //! Line ends become CR LF for the terminal.
 
 use alloc::vec::Vec;
 
 use abi::TaskId;
+
+/// Where the screen's bytes go: the UART in the server, a buffer in tests.
+pub trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Screen {
@@ -22,32 +34,42 @@ impl Screen {
         Screen { open_line: None }
     }
 
-    /// Appends to `out` the bytes that show `text` written by `writer`.
+    /// Puts into `out` the bytes that show `text` written by `writer`.
     /// Returns whether another task's open line had to be ended first.
-    pub fn write(&mut self, writer: TaskId, text: &[u8], out: &mut Vec<u8>) -> bool {
+    pub fn write(&mut self, writer: TaskId, text: &[u8], out: &mut impl Sink) -> bool {
         if text.is_empty() {
             return false;
         }
         let broke = matches!(self.open_line, Some(owner) if owner != writer);
         if broke {
-            out.extend_from_slice(b"\r\n");
+            out.put(b"\r\n");
         }
+        // Runs of plain bytes go out as they are; each line end as CR LF.
+        let mut run_start = 0;
         for (i, &byte) in text.iter().enumerate() {
             match byte {
-                b'\n' => out.extend_from_slice(b"\r\n"),
+                b'\n' => {
+                    out.put(&text[run_start..i]);
+                    out.put(b"\r\n");
+                    run_start = i + 1;
+                }
                 // CR LF in the text: the LF brings its own CR.
-                b'\r' if text.get(i + 1) == Some(&b'\n') => {}
-                _ => out.push(byte),
+                b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                    out.put(&text[run_start..i]);
+                    run_start = i + 1;
+                }
+                _ => {}
             }
         }
+        out.put(&text[run_start..]);
         self.open_line = if text.last() == Some(&b'\n') { None } else { Some(writer) };
         broke
     }
 
     /// Ends the open line, whoever wrote it.
-    pub fn end_line(&mut self, out: &mut Vec<u8>) {
+    pub fn end_line(&mut self, out: &mut impl Sink) {
         if self.open_line.take().is_some() {
-            out.extend_from_slice(b"\r\n");
+            out.put(b"\r\n");
         }
     }
 

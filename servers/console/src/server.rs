@@ -1,12 +1,24 @@
-//! The console's event loop: UART interrupts, task exits and calls.
+//! The console's event loop: UART interrupts, task exits, calls, and the
+//! pieces of long writes in between.
+//!
+//! A long write is shown one piece at a time (`console::output_queue`
+//! decides whose piece and where it ends). While output is pending the loop
+//! arms its timer for the next tick before it waits: input, task exits and
+//! calls still wake it at once, and with none of them it sleeps until the
+//! tick, so the tasks below the console's priority run between pieces (the
+//! shell, for one, can answer what was typed). A kernel `recv` that never
+//! blocks would not do: the console is the most urgent task, so polling
+//! between pieces would keep every other task off the CPU until the write
+//! was all shown.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
+use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
 use console::discipline::{Discipline, Event, Signal};
+use console::output_queue::{Next, OutputQueue, CHUNK};
 use console::screen::Screen;
-use urt::ipc::{lease_info, lease_read, lease_write, recv, reply};
+use urt::ipc::{lease_info, lease_read, lease_write, recv_incoming, recv_notifications, reply, FirstLease};
 use urt::proto::console::*;
 use urt::proto::error_code;
 use urt::sys;
@@ -14,8 +26,6 @@ use urt::sys;
 use crate::uart::Uart;
 
 const IRQ_MASK: u32 = 1 << COM1_IRQ_BIT;
-/// Bytes of a leased write read per copy.
-const CHUNK: usize = 1024;
 
 struct Console {
     uart: Uart,
@@ -30,6 +40,11 @@ struct Console {
     /// Ctrl-C pressed while nobody waited for it.
     interrupt_pending: bool,
     init: Option<TaskId>,
+    /// Long writes being shown, at most one per task.
+    output: OutputQueue<MAX_TASKS>,
+    /// Typed text was taken off the screen by other output: echo it again
+    /// once that output is at a line end.
+    retype: bool,
 }
 
 pub fn run() -> i32 {
@@ -42,10 +57,14 @@ pub fn run() -> i32 {
         discipline: Discipline::new(),
         // Until init says otherwise, the system's own tasks (the shell) read.
         foreground: JobId::SYSTEM,
-        readers: VecDeque::new(),
-        waiters: Vec::new(),
+        // Each reader and waiter is a task blocked in its call, so room for
+        // every task, taken now, is never outgrown: no allocation later.
+        readers: VecDeque::with_capacity(MAX_TASKS),
+        waiters: Vec::with_capacity(MAX_TASKS),
         interrupt_pending: false,
         init: sys::lookup(urt::proto::init::NAME).ok(),
+        output: OutputQueue::new(),
+        retype: false,
     };
     if sys::subscribe_exits().is_err() {
         console.show(TaskId::KERNEL, b"console: cannot follow task exits\n");
@@ -55,31 +74,50 @@ pub fn run() -> i32 {
     let _ = sys::irq_ack(COM1_IRQ);
     let mut buf = [0u8; MAX_MESSAGE];
     loop {
-        match recv(&mut buf, IRQ_MASK | notify::TASK_EXIT) {
-            Ok(Received::Notification(bits)) => {
-                if bits & IRQ_MASK != 0 {
-                    console.receive();
-                    let _ = sys::irq_ack(COM1_IRQ);
-                }
-                if bits & notify::TASK_EXIT != 0 {
-                    console.forget_ended();
-                }
-            }
-            Ok(Received::Message(header)) => {
-                let len = header.len.min(buf.len());
-                console.handle(header, &buf[..len]);
-            }
-            Err(_) => sys::yield_now(),
+        if !console.output.is_empty() {
+            // A deadline already passed fires at the next tick.
+            let _ = sys::set_timer(sys::now_ns() + 1);
         }
+        if console.output.holds_line() {
+            // Inside a line of a long write: nothing else may be shown
+            // before its next piece, so input and calls wait until the line
+            // ends (at most LONGEST_WHOLE_LINE bytes).
+            if recv_notifications(notify::TIMER).is_err() {
+                sys::yield_now();
+            }
+        } else {
+            console.take_one(&mut buf);
+        }
+        console.show_next_piece();
     }
 }
 
 impl Console {
+    /// Waits for and handles one notification or call.
+    fn take_one(&mut self, buf: &mut [u8; MAX_MESSAGE]) {
+        let Ok(incoming) = recv_incoming(buf, IRQ_MASK | notify::TASK_EXIT | notify::TIMER) else {
+            sys::yield_now();
+            return;
+        };
+        match incoming.received {
+            Received::Notification(bits) => {
+                if bits & IRQ_MASK != 0 {
+                    self.receive();
+                    let _ = sys::irq_ack(COM1_IRQ);
+                }
+                if bits & notify::TASK_EXIT != 0 {
+                    self.forget_ended();
+                }
+            }
+            Received::Message(header) => {
+                let len = header.len.min(buf.len());
+                self.handle(header, incoming.first_lease, &buf[..len]);
+            }
+        }
+    }
+
     fn show(&mut self, writer: TaskId, text: &[u8]) -> bool {
-        let mut out = Vec::with_capacity(text.len() + 8);
-        let broke = self.screen.write(writer, text, &mut out);
-        self.uart.send(&out);
-        broke
+        self.screen.write(writer, text, &mut self.uart)
     }
 
     /// Echo belongs to the reader it is typed for, so it continues the
@@ -113,9 +151,7 @@ impl Console {
             match event {
                 Some(Event::Line(line)) => answer_line(reader, &line),
                 Some(Event::EndOfInput) => {
-                    let mut out = Vec::new();
-                    self.screen.end_line(&mut out);
-                    self.uart.send(&out);
+                    self.screen.end_line(&mut self.uart);
                     let _ = reply(reader, END_OF_INPUT, &[]);
                 }
                 None => {}
@@ -132,7 +168,7 @@ impl Console {
     /// reader, else kept for whichever comes first.
     fn interrupt(&mut self) {
         if !self.waiters.is_empty() {
-            for (caller, _) in core::mem::take(&mut self.waiters) {
+            for (caller, _) in self.waiters.drain(..) {
                 let _ = reply(caller, INTERRUPTED, &[]);
             }
         } else if let Some((reader, _)) = self.readers.pop_front() {
@@ -146,27 +182,23 @@ impl Console {
 
     fn forget_ended(&mut self) {
         self.readers.retain(|&(task, _)| sys::task_alive(task));
-        let mut still = Vec::new();
-        for (caller, task) in core::mem::take(&mut self.waiters) {
+        self.output.retain(sys::task_alive);
+        self.waiters.retain(|&(caller, task)| {
             if !sys::task_alive(caller) {
-                continue;
+                return false;
             }
-            if sys::task_alive(task) {
-                still.push((caller, task));
-            } else {
+            let ended = !sys::task_alive(task);
+            if ended {
                 let _ = reply(caller, ENDED, &[]);
             }
-        }
-        self.waiters = still;
+            !ended
+        });
     }
 
-    fn handle(&mut self, header: MessageHeader, request: &[u8]) {
+    fn handle(&mut self, header: MessageHeader, first_lease: Option<FirstLease>, request: &[u8]) {
         let caller = header.sender;
         match header.operation {
-            WRITE => {
-                self.write(caller, header.leases, request);
-                let _ = reply(caller, 0, &[]);
-            }
+            WRITE => self.write(caller, first_lease, request),
             READ_LINE => self.read_line(caller, header.job, header.leases),
             SET_FOREGROUND => {
                 let code = self.set_foreground(caller, request).map_or_else(error_code, |()| 0);
@@ -180,6 +212,9 @@ impl Console {
                     self.interrupt_pending = false;
                     let _ = reply(caller, INTERRUPTED, &[]);
                 }
+                Some(_) if self.waiters.len() >= MAX_TASKS => {
+                    let _ = reply(caller, error_code(KernelError::NoMemory), &[]);
+                }
                 Some(task) => self.waiters.push((caller, task)),
                 None => {
                     let _ = reply(caller, error_code(KernelError::BadArgument), &[]);
@@ -191,29 +226,67 @@ impl Console {
         }
     }
 
-    /// Shows the caller's text: the request bytes, or its lease 0.
-    fn write(&mut self, caller: TaskId, leases: usize, request: &[u8]) {
-        let broke = if leases == 0 {
-            self.show(caller, request)
-        } else {
-            let len = lease_info(caller, 0).map_or(0, |(len, _)| len);
-            let mut chunk = [0u8; CHUNK];
-            let mut broke = false;
-            let mut offset = 0;
-            while offset < len {
-                let part = &mut chunk[..CHUNK.min(len - offset)];
-                if lease_read(caller, 0, offset, part).is_err() {
-                    break;
-                }
-                broke |= self.show(caller, part);
-                offset += part.len();
+    /// Shows the caller's text: the request bytes at once, or its lease 0
+    /// piece by piece (the reply waits for the last piece).
+    fn write(&mut self, caller: TaskId, first_lease: Option<FirstLease>, request: &[u8]) {
+        let code = match first_lease {
+            None => {
+                let broke = self.show(caller, request);
+                self.retype_if_broken(caller, broke);
+                self.deliver_if_broken();
+                0
             }
-            broke
+            Some(FirstLease { len: 0, .. }) => 0,
+            Some(lease) => match self.output.add(caller, lease.len) {
+                Ok(()) => return,
+                Err(_) => error_code(KernelError::NoMemory),
+            },
         };
-        // Other output ended the line a reader was typing on: show the
-        // typed text again on the new line.
-        if broke && self.discipline.is_echoing() && self.readers.front().map(|&(task, _)| task) != Some(caller) {
+        let _ = reply(caller, code, &[]);
+    }
+
+    /// Shows the next piece of the long write whose turn it is, and answers
+    /// its writer once the last piece is out.
+    fn show_next_piece(&mut self) {
+        let Some(write) = self.output.turn() else { return };
+        let mut chunk = [0u8; CHUNK];
+        let read = &mut chunk[..write.next_read()];
+        match lease_read(write.writer, 0, write.offset, read) {
+            Ok(copied) if copied == read.len() => {}
+            // The writer ended, or lent what cannot be read: what was
+            // shown stays, and the call ends as every write does.
+            _ => {
+                self.output.remove(write.writer);
+                let _ = reply(write.writer, 0, &[]);
+                self.deliver_if_broken();
+                return;
+            }
+        }
+        let Some(piece) = self.output.take_piece(read) else { return };
+        let broke = self.show(write.writer, &read[..piece.len]);
+        self.retype_if_broken(write.writer, broke);
+        match piece.next {
+            // Inside a line: the typed text is shown again after it.
+            Next::KeepsTurn => return,
+            Next::PassesTurn => {}
+            Next::Finished(writer) => {
+                let _ = reply(writer, 0, &[]);
+            }
+        }
+        self.deliver_if_broken();
+    }
+
+    /// Other output ended the line a reader was typing on: the typed text
+    /// must be shown again on a new line.
+    fn retype_if_broken(&mut self, writer: TaskId, broke: bool) {
+        if broke && self.discipline.is_echoing() && self.readers.front().map(|&(task, _)| task) != Some(writer) {
             self.discipline.forget_echo();
+            self.retype = true;
+        }
+    }
+
+    fn deliver_if_broken(&mut self) {
+        if core::mem::take(&mut self.retype) {
             self.deliver();
         }
     }
@@ -223,6 +296,8 @@ impl Console {
             let _ = reply(caller, error_code(KernelError::BadArgument), &[]);
         } else if job != self.foreground {
             let _ = reply(caller, END_OF_INPUT, &[]);
+        } else if self.readers.len() >= MAX_TASKS {
+            let _ = reply(caller, error_code(KernelError::NoMemory), &[]);
         } else {
             self.readers.push_back((caller, job));
             self.deliver();
@@ -238,12 +313,14 @@ impl Console {
         }
         self.foreground = decode_foreground(request).ok_or(KernelError::BadArgument)?;
         // Pending reads of every other job end: it no longer holds the input.
-        let (kept, gone): (VecDeque<_>, VecDeque<_>) =
-            self.readers.drain(..).partition(|&(_, job)| job == self.foreground);
-        self.readers = kept;
-        for (reader, _) in gone {
-            let _ = reply(reader, END_OF_INPUT, &[]);
-        }
+        let foreground = self.foreground;
+        self.readers.retain(|&(reader, job)| {
+            let gone = job != foreground;
+            if gone {
+                let _ = reply(reader, END_OF_INPUT, &[]);
+            }
+            !gone
+        });
         Ok(())
     }
 }

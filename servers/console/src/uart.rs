@@ -76,3 +76,9 @@ impl Uart {
         (self.read(LINE_STATUS) & LSR_DATA_READY != 0).then(|| self.read(DATA))
     }
 }
+
+impl console::screen::Sink for Uart {
+    fn put(&mut self, bytes: &[u8]) {
+        self.send(bytes);
+    }
+}

@@ -1,8 +1,11 @@
 //! The console protocol: output, line input and the foreground set.
 //!
 //! - `WRITE`: the text is the request bytes, or lease 0 (READ) when it does
-//!   not fit in a message. One write is shown whole, starting at a line start
-//!   unless the same task left the line open (a prompt).
+//!   not fit in a message. A write starts at a line start unless the same
+//!   task left the line open (a prompt), and no other task's text lands
+//!   inside its lines (lines longer than 4 KiB excepted). A leased write is
+//!   shown piece by piece, between other tasks' output; the reply comes when
+//!   its last byte is shown.
 //! - `READ_LINE`: lease 0 (WRITE) receives the line without its end; the reply
 //!   code is [`LINE`] with a u32 length (the line may have been cut to the
 //!   lease), [`END_OF_INPUT`] or [`INTERRUPTED`]. Only a foreground task gets

@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+mod console;
 mod jobs;
 mod kernel;
 mod netd;
@@ -22,7 +23,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS];
+const MODULES: &[&[Attack]] = &[console::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
