@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod cli;
 pub mod net;
+pub mod stress;
 pub mod table;
 pub mod tally;
 pub mod text;
