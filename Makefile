@@ -16,7 +16,7 @@ STRIP        ?= strip
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
 GUEST_PACKAGES := microkernel init console netd programs netprogs bench
-PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockbench sockloop sysfuzz ipcfuzz hostile
+PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockstress sockbench sockloop sysfuzz ipcfuzz hostile
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock
@@ -79,10 +79,11 @@ test: image
 	$(MAKE) qemu-test
 
 # Long runs kept out of `make test`: seeds 10..29 of both fuzzers, 100,000
-# syscalls and 20,000 malformed requests each, in one boot.
+# syscalls and 20,000 malformed requests each, in one boot; then, in another,
+# `sockstress 16 100000` (100,000 checked messages, 1,000 clients killed).
 stress: qemu image
 	cd image-builder && MK_KERNEL=$(CURDIR)/$(KERNEL_BIN) MK_INITRD=$(CURDIR)/$(BOOT_IMAGE) \
-	  $(CARGO) test --release --test fuzz -- --ignored
+	  $(CARGO) test --release --test fuzz --test sockstress -- --ignored
 
 clean:
 	$(CARGO) clean

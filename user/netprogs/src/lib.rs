@@ -1,5 +1,5 @@
-//! The socket programs' shared code: argument parsing, output wording and
-//! the socket helpers every program uses.
+//! The socket programs' shared code: argument parsing, output wording, the
+//! socket helpers every program uses, and sockstress's pure parts.
 //!
 //! Everything here is free of syscalls except through a `libsock::Transport`,
 //! so the wording and parsing are unit-tested on the host.
@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod cli;
 pub mod net;
+pub mod stress;
 pub mod table;
 pub mod tally;
 pub mod text;
