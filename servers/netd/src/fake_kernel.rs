@@ -1,11 +1,12 @@
 //! An in-memory stand-in for the kernel's side of netd, for host tests.
 //!
-//! [`FakeKernel`] keeps which tasks live and in which job, which are blocked in a call to netd
-//! with which leases, and the replies netd gave, and implements [`Effects`]
-//! with the kernel's rules: lease calls only reach a caller still blocked,
-//! within the lease and with its flags; a reply goes only to a blocked live
-//! caller (anything else is counted in `stray_replies`, which a correct netd
-//! keeps at zero except for replies to tasks that died).
+//! [`FakeKernel`] keeps which tasks live and in which job, which are blocked
+//! in a call to netd with which leases, and the replies netd gave, and
+//! implements [`Effects`] with the kernel's rules: lease calls only reach a
+//! caller still blocked, within the lease and with its flags; a reply goes
+//! only to a blocked live caller (anything else is counted in
+//! `stray_replies`, which a correct netd keeps at zero except for replies to
+//! tasks that died).
 //! [`World`] pairs it with a [`Netd`] and offers calls as a client makes them.
 
 use alloc::collections::{BTreeMap, BTreeSet};

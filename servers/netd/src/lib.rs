@@ -8,9 +8,10 @@
 //! message) is simply not answered yet: the reply comes from a later event.
 //!
 //! Modules: `ports` (port -> socket, highest free port), `conn` (sockets and
-//! their table), `waiters` (blocked callers), `dispatch` (request checks and
-//! the socket-level calls), `data` (moving messages), `cleanup` (disconnect,
-//! resets, task exits). `docs/sockets.md` describes the behaviour; the limits
+//! their table), `buffers` (the pool of small-message buffers), `counts`
+//! (sockets per task and per job), `waiters` (blocked callers), `dispatch`
+//! (request checks, quotas and the socket-level calls), `data` (moving
+//! messages), `cleanup` (disconnect, resets, task exits). `docs/sockets.md` describes the behaviour; the limits
 //! are in `libsock::limits`, re-exported here as [`limits`].
 //!
 //! Memory: everything but message buffers is allocated whole by
