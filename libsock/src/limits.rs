@@ -6,11 +6,23 @@
 /// Highest port number; ports are `0..=MAX_PORT`.
 pub const MAX_PORT: u32 = 65_535;
 
-/// Sockets netd holds at once, system-wide.
-pub const MAX_SOCKETS: usize = 1024;
+/// Sockets netd holds at once, system-wide: room for several jobs at their
+/// quota, so the quota, not the table, is what a busy program meets.
+pub const MAX_SOCKETS: usize = 2048;
 
-/// Sockets one task may own at once, so one task cannot exhaust the table.
+/// Sockets one task may own at once.
 pub const MAX_SOCKETS_PER_TASK: usize = 64;
+
+/// Sockets the tasks of one job (a program and every task it starts) may own
+/// at once, so one program cannot exhaust the table by starting children.
+/// Room for `sockbench`'s 64 connected pairs and their listener.
+pub const MAX_SOCKETS_PER_JOB: usize = 256;
+
+/// Small messages (up to [`SMALL_MESSAGE_MAX`]) netd holds in its own memory
+/// at once, system-wide: their buffers are most of netd's memory (4 MiB).
+/// A small `send` that finds none free, and no receiver already waiting,
+/// fails with `E_FAIL`.
+pub const MAX_BUFFERED_MESSAGES: usize = 1024;
 
 /// Largest message one `send` may carry (64 KiB).
 pub const MAX_MESSAGE_LEN: u32 = 64 * 1024;
@@ -66,6 +78,14 @@ mod tests {
     fn limits_meet_the_contract() {
         const { assert!(MAX_SOCKETS >= 1024) };
         assert_eq!(MAX_SOCKETS_PER_TASK, 64);
+        // sockbench: 64 pairs and a listener in one job, with room to spare.
+        const { assert!(MAX_SOCKETS_PER_JOB >= 2 * 64 + 2 + 64) };
+        const { assert!(MAX_SOCKETS_PER_JOB >= MAX_SOCKETS_PER_TASK) };
+        // Several jobs at their quota still leave room for others.
+        const { assert!(MAX_SOCKETS >= 4 * MAX_SOCKETS_PER_JOB + MAX_SOCKETS_PER_JOB) };
+        // netd names a table slot by a u16 and keeps u16::MAX for "none".
+        const { assert!(MAX_SOCKETS < u16::MAX as usize) };
+        const { assert!(MAX_BUFFERED_MESSAGES <= MAX_SOCKETS) };
         assert_eq!(MAX_MESSAGE_LEN, 65_536);
         assert_eq!(SMALL_MESSAGE_MAX, 4096);
         assert!(port_in_range(0) && port_in_range(65_535) && !port_in_range(65_536));

@@ -163,10 +163,12 @@ impl Transport for FakeTransport {
             })
             .collect();
         system.calls_to_netd += 1;
+        let job = system.kernel.job_of(self.me);
         system.kernel.begin_call(self.me, lent);
         if netd.handle(
             &mut system.kernel,
             self.me,
+            job,
             operation,
             request,
             leases.len(),

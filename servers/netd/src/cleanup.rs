@@ -5,8 +5,6 @@
 //! deliverable, and the peer is freed once its owner has been told -1030 with
 //! nothing left to receive (or disconnects, or exits), so no port leaks.
 
-use alloc::vec::Vec;
-
 use abi::TaskId;
 use libsock::{ResetReason, SockError};
 
@@ -19,28 +17,30 @@ impl Netd {
     /// Checks which socket owners died (the kernel posted a task-exit
     /// notification) and closes their sockets as `disconnect` would, except that
     /// the peers learn the reason `PeerDied`. A `listen` they left is withdrawn.
+    /// Walks the owners by id, so closing sockets (which may free other
+    /// owners' reset sockets) skips no one, and allocates nothing.
     pub fn task_exit_notified(&mut self, fx: &mut impl Effects) {
-        let dead: Vec<TaskId> = self
-            .owned
-            .keys()
-            .copied()
-            .filter(|&task| !fx.task_alive(task))
-            .collect();
-        for task in dead {
-            self.owner_died(fx, task);
+        let mut cursor = None;
+        while let Some(task) = self.owned.next_key(cursor) {
+            if !fx.task_alive(task) {
+                self.owner_died(fx, task);
+            }
+            cursor = Some(task);
         }
     }
 
     /// Closes every socket of a task known to be dead.
     pub fn owner_died(&mut self, fx: &mut impl Effects, task: TaskId) {
-        let sockets: Vec<SocketId> = self
-            .sockets
-            .iter_from(0)
-            .filter(|(_, socket)| socket.owner == task)
-            .map(|(id, _)| id)
-            .collect();
-        for id in sockets {
-            self.close(fx, id, ResetReason::PeerDied);
+        let mut slot = 0;
+        loop {
+            let next = self.sockets.iter_from(slot).next();
+            let Some((id, owner)) = next.map(|(id, socket)| (id, socket.owner)) else {
+                return;
+            };
+            slot = usize::from(id.slot) + 1;
+            if owner == task {
+                self.close(fx, id, ResetReason::PeerDied);
+            }
         }
     }
 
@@ -84,18 +84,15 @@ impl Netd {
         }
     }
 
-    /// Removes a socket from the table and releases its port and its share.
+    /// Removes a socket from the table and releases its port, its message
+    /// buffer and its place in its owner's and its job's quota.
     fn free(&mut self, id: SocketId) -> Option<Socket> {
         let socket = self.sockets.remove(id)?;
         if self.ports.lookup(socket.port) == Some(id.slot) {
             self.ports.release(socket.port);
         }
-        if let Some(count) = self.owned.get_mut(&socket.owner) {
-            *count -= 1;
-            if *count == 0 {
-                self.owned.remove(&socket.owner);
-            }
-        }
+        self.owned.remove_one(socket.owner);
+        self.job_sockets.remove_one(socket.job);
         Some(socket)
     }
 }

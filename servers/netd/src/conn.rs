@@ -5,18 +5,19 @@
 //! port, so a new socket that reuses a port is a different peer.
 //!
 //! Each socket has an inbox holding at most one message from its peer. A small
-//! one (<= `SMALL_MESSAGE_MAX`) is copied into the slot's buffer, allocated the
-//! first time the slot needs it and kept for the slot's next sockets, so the
-//! data path allocates nothing. A large one stays in the sender's lease.
+//! one (<= `SMALL_MESSAGE_MAX`) is copied into a buffer from the table's
+//! [`BufferPool`], held by the slot while the message waits. A large one
+//! stays in the sender's lease.
 
-use alloc::vec;
+use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
-use abi::TaskId;
+use abi::{JobId, TaskId};
 use libsock::ResetReason;
-use libsock::limits::{MAX_SOCKETS, SMALL_MESSAGE_MAX};
+use libsock::limits::MAX_SOCKETS;
 use libsock::proto::RowState;
 
+use crate::buffers::{Buffer, BufferPool};
 use crate::waiters::Waiter;
 
 /// Names one socket for its whole life; a freed slot's next socket differs.
@@ -68,16 +69,19 @@ impl Inbox {
 pub struct Socket {
     pub port: u16,
     pub owner: TaskId,
+    /// The owner's job, whose quota the socket counts against.
+    pub job: JobId,
     pub state: State,
     pub inbox: Inbox,
     pub waiter: Option<Waiter>,
 }
 
 impl Socket {
-    pub fn new(port: u16, owner: TaskId, state: State) -> Self {
+    pub fn new(port: u16, owner: TaskId, job: JobId, state: State) -> Self {
         Socket {
             port,
             owner,
+            job,
             state,
             inbox: Inbox::Empty,
             waiter: None,
@@ -96,30 +100,43 @@ impl Socket {
 struct Slot {
     generation: u32,
     socket: Option<Socket>,
-    /// Small-message buffer; empty until first needed.
-    buffer: Vec<u8>,
+    /// Holds the inbox's message while the inbox is `Buffered`.
+    buffer: Option<Buffer>,
 }
 
-/// At most [`MAX_SOCKETS`] sockets, in slots reused through a free list.
+/// At most [`MAX_SOCKETS`] sockets, in slots reused through a free list. The
+/// slots, the free list and the pool's list are allocated whole at start;
+/// only message buffers are allocated later (see [`BufferPool`]).
 pub struct SocketTable {
     slots: Vec<Slot>,
+    /// Free slots, the next to use last.
     free: Vec<u16>,
     live: usize,
-}
-
-impl Default for SocketTable {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// One past the highest slot ever used: walks stop there.
+    used_end: usize,
+    buffers: BufferPool,
 }
 
 impl SocketTable {
-    pub fn new() -> Self {
-        SocketTable {
-            slots: Vec::with_capacity(MAX_SOCKETS),
-            free: Vec::with_capacity(MAX_SOCKETS),
+    pub fn try_new() -> Result<Self, TryReserveError> {
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(MAX_SOCKETS)?;
+        slots.resize_with(MAX_SOCKETS, || Slot {
+            generation: 0,
+            socket: None,
+            buffer: None,
+        });
+        let mut free = Vec::new();
+        free.try_reserve_exact(MAX_SOCKETS)?;
+        // Lowest slot first, as netstat lists them.
+        free.extend((0..MAX_SOCKETS as u16).rev());
+        Ok(SocketTable {
+            slots,
+            free,
             live: 0,
-        }
+            used_end: 0,
+            buffers: BufferPool::try_new()?,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -128,21 +145,11 @@ impl SocketTable {
 
     /// Stores `socket`; `None` when the table is full.
     pub fn insert(&mut self, socket: Socket) -> Option<SocketId> {
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None if self.slots.len() < MAX_SOCKETS => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    socket: None,
-                    buffer: Vec::new(),
-                });
-                (self.slots.len() - 1) as u16
-            }
-            None => return None,
-        };
-        let entry = &mut self.slots[usize::from(slot)];
+        let slot = self.free.pop()?;
+        let entry = self.slots.get_mut(usize::from(slot))?;
         entry.socket = Some(socket);
         self.live += 1;
+        self.used_end = self.used_end.max(usize::from(slot) + 1);
         Some(SocketId {
             slot,
             generation: entry.generation,
@@ -157,6 +164,10 @@ impl SocketTable {
             .filter(|e| e.generation == id.generation)?;
         let socket = entry.socket.take()?;
         entry.generation = entry.generation.wrapping_add(1);
+        if let Some(buffer) = entry.buffer.take() {
+            self.buffers.give_back(buffer);
+        }
+        // Never more free slots than slots: within the capacity reserved.
         self.free.push(id.slot);
         self.live -= 1;
         Some(socket)
@@ -191,38 +202,76 @@ impl SocketTable {
         ))
     }
 
-    /// The small-message buffer of a socket's slot, allocated on first use.
-    pub fn buffer_mut(&mut self, id: SocketId) -> &mut [u8] {
-        let buffer = &mut self.slots[usize::from(id.slot)].buffer;
-        if buffer.is_empty() {
-            *buffer = vec![0; SMALL_MESSAGE_MAX as usize];
+    /// A message buffer for the inbox of `id`, taken from the pool unless the
+    /// slot holds one already; `None` when the pool has none to give. Setting
+    /// the inbox to anything but `Buffered` gives it back.
+    pub fn buffer_for(&mut self, id: SocketId) -> Option<&mut [u8]> {
+        self.get(id)?;
+        let entry = &mut self.slots[usize::from(id.slot)];
+        if entry.buffer.is_none() {
+            entry.buffer = Some(self.buffers.take()?);
         }
-        buffer
+        entry.buffer.as_deref_mut()
     }
 
-    /// The inbox bytes of a buffered message, or nothing if the slot never
-    /// had a buffer.
+    /// The bytes of a buffered message; empty if the slot holds no buffer.
     pub fn buffer(&self, id: SocketId) -> &[u8] {
-        &self.slots[usize::from(id.slot)].buffer
+        self.slots
+            .get(usize::from(id.slot))
+            .and_then(|entry| entry.buffer.as_deref())
+            .unwrap_or(&[])
+    }
+
+    /// Sets the inbox of `id`; a buffer the inbox no longer needs goes back
+    /// to the pool.
+    pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+        let Some(entry) = self
+            .slots
+            .get_mut(usize::from(id.slot))
+            .filter(|e| e.generation == id.generation)
+        else {
+            return;
+        };
+        let Some(socket) = entry.socket.as_mut() else {
+            return;
+        };
+        socket.inbox = inbox;
+        if !matches!(inbox, Inbox::Buffered { .. })
+            && let Some(buffer) = entry.buffer.take()
+        {
+            self.buffers.give_back(buffer);
+        }
+    }
+
+    /// Message buffers in existence (lent to inboxes or spare).
+    pub fn buffers_allocated(&self) -> usize {
+        self.buffers.allocated()
     }
 
     /// Live sockets from slot `start` on, in slot order.
     pub fn iter_from(&self, start: usize) -> impl Iterator<Item = (SocketId, &Socket)> + '_ {
-        (start..self.slots.len()).filter_map(|slot| self.in_slot(slot as u16))
+        (start..self.used_end).filter_map(|slot| self.in_slot(slot as u16))
+    }
+
+    /// What the table reserved at start: slots and free-list room.
+    #[cfg(test)]
+    pub fn reserved(&self) -> (usize, usize) {
+        (self.slots.capacity(), self.free.capacity())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use libsock::limits::{MAX_BUFFERED_MESSAGES, SMALL_MESSAGE_MAX};
 
     fn socket(port: u16) -> Socket {
-        Socket::new(port, TaskId::new(1, 0), State::Listening)
+        Socket::new(port, TaskId::new(1, 0), JobId::new(1), State::Listening)
     }
 
     #[test]
     fn a_freed_id_never_names_the_slots_next_socket() {
-        let mut table = SocketTable::new();
+        let mut table = SocketTable::try_new().unwrap();
         let first = table.insert(socket(10)).unwrap();
         assert!(table.remove(first).is_some());
         let second = table.insert(socket(10)).unwrap();
@@ -234,25 +283,59 @@ mod tests {
     }
 
     #[test]
-    fn the_table_holds_max_sockets_then_refuses() {
-        let mut table = SocketTable::new();
+    fn the_table_holds_max_sockets_then_refuses_and_never_grows() {
+        let mut table = SocketTable::try_new().unwrap();
+        let reserved = table.reserved();
+        assert_eq!(reserved, (MAX_SOCKETS, MAX_SOCKETS));
         let ids: Vec<_> = (0..MAX_SOCKETS)
             .map(|i| table.insert(socket(i as u16)).unwrap())
             .collect();
+        assert_eq!(ids[0].slot, 0, "slots are used lowest first");
         assert_eq!(table.len(), MAX_SOCKETS);
         assert!(table.insert(socket(5000)).is_none());
         table.remove(ids[7]);
-        assert!(table.insert(socket(5000)).is_some());
+        assert_eq!(table.insert(socket(5000)).unwrap().slot, 7);
+        for id in &ids {
+            table.remove(*id);
+        }
+        assert_eq!(table.reserved(), reserved);
     }
 
     #[test]
-    fn the_buffer_is_allocated_once_and_kept_for_the_slot() {
-        let mut table = SocketTable::new();
+    fn a_buffer_is_held_only_while_a_message_waits() {
+        let mut table = SocketTable::try_new().unwrap();
         let id = table.insert(socket(1)).unwrap();
         assert!(table.buffer(id).is_empty());
-        table.buffer_mut(id)[0] = 7;
-        table.remove(id);
-        let next = table.insert(socket(2)).unwrap();
-        assert_eq!(table.buffer(next).len(), SMALL_MESSAGE_MAX as usize);
+        table.buffer_for(id).unwrap()[0] = 7;
+        table.set_inbox(id, Inbox::Buffered { len: 1, taken: 0 });
+        assert_eq!(table.buffer(id)[0], 7);
+        table.set_inbox(id, Inbox::Empty);
+        assert!(table.buffer(id).is_empty());
+        // The spare buffer serves the next message: none is allocated.
+        let other = table.insert(socket(2)).unwrap();
+        assert_eq!(
+            table.buffer_for(other).unwrap().len(),
+            SMALL_MESSAGE_MAX as usize
+        );
+        table.set_inbox(other, Inbox::Buffered { len: 1, taken: 0 });
+        table.remove(other);
+        assert_eq!(table.buffers_allocated(), 1);
+    }
+
+    #[test]
+    fn buffers_stop_at_the_limit_and_come_back_with_their_socket() {
+        let mut table = SocketTable::try_new().unwrap();
+        let ids: Vec<_> = (0..=MAX_BUFFERED_MESSAGES)
+            .map(|i| table.insert(socket(i as u16)).unwrap())
+            .collect();
+        for id in &ids[..MAX_BUFFERED_MESSAGES] {
+            assert!(table.buffer_for(*id).is_some());
+            table.set_inbox(*id, Inbox::Buffered { len: 1, taken: 0 });
+        }
+        let last = ids[MAX_BUFFERED_MESSAGES];
+        assert!(table.buffer_for(last).is_none());
+        table.remove(ids[0]);
+        assert!(table.buffer_for(last).is_some());
+        assert_eq!(table.buffers_allocated(), MAX_BUFFERED_MESSAGES);
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! One direction of a connection is the receiving socket's inbox (at most one
 //! message) plus, at most, one `send` blocked on the sending socket waiting for
-//! room. A message up to `SMALL_MESSAGE_MAX` is read into the inbox's buffer and
-//! its `send` returns at once (when the receiver already waits and can take it
+//! room. A message up to `SMALL_MESSAGE_MAX` is read into a buffer from the
+//! table's pool and its `send` returns at once, or fails with `E_FAIL` when the
+//! pool has no buffer to give (when the receiver already waits and can take it
 //! whole, it goes straight from lease to lease instead: one copy, one syscall,
 //! and the inbox is never used); a larger one stays in the sender's lease and is
 //! copied straight into the receiver's lease (`lease_copy`), piece by piece,
@@ -149,9 +150,14 @@ impl Netd {
             if self.hand_over(fx, to, caller, len) {
                 return Ok(Outcome::Reply(Response::Ok(0)));
             }
-            let buffer = &mut self.sockets.buffer_mut(to)[..len as usize];
-            if !buffer.is_empty() && fx.lease_read(caller, 0, 0, buffer) != Ok(buffer.len()) {
-                return Err(SockError::InvalidArg);
+            if len > 0 {
+                // No memory for the message: this send fails, nothing else.
+                let buffer = self.sockets.buffer_for(to).ok_or(SockError::Fail)?;
+                let buffer = &mut buffer[..len as usize];
+                if fx.lease_read(caller, 0, 0, buffer) != Ok(buffer.len()) {
+                    self.set_inbox(to, Inbox::Empty);
+                    return Err(SockError::InvalidArg);
+                }
             }
             self.set_inbox(to, Inbox::Buffered { len, taken: 0 });
             Outcome::Reply(Response::Ok(0))
@@ -197,9 +203,7 @@ impl Netd {
     }
 
     fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
-        if let Some(socket) = self.sockets.get_mut(id) {
-            socket.inbox = inbox;
-        }
+        self.sockets.set_inbox(id, inbox);
     }
 
     /// Answers a `recv` blocked on `id` if a message is there now.
@@ -248,7 +252,10 @@ impl Netd {
         if piece > 0 {
             match lent_by {
                 None => {
-                    let bytes = &self.sockets.buffer(id)[taken as usize..(taken + piece) as usize];
+                    // A buffered inbox always has its buffer; were it
+                    // missing, nothing is written and the copy counts as failed.
+                    let piece_range = taken as usize..(taken + piece) as usize;
+                    let bytes = self.sockets.buffer(id).get(piece_range).unwrap_or(&[]);
                     if fx.lease_write(receiver, 0, 0, bytes) != Ok(piece as usize) {
                         return Err(PieceError::ReceiverFault);
                     }

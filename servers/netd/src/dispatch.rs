@@ -6,8 +6,8 @@
 //! the call. Malformed requests (bad bytes, wrong version, an operation code
 //! that disagrees with the request, wrong leases) are `E_INVALID_ARG`.
 
-use abi::TaskId;
-use libsock::limits::{LIST_PAGE_ROWS, MAX_SOCKETS_PER_TASK, is_local_host};
+use abi::{JobId, TaskId};
+use libsock::limits::{LIST_PAGE_ROWS, MAX_SOCKETS_PER_JOB, MAX_SOCKETS_PER_TASK, is_local_host};
 use libsock::proto::{self, ListPage, Request, Response};
 use libsock::{ResetReason, SockError};
 
@@ -40,12 +40,14 @@ fn no_leases(lease_count: usize) -> Result<(), SockError> {
 }
 
 impl Netd {
-    /// Handles one request from `sender` (kernel-stamped). Replies now or
-    /// later through `fx`; never panics on any input.
+    /// Handles one request from `sender` of job `job` (both kernel-stamped).
+    /// Replies now or later through `fx`; never panics on any input, and
+    /// allocates nothing but a message buffer (whose failure is `E_FAIL`).
     pub fn handle(
         &mut self,
         fx: &mut impl Effects,
         sender: TaskId,
+        job: JobId,
         operation: u32,
         request: &[u8],
         lease_count: usize,
@@ -62,8 +64,10 @@ impl Netd {
                 return Action::Crash;
             }
             Request::Crash => Err(SockError::AccessDenied),
-            Request::Listen { port } => self.listen(sender, port, lease_count),
-            Request::Connect { port, host } => self.connect(fx, sender, port, host, lease_count),
+            Request::Listen { port } => self.listen(sender, job, port, lease_count),
+            Request::Connect { port, host } => {
+                self.connect(fx, sender, job, port, host, lease_count)
+            }
             Request::Send { port, len } => self.send(fx, sender, port, len, lease_count),
             Request::Recv { port, len } => self.recv(fx, sender, port, len, lease_count),
             Request::Disconnect { port } => self.disconnect(fx, sender, port, lease_count),
@@ -79,13 +83,13 @@ impl Netd {
         Action::None
     }
 
-    fn listen(&mut self, caller: TaskId, port: u32, lease_count: usize) -> Answer {
+    fn listen(&mut self, caller: TaskId, job: JobId, port: u32, lease_count: usize) -> Answer {
         no_leases(lease_count)?;
         let port = port_arg(port)?;
         if self.ports.lookup(port).is_some() {
             return Err(SockError::AccessDenied);
         }
-        let mut socket = Socket::new(port, caller, State::Listening);
+        let mut socket = Socket::new(port, caller, job, State::Listening);
         socket.waiter = Some(Waiter::Listen { caller });
         self.create(socket)?;
         Ok(Outcome::Deferred)
@@ -95,6 +99,7 @@ impl Netd {
         &mut self,
         fx: &mut impl Effects,
         caller: TaskId,
+        job: JobId,
         port: u32,
         host: &str,
         lease_count: usize,
@@ -113,6 +118,7 @@ impl Netd {
         let client = self.create(Socket::new(
             local,
             caller,
+            job,
             State::Connected { peer: listener },
         ))?;
         if let Some(listening) = self.sockets.get_mut(listener) {
@@ -159,16 +165,23 @@ impl Netd {
         Ok(id)
     }
 
-    /// Stores a new socket and claims its port; `E_FAIL` when the table or
-    /// the owner's share is full.
+    /// Stores a new socket and claims its port; `E_FAIL` when the table, the
+    /// owner's quota or its job's quota is full.
     fn create(&mut self, socket: Socket) -> Result<SocketId, SockError> {
-        let owned = self.owned.get(&socket.owner).copied().unwrap_or(0);
-        if owned >= MAX_SOCKETS_PER_TASK {
+        if self.owned.get(socket.owner) >= MAX_SOCKETS_PER_TASK
+            || self.job_sockets.get(socket.job) >= MAX_SOCKETS_PER_JOB
+        {
             return Err(SockError::Fail);
         }
         let id = self.sockets.insert(socket).ok_or(SockError::Fail)?;
+        // Both counts have room for a key per socket, so neither refuses; a
+        // refused add counted nothing.
+        if !self.owned.add(socket.owner) || !self.job_sockets.add(socket.job) {
+            self.owned.remove_one(socket.owner);
+            self.sockets.remove(id);
+            return Err(SockError::Fail);
+        }
         self.ports.claim(socket.port, id.slot);
-        self.owned.insert(socket.owner, owned + 1);
         Ok(id)
     }
 }

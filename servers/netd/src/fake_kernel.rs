@@ -1,17 +1,18 @@
 //! An in-memory stand-in for the kernel's side of netd, for host tests.
 //!
-//! [`FakeKernel`] keeps which tasks live, which are blocked in a call to netd
-//! with which leases, and the replies netd gave, and implements [`Effects`]
-//! with the kernel's rules: lease calls only reach a caller still blocked,
-//! within the lease and with its flags; a reply goes only to a blocked live
-//! caller (anything else is counted in `stray_replies`, which a correct netd
-//! keeps at zero except for replies to tasks that died).
+//! [`FakeKernel`] keeps which tasks live and in which job, which are blocked
+//! in a call to netd with which leases, and the replies netd gave, and
+//! implements [`Effects`] with the kernel's rules: lease calls only reach a
+//! caller still blocked, within the lease and with its flags; a reply goes
+//! only to a blocked live caller (anything else is counted in
+//! `stray_replies`, which a correct netd keeps at zero except for replies to
+//! tasks that died).
 //! [`World`] pairs it with a [`Netd`] and offers calls as a client makes them.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
-use abi::{CopySide, KernelError, LeaseCopyError, TaskId, lease_flags};
+use abi::{CopySide, JobId, KernelError, LeaseCopyError, TaskId, lease_flags};
 use libsock::proto::{self, Request, Response};
 
 use crate::effects::{Effects, LeaseInfo};
@@ -78,6 +79,10 @@ impl Reply {
 pub struct FakeKernel {
     alive: BTreeSet<TaskId>,
     next_index: u16,
+    /// The job of each task ever started.
+    jobs: BTreeMap<TaskId, JobId>,
+    /// The last job handed out (0 is the system job).
+    last_job: u32,
     /// Callers blocked in a call to netd, with their leases.
     waiting: BTreeMap<TaskId, Vec<FakeLease>>,
     /// Replies netd gave and the caller has not collected yet.
@@ -91,17 +96,39 @@ impl FakeKernel {
         Self::default()
     }
 
-    /// Starts a new task and returns its id.
+    /// Starts a new task in a job of its own (a program the shell starts)
+    /// and returns its id.
     pub fn spawn(&mut self) -> TaskId {
+        let job = self.new_job();
+        self.spawn_in(job)
+    }
+
+    /// A job no task belongs to yet.
+    pub fn new_job(&mut self) -> JobId {
+        self.last_job += 1;
+        JobId::new(self.last_job)
+    }
+
+    /// Starts a new task in `job` (a task another task of the job starts).
+    pub fn spawn_in(&mut self, job: JobId) -> TaskId {
         self.next_index += 1;
         let id = TaskId::new(self.next_index, 1);
         self.alive.insert(id);
+        self.jobs.insert(id, job);
         id
     }
 
-    /// Starts a task with a given id (e.g. a task slot's next generation).
+    /// Starts a task with a given id (e.g. a task slot's next generation),
+    /// in a job of its own.
     pub fn spawn_as(&mut self, id: TaskId) {
+        let job = self.new_job();
         self.alive.insert(id);
+        self.jobs.insert(id, job);
+    }
+
+    /// The job the kernel stamps on `task`'s messages.
+    pub fn job_of(&self, task: TaskId) -> JobId {
+        self.jobs.get(&task).copied().unwrap_or(JobId::SYSTEM)
     }
 
     /// Ends a task; a call it was blocked in vanishes with its leases.
@@ -173,6 +200,8 @@ fn range(
 
 impl Effects for FakeKernel {
     fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         match self.waiting.remove(&to) {
             Some(leases) => {
                 self.replies.insert(
@@ -189,6 +218,8 @@ impl Effects for FakeKernel {
     }
 
     fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo> {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         let lease = self.waiting.get(&caller)?.get(index)?;
         Some(LeaseInfo {
             len: lease.data.len() as u64,
@@ -203,6 +234,8 @@ impl Effects for FakeKernel {
         offset: u64,
         buf: &mut [u8],
     ) -> Result<usize, KernelError> {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         let lease = self.lease(caller, index, lease_flags::READ)?;
         let range = range(lease, offset, buf.len())?;
         let mapped = lease.mapped_part(&range);
@@ -220,6 +253,8 @@ impl Effects for FakeKernel {
         offset: u64,
         bytes: &[u8],
     ) -> Result<usize, KernelError> {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         let lease = self.lease(caller, index, lease_flags::WRITE)?;
         let range = range(lease, offset, bytes.len())?;
         let mapped = lease.mapped_part(&range);
@@ -243,6 +278,8 @@ impl Effects for FakeKernel {
         dst_offset: u64,
         len: u64,
     ) -> Result<usize, LeaseCopyError> {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         let source = |error| LeaseCopyError { side: CopySide::Source, error };
         let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
         let len = usize::try_from(len).map_err(|_| source(KernelError::LeaseBounds))?;
@@ -262,6 +299,8 @@ impl Effects for FakeKernel {
     }
 
     fn task_alive(&mut self, task: TaskId) -> bool {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
         self.alive.contains(&task)
     }
 }
@@ -271,6 +310,13 @@ impl Effects for FakeKernel {
 pub struct World {
     pub netd: Netd,
     pub kernel: FakeKernel,
+    /// netd's own tests: allocations netd may make per request or exit
+    /// notification (`None`: any number); the fake kernel is not rationed.
+    #[cfg(test)]
+    pub allocations_allowed: Option<usize>,
+    /// How many allocations netd asked for under that ration, in all.
+    #[cfg(test)]
+    pub allocations_asked: usize,
 }
 
 impl World {
@@ -282,6 +328,14 @@ impl World {
         self.kernel.spawn()
     }
 
+    pub fn new_job(&mut self) -> JobId {
+        self.kernel.new_job()
+    }
+
+    pub fn spawn_in(&mut self, job: JobId) -> TaskId {
+        self.kernel.spawn_in(job)
+    }
+
     /// Sends a raw request; returns netd's action and the reply if it came at once.
     pub fn call_raw(
         &mut self,
@@ -291,10 +345,10 @@ impl World {
         leases: Vec<FakeLease>,
     ) -> (Action, Option<Reply>) {
         let count = leases.len();
+        let job = self.kernel.job_of(caller);
         self.kernel.begin_call(caller, leases);
-        let action = self
-            .netd
-            .handle(&mut self.kernel, caller, operation, bytes, count);
+        let action =
+            self.in_netd(|netd, kernel| netd.handle(kernel, caller, job, operation, bytes, count));
         (action, self.kernel.take_reply(caller))
     }
 
@@ -318,6 +372,20 @@ impl World {
     /// Kills a task and lets netd learn of it, as the notification would.
     pub fn kill(&mut self, task: TaskId) {
         self.kernel.kill(task);
-        self.netd.task_exit_notified(&mut self.kernel);
+        self.in_netd(|netd, kernel| netd.task_exit_notified(kernel));
+    }
+
+    /// Runs one event in netd, under the allocation ration in netd's tests.
+    fn in_netd<R>(&mut self, event: impl FnOnce(&mut Netd, &mut FakeKernel) -> R) -> R {
+        #[cfg(test)]
+        {
+            let (result, asked) = crate::rationed_alloc::rationed(self.allocations_allowed, || {
+                event(&mut self.netd, &mut self.kernel)
+            });
+            self.allocations_asked += asked;
+            result
+        }
+        #[cfg(not(test))]
+        event(&mut self.netd, &mut self.kernel)
     }
 }

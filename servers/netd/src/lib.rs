@@ -8,20 +8,31 @@
 //! message) is simply not answered yet: the reply comes from a later event.
 //!
 //! Modules: `ports` (port -> socket, highest free port), `conn` (sockets and
-//! their table), `waiters` (blocked callers), `dispatch` (request checks and
-//! the socket-level calls), `data` (moving messages), `cleanup` (disconnect,
-//! resets, task exits). `docs/sockets.md` describes the behaviour; the limits
+//! their table), `buffers` (the pool of small-message buffers), `counts`
+//! (sockets per task and per job), `waiters` (blocked callers), `dispatch`
+//! (request checks, quotas and the socket-level calls), `data` (moving
+//! messages), `cleanup` (disconnect, resets, task exits). `docs/sockets.md` describes the behaviour; the limits
 //! are in `libsock::limits`, re-exported here as [`limits`].
 //!
-//! Memory: the port table (~136 KiB) and slot array are allocated once; each
-//! slot gets a 4 KiB message buffer the first time it receives a small message.
+//! Memory: everything but message buffers is allocated whole by
+//! [`Netd::try_new`] (port table, socket slots, the per-task and per-job
+//! counts); a small message waiting in an inbox takes a 4 KiB buffer from a
+//! pool capped at `MAX_BUFFERED_MESSAGES`, whose allocation may fail (that
+//! `send` gets `E_FAIL`). No request and no task exit makes netd allocate
+//! anything else, so running out of memory never stops it. `docs/sockets.md`
+//! computes the worst case.
 #![cfg_attr(not(test), no_std)]
-#![forbid(unsafe_code)]
+// The host tests' rationing allocator (`rationed_alloc`) is the one place
+// with `unsafe`; the service itself has none.
+#![cfg_attr(not(test), forbid(unsafe_code))]
+#![cfg_attr(test, deny(unsafe_code))]
 
 extern crate alloc;
 
+mod buffers;
 mod cleanup;
 mod conn;
+mod counts;
 mod data;
 mod dispatch;
 mod effects;
@@ -32,20 +43,38 @@ mod waiters;
 pub mod fake_kernel;
 
 #[cfg(test)]
+mod memory_tests;
+#[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod quota_tests;
+#[cfg(test)]
+mod rationed_alloc;
 #[cfg(test)]
 mod rule_tests;
 
-use alloc::collections::BTreeMap;
+use alloc::collections::TryReserveError;
 
-use abi::TaskId;
+use abi::{JobId, TaskId};
+use libsock::limits::MAX_SOCKETS;
 use libsock::proto::SocketRow;
 
 pub use effects::{Effects, LeaseInfo};
 pub use libsock::limits;
 
 use conn::{Inbox, SocketTable, State};
+use counts::Counts;
 use ports::PortTable;
+
+/// netd could not get the memory it needs to start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+impl From<TryReserveError> for OutOfMemory {
+    fn from(_: TryReserveError) -> Self {
+        OutOfMemory
+    }
+}
 
 /// What the binary must do after a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,13 +91,16 @@ pub enum Action {
 pub struct Netd {
     ports: PortTable,
     sockets: SocketTable,
-    /// Live sockets per owner, for the per-task share and to find the owners
+    /// Live sockets per owner, for the per-task quota and to find the owners
     /// to check when some task exits.
-    owned: BTreeMap<TaskId, usize>,
+    owned: Counts<TaskId>,
+    /// Live sockets per job, for the per-job quota.
+    job_sockets: Counts<JobId>,
     /// The only task allowed to ask for a crash.
     supervisor: Option<TaskId>,
 }
 
+#[cfg(any(test, feature = "fake-kernel"))]
 impl Default for Netd {
     fn default() -> Self {
         Self::new()
@@ -76,13 +108,22 @@ impl Default for Netd {
 }
 
 impl Netd {
-    pub fn new() -> Self {
-        Netd {
-            ports: PortTable::new(),
-            sockets: SocketTable::new(),
-            owned: BTreeMap::new(),
+    /// Allocates every table netd needs, or says that memory was short.
+    pub fn try_new() -> Result<Self, OutOfMemory> {
+        Ok(Netd {
+            ports: PortTable::try_new()?,
+            sockets: SocketTable::try_new()?,
+            // Each key holds a socket, so there are never more keys than sockets.
+            owned: Counts::try_with_limit(MAX_SOCKETS)?,
+            job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
             supervisor: None,
-        }
+        })
+    }
+
+    /// For host tests, where memory does not run out.
+    #[cfg(any(test, feature = "fake-kernel"))]
+    pub fn new() -> Self {
+        Self::try_new().expect("memory for netd's tables")
     }
 
     /// Names the supervisor (init), the only task whose `Crash` is honoured.
@@ -93,6 +134,16 @@ impl Netd {
     /// Live sockets.
     pub fn socket_count(&self) -> usize {
         self.sockets.len()
+    }
+
+    /// Live sockets of the tasks of `job`.
+    pub fn job_socket_count(&self, job: JobId) -> usize {
+        self.job_sockets.get(job)
+    }
+
+    /// Small-message buffers netd has allocated (lent to inboxes or spare).
+    pub fn message_buffers(&self) -> usize {
+        self.sockets.buffers_allocated()
     }
 
     /// Every socket as netstat shows it, in table order.

@@ -6,9 +6,9 @@
 //! below. A call that must block is simply not answered yet, so this loop
 //! never waits on anything but `recv`.
 //!
-//! The request buffer lives on the stack and the core allocates nothing per
-//! request once a socket slot has its message buffer, so the data path does
-//! not touch the heap. Two syscalls are saved per request where possible: the
+//! The request buffer lives on the stack, and the core allocates nothing per
+//! request but, while its pool grows, a small-message buffer (fallibly: out of
+//! memory fails that `send`, never netd). Two syscalls are saved per request where possible: the
 //! last reply a request produces is sent together with the next receive
 //! (`reply_recv`), and the kernel describes a message's first lease along with
 //! it, so checking that lease needs no `lease_info`. Init (the supervisor) may ask netd to crash; netd then
@@ -18,8 +18,11 @@
 
 extern crate alloc;
 
+use core::fmt::Write;
+
 use abi::{CopySide, KernelError, LeaseCopyError, Received, TaskId, notify};
 use netd::{Action, Effects, LeaseInfo, Netd};
+use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, LeaseAt};
 use urt::sys;
 
@@ -34,15 +37,28 @@ fn main() -> i32 {
     }
     if let Err(err) = sys::subscribe_exits() {
         // Without exit notices the sockets of dead tasks would never close.
-        urt::println!("netd: cannot follow task exits: {err}");
+        say(format_args!("netd: cannot follow task exits: {err}"));
         return 1;
     }
-    let mut netd = Netd::new();
+    // Every table is allocated here, once; should memory be short even for
+    // that, exit and let init restart netd later rather than panic.
+    let Ok(mut netd) = Netd::try_new() else {
+        say(format_args!("netd: not enough memory for the socket tables"));
+        return 1;
+    };
     match sys::lookup(urt::proto::init::NAME) {
         Ok(init) => netd.set_supervisor(init),
-        Err(err) => urt::println!("netd: no supervisor ({err}); crash requests are refused"),
+        Err(err) => say(format_args!("netd: no supervisor ({err}); crash requests are refused")),
     }
     serve(&mut netd)
+}
+
+/// Prints one line without allocating (`println!` formats on the heap).
+fn say(line: core::fmt::Arguments<'_>) {
+    let mut text = FixedBuf::<160>::new();
+    let _ = text.write_fmt(line);
+    text.end_line();
+    urt::io::write_bytes(text.as_bytes());
 }
 
 fn serve(netd: &mut Netd) -> ! {
@@ -57,6 +73,7 @@ fn serve(netd: &mut Netd) -> ! {
                 let action = netd.handle(
                     &mut fx,
                     header.sender,
+                    header.job,
                     header.operation,
                     &request[..len],
                     header.leases,

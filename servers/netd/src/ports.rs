@@ -5,7 +5,7 @@
 //! words say which of the 1,024 port words still have a free bit, so the search
 //! reads at most 16 + 1 words whatever the table holds.
 
-use alloc::vec;
+use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
 const PORTS: usize = 1 << 16;
@@ -22,19 +22,21 @@ pub struct PortTable {
     summary: [u64; SUMMARY_WORDS],
 }
 
-impl Default for PortTable {
-    fn default() -> Self {
-        Self::new()
-    }
+/// A vector of `len` copies of `value`, or the allocation error.
+fn try_filled<T: Clone>(value: T, len: usize) -> Result<Vec<T>, TryReserveError> {
+    let mut vector = Vec::new();
+    vector.try_reserve_exact(len)?;
+    vector.resize(len, value);
+    Ok(vector)
 }
 
 impl PortTable {
-    pub fn new() -> Self {
-        PortTable {
-            slot_of: vec![NO_SLOT; PORTS],
-            free: vec![u64::MAX; WORDS],
+    pub fn try_new() -> Result<Self, TryReserveError> {
+        Ok(PortTable {
+            slot_of: try_filled(NO_SLOT, PORTS)?,
+            free: try_filled(u64::MAX, WORDS)?,
             summary: [u64::MAX; SUMMARY_WORDS],
-        }
+        })
     }
 
     /// The slot of the socket using `port`.
@@ -89,13 +91,13 @@ mod tests {
 
     #[test]
     fn the_first_client_port_is_the_top_of_the_range() {
-        let table = PortTable::new();
+        let table = PortTable::try_new().unwrap();
         assert_eq!(table.highest_free(), Some(65_535));
     }
 
     #[test]
     fn highest_free_counts_down_and_reuses_released_ports() {
-        let mut table = PortTable::new();
+        let mut table = PortTable::try_new().unwrap();
         for expected in (65_400..=65_535).rev() {
             let port = table.highest_free().unwrap();
             assert_eq!(port, expected);
@@ -109,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_full_table_has_no_free_port() {
-        let mut table = PortTable::new();
+        let mut table = PortTable::try_new().unwrap();
         for port in 0..=u16::MAX {
             table.claim(port, 0);
         }
@@ -121,7 +123,7 @@ mod tests {
     proptest! {
         #[test]
         fn matches_a_simple_map(ops in proptest::collection::vec((any::<bool>(), prop_oneof![65_300u16..=65_535, 0u16..200, any::<u16>()], 0u16..1024), 0..400)) {
-            let mut table = PortTable::new();
+            let mut table = PortTable::try_new().unwrap();
             let mut model = BTreeMap::new();
             for (claim, port, slot) in ops {
                 if claim && !model.contains_key(&port) {

@@ -11,8 +11,8 @@ mod data;
 #[path = "rule_tests_lifecycle.rs"]
 mod lifecycle;
 
-use abi::TaskId;
-use libsock::limits::{MAX_SOCKETS, MAX_SOCKETS_PER_TASK};
+use abi::{JobId, TaskId};
+use libsock::limits::{MAX_SOCKETS, MAX_SOCKETS_PER_JOB, MAX_SOCKETS_PER_TASK};
 use libsock::proto::{Request, Response, RowState};
 use libsock::{ResetReason, SockError};
 
@@ -87,6 +87,48 @@ pub(crate) fn connected_pair(w: &mut World) -> (TaskId, TaskId, u32) {
     (server, client, port)
 }
 
+/// One connection: the listening side and the connecting side.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Link {
+    pub server: TaskId,
+    pub server_port: u32,
+    pub client: TaskId,
+    pub client_port: u32,
+}
+
+/// Connects `client` to a new listener of `server` on `port`.
+pub(crate) fn link(w: &mut World, server: TaskId, client: TaskId, port: u32) -> Link {
+    assert_eq!(listen(w, server, port), None, "listen on {port}");
+    let Response::Ok(client_port) = connect(w, client, port, "localhost") else {
+        panic!("connect to {port} failed")
+    };
+    assert_eq!(w.reply_for(server).unwrap().response(), Response::Ok(0));
+    Link {
+        server,
+        server_port: port,
+        client,
+        client_port,
+    }
+}
+
+/// Brings `job` to its quota: tasks of the job connected to each other in
+/// pairs, each task at its own limit. Listening ports start at `first_port`.
+pub(crate) fn fill_job(w: &mut World, job: JobId, first_port: u32) -> Vec<Link> {
+    let tasks: Vec<TaskId> = (0..MAX_SOCKETS_PER_JOB / MAX_SOCKETS_PER_TASK)
+        .map(|_| w.spawn_in(job))
+        .collect();
+    let mut links = Vec::new();
+    let mut port = first_port;
+    for pair in tasks.chunks(2) {
+        for _ in 0..MAX_SOCKETS_PER_TASK {
+            links.push(link(w, pair[0], pair[1], port));
+            port += 1;
+        }
+    }
+    assert_eq!(w.netd.job_socket_count(job), MAX_SOCKETS_PER_JOB);
+    links
+}
+
 #[test]
 fn listen_port_out_of_range_is_invalid_arg() {
     let mut w = World::new();
@@ -158,17 +200,12 @@ fn listen_and_connect_fail_when_the_tasks_share_is_full() {
 #[test]
 fn listen_and_connect_fail_when_the_socket_table_is_full() {
     let mut w = World::new();
-    let clients: Vec<TaskId> = (0..MAX_SOCKETS / 2 / MAX_SOCKETS_PER_TASK)
-        .map(|_| w.spawn())
-        .collect();
-    for port in 0..(MAX_SOCKETS / 2) as u32 {
-        let server = w.spawn();
-        assert_eq!(listen(&mut w, server, port), None);
-        let client = clients[port as usize / MAX_SOCKETS_PER_TASK];
-        assert!(matches!(
-            connect(&mut w, client, port, "localhost"),
-            Response::Ok(_)
-        ));
+    // The table holds several jobs at their quota.
+    let jobs = MAX_SOCKETS / MAX_SOCKETS_PER_JOB;
+    assert!(jobs >= 4);
+    for k in 0..jobs {
+        let job = w.new_job();
+        fill_job(&mut w, job, (k * MAX_SOCKETS_PER_JOB / 2) as u32);
     }
     assert_eq!(w.netd.socket_count(), MAX_SOCKETS);
     let late = w.spawn();

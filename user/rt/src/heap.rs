@@ -41,6 +41,17 @@ pub fn growth(size: usize, align: usize, current: usize) -> Option<usize> {
     }
 }
 
+/// The smallest growth that fits an allocation of `size` bytes aligned to
+/// `align` on its own, in whole pages: what the heap maps when the step
+/// [`growth`] asks for is refused, so that a task short of memory still gets
+/// what it needs (a server's next buffer) rather than failing for the sake
+/// of the geometric step. `None` if even that would pass [`HEAP_MAX`].
+pub fn least_growth(size: usize, align: usize, current: usize) -> Option<usize> {
+    let needed = size.checked_add(align)?.checked_add(SLACK)?;
+    let rounded = needed.checked_add(PAGE - 1)? & !(PAGE - 1);
+    (rounded <= HEAP_MAX.checked_sub(current)?).then_some(rounded)
+}
+
 /// The global allocator of a user program (installed by `urt::entry!`).
 pub struct GrowingHeap {
     heap: Mutex<Heap>,
@@ -59,9 +70,14 @@ impl GrowingHeap {
             return false;
         };
         let start = HEAP_BASE + current as u64;
-        if !map_in_steps(start, by as u64) {
-            return false;
-        }
+        let by = if map_in_steps(start, by as u64) {
+            by
+        } else {
+            match least_growth(layout.size(), layout.align(), current) {
+                Some(least) if least < by && map_in_steps(start, least as u64) => least,
+                _ => return false,
+            }
+        };
         if current == 0 {
             // SAFETY: [HEAP_BASE, HEAP_BASE + by) was just mapped writable and
             // nothing else uses it.
@@ -141,6 +157,17 @@ mod tests {
     fn growth_is_geometric() {
         let current = 8 << 20;
         assert_eq!(growth(100, 8, current), Some(4 << 20));
+    }
+
+    #[test]
+    fn the_least_growth_fits_the_request_and_is_never_more_than_the_step() {
+        for (size, align, current) in [(10, 8, 0), (4096, 8, 8 << 20), (1_000_000, 16, 64 << 20)] {
+            let least = least_growth(size, align, current).unwrap();
+            assert!(least >= size + align && least % PAGE == 0);
+            assert!(least <= growth(size, align, current).unwrap());
+        }
+        assert_eq!(least_growth(4096, 8, 8 << 20), Some(2 * PAGE));
+        assert_eq!(least_growth(100, 8, HEAP_MAX), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod console;
 mod jobs;
 mod kernel;
 mod netd;
+mod sockets;
 
 urt::entry!(main);
 
@@ -23,7 +24,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[console::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS];
+const MODULES: &[&[Attack]] = &[console::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, sockets::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
