@@ -121,6 +121,7 @@ impl<'a> Init<'a> {
                 Err(err) => Answer::Now(Err(err)),
             },
             FORK => Answer::Now(self.fork(caller).map(id_bytes)),
+            TASK_ID => Answer::Now(Ok(id_bytes(caller))),
             POLL => Answer::Now(self.poll(caller)),
             KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| alloc::vec![])),
             RESTART if from_shell => self.restart(caller, request),

@@ -80,6 +80,13 @@ pub fn wait_any() -> Result<(TaskId, Ended), KernelError> {
     proto::decode_child_ended(&reply[..len]).ok_or(KernelError::BadArgument)
 }
 
+/// This task's own id, as init (and every server) knows it.
+pub fn task_id() -> Result<TaskId, KernelError> {
+    let mut id = [0u8; 4];
+    ask(proto::TASK_ID, &[], &mut id)?;
+    Ok(TaskId::from_raw(u32::from_le_bytes(id)))
+}
+
 /// An ended background child of the caller, not yet reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finish {

@@ -13,6 +13,7 @@
 //! | `CRASH` | flags byte ([`CRASH_ALWAYS`]), then a service name (shell only) | the new task id, or nothing if init stopped restarting it |
 //! | `FORK` | nothing | the child's id (u32) to the caller; the child's copy of the call returns with no bytes |
 //! | `WAIT_ANY` | nothing | the id (u32) and [`Ended`] of an ended child, when one has ended; `NotFound` with no children |
+//! | `TASK_ID` | nothing | the caller's own id (u32) |
 
 use abi::{ExitReason, TaskId};
 
@@ -32,6 +33,7 @@ pub const RESTARTS: u32 = 8;
 pub const CRASH: u32 = 9;
 pub const FORK: u32 = 10;
 pub const WAIT_ANY: u32 = 11;
+pub const TASK_ID: u32 = 12;
 
 /// `SPAWN` flag: the program takes the console's input (the shell's
 /// foreground job); its own children inherit that.
