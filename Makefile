@@ -39,8 +39,10 @@ C_LIB_OBJECTS  := $(patsubst user/c/lib/%.c,$(C_BUILD)/lib/%.o,$(C_LIB_SOURCES))
 C_RUNTIME      := $(GUEST_DIR)/libxv6rt.a
 XV6_CC         ?= gcc
 # No warning is made an error: code that built on xv6 must build here.
+# C_WARNINGS adds flags (the tests build with C_WARNINGS="-Wall -Werror").
+C_WARNINGS     ?=
 C_CFLAGS       := -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
-                  -fno-strict-aliasing -fno-omit-frame-pointer -O2 -g -Iuser/c/include
+                  -fno-strict-aliasing -fno-omit-frame-pointer -O2 -g -Iuser/c/include $(C_WARNINGS)
 C_LDFLAGS      := -nostdlib -static -no-pie -Wl,-T,user/rt/user.ld -Wl,--gc-sections \
                   -Wl,-u,_start -Wl,--build-id=none
 RUST_PROGRAMS  := $(filter-out $(C_NAMES),$(PROGRAMS))
