@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+mod fork;
 mod jobs;
 
 urt::entry!(main);
@@ -20,7 +21,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[jobs::ATTACKS];
+const MODULES: &[&[Attack]] = &[jobs::ATTACKS, fork::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
