@@ -1,12 +1,16 @@
 SHELL := /bin/bash
 # make run | make test | make image | make debug | make stress | make bench | make bench-quick
 #
+# C programs (docs/c-programs.md): every user/c/programs/*.c is packed into
+# the image; `make run C_PROGRAMS="a.c b/c.c"` (or `make image ...`) adds C
+# files from anywhere for that build. BUILD=DIR puts the build's outputs there.
+#
 # Guest code (kernel, servers, programs) is always built in release mode with
 # debug info. The image builder and QEMU test harness are a separate cargo
 # workspace under image-builder/.
 
 CARGO        ?= cargo
-BUILD        := build
+BUILD        ?= build
 GUEST_DIR    := target/release
 KERNEL_BIN   := $(BUILD)/kernel.bin
 BOOT_IMAGE   := $(BUILD)/boot.img
@@ -15,19 +19,40 @@ STRIP        ?= strip
 
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
-GUEST_PACKAGES := microkernel init console netd programs netprogs bench
+GUEST_PACKAGES := microkernel init console netd programs netprogs bench xv6rt
 PROGRAMS       := console netd shell fault spin ipctest socktest nc netstat sockcheck sockstress sockbench sockloop sysfuzz ipcfuzz hostile
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock
-HOST_BIN_LIBS  := netd urt init console programs netprogs bench
+HOST_BIN_LIBS  := netd urt init console programs netprogs bench xv6rt
+
+# C programs for xv6's user library: compiled freestanding with the headers
+# of user/c/include, linked like the Rust programs (user/rt/user.ld) with the
+# C part of the runtime (user/c/lib) and its Rust part (xv6rt). A C program
+# replaces a Rust program of the same name; the services' names are refused.
+C_PROGRAMS     ?=
+C_SOURCES      := $(wildcard user/c/programs/*.c) $(C_PROGRAMS)
+C_NAMES        := $(basename $(notdir $(C_SOURCES)))
+C_BUILD        := $(BUILD)/c
+C_LIB_SOURCES  := $(wildcard user/c/lib/*.c)
+C_LIB_OBJECTS  := $(patsubst user/c/lib/%.c,$(C_BUILD)/lib/%.o,$(C_LIB_SOURCES))
+C_RUNTIME      := $(GUEST_DIR)/libxv6rt.a
+XV6_CC         ?= gcc
+# No warning is made an error: code that built on xv6 must build here.
+# C_WARNINGS adds flags (the tests build with C_WARNINGS="-Wall -Werror").
+C_WARNINGS     ?=
+C_CFLAGS       := -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+                  -fno-strict-aliasing -fno-omit-frame-pointer -O2 -g -Iuser/c/include $(C_WARNINGS)
+C_LDFLAGS      := -nostdlib -static -no-pie -Wl,-T,user/rt/user.ld -Wl,--gc-sections \
+                  -Wl,-u,_start -Wl,--build-id=none
+RUST_PROGRAMS  := $(filter-out $(C_NAMES),$(PROGRAMS))
 
 QEMU      := qemu-system-x86_64
 QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot \
              -kernel $(KERNEL_BIN) -initrd $(BOOT_IMAGE)
 
-.PHONY: all run test image debug guest tool qemu host-test qemu-test stress bench bench-quick clean
+.PHONY: all run test image debug guest tool qemu cc c-programs host-test qemu-test stress bench bench-quick clean
 
 all: image
 
@@ -38,25 +63,54 @@ qemu:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; } \
 	  || { echo "error: could not install qemu-system-x86; install it and retry" >&2; exit 1; }; }
 
-guest:
+# Neither is a C compiler on every fresh machine: install gcc the same way.
+cc:
+	@command -v $(XV6_CC) >/dev/null 2>&1 || { \
+	  echo "installing gcc (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc >/dev/null; } \
+	  || { echo "error: could not install gcc; install it and retry" >&2; exit 1; }; }
+
+guest: cc
 	$(CARGO) build --release $(addprefix -p ,$(GUEST_PACKAGES))
+
+# A compile error stops the build with the compiler's message.
+c-programs: cc guest
+	@if [ -n "$(filter init console netd shell,$(C_NAMES))" ]; then \
+	  echo "error: C programs may not be named like a service: $(filter init console netd shell,$(C_NAMES))" >&2; exit 1; fi
+	@if [ "$(words $(C_NAMES))" != "$(words $(sort $(C_NAMES)))" ]; then \
+	  echo "error: two C programs have the same name: $(C_SOURCES)" >&2; exit 1; fi
+	@mkdir -p $(C_BUILD)/lib
+	@for src in $(C_LIB_SOURCES); do \
+	  $(XV6_CC) $(C_CFLAGS) -c $$src -o $(C_BUILD)/lib/$$(basename $$src .c).o || exit 1; \
+	done
+	@for src in $(C_SOURCES); do \
+	  name=$$(basename $$src .c); \
+	  echo "  CC $$src"; \
+	  $(XV6_CC) $(C_CFLAGS) -c $$src -o $(C_BUILD)/$$name.o || exit 1; \
+	  $(XV6_CC) $(C_LDFLAGS) -o $(C_BUILD)/$$name $(C_BUILD)/$$name.o $(C_LIB_OBJECTS) $(C_RUNTIME) || exit 1; \
+	done
 
 tool:
 	cd image-builder && $(CARGO) build --release --bin image-builder
 
 # Programs go into the image without their debug info (gdb reads it from
 # $(GUEST_DIR)); that keeps the image, and the checksum work at boot, small.
-image: guest tool
+image: guest tool c-programs
 	@mkdir -p $(BUILD)/programs
 	$(TOOL) kernel $(GUEST_DIR)/microkernel $(KERNEL_BIN)
-	@for p in init $(PROGRAMS); do \
+	@for p in init $(RUST_PROGRAMS); do \
 	  if [ -f $(GUEST_DIR)/$$p ]; then \
 	    $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(GUEST_DIR)/$$p 2>/dev/null \
 	      || cp $(GUEST_DIR)/$$p $(BUILD)/programs/$$p; \
 	  fi; \
 	done
+	@for p in $(C_NAMES); do \
+	  $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(C_BUILD)/$$p 2>/dev/null \
+	    || cp $(C_BUILD)/$$p $(BUILD)/programs/$$p; \
+	done
 	$(TOOL) pack $(BOOT_IMAGE) --flat init=$(BUILD)/programs/init \
-	  $(foreach p,$(PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(BUILD)/programs/$(p)))
+	  $(foreach p,$(RUST_PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(BUILD)/programs/$(p))) \
+	  $(foreach p,$(C_NAMES),$(p)=$(BUILD)/programs/$(p))
 
 run: qemu image
 	$(QEMU) $(QEMU_ARGS)
@@ -71,7 +125,7 @@ host-test:
 	$(CARGO) test $(addprefix -p ,$(HOST_BIN_LIBS)) --lib
 
 qemu-test: qemu image
-	cd image-builder && MK_KERNEL=$(CURDIR)/$(KERNEL_BIN) MK_INITRD=$(CURDIR)/$(BOOT_IMAGE) \
+	cd image-builder && MK_KERNEL=$(abspath $(KERNEL_BIN)) MK_INITRD=$(abspath $(BOOT_IMAGE)) \
 	  $(CARGO) test --release
 
 test: image
@@ -82,7 +136,7 @@ test: image
 # syscalls and 20,000 malformed requests each, in one boot; then, in another,
 # `sockstress 16 100000` (100,000 checked messages, 1,000 clients killed).
 stress: qemu image
-	cd image-builder && MK_KERNEL=$(CURDIR)/$(KERNEL_BIN) MK_INITRD=$(CURDIR)/$(BOOT_IMAGE) \
+	cd image-builder && MK_KERNEL=$(abspath $(KERNEL_BIN)) MK_INITRD=$(abspath $(BOOT_IMAGE)) \
 	  $(CARGO) test --release --test fuzz --test sockstress -- --ignored
 
 clean:

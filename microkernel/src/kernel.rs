@@ -110,7 +110,7 @@ impl Kernel {
     /// Takes a free slot for a new task; the id carries the slot's next generation.
     pub fn allocate_slot(&mut self, build: impl FnOnce(TaskId) -> Task) -> Option<TaskId> {
         let index = (1..MAX_TASKS).find(|&i| self.tasks[i].is_none())?;
-        self.generations[index] = self.generations[index].wrapping_add(1);
+        self.generations[index] = TaskId::generation_after(self.generations[index]);
         let id = TaskId::new(index as u16, self.generations[index]);
         self.tasks[index] = Some(Box::new(build(id)));
         Some(id)

@@ -94,6 +94,8 @@ sysnums! {
     /// `reply_recv(caller | code << 32, ptr, len | cap << 32, buf, notification_mask, flags)`:
     /// `reply` then `recv` in one entry (a server's loop).
     ReplyRecv = 30,
+    /// `task_fork(task) -> id`: a copy of a task waiting for the caller's reply (init only).
+    TaskFork = 31,
 }
 
 #[cfg(test)]

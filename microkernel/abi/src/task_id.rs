@@ -3,7 +3,8 @@
 /// Names one incarnation of a task. The index picks a slot in the kernel's
 /// task table; the generation goes up each time that slot is reused, so an
 /// id kept after its task died is detectably stale and can never reach the
-/// slot's next occupant.
+/// slot's next occupant. Generations stay below 2^15, so the raw id of a
+/// task is always a positive C `int` (a C program's process id).
 #[repr(transparent)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(u32);
@@ -32,9 +33,17 @@ impl TaskId {
         TaskId(raw)
     }
 
+    /// Highest generation; the next one after it is 0 again.
+    pub const MAX_GENERATION: u16 = 0x7fff;
+
+    /// The generation a slot gets when it is reused after `generation`.
+    pub const fn generation_after(generation: u16) -> u16 {
+        generation.wrapping_add(1) & Self::MAX_GENERATION
+    }
+
     /// The id the same slot gets when it is reused.
     pub const fn next_generation(self) -> Self {
-        TaskId::new(self.index() as u16, self.generation().wrapping_add(1))
+        TaskId::new(self.index() as u16, Self::generation_after(self.generation()))
     }
 }
 
@@ -58,6 +67,13 @@ mod tests {
         let next = id.next_generation();
         assert_eq!(next.index(), 513);
         assert_ne!(next, id);
-        assert_eq!(TaskId::new(1, u16::MAX).next_generation().generation(), 0);
+        assert_eq!(TaskId::new(1, TaskId::MAX_GENERATION).next_generation().generation(), 0);
+    }
+
+    #[test]
+    fn every_task_id_is_a_positive_c_int() {
+        let last = TaskId::new(u16::MAX, TaskId::MAX_GENERATION);
+        assert!(last.raw() as i32 > 0);
+        assert_eq!(TaskId::generation_after(TaskId::MAX_GENERATION), 0);
     }
 }

@@ -5,6 +5,7 @@
 //! means the handler already set the registers or blocked the task (the
 //! result is written when it wakes); `Err(e)` returns the error code.
 
+mod fork;
 mod ipc;
 mod lease;
 mod memory;
@@ -71,6 +72,7 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::IrqAck => misc::irq_ack(k, a0),
         Sysnum::Poweroff => task::poweroff(k),
         Sysnum::ReplyRecv => ipc::reply_recv(k, a0, a1, a2, a3, a4, a5),
+        Sysnum::TaskFork => fork::fork(k, a0),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Who may kill whom. The shell may kill any task except the protected
-//! ones (init and the console refuse); any task may kill the tasks it
-//! spawned; nobody else may.
+//! ones (init and the console refuse); any task may kill its descendants
+//! (the tasks it spawned or forked, and theirs); nobody else may.
 
 use abi::{KernelError, TaskId};
 
@@ -13,15 +13,15 @@ pub struct KillRequest<'a> {
     pub shell: Option<TaskId>,
     /// Tasks that refuse to be killed.
     pub protected: &'a [TaskId],
-    /// Who spawned the target (`None` for tasks init started itself or does not know).
-    pub target_parent: Option<TaskId>,
+    /// The caller started the target, or an ancestor of it.
+    pub caller_is_ancestor: bool,
 }
 
 pub fn may_kill(req: &KillRequest<'_>) -> Result<(), KernelError> {
     if req.protected.contains(&req.target) {
         return Err(KernelError::Denied);
     }
-    if Some(req.caller) == req.shell || req.target_parent == Some(req.caller) {
+    if Some(req.caller) == req.shell || req.caller_is_ancestor {
         return Ok(());
     }
     Err(KernelError::Denied)
@@ -37,8 +37,9 @@ mod tests {
     const PROG: TaskId = TaskId::new(4, 0);
     const CHILD: TaskId = TaskId::new(5, 0);
 
-    fn ask(caller: TaskId, target: TaskId, target_parent: Option<TaskId>) -> Result<(), KernelError> {
-        may_kill(&KillRequest { caller, target, shell: Some(SHELL), protected: &[INIT, CONSOLE], target_parent })
+    fn ask(caller: TaskId, target: TaskId, ancestor: Option<TaskId>) -> Result<(), KernelError> {
+        let caller_is_ancestor = ancestor == Some(caller);
+        may_kill(&KillRequest { caller, target, shell: Some(SHELL), protected: &[INIT, CONSOLE], caller_is_ancestor })
     }
 
     #[test]
@@ -49,7 +50,7 @@ mod tests {
     }
 
     #[test]
-    fn others_kill_only_their_children() {
+    fn others_kill_only_their_descendants() {
         assert_eq!(ask(PROG, CHILD, Some(PROG)), Ok(()));
         assert_eq!(ask(PROG, CHILD, Some(SHELL)), Err(KernelError::Denied));
         assert_eq!(ask(PROG, INIT, None), Err(KernelError::Denied));

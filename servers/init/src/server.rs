@@ -93,7 +93,12 @@ impl<'a> Init<'a> {
             let _ = urt::io::set_foreground(JobId::SYSTEM);
         }
         if let Some(waiter) = after.waiter {
-            let _ = reply(waiter, 0, &Ended::from(reason).encode());
+            let how = Ended::from(reason);
+            let _ = if after.any_child {
+                reply(waiter, 0, &encode_child_ended(id, how))
+            } else {
+                reply(waiter, 0, &how.encode())
+            };
         }
         if let Some(index) = service {
             self.service_ended(index);
@@ -110,6 +115,13 @@ impl<'a> Init<'a> {
                 Ok(None) => Answer::Later,
                 Err(err) => Answer::Now(Err(err)),
             },
+            WAIT_ANY => match self.tasks.wait_any(caller) {
+                Ok(Some((child, how))) => Answer::Now(Ok(encode_child_ended(child, how).to_vec())),
+                Ok(None) => Answer::Later,
+                Err(err) => Answer::Now(Err(err)),
+            },
+            FORK => Answer::Now(self.fork(caller).map(id_bytes)),
+            TASK_ID => Answer::Now(Ok(id_bytes(caller))),
             POLL => Answer::Now(self.poll(caller)),
             KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| alloc::vec![])),
             RESTART if from_shell => self.restart(caller, request),
@@ -161,6 +173,24 @@ impl<'a> Init<'a> {
         Ok(id)
     }
 
+    /// A copy of the caller, in its job, recorded as its child. Tasks of
+    /// the system job do not fork: they have no quota to hold the copies.
+    fn fork(&mut self, caller: TaskId) -> Result<TaskId, KernelError> {
+        let parent = *self.tasks.get(caller).ok_or(KernelError::Denied)?;
+        if parent.job.is_system() {
+            return Err(KernelError::Denied);
+        }
+        self.tasks.admit(parent.job)?;
+        let child = task::task_fork(caller)?;
+        let record = Record { id: child, parent: Some(caller), leads_job: false, background: false, ..parent };
+        if let Err(err) = self.tasks.add(record) {
+            // `admit` saw room, and nothing was added since: not reached.
+            let _ = task::task_kill(child);
+            return Err(err);
+        }
+        Ok(child)
+    }
+
     fn poll(&mut self, caller: TaskId) -> Result<alloc::vec::Vec<u8>, KernelError> {
         let record = self.tasks.poll(caller).ok_or(KernelError::NotFound)?;
         let ended = record.ended.ok_or(KernelError::NotFound)?;
@@ -179,7 +209,7 @@ impl<'a> Init<'a> {
             target,
             shell: self.service_task(Kind::Shell),
             protected: &protected,
-            target_parent: self.tasks.get(target).and_then(|r| r.parent),
+            caller_is_ancestor: self.tasks.is_descendant(target, caller),
         })?;
         task::task_kill(target)?;
         if let Some(service) = self.services.iter_mut().find(|s| s.current == Some(target)) {

@@ -6,9 +6,10 @@
 //! that are running or ended but not yet collected, so no program can take
 //! the task slots, or init's memory, that another job needs.
 //!
-//! An ended task's record is kept until its parent collects it (`wait`, or
-//! `poll` for background children); when the parent is gone, or init itself
-//! started the task, nobody can collect it and the record goes at once.
+//! An ended task's record is kept until its parent collects it (`wait` for
+//! it, `wait_any`, or `poll` for background children); when the parent is
+//! gone, or init itself started the task, nobody can collect it and the
+//! record goes at once.
 //! The table never grows past [`RECORDS_MAX`]: it is allocated whole when
 //! init starts, so a spawn is refused with `NoMemory` rather than making
 //! init allocate when memory may be gone.
@@ -68,16 +69,26 @@ pub struct Record {
 pub struct AfterEnd {
     /// The caller waiting for this task, to be answered now.
     pub waiter: Option<TaskId>,
+    /// The waiter waits for any of its children (`wait_any`): its answer
+    /// names the child.
+    pub any_child: bool,
     /// The foreground job lost its leader: the console goes back to the
     /// system job (the shell), and the job's other tasks lose their input.
     pub console_back: bool,
 }
 
+/// What a waiting parent waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Awaited {
+    Child(TaskId),
+    AnyChild,
+}
+
 #[derive(Debug)]
 pub struct Tasks {
     records: Vec<Record>,
-    /// (waiting caller, child it waits for); at most one per record.
-    waiters: Vec<(TaskId, TaskId)>,
+    /// (waiting caller, what it waits for); at most one per record.
+    waiters: Vec<(TaskId, Awaited)>,
     /// The job whose tasks read the console.
     foreground: JobId,
     /// The number the next new job gets (never the system job's).
@@ -186,10 +197,13 @@ impl Tasks {
         if console_back {
             self.foreground = JobId::SYSTEM;
         }
-        if let Some(at) = self.waiters.iter().position(|&(_, child)| child == id) {
-            let (waiter, _) = self.waiters.swap_remove(at);
+        let waiter = self.waiters.iter().position(|&(waiter, awaited)| {
+            awaited == Awaited::Child(id) || (awaited == Awaited::AnyChild && record.parent == Some(waiter))
+        });
+        if let Some(at) = waiter {
+            let (waiter, awaited) = self.waiters.swap_remove(at);
             self.records.swap_remove(index);
-            return AfterEnd { waiter: Some(waiter), console_back };
+            return AfterEnd { waiter: Some(waiter), any_child: awaited == Awaited::AnyChild, console_back };
         }
         let collectable = record.parent.is_some_and(|p| self.running(p));
         if collectable {
@@ -197,7 +211,7 @@ impl Tasks {
         } else {
             self.records.swap_remove(index);
         }
-        AfterEnd { waiter: None, console_back }
+        AfterEnd { waiter: None, any_child: false, console_back }
     }
 
     /// `caller` waits for its child: `Some` if it already ended (the record is
@@ -212,15 +226,53 @@ impl Tasks {
             self.records.swap_remove(index);
             return Ok(Some(how));
         }
-        if self.waiters.iter().any(|&(_, c)| c == child) {
+        if self.waiters.iter().any(|&(_, awaited)| awaited == Awaited::Child(child)) {
             return Err(KernelError::BadArgument);
         }
+        self.add_waiter(caller, Awaited::Child(child))?;
+        Ok(None)
+    }
+
+    /// `caller` waits for any of its children: `Some` with the first that
+    /// already ended (its record is collected), `None` if the answer comes
+    /// when one ends; `NotFound` if it has no children.
+    pub fn wait_any(&mut self, caller: TaskId) -> Result<Option<(TaskId, Ended)>, KernelError> {
+        if let Some(index) = self.records.iter().position(|r| r.parent == Some(caller) && r.ended.is_some()) {
+            let record = self.records.remove(index);
+            return Ok(record.ended.map(|how| (record.id, how)));
+        }
+        if !self.records.iter().any(|r| r.parent == Some(caller)) {
+            return Err(KernelError::NotFound);
+        }
+        if self.waiters.iter().any(|&(waiter, _)| waiter == caller) {
+            return Err(KernelError::BadArgument);
+        }
+        self.add_waiter(caller, Awaited::AnyChild)?;
+        Ok(None)
+    }
+
+    fn add_waiter(&mut self, caller: TaskId, awaited: Awaited) -> Result<(), KernelError> {
         // Room for one waiter per record was reserved at start.
         if self.waiters.len() >= self.waiters.capacity() {
             return Err(KernelError::NoMemory);
         }
-        self.waiters.push((caller, child));
-        Ok(None)
+        self.waiters.push((caller, awaited));
+        Ok(())
+    }
+
+    /// Whether `ancestor` started `task`, or started a task that did, at any
+    /// depth (as far as init still has records of the tasks between).
+    pub fn is_descendant(&self, task: TaskId, ancestor: TaskId) -> bool {
+        let mut current = task;
+        // Every step moves to another record, so the chain is no longer than the table.
+        for _ in 0..self.records.len() {
+            match self.get(current).and_then(|r| r.parent) {
+                Some(parent) if parent == ancestor => return true,
+                Some(parent) => current = parent,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// Collects the oldest ended background child of `caller`.

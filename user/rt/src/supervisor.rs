@@ -49,6 +49,44 @@ pub fn wait(task: TaskId) -> Result<Ended, KernelError> {
     Ended::decode(&reply[..len]).ok_or(KernelError::BadArgument)
 }
 
+/// Which side of a [`fork`] this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forked {
+    /// The original task; the child has this id.
+    Parent(TaskId),
+    /// The copy.
+    Child,
+}
+
+/// Asks init for a copy of this task: same job, memory and registers. Both
+/// return from here: the parent with the child's id, the child with
+/// [`Forked::Child`]. Only memory is copied: the child owns none of the
+/// parent's sockets (netd knows them by task), and the parent is its
+/// parent for `wait`, `wait_any` and `kill`.
+pub fn fork() -> Result<Forked, KernelError> {
+    let mut id = [0u8; 4];
+    match ask(proto::FORK, &[], &mut id)? {
+        4 => Ok(Forked::Parent(TaskId::from_raw(u32::from_le_bytes(id)))),
+        0 => Ok(Forked::Child),
+        _ => Err(KernelError::BadArgument),
+    }
+}
+
+/// Blocks until any child of this task has ended; returns its id and how
+/// it ended. `NotFound` when this task has no children left.
+pub fn wait_any() -> Result<(TaskId, Ended), KernelError> {
+    let mut reply = [0u8; proto::CHILD_ENDED_LEN];
+    let len = ask(proto::WAIT_ANY, &[], &mut reply)?;
+    proto::decode_child_ended(&reply[..len]).ok_or(KernelError::BadArgument)
+}
+
+/// This task's own id, as init (and every server) knows it.
+pub fn task_id() -> Result<TaskId, KernelError> {
+    let mut id = [0u8; 4];
+    ask(proto::TASK_ID, &[], &mut id)?;
+    Ok(TaskId::from_raw(u32::from_le_bytes(id)))
+}
+
 /// An ended background child of the caller, not yet reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finish {

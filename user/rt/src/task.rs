@@ -29,6 +29,14 @@ pub fn task_start(task: TaskId, entry: u64, stack_top: u64, arg0: u64, arg1: u64
     unsafe { invoke(Sysnum::TaskStart, args) }.map(|_| ())
 }
 
+/// Makes a copy of `task`, which waits for our reply: same job, memory,
+/// registers; its pending call returns an empty answer (see `docs/abi.md`).
+pub fn task_fork(task: TaskId) -> Result<TaskId, KernelError> {
+    // SAFETY: no pointer arguments.
+    let regs = unsafe { invoke(Sysnum::TaskFork, [task.raw() as u64, 0, 0, 0, 0, 0]) }?;
+    Ok(TaskId::from_raw(regs.rax as u32))
+}
+
 /// Kills `task`; it ends with reason Killed.
 pub fn task_kill(task: TaskId) -> Result<(), KernelError> {
     // SAFETY: no pointer arguments.

@@ -48,6 +48,13 @@ fn table(phys: u64) -> &'static mut PageTable {
     unsafe { &mut *(phys_to_virt(phys) as *mut PageTable) }
 }
 
+/// Copies one 4 KiB frame's bytes into another.
+fn copy_frame(from: u64, to: u64) {
+    // SAFETY: both are distinct whole frames reached through the direct map:
+    // `from` is mapped by a live address space, `to` was just allocated.
+    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, PAGE as usize) };
+}
+
 fn zeroed_frame(frames: &mut impl FrameSource) -> Option<u64> {
     let phys = frames.alloc()?;
     table(phys).zero();
@@ -204,6 +211,73 @@ impl AddressSpace {
         }
         let leaf = &mut table(current)[indices(vaddr)[3]];
         leaf.flags().contains(Flags::PRESENT).then_some(leaf)
+    }
+
+    /// A new address space holding a copy of every user page of this one,
+    /// with the same permissions; the kernel half is shared as always.
+    /// Borrowed pages (init's view of the boot image) are shared, still
+    /// borrowed. `None` when `frames` runs out; whatever the copy had taken
+    /// is freed again by then.
+    pub fn copy_user(&self, frames: &mut impl FrameSource) -> Option<AddressSpace> {
+        const KEPT: Flags = Flags::PRESENT
+            .union(Flags::WRITABLE)
+            .union(Flags::USER_ACCESSIBLE)
+            .union(Flags::NO_EXECUTE)
+            .union(BORROWED);
+        let mut copy = AddressSpace::new_user(frames)?;
+        let mut failed = false;
+        self.for_each_user_page(|vaddr, phys, flags| {
+            if failed {
+                return;
+            }
+            let flags = flags & KEPT;
+            let frame = if flags.contains(BORROWED) {
+                Some(phys)
+            } else {
+                frames.alloc().inspect(|&fresh| copy_frame(phys, fresh))
+            };
+            let mapped = frame.is_some_and(|frame| match copy.map(vaddr, frame, flags, frames) {
+                Ok(()) => true,
+                Err(_) => {
+                    if !flags.contains(BORROWED) {
+                        frames.free(frame);
+                    }
+                    false
+                }
+            });
+            failed = !mapped;
+        });
+        if failed {
+            copy.destroy(frames);
+            return None;
+        }
+        Some(copy)
+    }
+
+    /// Calls `visit(vaddr, frame, flags)` for every present 4 KiB page of
+    /// the user half.
+    fn for_each_user_page(&self, mut visit: impl FnMut(u64, u64, Flags)) {
+        fn walk(phys: u64, level: u8, base: u64, visit: &mut impl FnMut(u64, u64, Flags)) {
+            let span = PAGE << (9 * (level - 1) as u64);
+            for (i, entry) in table(phys).iter().enumerate() {
+                let flags = entry.flags();
+                if !flags.contains(Flags::PRESENT) {
+                    continue;
+                }
+                let vaddr = base + i as u64 * span;
+                if level == 1 {
+                    visit(vaddr, entry.addr().as_u64(), flags);
+                } else if !flags.contains(Flags::HUGE_PAGE) {
+                    walk(entry.addr().as_u64(), level - 1, vaddr, visit);
+                }
+            }
+        }
+        let top = table(self.pml4);
+        for i in 0..256 {
+            if top[i].flags().contains(Flags::PRESENT) {
+                walk(top[i].addr().as_u64(), 3, i as u64 * (PAGE << 27), &mut visit);
+            }
+        }
     }
 
     /// Frees every user page, every user page table and the top table.

@@ -179,3 +179,51 @@ fn a_jobs_running_tasks_are_listed_for_kill() {
     assert_eq!(&out[..2], &[A, B]);
     assert_eq!(t.running_in(JobId::new(5), &mut out), 0);
 }
+
+#[test]
+fn wait_any_collects_an_ended_child_or_waits_for_the_next() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    t.add(record(C, Some(A), false)).unwrap();
+    t.ended(C, Ended::Exited(2));
+    assert_eq!(t.wait_any(A), Ok(Some((C, Ended::Exited(2)))));
+    assert_eq!(t.wait_any(A), Ok(None));
+    let after = t.ended(B, Ended::Fault);
+    assert_eq!((after.waiter, after.any_child), (Some(A), true));
+    assert!(t.get(B).is_none());
+    assert_eq!(t.wait_any(A), Err(KernelError::NotFound));
+}
+
+#[test]
+fn wait_any_is_answered_only_for_the_callers_own_children() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    t.add(record(C, Some(B), false)).unwrap();
+    assert_eq!(t.wait_any(A), Ok(None));
+    assert_eq!(t.ended(C, Ended::Exited(0)).waiter, None);
+    let after = t.ended(B, Ended::Exited(1));
+    assert_eq!((after.waiter, after.any_child), (Some(A), true));
+}
+
+#[test]
+fn wait_any_without_children_is_not_found() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    assert_eq!(t.wait_any(A), Err(KernelError::NotFound));
+}
+
+#[test]
+fn a_task_is_a_descendant_of_every_ancestor_init_knows() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    t.add(record(C, Some(B), false)).unwrap();
+    assert!(t.is_descendant(C, B));
+    assert!(t.is_descendant(C, A));
+    assert!(t.is_descendant(C, SHELL));
+    assert!(!t.is_descendant(A, C));
+    assert!(!t.is_descendant(B, C));
+    assert!(!t.is_descendant(SHELL, A));
+}

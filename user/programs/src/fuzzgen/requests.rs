@@ -8,8 +8,10 @@
 //! socket, whose `recv` could wait). The console never gets a `READ_LINE`
 //! with a lease (a foreground reader waits for input), a `WAIT_FOREGROUND`
 //! for a task that could be alive, or a `WRITE` whose text it could show.
-//! Init never gets `RESTART`, `POWEROFF` or `CRASH`, and `SPAWN` only names
-//! programs that cannot exist (names start with `~`).
+//! Init never gets `RESTART`, `POWEROFF`, `CRASH` or `FORK` (which would
+//! copy the fuzzer), and `SPAWN` only names programs that cannot exist
+//! (names start with `~`). The fuzzer has no children while it sends these,
+//! so `WAIT_ANY` is answered at once.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -285,12 +287,13 @@ fn console_request(rng: &mut Rng) -> Planned {
 
 // ---- init ----
 
-/// Init's operations that would restart, crash or power off something.
-pub const INIT_FORBIDDEN: [u32; 3] = [init::RESTART, init::POWEROFF, init::CRASH];
+/// Init's operations that would restart, crash or power off something, or
+/// make a copy of the fuzzer.
+pub const INIT_FORBIDDEN: [u32; 4] = [init::RESTART, init::POWEROFF, init::CRASH, init::FORK];
 
 /// Whether init knows `op` (the rest are answered `BadArgument`).
 fn init_knows(op: u32) -> bool {
-    (init::SPAWN..=init::CRASH).contains(&op) || op == init::KILL_JOB
+    (init::SPAWN..=init::TASK_ID).contains(&op) || op == init::KILL_JOB
 }
 
 /// A `SPAWN` request: a flags byte, then arguments that each start with `~`
@@ -317,7 +320,7 @@ fn with_id(rng: &mut Rng, id: u32) -> Vec<u8> {
 fn init_request(rng: &mut Rng) -> Planned {
     let leases = random_leases(rng);
     let id = if rng.chance(50) { never_alive(rng) } else { rng.below(MAX_TASKS as u64) as u32 | (rng.below(4) as u32) << 16 };
-    let (op, bytes) = match rng.below(8) {
+    let (op, bytes) = match rng.below(10) {
         0 => (init::SPAWN, spawn_request(rng)),
         1 => (init::WAIT, with_id(rng, id)),
         2 => (init::POLL, random_bytes(rng)),
@@ -327,7 +330,9 @@ fn init_request(rng: &mut Rng) -> Planned {
             (init::PROGRAM, with_id(rng, index))
         }
         5 => (init::RESTARTS, with_id(rng, id)),
-        6 => (init::KILL_JOB, with_id(rng, id)),
+        6 => (init::WAIT_ANY, random_bytes(rng)),
+        7 => (init::TASK_ID, random_bytes(rng)),
+        8 => (init::KILL_JOB, with_id(rng, id)),
         _ => {
             let op = loop {
                 let op = if rng.chance(50) { rng.below(16) as u32 } else { value(rng) as u32 };
@@ -341,7 +346,8 @@ fn init_request(rng: &mut Rng) -> Planned {
     let short = bytes.len() < 4;
     let answer: &'static [u32] = match op {
         init::SPAWN => &[BAD_ARGUMENT, NOT_FOUND],
-        init::POLL => &[NOT_FOUND],
+        init::POLL | init::WAIT_ANY => &[NOT_FOUND],
+        init::TASK_ID => &[0],
         // The shell's alone: refused before the request is read.
         init::KILL_JOB => &[DENIED],
         _ if short => &[BAD_ARGUMENT],

@@ -12,6 +12,9 @@
 //! | `PROGRAM` | index (u32) | name of the boot image's program at that index; `NotFound` past the end |
 //! | `RESTARTS` | task id | how often the service that task runs was restarted (u32) |
 //! | `CRASH` | flags byte ([`CRASH_ALWAYS`]), then a service name (shell only) | the new task id, or nothing if init stopped restarting it |
+//! | `FORK` | nothing | the child's id (u32) to the caller; the child's copy of the call returns with no bytes |
+//! | `WAIT_ANY` | nothing | the id (u32) and [`Ended`] of an ended child, when one has ended; `NotFound` with no children |
+//! | `TASK_ID` | nothing | the caller's own id (u32) |
 
 use abi::{ExitReason, TaskId};
 
@@ -29,7 +32,10 @@ pub const POWEROFF: u32 = 6;
 pub const PROGRAM: u32 = 7;
 pub const RESTARTS: u32 = 8;
 pub const CRASH: u32 = 9;
-pub const KILL_JOB: u32 = 12;
+pub const FORK: u32 = 10;
+pub const WAIT_ANY: u32 = 11;
+pub const TASK_ID: u32 = 12;
+pub const KILL_JOB: u32 = 13;
 
 /// `SPAWN` flag: the program takes the console's input (the shell's
 /// foreground job); its own children inherit that.
@@ -124,6 +130,23 @@ impl<'a> Finished<'a> {
     }
 }
 
+/// Bytes of a `WAIT_ANY` reply: the child's id, then how it ended.
+pub const CHILD_ENDED_LEN: usize = 4 + ENDED_LEN;
+
+/// Encodes a `WAIT_ANY` reply.
+pub fn encode_child_ended(child: TaskId, ended: Ended) -> [u8; CHILD_ENDED_LEN] {
+    let mut out = [0u8; CHILD_ENDED_LEN];
+    out[..4].copy_from_slice(&child.raw().to_le_bytes());
+    out[4..].copy_from_slice(&ended.encode());
+    out
+}
+
+/// Decodes a `WAIT_ANY` reply.
+pub fn decode_child_ended(bytes: &[u8]) -> Option<(TaskId, Ended)> {
+    let child = TaskId::from_raw(read_u32(bytes, 0)?);
+    Some((child, Ended::decode(bytes.get(4..)?)?))
+}
+
 /// Largest `POLL` reply.
 pub const FINISHED_MAX: usize = 4 + ENDED_LEN + abi::TASK_NAME_MAX;
 
@@ -150,6 +173,14 @@ mod tests {
         let long = Finished { name: "abcdefghijklmnopqrstuvwxyz", ..f };
         let len = long.encode(&mut buf);
         assert_eq!(Finished::decode(&buf[..len]).unwrap().name, "abcdefghijklmnop");
+    }
+
+    #[test]
+    fn child_ended_round_trips() {
+        let child = TaskId::new(9, 2);
+        let bytes = encode_child_ended(child, Ended::Exited(4));
+        assert_eq!(decode_child_ended(&bytes), Some((child, Ended::Exited(4))));
+        assert_eq!(decode_child_ended(&bytes[..6]), None);
     }
 
     #[test]

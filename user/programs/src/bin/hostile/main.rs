@@ -8,6 +8,7 @@
 extern crate alloc;
 
 mod console;
+mod fork;
 mod jobs;
 mod kernel;
 mod netd;
@@ -24,7 +25,8 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[console::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, sockets::ATTACKS];
+const MODULES: &[&[Attack]] =
+    &[console::ATTACKS, fork::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, sockets::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
