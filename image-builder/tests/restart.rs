@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use common::{PsRow, STEP, Shell, ok};
 use image_builder::qemu::{BootOptions, Machine};
 
-/// `nc`'s line when netd restarts under it (SEMANTICS.md section 1).
+/// `nc`'s line when netd restarts under it (docs/socket-contract.md, section 2).
 const NC_RESET: &str = "nc: recv: E_CONNECTION_RESET_BY_REMOTE (-1030)";
 /// sockloop's failure lines name the call, the reset, and the count so far.
 const SOCKLOOP_RESET: &str = ": E_CONNECTION_RESET_BY_REMOTE (-1030) after ";

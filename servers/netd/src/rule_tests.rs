@@ -1,4 +1,4 @@
-//! One test per rule of the socket contract (SEMANTICS.md sections 2 and 3),
+//! One test per rule of the socket contract (docs/socket-contract.md, sections 2 and 4),
 //! named after the rule. Data-path rules are in `rule_tests_data.rs`, bad
 //! buffers in `rule_tests_blame.rs`; closing,
 //! task exit, ownership, malformed requests and listing in

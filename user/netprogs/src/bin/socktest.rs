@@ -1,4 +1,4 @@
-//! `socktest`: the seed's socket demo with two tasks (SEMANTICS.md section 5).
+//! `socktest`: the seed's socket demo with two tasks (docs/socket-contract.md, section 3).
 //!
 //! - `socktest server PORT`: listens, then answers each message `TEXT` with
 //!   `TEXT OK` until the client says `exit`.

@@ -1,4 +1,4 @@
-//! `sockcheck`: the socket contract (SEMANTICS.md section 2), checked from
+//! `sockcheck`: the socket contract (docs/socket-contract.md, section 2), checked from
 //! inside the running system.
 //!
 //! Run without arguments it checks each call's error codes in the order the
