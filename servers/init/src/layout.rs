@@ -33,7 +33,8 @@ impl<'a> Region<'a> {
 
     /// The bytes to copy to the start of `at..at + len`: everything up to the
     /// last byte with file contents (the rest is zero-filled by the kernel).
-    pub fn contents(&self, at: u64, len: u64) -> Vec<u8> {
+    /// `None` when init has no memory for them (a step is at most 1 MiB).
+    pub fn contents(&self, at: u64, len: u64) -> Option<Vec<u8>> {
         let end = at + len;
         let used = self
             .pieces
@@ -41,7 +42,10 @@ impl<'a> Region<'a> {
             .map(|&(addr, bytes)| (addr + bytes.len() as u64).clamp(at, end))
             .max()
             .unwrap_or(at);
-        let mut out = alloc::vec![0u8; (used - at) as usize];
+        let size = (used - at) as usize;
+        let mut out = Vec::new();
+        out.try_reserve_exact(size).ok()?;
+        out.resize(size, 0);
         for &(addr, bytes) in &self.pieces {
             let from = addr.max(at);
             let to = (addr + bytes.len() as u64).min(used);
@@ -50,7 +54,7 @@ impl<'a> Region<'a> {
                     .copy_from_slice(&bytes[(from - addr) as usize..(to - addr) as usize]);
             }
         }
-        out
+        Some(out)
     }
 }
 
@@ -97,8 +101,8 @@ mod tests {
         assert_eq!(regions.len(), 2);
         assert_eq!((regions[0].start, regions[0].end), (0x400000, 0x401000));
         assert!(regions[0].executable && !regions[0].writable);
-        assert_eq!(regions[0].contents(0x400000, 0x1000), text.to_vec());
-        assert_eq!(regions[1].contents(0x402000, 0x1000), data.to_vec());
+        assert_eq!(regions[0].contents(0x400000, 0x1000).unwrap(), text.to_vec());
+        assert_eq!(regions[1].contents(0x402000, 0x1000).unwrap(), data.to_vec());
     }
 
     #[test]
@@ -110,7 +114,7 @@ mod tests {
         let r = &regions[0];
         assert_eq!((r.start, r.end), (0x400000, 0x402000));
         assert!(r.writable && r.executable);
-        let bytes = r.contents(0x400000, 0x2000);
+        let bytes = r.contents(0x400000, 0x2000).unwrap();
         assert_eq!(bytes.len(), 0x808);
         assert_eq!(&bytes[..0x10], &text);
         assert!(bytes[0x10..0x800].iter().all(|&b| b == 0));
@@ -121,7 +125,7 @@ mod tests {
     fn unaligned_start_is_placed_at_its_offset() {
         let data = [9u8; 4];
         let regions = plan(&[seg(0x400010, 4, &data, true)]);
-        assert_eq!(regions[0].contents(0x400000, 0x1000), [&[0u8; 0x10][..], &data].concat());
+        assert_eq!(regions[0].contents(0x400000, 0x1000).unwrap(), [&[0u8; 0x10][..], &data].concat());
     }
 
     #[test]
@@ -130,8 +134,8 @@ mod tests {
         let regions = plan(&[seg(0x400000, MAX_STEP * 2 + 5, &big, true)]);
         let steps: Vec<_> = regions[0].steps().collect();
         assert_eq!(steps, [(0x400000, MAX_STEP), (0x400000 + MAX_STEP, MAX_STEP), (0x400000 + 2 * MAX_STEP, 0x1000)]);
-        assert_eq!(regions[0].contents(steps[0].0, steps[0].1).len(), MAX_STEP as usize);
-        assert_eq!(regions[0].contents(steps[1].0, steps[1].1), vec![3u8; 10]);
-        assert!(regions[0].contents(steps[2].0, steps[2].1).is_empty());
+        assert_eq!(regions[0].contents(steps[0].0, steps[0].1).unwrap().len(), MAX_STEP as usize);
+        assert_eq!(regions[0].contents(steps[1].0, steps[1].1).unwrap(), vec![3u8; 10]);
+        assert!(regions[0].contents(steps[2].0, steps[2].1).unwrap().is_empty());
     }
 }

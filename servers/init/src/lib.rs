@@ -10,6 +10,7 @@ extern crate alloc;
 pub mod budget;
 pub mod layout;
 pub mod policy;
+pub mod reply;
 pub mod report;
 pub mod supervision;
 pub mod tasks;

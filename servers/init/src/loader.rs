@@ -50,7 +50,8 @@ fn fill(id: TaskId, program: &elfload::Program<'_>, blob: &[u8]) -> Result<(), K
             flags |= map_flags::EXEC;
         }
         for (at, len) in region.steps() {
-            task::task_map(id, at, len, &region.contents(at, len), flags)?;
+            let contents = region.contents(at, len).ok_or(KernelError::NoMemory)?;
+            task::task_map(id, at, len, &contents, flags)?;
         }
     }
     task::task_map(id, STACK_TOP - STACK_SIZE, STACK_SIZE, &[], map_flags::WRITE)?;

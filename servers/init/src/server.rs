@@ -7,6 +7,7 @@ use abi::{notify, ExitReason, ExitRecord, JobId, KernelError, MessageHeader, Rec
 use bootimg::{BootImage, EntryKind};
 use init::policy::{may_kill, KillRequest};
 use init::report::FaultLine;
+use init::reply::ReplyBytes;
 use init::tasks::{Name, Record, Tasks};
 use urt::ipc::{recv, reply};
 use urt::proto::error_code;
@@ -26,11 +27,11 @@ pub struct Init<'a> {
 /// What a request handler answers: nothing yet (deferred), or a reply.
 enum Answer {
     Later,
-    Now(Result<alloc::vec::Vec<u8>, KernelError>),
+    Now(Result<ReplyBytes, KernelError>),
 }
 
-fn id_bytes(id: TaskId) -> alloc::vec::Vec<u8> {
-    id.raw().to_le_bytes().to_vec()
+fn id_bytes(id: TaskId) -> ReplyBytes {
+    ReplyBytes::id(id)
 }
 
 impl<'a> Init<'a> {
@@ -111,35 +112,35 @@ impl<'a> Init<'a> {
         let answer = match header.operation {
             SPAWN => Answer::Now(self.spawn(caller, request).map(id_bytes)),
             WAIT => match decode_id(request).and_then(|child| self.tasks.wait(caller, child)) {
-                Ok(Some(how)) => Answer::Now(Ok(how.encode().to_vec())),
+                Ok(Some(how)) => Answer::Now(Ok(ReplyBytes::new(&how.encode()))),
                 Ok(None) => Answer::Later,
                 Err(err) => Answer::Now(Err(err)),
             },
             WAIT_ANY => match self.tasks.wait_any(caller) {
-                Ok(Some((child, how))) => Answer::Now(Ok(encode_child_ended(child, how).to_vec())),
+                Ok(Some((child, how))) => Answer::Now(Ok(ReplyBytes::new(&encode_child_ended(child, how)))),
                 Ok(None) => Answer::Later,
                 Err(err) => Answer::Now(Err(err)),
             },
             FORK => Answer::Now(self.fork(caller).map(id_bytes)),
             TASK_ID => Answer::Now(Ok(id_bytes(caller))),
             POLL => Answer::Now(self.poll(caller)),
-            KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| alloc::vec![])),
+            KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| ReplyBytes::EMPTY)),
             RESTART if from_shell => self.restart(caller, request),
             POWEROFF if from_shell => Answer::Now(Err(task::poweroff())),
             CRASH if from_shell => self.crash(caller, request),
-            KILL_JOB if from_shell => Answer::Now(decode_id(request).and_then(|task| self.kill_job(task)).map(|()| alloc::vec![])),
+            KILL_JOB if from_shell => Answer::Now(decode_id(request).and_then(|task| self.kill_job(task)).map(|()| ReplyBytes::EMPTY)),
             RESTART | POWEROFF | CRASH | KILL_JOB => Answer::Now(Err(KernelError::Denied)),
             PROGRAM => Answer::Now(self.program(request)),
             RESTARTS => Answer::Now(decode_id(request).map(|task| {
                 let service = self.services.iter().find(|s| s.current == Some(task));
                 let count = service.map_or(0, |s| s.supervision.restarts());
-                count.to_le_bytes().to_vec()
+                ReplyBytes::new(&count.to_le_bytes())
             })),
             _ => Answer::Now(Err(KernelError::BadArgument)),
         };
         if let Answer::Now(result) = answer {
             let _ = match result {
-                Ok(bytes) => reply(caller, 0, &bytes),
+                Ok(bytes) => reply(caller, 0, bytes.as_bytes()),
                 Err(err) => reply(caller, error_code(err), &[]),
             };
         }
@@ -191,12 +192,12 @@ impl<'a> Init<'a> {
         Ok(child)
     }
 
-    fn poll(&mut self, caller: TaskId) -> Result<alloc::vec::Vec<u8>, KernelError> {
+    fn poll(&mut self, caller: TaskId) -> Result<ReplyBytes, KernelError> {
         let record = self.tasks.poll(caller).ok_or(KernelError::NotFound)?;
         let ended = record.ended.ok_or(KernelError::NotFound)?;
         let mut out = [0u8; FINISHED_MAX];
         let len = Finished { task: record.id, ended, name: record.name.as_str() }.encode(&mut out);
-        Ok(out[..len].to_vec())
+        Ok(ReplyBytes::new(&out[..len]))
     }
 
     fn kill(&mut self, caller: TaskId, target: TaskId) -> Result<(), KernelError> {
@@ -239,10 +240,10 @@ impl<'a> Init<'a> {
         Ok(())
     }
 
-    fn program(&self, request: &[u8]) -> Result<alloc::vec::Vec<u8>, KernelError> {
+    fn program(&self, request: &[u8]) -> Result<ReplyBytes, KernelError> {
         let index = decode_id(request)?.raw() as usize;
         let entry = self.image.iter().filter(|e| e.kind == EntryKind::Elf).nth(index).ok_or(KernelError::NotFound)?;
-        Ok(entry.name.as_bytes().to_vec())
+        Ok(ReplyBytes::new(entry.name.as_bytes()))
     }
 }
 

@@ -21,6 +21,12 @@ use urt::proto::init::Ended;
 
 /// Tasks one job may have at once, running or awaiting collection.
 pub const JOB_TASKS_MAX: usize = 160;
+/// Task slots no job but the system job may take: init, the console, netd
+/// and the shell can always restart, and the shell start a program to stop
+/// the others, however many tasks other jobs hold.
+pub const SYSTEM_TASK_RESERVE: usize = 32;
+/// Running tasks all jobs but the system job may have together.
+pub const USER_TASKS_MAX: usize = MAX_TASKS - 1 - SYSTEM_TASK_RESERVE;
 /// Records init keeps at most: every task slot, and as many ended tasks
 /// awaiting collection.
 pub const RECORDS_MAX: usize = 2 * MAX_TASKS;
@@ -161,11 +167,18 @@ impl Tasks {
     /// Whether one more task of `job` may be started: within the job's
     /// quota (the system job has none) and the table's room.
     pub fn admit(&self, job: JobId) -> Result<(), KernelError> {
-        let over_quota = !job.is_system() && self.job_tasks(job) >= JOB_TASKS_MAX;
+        let over_quota = !job.is_system()
+            && (self.job_tasks(job) >= JOB_TASKS_MAX || self.running_outside_system() >= USER_TASKS_MAX);
         if over_quota || self.records.len() >= RECORDS_MAX {
             return Err(KernelError::NoMemory);
         }
         Ok(())
+    }
+
+    /// Running tasks of every job but the system job: each holds a kernel
+    /// task slot.
+    fn running_outside_system(&self) -> usize {
+        self.records.iter().filter(|r| !r.job.is_system() && r.ended.is_none()).count()
     }
 
     /// Records a started task. Fails only when [`Tasks::admit`] would have.
@@ -185,9 +198,14 @@ impl Tasks {
     /// record stays for its parent to collect unless it is answered or
     /// nobody can collect it.
     pub fn ended(&mut self, id: TaskId, how: Ended) -> AfterEnd {
-        // A dead task waits for nothing and collects nothing.
+        // A dead task waits for nothing and collects nothing; its running
+        // children are nobody's now, so that a later task given the same id
+        // (ids repeat after many reuses of a slot) never inherits them.
         self.waiters.retain(|&(waiter, _)| waiter != id);
         self.records.retain(|r| !(r.parent == Some(id) && r.ended.is_some()));
+        for orphan in self.records.iter_mut().filter(|r| r.parent == Some(id)) {
+            orphan.parent = None;
+        }
 
         let Some(index) = self.records.iter().position(|r| r.id == id) else {
             return AfterEnd::default();

@@ -100,7 +100,7 @@ impl Init<'_> {
         for caller in core::mem::take(&mut service.waiting) {
             // A caller that died meanwhile cannot be answered; nothing to do.
             let _ = match outcome {
-                Some(Ok(id)) => reply(caller, 0, &id_bytes(id)),
+                Some(Ok(id)) => reply(caller, 0, id_bytes(id).as_bytes()),
                 Some(Err(err)) => reply(caller, error_code(err), &[]),
                 None => reply(caller, 0, &[]),
             };

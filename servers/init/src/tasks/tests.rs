@@ -142,7 +142,10 @@ fn the_table_never_grows_past_its_first_allocation() {
         if t.admit(job).is_err() {
             break;
         }
-        t.add(Record { job, ..record(TaskId::new(added as u16, 1), Some(SHELL), true) }).unwrap();
+        let id = TaskId::new(added as u16, 1);
+        t.add(Record { job, ..record(id, Some(SHELL), true) }).unwrap();
+        // Ended and never collected: the record stays, the task slot does not.
+        t.ended(id, Ended::Exited(0));
         added += 1;
     }
     assert_eq!(added, RECORDS_MAX);
@@ -226,4 +229,41 @@ fn a_task_is_a_descendant_of_every_ancestor_init_knows() {
     assert!(!t.is_descendant(A, C));
     assert!(!t.is_descendant(B, C));
     assert!(!t.is_descendant(SHELL, A));
+}
+
+#[test]
+fn jobs_together_leave_the_system_its_task_slots() {
+    let mut t = table();
+    let mut index = 10;
+    let mut job = 1;
+    loop {
+        let id = JobId::new(job);
+        if t.admit(id).is_err() {
+            // A full job: try the next one, until the reserve is reached.
+            if t.job_tasks(id) < JOB_TASKS_MAX {
+                break;
+            }
+            job += 1;
+            continue;
+        }
+        t.add(Record { job: id, ..record(TaskId::new(index, 0), Some(SHELL), true) }).unwrap();
+        index += 1;
+    }
+    assert_eq!(index as usize - 10, USER_TASKS_MAX);
+    assert_eq!(t.admit(JobId::new(99)), Err(KernelError::NoMemory));
+    assert_eq!(t.admit(JobId::SYSTEM), Ok(()), "the system job may still start its services");
+}
+
+#[test]
+fn an_orphan_is_nobodys_child() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), false)).unwrap();
+    t.add(record(B, Some(A), false)).unwrap();
+    t.ended(A, Ended::Killed);
+    assert_eq!(t.get(B).unwrap().parent, None);
+    // A later task that happens to get A's id has no claim on B.
+    let reused = A;
+    t.add(record(reused, Some(SHELL), false)).unwrap();
+    assert_eq!(t.wait(reused, B), Err(KernelError::NotFound));
+    assert!(!t.is_descendant(B, reused));
 }
