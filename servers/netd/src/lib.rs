@@ -32,6 +32,8 @@ mod waiters;
 pub mod fake_kernel;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod model_tests;
 #[cfg(test)]
 mod rule_tests;
