@@ -8,4 +8,5 @@ extern crate alloc;
 
 pub mod command;
 pub mod fuzzgen;
+pub mod ipcmesh;
 pub mod sockloop;

@@ -7,6 +7,8 @@
 
 extern crate alloc;
 
+mod ipc;
+
 urt::entry!(main);
 
 /// One attack: its name, what it does, and the function that runs it with
@@ -18,7 +20,7 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] = &[];
+const MODULES: &[&[Attack]] = &[ipc::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
