@@ -206,7 +206,7 @@ impl Shell {
 const FIGURE_PREFIX: &str = "FIGURE | ";
 
 /// Prints one row of the figures `make stress` writes into `docs/robustness.md`
-/// (`bench/robustness.sh` collects the lines; rows with the same `what` add up).
+/// (`stress/run.sh` collects the lines; rows with the same `what` add up).
 pub fn figure(what: &str, value: i64, command: &str) {
     println!("{FIGURE_PREFIX}{what} | {value} | {command}");
 }
