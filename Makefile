@@ -80,7 +80,7 @@ test: image
 
 # Long runs kept out of `make test` (stress/run.sh): a million malformed and
 # random requests through netd's core on the host; in QEMU seeds 10..29 of
-# sysfuzz and ipcfuzz (100,000 syscalls and 20,000 requests each), ipcmesh
+# sysfuzz and ipcfuzz (100,000 syscalls and 50,000 requests each), ipcmesh
 # for two minutes, and netd killed and crashed for two minutes under socket
 # clients. Writes the figures into docs/robustness.md.
 stress: qemu image

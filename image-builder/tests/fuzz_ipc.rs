@@ -35,7 +35,7 @@ type MeshRun = (u64, u64, u32, u32, u32, u64);
 /// Runs `ipcmesh` and checks its verdict; returns its IPC operations and kills.
 fn mesh(shell: &mut Shell, (seed, ms, c, r, s, kill): MeshRun) -> (i64, i64) {
     let command = format!("ipcmesh {seed} {ms} {c} {r} {s} {kill}");
-    let answer = shell.run(&command);
+    let answer = shell.run_within(&command, STEP + Duration::from_millis(ms));
     let verdict = answer.last().cloned().unwrap_or_default();
     let ok = verdict.starts_with(&format!("ipcmesh: seed={seed} "))
         && field(&verdict, "failures") == Some(0)
@@ -82,8 +82,8 @@ fn ipc_mesh_for_minutes() {
     let runs: [MeshRun; 4] =
         [(10, 30_000, 4, 2, 3, 30), (11, 30_000, 2, 2, 2, 5), (12, 30_000, 8, 4, 6, 50), (13, 30_000, 3, 1, 2, 300)];
     let (operations, kills) = meshes(&runs, Duration::from_secs(900));
-    let command = "cargo test --release --test fuzz_ipc -- --ignored ipc_mesh_for_minutes (ipcmesh 10..13, 30 s each)";
-    figure("IPC-mesh operations (calls, replies, lease calls)", operations, command);
+    let command = "cargo test --release --test fuzz_ipc -- --ignored ipc_mesh_for_minutes";
+    figure("IPC-mesh operations: calls, replies, lease calls (ipcmesh 10..13, 30 s each)", operations, command);
     figure("IPC-mesh children killed mid-conversation", kills, command);
     figure("frames leaked", 0, command);
 }
@@ -196,9 +196,9 @@ fn netd_killed_and_crashed_at_random_while_clients_run() {
 #[ignore = "long: run by `make stress`"]
 fn netd_faults_for_minutes() {
     let injected = netd_faults(7, 3, 120, Duration::from_secs(900));
-    let command = "cargo test --release --test fuzz_ipc -- --ignored netd_faults_for_minutes (3 sockloop pairs, 120 s)";
-    figure("netd kills injected while clients ran", injected.kills as i64, command);
-    figure("netd crashes injected while clients ran", injected.crashes as i64, command);
+    let command = "cargo test --release --test fuzz_ipc -- --ignored netd_faults_for_minutes";
+    figure("netd kills injected while 3 sockloop pairs ran (120 s)", injected.kills as i64, command);
+    figure("netd crashes injected while 3 sockloop pairs ran (120 s)", injected.crashes as i64, command);
     figure("socket messages checked across netd restarts (both ends)", injected.messages as i64, command);
     figure("frames leaked", 0, command);
 }

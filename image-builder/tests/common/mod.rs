@@ -104,6 +104,14 @@ impl Shell {
         self.run_ended(command, "\r")
     }
 
+    /// Like [`Shell::run`], for a command that may take up to `patience`.
+    pub fn run_within(&mut self, command: &str, patience: Duration) -> Vec<String> {
+        self.send(&format!("{command}\r"));
+        ok(self.machine.expect(command, STEP));
+        let text = ok(self.machine.expect(PROMPT, patience));
+        lines(text.strip_suffix("$ ").unwrap_or(&text))
+    }
+
     /// Like [`Shell::run`], with the given line end (`"\r"`, `"\n"` or `"\r\n"`).
     pub fn run_ended(&mut self, command: &str, line_end: &str) -> Vec<String> {
         self.send(&format!("{command}{line_end}"));

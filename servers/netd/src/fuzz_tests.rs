@@ -259,9 +259,14 @@ fn fuzz_and_report(requests: u64, command: &str) {
         total.deferred_answers > 0 && total.crashes > 0,
         "the run never blocked or crashed: {total:?}"
     );
+    // Rows of docs/robustness.md's figures (collected by `make stress`).
     println!(
-        "FIGURE | netd requests fuzzed on the host (malformed {}) | {} | {command}",
-        total.malformed, total.requests
+        "FIGURE | netd requests fuzzed on the host (random, mutated, well-formed) | {} | {command}",
+        total.requests
+    );
+    println!(
+        "FIGURE | of those, malformed: answered E_INVALID_ARG at once | {} | {command}",
+        total.malformed
     );
 }
 

@@ -241,28 +241,47 @@ impl Server {
         self.child.counts.lease_ops += 1;
     }
 
-    /// A reply to a held caller that the kernel must refuse (too long, or
-    /// unreadable data): the caller keeps waiting for the real one. The
-    /// kernel reads only the bytes the caller takes, so unreadable data is
-    /// tried only on callers that take some.
+    /// A reply to a held caller that the kernel must refuse (too long,
+    /// unreadable data, or a `reply_recv` whose receive half is wrong): the
+    /// caller keeps waiting for the real one. The kernel reads only the
+    /// reply bytes the caller takes, so unreadable data is tried only on
+    /// callers that take some.
     fn refused_reply(&mut self) {
         if self.held.is_empty() {
             return;
         }
         let held = &self.held[self.child.rng.below(self.held.len() as u64) as usize];
         let (caller, takes_bytes) = (held.caller, held.request.capacity > 0);
-        let (len, expected) = if self.child.rng.chance(50) || !takes_bytes {
-            (MAX_MESSAGE as u64 + 1 + self.child.rng.below(4096), KernelError::BadArgument)
-        } else {
-            (1 + self.child.rng.below(MAX_MESSAGE as u64), KernelError::BadAddress)
+        let rng = &mut self.child.rng;
+        let (number, args, expected) = match rng.below(4) {
+            0 if takes_bytes => {
+                let len = 1 + rng.below(MAX_MESSAGE as u64);
+                (Sysnum::Reply, [caller.raw() as u64, 7, UNMAPPED_BUFFER, len, 0, 0], KernelError::BadAddress)
+            }
+            1 | 2 => {
+                // The reply half is valid: only the receive half is wrong.
+                let (buffer, flags, expected) = if rng.chance(50) {
+                    (UNMAPPED_BUFFER, 0, KernelError::BadAddress)
+                } else {
+                    (self.buffer.as_ptr() as u64, 1 << (1 + rng.below(8)), KernelError::BadArgument)
+                };
+                let reply = b"refused".as_ptr() as u64;
+                let lengths = 7 | (MAX_MESSAGE as u64) << 32;
+                (Sysnum::ReplyRecv, [caller.raw() as u64 | 7 << 32, reply, lengths, buffer, notify::TIMER as u64, flags], expected)
+            }
+            _ => {
+                let len = MAX_MESSAGE as u64 + 1 + rng.below(4096);
+                (Sysnum::Reply, [caller.raw() as u64, 7, UNMAPPED_BUFFER, len, 0, 0], KernelError::BadArgument)
+            }
         };
-        let args = [caller.raw() as u64, 7, UNMAPPED_BUFFER, len, 0, 0];
-        // SAFETY: the data pointer is unmapped; the kernel only reads it.
-        let regs = unsafe { urt::arch::syscall(Sysnum::Reply, args) };
+        // The only buffer the kernel may write is our own, as long as a
+        // message; the others are read, or unmapped.
+        // SAFETY: the reply data and the buffer are ours or unmapped.
+        let regs = unsafe { urt::arch::syscall(number, args) };
         match abi::check(regs.rax) {
             Err(err) if err == expected => self.child.counts.errors_ok += 1,
             Err(KernelError::PeerDied) => self.child.peer_died(caller, "refused reply"),
-            other => self.child.fail(format_args!("reply of {len} bytes from an unmapped buffer to task {caller}: {other:?}")),
+            other => self.child.fail(format_args!("{number:?}{args:x?} to waiting task {caller}, expected {expected:?}: {other:?}")),
         }
     }
 }
