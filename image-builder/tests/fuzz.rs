@@ -121,6 +121,7 @@ fn survive(runs: &[(&str, u64, u64)]) -> Fuzzed {
         let run = fuzz(&mut shell, program, seed, count);
         fuzzed.syscalls += run.syscalls;
         fuzzed.netd_requests += run.netd_requests;
+        fuzzed.lease_calls += run.lease_calls;
     }
 
     let after = services(&shell.ps());

@@ -7,9 +7,9 @@
 
 use alloc::vec::Vec;
 
-use abi::{lease_flags, KernelError as E, Sysnum, TaskId};
+use abi::{KernelError as E, Sysnum, TaskId, lease_flags};
 
-use super::arena::{span_mapped, Model};
+use super::arena::{Model, span_mapped};
 use super::wire::{LeaseSpec, MeshRequest};
 use super::{ARENA_LEN, GUARD_LEN, UNMAPPED_BUFFER};
 use crate::fuzzgen::{Checks, Expect, Rng};
@@ -44,11 +44,27 @@ pub struct End {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeaseOp {
     /// `lease_read` into the server's buffer (or an unmapped one).
-    Read { at: End, len: u64, bad_buffer: bool },
+    Read {
+        at: End,
+        len: u64,
+        bad_buffer: bool,
+    },
     /// `lease_write` of the pattern of `data_seed` (or from an unmapped buffer).
-    Write { at: End, len: u64, data_seed: u64, bad_buffer: bool },
-    Copy { from: End, to: End, len: u64 },
-    Info { held: usize, lease: u64 },
+    Write {
+        at: End,
+        len: u64,
+        data_seed: u64,
+        bad_buffer: bool,
+    },
+    Copy {
+        from: End,
+        to: End,
+        len: u64,
+    },
+    Info {
+        held: usize,
+        lease: u64,
+    },
 }
 
 /// A planned call: the syscall, its arguments (buffer addresses are filled
@@ -102,11 +118,7 @@ fn spec(held: &[Held], end: End) -> Option<LeaseSpec> {
 }
 
 fn pick_lease(rng: &mut Rng, count: usize) -> u64 {
-    if count > 0 && rng.chance(88) {
-        rng.below(count as u64)
-    } else {
-        rng.pick(&[count as u64, 4, 7, 0xffff_ffff])
-    }
+    if count > 0 && rng.chance(88) { rng.below(count as u64) } else { rng.pick(&[count as u64, 4, 7, 0xffff_ffff]) }
 }
 
 /// An offset and length in a lease of `size` bytes: mostly inside it,

@@ -1,12 +1,12 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use abi::{lease_flags, KernelError as E, TaskId};
+use abi::{KernelError as E, TaskId, lease_flags};
 
-use super::arena::{fill_pattern, masked_hash, pattern_byte, span_mapped, Model};
-use super::leaseops::{self, apply, check_read, Held, LeaseOp};
-use super::wire::{decode_report, encode_report, LeaseSpec, MeshReply, MeshRequest, Roster, REPLY_HEADER_LEN};
-use super::{Counts, Role, ARENA_LEN, GUARD_LEN, PAGE};
+use super::arena::{Model, fill_pattern, masked_hash, pattern_byte, span_mapped};
+use super::leaseops::{self, Held, LeaseOp, apply, check_read};
+use super::wire::{LeaseSpec, MeshReply, MeshRequest, REPLY_HEADER_LEN, Roster, decode_report, encode_report};
+use super::{ARENA_LEN, Counts, GUARD_LEN, PAGE, Role};
 use crate::fuzzgen::Rng;
 
 const ALL_MAPPED: u8 = 0xff;

@@ -8,9 +8,9 @@
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use abi::{TaskId, MAX_LEASES, MAX_MESSAGE};
+use abi::{MAX_LEASES, MAX_MESSAGE, TaskId};
 
-use super::arena::{pattern_byte, MAX_UNKNOWN};
+use super::arena::{MAX_UNKNOWN, pattern_byte};
 use super::{Counts, Role};
 
 /// Operation of a call from one child to another.

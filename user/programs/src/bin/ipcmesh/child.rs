@@ -5,11 +5,13 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use abi::{map_flags, KernelError, Lease, Sysnum, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
+use abi::{KernelError, Lease, MAX_LEASE_LEN, MAX_LEASES, MAX_MESSAGE, Sysnum, TaskId, map_flags};
 use programs::fuzzgen::Rng;
 use programs::ipcmesh::arena::{masked_hash, pattern_word, within_window};
-use programs::ipcmesh::wire::{encode_report, reply_code, LeaseSpec, MeshReply, MeshRequest, Roster, MAX_PAYLOAD, OP_MESH, OP_REPORT, REPLY_HEADER_LEN};
-use programs::ipcmesh::{Counts, Role, ARENA, ARENA_LEN, ARENA_PAGES, GUARD_LEN};
+use programs::ipcmesh::wire::{
+    LeaseSpec, MAX_PAYLOAD, MeshReply, MeshRequest, OP_MESH, OP_REPORT, REPLY_HEADER_LEN, Roster, encode_report, reply_code,
+};
+use programs::ipcmesh::{ARENA, ARENA_LEN, ARENA_PAGES, Counts, GUARD_LEN, Role};
 use urt::ipc::call;
 use urt::{println, sys};
 
@@ -38,8 +40,16 @@ impl Child {
     pub fn start(role: Role, parent: TaskId, seed: u64) -> Result<Child, KernelError> {
         sys::map(ARENA, ARENA_LEN as u64, map_flags::WRITE)?;
         let roster = Roster { you: TaskId::KERNEL, members: Vec::new(), killed: Vec::new() };
-        let mut child =
-            Child { role, rng: Rng::new(seed), parent, roster, counts: Counts::default(), last_report_ns: 0, printed: 0, mapped: 0xff };
+        let mut child = Child {
+            role,
+            rng: Rng::new(seed),
+            parent,
+            roster,
+            counts: Counts::default(),
+            last_report_ns: 0,
+            printed: 0,
+            mapped: 0xff,
+        };
         child.report();
         Ok(child)
     }
@@ -121,12 +131,17 @@ impl Child {
         let seed = self.rng.next_u64();
         self.fill_arena(seed);
         let (specs, refused) = self.random_leases();
-        let table: Vec<Lease> = specs.iter().map(|s| Lease { addr: ARENA + s.start as u64, len: s.len as u64, flags: s.flags as u64 }).collect();
+        let table: Vec<Lease> =
+            specs.iter().map(|s| Lease { addr: ARENA + s.start as u64, len: s.len as u64, flags: s.flags as u64 }).collect();
         let reply_len = REPLY_HEADER_LEN as u16 + self.rng.below((MAX_MESSAGE - REPLY_HEADER_LEN + 1) as u64) as u16;
         let payload_len = self.rng.below(MAX_PAYLOAD as u64 + 1) as u8;
-        let capacity =
-            if self.rng.chance(90) { REPLY_HEADER_LEN + self.rng.below((MAX_MESSAGE - REPLY_HEADER_LEN + 1) as u64) as usize } else { self.rng.below(REPLY_HEADER_LEN as u64) as usize };
-        let request = MeshRequest { seed, mapped: self.mapped, reply_len, capacity: capacity as u16, payload_len, leases: specs }.encode();
+        let capacity = if self.rng.chance(90) {
+            REPLY_HEADER_LEN + self.rng.below((MAX_MESSAGE - REPLY_HEADER_LEN + 1) as u64) as usize
+        } else {
+            self.rng.below(REPLY_HEADER_LEN as u64) as usize
+        };
+        let request =
+            MeshRequest { seed, mapped: self.mapped, reply_len, capacity: capacity as u16, payload_len, leases: specs }.encode();
         let mut reply = [0u8; MAX_MESSAGE];
         let args = [
             target.raw() as u64 | (OP_MESH as u64) << 32,
@@ -150,7 +165,9 @@ impl Child {
             (Target::Me, _, Err(KernelError::BadArgument)) | (Target::Live, true, Err(KernelError::BadArgument)) => {
                 self.counts.errors_ok += 1
             }
-            (_, _, result) => self.fail(format_args!("call to task {target} ({kind:?}, refused lease {refused}) gave {result:?}")),
+            (_, _, result) => {
+                self.fail(format_args!("call to task {target} ({kind:?}, refused lease {refused}) gave {result:?}"))
+            }
         }
     }
 
@@ -158,7 +175,10 @@ impl Child {
         self.counts.calls += 1;
         if code != reply_code(seed) || bytes.len() != expected_len {
             let want = reply_code(seed);
-            return self.fail(format_args!("task {server} answered code {code:#x} with {} bytes, expected {want:#x} with {expected_len}", bytes.len()));
+            return self.fail(format_args!(
+                "task {server} answered code {code:#x} with {} bytes, expected {want:#x} with {expected_len}",
+                bytes.len()
+            ));
         }
         match MeshReply::decode(seed, bytes) {
             Err(why) => self.fail(format_args!("reply of task {server}: {why}")),
@@ -166,7 +186,10 @@ impl Child {
             Ok(Some(account)) => {
                 let hash = self.arena_hash(&account.unknown);
                 if hash != account.hash {
-                    self.fail(format_args!("arena after task {server}'s lease calls differs from its model ({} unknown ranges)", account.unknown.len()));
+                    self.fail(format_args!(
+                        "arena after task {server}'s lease calls differs from its model ({} unknown ranges)",
+                        account.unknown.len()
+                    ));
                 }
             }
         }
@@ -180,7 +203,8 @@ impl Child {
         let count = self.rng.below(MAX_LEASES as u64 + 1) as usize;
         let mut specs: Vec<LeaseSpec> = (0..count)
             .map(|_| {
-                let start = if self.rng.chance(30) { self.rng.below(ARENA_PAGES as u64 + 2) * PAGE } else { self.rng.below(window) };
+                let start =
+                    if self.rng.chance(30) { self.rng.below(ARENA_PAGES as u64 + 2) * PAGE } else { self.rng.below(window) };
                 let room = window - start;
                 let len = match self.rng.below(4) {
                     0 => self.rng.below(room.min(64) + 1),

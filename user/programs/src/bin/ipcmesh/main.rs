@@ -32,7 +32,7 @@ mod parent;
 mod serve;
 
 use abi::TaskId;
-use programs::ipcmesh::{Role, CHILD_ARG};
+use programs::ipcmesh::{CHILD_ARG, Role};
 use urt::println;
 
 urt::entry!(main);

@@ -6,10 +6,10 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use abi::{notify, task_state, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
+use abi::{MAX_MESSAGE, MAX_TASKS, Received, TaskId, notify, task_state};
 use programs::fuzzgen::Rng;
-use programs::ipcmesh::wire::{decode_report, Roster, MAX_KILLED, OP_REPORT};
-use programs::ipcmesh::{Counts, Role, CHILD_ARG};
+use programs::ipcmesh::wire::{MAX_KILLED, OP_REPORT, Roster, decode_report};
+use programs::ipcmesh::{CHILD_ARG, Counts, Role};
 use urt::ipc::{recv, reply};
 use urt::proto::init::Ended;
 use urt::{println, supervisor, sys};
@@ -96,7 +96,9 @@ pub fn run(plan: Plan) -> i32 {
     let leaked = frames_before as i64 - frames_after as i64;
     if leaked != 0 || tasks_before != tasks_after {
         parent.failures += 1;
-        println!("ipcmesh: {frames_before} free frames and {tasks_before} tasks before, {frames_after} and {tasks_after} after, FAILED");
+        println!(
+            "ipcmesh: {frames_before} free frames and {tasks_before} tasks before, {frames_after} and {tasks_after} after, FAILED"
+        );
     }
     let t = parent.totals;
     let failures = t.failures + parent.failures;
@@ -104,7 +106,16 @@ pub fn run(plan: Plan) -> i32 {
     println!(
         "ipcmesh: seed={} ms={} tasks={c}+{r}+{s} calls={} replies={} lease_ops={} lease_copies={} kills={} spawned={} \
          errors_ok={} peer_died={} frames_leaked={leaked} failures={failures}",
-        plan.seed, plan.ms, t.calls, t.replies, t.lease_ops, t.lease_copies, parent.kills, parent.spawned, t.errors_ok, t.peer_died
+        plan.seed,
+        plan.ms,
+        t.calls,
+        t.replies,
+        t.lease_ops,
+        t.lease_copies,
+        parent.kills,
+        parent.spawned,
+        t.errors_ok,
+        t.peer_died
     );
     if failures == 0 { 0 } else { 1 }
 }
@@ -206,7 +217,8 @@ impl Parent {
                 println!("ipcmesh: a report from task {sender} that is not one of the children's (operation {op})");
             }
         }
-        let roster = Roster { you: sender, members: self.members.iter().map(|m| (m.id, m.role)).collect(), killed: self.killed.clone() };
+        let roster =
+            Roster { you: sender, members: self.members.iter().map(|m| (m.id, m.role)).collect(), killed: self.killed.clone() };
         let _ = reply(sender, 0, &roster.encode());
     }
 

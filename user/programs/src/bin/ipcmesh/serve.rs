@@ -8,12 +8,12 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use abi::{notify, KernelError, Received, Sysnum, TaskId, MAX_MESSAGE};
-use programs::ipcmesh::arena::fill_pattern;
-use programs::ipcmesh::leaseops::{self, apply, check_read, info_flags, Held, LeaseOp, BUFFER_LEN};
-use programs::ipcmesh::wire::{reply_code, MeshReply, MeshRequest, OP_MESH};
+use abi::{KernelError, MAX_MESSAGE, Received, Sysnum, TaskId, notify};
 use programs::ipcmesh::UNMAPPED_BUFFER;
-use urt::ipc::{recv_incoming, reply, reply_recv, Incoming};
+use programs::ipcmesh::arena::fill_pattern;
+use programs::ipcmesh::leaseops::{self, BUFFER_LEN, Held, LeaseOp, apply, check_read, info_flags};
+use programs::ipcmesh::wire::{MeshReply, MeshRequest, OP_MESH, reply_code};
+use urt::ipc::{Incoming, recv_incoming, reply, reply_recv};
 use urt::sys;
 
 use crate::child::Child;
@@ -33,7 +33,13 @@ struct Server {
 }
 
 pub fn serve(child: Child) -> ! {
-    let mut server = Server { child, held: Vec::with_capacity(MAX_HELD + 1), answered: Vec::with_capacity(ANSWERED_KEPT + 1), buffer: vec![0u8; BUFFER_LEN], timer_armed: false };
+    let mut server = Server {
+        child,
+        held: Vec::with_capacity(MAX_HELD + 1),
+        answered: Vec::with_capacity(ANSWERED_KEPT + 1),
+        buffer: vec![0u8; BUFFER_LEN],
+        timer_armed: false,
+    };
     let mut request = [0u8; MAX_MESSAGE];
     let mut next: Option<Held> = None;
     loop {
@@ -57,7 +63,13 @@ pub fn serve(child: Child) -> ! {
             }
             Ok(Incoming { received: Received::Message(header), first_lease }) => {
                 let len = header.len.min(MAX_MESSAGE);
-                server.take(header.sender, header.operation, &request[..len], header.leases, first_lease.map(|l| (l.len, l.flags)));
+                server.take(
+                    header.sender,
+                    header.operation,
+                    &request[..len],
+                    header.leases,
+                    first_lease.map(|l| (l.len, l.flags)),
+                );
                 server.work();
                 next = server.choose_answers();
             }
@@ -77,7 +89,10 @@ impl Server {
         let declared = request.leases.first().map(|l| (l.len as usize, l.flags as u64));
         if lease_count != request.leases.len() || first != declared {
             let n = request.leases.len();
-            return self.refuse(caller, format_args!("task {caller} lent {lease_count} leases, first {first:?}; it described {n}, first {declared:?}"));
+            return self.refuse(
+                caller,
+                format_args!("task {caller} lent {lease_count} leases, first {first:?}; it described {n}, first {declared:?}"),
+            );
         }
         self.held.push(Held::new(caller, request));
     }
@@ -267,7 +282,11 @@ impl Server {
                 };
                 let reply = b"refused".as_ptr() as u64;
                 let lengths = 7 | (MAX_MESSAGE as u64) << 32;
-                (Sysnum::ReplyRecv, [caller.raw() as u64 | 7 << 32, reply, lengths, buffer, notify::TIMER as u64, flags], expected)
+                (
+                    Sysnum::ReplyRecv,
+                    [caller.raw() as u64 | 7 << 32, reply, lengths, buffer, notify::TIMER as u64, flags],
+                    expected,
+                )
             }
             _ => {
                 let len = MAX_MESSAGE as u64 + 1 + rng.below(4096);
@@ -281,7 +300,9 @@ impl Server {
         match abi::check(regs.rax) {
             Err(err) if err == expected => self.child.counts.errors_ok += 1,
             Err(KernelError::PeerDied) => self.child.peer_died(caller, "refused reply"),
-            other => self.child.fail(format_args!("{number:?}{args:x?} to waiting task {caller}, expected {expected:?}: {other:?}")),
+            other => {
+                self.child.fail(format_args!("{number:?}{args:x?} to waiting task {caller}, expected {expected:?}: {other:?}"))
+            }
         }
     }
 }
