@@ -174,3 +174,49 @@ fn ctrl_c_ends_the_whole_foreground_job() {
         &format!("after Ctrl-C: {free_after} free frames and {tasks_after} tasks, {free_before} and {tasks_before} before"),
     );
 }
+
+/// Rounds of `make stress`'s memory exhaustion.
+const EXHAUSTION_ROUNDS: usize = 20;
+
+#[test]
+#[ignore = "long: run by `make stress`"]
+fn memory_exhaustion_rounds_leave_every_server_alive_and_no_frame_behind() {
+    let mut shell = Shell::boot();
+    // netd's heap grows once to its working size; measure after that.
+    shell.run("sockcheck");
+    let (free_before, _, tasks_before) = shell.mem();
+    for round in 0..EXHAUSTION_ROUNDS {
+        // Every job that can holds its whole share; one more storms init with
+        // spawns; a socket program runs against what is left.
+        let hogs: Vec<u32> = (0..3).map(|_| start_background(&mut shell, "hostile memory-hog --hold")).collect();
+        for _ in &hogs {
+            shell.expect_line("memory-hog: holding");
+        }
+        let storm = shell.run("hostile spawn-storm 500");
+        shell.check(
+            storm.iter().any(|l| l.starts_with("spawn-storm: spawned")),
+            &format!("round {round}: spawn-storm said {storm:?}"),
+        );
+        let rows = shell.ps();
+        for service in ["init", "console", "netd", "shell"] {
+            let row = rows.iter().find(|r| r.name == service);
+            shell.check(row.is_some_and(|r| r.restarts == 0), &format!("round {round}: {service}: {row:?}"));
+        }
+        for hog in hogs {
+            shell.run(&format!("kill {hog}"));
+        }
+        let (free_after, _, tasks_after) = wait_for_tasks(&mut shell, tasks_before);
+        shell.check(
+            (free_after, tasks_after) == (free_before, tasks_before),
+            &format!("round {round}: {free_after} free frames and {tasks_after} tasks, {free_before} and {tasks_before} before"),
+        );
+        let check = shell.run("sockcheck");
+        shell.check(
+            check.last().is_some_and(|l| l.ends_with(" 0 failed")),
+            &format!("round {round}: sockcheck after the round: {check:?}"),
+        );
+    }
+    let command = "cargo test --release --test hostile_jobs -- --ignored";
+    common::figure("memory-exhaustion rounds, every server alive after", EXHAUSTION_ROUNDS as i64, command);
+    common::figure("frames leaked after memory exhaustion", 0, command);
+}

@@ -129,6 +129,15 @@ fn sockstress_survives_a_long_run_with_a_thousand_kills() {
     let (numbers, took) = run_clean(&mut shell, "16 100000", limit, 900);
     eprintln!("sockstress 16 100000: {took:?}, summary {numbers:?}");
     nothing_left(&mut shell, tasks_before);
+    let [pairs, messages, bytes, lost, duplicated, corrupted, resets] = numbers[..] else {
+        unreachable!("run_clean checked the summary");
+    };
+    let command = "sockstress 16 100000";
+    common::figure("stress messages verified (sockstress)", messages as i64, command);
+    common::figure("stress pairs at once (sockstress)", pairs as i64, command);
+    common::figure("stress bytes verified (sockstress)", bytes as i64, command);
+    common::figure("clients killed mid-transfer (sockstress)", resets as i64, command);
+    common::figure("bytes lost, duplicated or corrupted (sockstress)", (lost + duplicated + corrupted) as i64, command);
     let (free, _, _) = shell.mem();
     shell.check(free > 0, "no memory left");
 }

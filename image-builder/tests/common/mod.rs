@@ -10,9 +10,10 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use image_builder::qemu::{HarnessError, Machine, boot_default};
+use image_builder::qemu::{BootOptions, HarnessError, Machine, boot_default};
 
 /// Longest wait for any one reply of the guest. Generous, for a loaded host (a compiler
 /// and the other QEMU running beside this one); a healthy guest answers in milliseconds.
@@ -41,10 +42,74 @@ impl Shell {
         Shell { machine }
     }
 
+    /// Like [`Shell::boot`], with an overall time limit of `limit` (long tests).
+    pub fn boot_for(limit: Duration) -> Shell {
+        let options = BootOptions { timeout: limit, ..BootOptions::from_env() };
+        let mut machine = ok(Machine::boot(options));
+        ok(machine.expect("microkernel 0.1.0", STEP));
+        ok(machine.expect(PROMPT, STEP));
+        Shell { machine }
+    }
+
+    /// Where the serial log ends now: later checks look only past this.
+    pub fn mark(&self) -> usize {
+        self.machine.output().len()
+    }
+
+    /// The serial log since `from`.
+    pub fn since(&self, from: usize) -> String {
+        self.machine.output().get(from..).unwrap_or("").to_string()
+    }
+
+    pub fn count_since(&self, from: usize, needle: &str) -> usize {
+        self.since(from).matches(needle).count()
+    }
+
+    /// Waits, without typing, until `needle` was printed `count` times since
+    /// `from`, for at most `patience`.
+    pub fn wait_printed(&self, from: usize, needle: &str, count: usize, patience: Duration) {
+        let deadline = Instant::now() + patience;
+        while self.count_since(from, needle) < count {
+            if Instant::now() > deadline {
+                self.fail(&format!("waited for {count} x {needle:?}"));
+            }
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Presses on until the shell reported `count` background exits matching
+    /// `report` since `from` (it reports them before each prompt).
+    pub fn wait_reports(&mut self, from: usize, report: &str, count: usize) {
+        for _ in 0..100 {
+            if self.count_since(from, report) >= count {
+                return;
+            }
+            self.run("sleep 50");
+        }
+        self.fail(&format!("the shell did not report {count} x {report:?}"))
+    }
+
+    /// Passes on every `FIGURE | ...` line the guest printed (see [`figure`]).
+    pub fn forward_figures(&self) {
+        for line in self.machine.output().lines().map(str::trim_end) {
+            if line.starts_with(FIGURE_PREFIX) {
+                println!("{line}");
+            }
+        }
+    }
+
     /// Types a command and a terminal's line end (CR) and returns what the shell printed
     /// before the next prompt, as lines without their ends.
     pub fn run(&mut self, command: &str) -> Vec<String> {
         self.run_ended(command, "\r")
+    }
+
+    /// Like [`Shell::run`], for a command that may take up to `patience`.
+    pub fn run_within(&mut self, command: &str, patience: Duration) -> Vec<String> {
+        self.send(&format!("{command}\r"));
+        ok(self.machine.expect(command, STEP));
+        let text = ok(self.machine.expect(PROMPT, patience));
+        lines(text.strip_suffix("$ ").unwrap_or(&text))
     }
 
     /// Like [`Shell::run`], with the given line end (`"\r"`, `"\n"` or `"\r\n"`).
@@ -149,6 +214,14 @@ impl Shell {
             self.machine.output()
         )
     }
+}
+
+const FIGURE_PREFIX: &str = "FIGURE | ";
+
+/// Prints one row of the figures `make stress` writes into `docs/robustness.md`
+/// (`stress/run.sh` collects the lines; rows with the same `what` add up).
+pub fn figure(what: &str, value: i64, command: &str) {
+    println!("{FIGURE_PREFIX}{what} | {value} | {command}");
 }
 
 /// One row of `ps`.

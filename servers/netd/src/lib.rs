@@ -43,6 +43,8 @@ mod waiters;
 pub mod fake_kernel;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod memory_tests;
 #[cfg(test)]
 mod model_tests;

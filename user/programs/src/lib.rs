@@ -1,6 +1,6 @@
 //! The pure parts of the user programs, unit-tested on the host: the shell's
-//! command parser, sockloop's arguments and messages, and the fuzzers'
-//! generators and result oracle.
+//! command parser, sockloop's arguments and messages, the fuzzers'
+//! generators and result oracle, and ipcmesh's arena model and messages.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -8,4 +8,5 @@ extern crate alloc;
 
 pub mod command;
 pub mod fuzzgen;
+pub mod ipcmesh;
 pub mod sockloop;

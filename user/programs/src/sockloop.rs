@@ -2,7 +2,10 @@
 //!
 //! `sockloop server PORT` listens and echoes every message back;
 //! `sockloop client PORT N` connects and sends N numbered messages, checking
-//! that each comes back unchanged. Message `seq` is [`message`]`(port, seq)`:
+//! that each comes back unchanged. With `--reconnect` both survive netd
+//! restarts: after each reset (-1030) the server listens again and the
+//! client connects again and starts a new numbered exchange; the client
+//! stops after N messages in all or after MS ms (`--reconnect MS`). Message `seq` is [`message`]`(port, seq)`:
 //! the port and number as text, then filler derived from both, and every
 //! eighth message is longer than netd's 4 KiB copy limit, so both of netd's
 //! data paths carry it. Each side knows exactly which message must come
@@ -15,20 +18,31 @@ use alloc::vec::Vec;
 /// Length of every eighth message: over netd's 4 KiB limit for copied messages.
 pub const LONG_MESSAGE_LEN: usize = 6000;
 
+/// The flag that makes both sides reconnect after a netd restart.
+pub const RECONNECT: &str = "--reconnect";
+
 /// What the program was asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    Server { port: u16 },
-    Client { port: u16, count: u64 },
+    Server { port: u16, reconnect: bool },
+    /// `reconnect`: `Some(ms)` to reconnect after resets, for at most `ms`.
+    Client { port: u16, count: u64, reconnect: Option<u64> },
 }
 
-pub const USAGE: &str = "usage: sockloop server PORT | sockloop client PORT COUNT";
+pub const USAGE: &str =
+    "usage: sockloop server PORT [--reconnect] | sockloop client PORT COUNT [--reconnect [MS]]";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[&str]) -> Option<Role> {
-    match args {
-        ["server", port] => Some(Role::Server { port: port.parse().ok()? }),
-        ["client", port, count] => Some(Role::Client { port: port.parse().ok()?, count: count.parse().ok()? }),
+    let client = |port: &str, count: &str, reconnect| {
+        Some(Role::Client { port: port.parse().ok()?, count: count.parse().ok()?, reconnect })
+    };
+    match *args {
+        ["server", port] => Some(Role::Server { port: port.parse().ok()?, reconnect: false }),
+        ["server", port, RECONNECT] => Some(Role::Server { port: port.parse().ok()?, reconnect: true }),
+        ["client", port, count] => client(port, count, None),
+        ["client", port, count, RECONNECT] => client(port, count, Some(u64::MAX)),
+        ["client", port, count, RECONNECT, ms] => client(port, count, Some(ms.parse().ok()?)),
         _ => None,
     }
 }
@@ -87,8 +101,19 @@ mod tests {
 
     #[test]
     fn arguments() {
-        assert_eq!(parse(&["server", "7000"]), Some(Role::Server { port: 7000 }));
-        assert_eq!(parse(&["client", "7000", "50"]), Some(Role::Client { port: 7000, count: 50 }));
+        assert_eq!(parse(&["server", "7000"]), Some(Role::Server { port: 7000, reconnect: false }));
+        assert_eq!(parse(&["server", "7000", "--reconnect"]), Some(Role::Server { port: 7000, reconnect: true }));
+        assert_eq!(parse(&["client", "7000", "50"]), Some(Role::Client { port: 7000, count: 50, reconnect: None }));
+        assert_eq!(
+            parse(&["client", "7000", "50", "--reconnect"]),
+            Some(Role::Client { port: 7000, count: 50, reconnect: Some(u64::MAX) })
+        );
+        assert_eq!(
+            parse(&["client", "7000", "50", "--reconnect", "3000"]),
+            Some(Role::Client { port: 7000, count: 50, reconnect: Some(3000) })
+        );
+        assert_eq!(parse(&["client", "7000", "50", "--again"]), None);
+        assert_eq!(parse(&["server", "7000", "--reconnect", "1"]), None);
         assert_eq!(parse(&["client", "7000"]), None);
         assert_eq!(parse(&["server", "70000"]), None);
         assert_eq!(parse(&["echo", "1"]), None);

@@ -9,6 +9,7 @@ extern crate alloc;
 
 mod console;
 mod fork;
+mod ipc;
 mod jobs;
 mod kernel;
 mod netd;
@@ -25,8 +26,15 @@ pub struct Attack {
 }
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
-const MODULES: &[&[Attack]] =
-    &[console::ATTACKS, fork::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, sockets::ATTACKS];
+const MODULES: &[&[Attack]] = &[
+    console::ATTACKS,
+    fork::ATTACKS,
+    ipc::ATTACKS,
+    jobs::ATTACKS,
+    kernel::ATTACKS,
+    netd::ATTACKS,
+    sockets::ATTACKS,
+];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
