@@ -171,9 +171,7 @@ impl Kernel {
         task.pending |= bits;
         if let Some(delivered) = notification_wakes(&task.state, task.pending) {
             task.pending &= !delivered;
-            task.set_result(0);
-            task.frame.rdi = TaskId::KERNEL.raw() as u64;
-            task.frame.rsi = delivered as u64;
+            task.frame.set_results(&abi::RecvResult::notification(delivered).to_results());
             self.make_runnable(index);
         }
     }
@@ -198,7 +196,7 @@ impl Kernel {
             waiters.push(sender);
         }
         for waiter in waiters {
-            self.task_mut(waiter).set_result(KernelError::PeerDied.code());
+            self.task_mut(waiter).frame.set_results(&abi::Results::error(KernelError::PeerDied));
             self.make_runnable(waiter);
         }
         if let Some((first, count)) = self.task(index).ports {

@@ -87,11 +87,6 @@ impl Task {
         matches!(self.state, State::Dead(_))
     }
 
-    /// Sets the values a syscall returns (rax and the extra result registers).
-    pub fn set_result(&mut self, rax: i64) {
-        self.frame.rax = rax as u64;
-    }
-
     pub fn space(&self) -> &AddressSpace {
         self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls")
     }

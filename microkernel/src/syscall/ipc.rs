@@ -14,16 +14,17 @@ use crate::kernel::Kernel;
 use crate::task::{RecvWait, State};
 use kcore::ipc::{awaits_reply_from, call_step, recv_step, CallStep, RecvStep};
 use crate::usercopy::{check_access, copy_between, copy_from_user, copy_to_user, read_struct};
-use abi::{lease_flags, recv_flags, KernelError, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
+use abi::{lease_flags, recv_flags, CallArgs, CallResult, KernelError, Lease, LeaseInfo, MessageHeader, Received};
+use abi::{RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
 
-pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64, reply_cap: u64, lease_table: u64) -> SysResult {
-    let dest = TaskId::from_raw(dest_op as u32);
-    let operation = (dest_op >> 32) as u32;
-    let (req_len, lease_count) = ((len_leases & 0xffff_ffff) as usize, (len_leases >> 32) as usize);
+#[inline(always)]
+pub fn call(k: &mut Kernel, args: CallArgs) -> SysResult {
+    let CallArgs { dest, operation, request: req, reply, lease_table, .. } = args;
+    let (req_len, lease_count) = (args.request_len as usize, args.lease_count as usize);
     if req_len > MAX_MESSAGE || lease_count > MAX_LEASES {
         return Err(KernelError::BadArgument);
     }
-    let reply_cap = reply_cap.min(MAX_MESSAGE as u64);
+    let reply_cap = args.reply_cap.min(MAX_MESSAGE as u64);
     let server = k.resolve(dest)?;
     let caller = k.current;
     if server == caller {
@@ -74,30 +75,28 @@ fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
     let copied = copy_to_user(s.space(), wait.buf, &c.call.message[..len]).is_ok();
     // Most requests carry at most one lease: describing it here saves the
     // server a `lease_info` call.
-    let first = if c.call.lease_count > 0 { c.call.leases[0] } else { Lease::default() };
-    let f = &mut s.frame;
-    f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
-    f.rdi = c.id.raw() as u64;
-    f.rsi = len as u64;
-    f.rdx = c.call.operation as u64 | (c.job.raw() as u64) << 32;
-    f.r8 = c.call.lease_count as u64;
-    f.r9 = first.len;
-    f.r10 = first.flags;
+    let header =
+        MessageHeader { sender: c.id, job: c.job, operation: c.call.operation, len, leases: c.call.lease_count };
+    let first = c.call.leases[0];
+    let first_lease = (c.call.lease_count > 0).then_some(LeaseInfo { len: first.len as usize, flags: first.flags });
+    let received = RecvResult { received: Received::Message(header), first_lease }.to_results();
+    s.frame.set_results(&if copied { received } else { received.with_rax(KernelError::BadAddress.code()) });
     c.state = State::ReplyBlocked(s.id);
 }
 
 /// A receive's arguments, checked: nothing has happened yet if this fails.
-fn receive_wait(k: &Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> Result<RecvWait, KernelError> {
+fn receive_wait(k: &Kernel, args: RecvArgs) -> Result<RecvWait, KernelError> {
+    let RecvArgs { buf, cap, mask, flags } = args;
     if flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
         return Err(KernelError::BadArgument);
     }
     let cap = cap.min(MAX_MESSAGE as u64);
     check_access(k.task(k.current).space(), buf, cap, true)?;
-    Ok(RecvWait { buf, cap, mask: mask as u32, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
+    Ok(RecvWait { buf, cap, mask, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
 }
 
-pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
-    let wait = receive_wait(k, buf, cap, mask, flags)?;
+pub fn recv(k: &mut Kernel, args: RecvArgs) -> SysResult {
+    let wait = receive_wait(k, args)?;
     receive(k, wait)
 }
 
@@ -108,9 +107,8 @@ fn receive(k: &mut Kernel, wait: RecvWait) -> SysResult {
         RecvStep::Notify(bits) => {
             let task = k.task_mut(me);
             task.pending &= !bits;
-            task.frame.rdi = TaskId::KERNEL.raw() as u64;
-            task.frame.rsi = bits as u64;
-            Ok(Some(0))
+            task.frame.set_results(&RecvResult::notification(bits).to_results());
+            Ok(None)
         }
         RecvStep::TakeCaller => {
             let caller = k.senders.pop_front(me).expect("recv_step saw a queued caller");
@@ -124,18 +122,18 @@ fn receive(k: &mut Kernel, wait: RecvWait) -> SysResult {
     }
 }
 
-pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> SysResult {
-    let caller = answer(k, caller_raw, code, ptr, len)?;
+pub fn reply(k: &mut Kernel, args: ReplyArgs) -> SysResult {
+    let caller = answer(k, args)?;
     k.make_runnable(caller);
     Ok(Some(0))
 }
 
 /// `reply` then `recv`. Everything is checked before the reply goes out, so
 /// an error means that nothing happened: no reply, no receive.
-pub fn reply_recv(k: &mut Kernel, caller_code: u64, ptr: u64, len_cap: u64, buf: u64, mask: u64, flags: u64) -> SysResult {
-    let (len, cap) = (len_cap & 0xffff_ffff, len_cap >> 32);
-    let wait = receive_wait(k, buf, cap, mask, flags)?;
-    let caller = answer(k, caller_code & 0xffff_ffff, caller_code >> 32, ptr, len)?;
+#[inline(always)]
+pub fn reply_recv(k: &mut Kernel, args: ReplyRecvArgs) -> SysResult {
+    let wait = receive_wait(k, args.recv())?;
+    let caller = answer(k, args.reply())?;
     let result = receive(k, wait);
     if matches!(k.current().state, State::RecvBlocked(_)) {
         k.run_woken_next(caller);
@@ -147,17 +145,16 @@ pub fn reply_recv(k: &mut Kernel, caller_code: u64, ptr: u64, len_cap: u64, buf:
 
 /// Copies the reply into a caller waiting for the current task and sets its
 /// results; the caller still has to be made runnable.
-fn answer(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> Result<usize, KernelError> {
-    if len as usize > MAX_MESSAGE {
+fn answer(k: &mut Kernel, args: ReplyArgs) -> Result<usize, KernelError> {
+    let ReplyArgs { caller, code, data: ptr, len } = args;
+    if len > MAX_MESSAGE as u64 {
         return Err(KernelError::BadArgument);
     }
-    let caller = waiting_caller(k, TaskId::from_raw(caller_raw as u32))?;
+    let caller = waiting_caller(k, caller)?;
     let (c, me) = k.pair_mut(caller, k.current);
     let n = (len as usize).min(c.call.reply_cap) as u64;
     copy_between(me.space(), ptr, c.space(), c.call.reply_buf, n)?;
-    c.frame.rax = 0;
-    c.frame.rdi = code & 0xffff_ffff;
-    c.frame.rsi = n;
+    c.frame.set_results(&CallResult { code, len: n as usize }.to_results());
     Ok(caller)
 }
 

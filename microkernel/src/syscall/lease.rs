@@ -6,11 +6,12 @@ use super::ipc::waiting_caller;
 use super::SysResult;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_between, CopyFault};
-use abi::{lease_flags, split_lease_ref, CopySide, KernelError, Lease, LeaseCopyError, MAX_LEASE_LEN};
+use abi::{lease_copy_results, lease_flags, CopySide, KernelError, Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError};
+use abi::{LeaseInfo, LeaseRef, MAX_LEASE_LEN};
 
 /// The waiting caller's slot and lease named by a lease reference.
-fn lease_of(k: &Kernel, lease_ref: u64) -> Result<(usize, Lease), KernelError> {
-    let (caller, index) = split_lease_ref(lease_ref);
+fn lease_of(k: &Kernel, lease: LeaseRef) -> Result<(usize, Lease), KernelError> {
+    let LeaseRef { caller, index } = lease;
     let slot = waiting_caller(k, caller)?;
     let call = &k.task(slot).call;
     if index as usize >= call.lease_count {
@@ -31,15 +32,17 @@ fn within(lease: &Lease, right: u64, offset: u64, len: u64) -> Result<u64, Kerne
     }
 }
 
-pub fn read(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
-    let (caller, lease) = lease_of(k, lease_ref)?;
+pub fn read(k: &mut Kernel, args: LeaseAccessArgs) -> SysResult {
+    let LeaseAccessArgs { lease, offset, buf, len } = args;
+    let (caller, lease) = lease_of(k, lease)?;
     let src = within(&lease, lease_flags::READ, offset, len)?;
     copy_between(k.task(caller).space(), src, k.task(k.current).space(), buf, len)?;
     Ok(Some(len))
 }
 
-pub fn write(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
-    let (caller, lease) = lease_of(k, lease_ref)?;
+pub fn write(k: &mut Kernel, args: LeaseAccessArgs) -> SysResult {
+    let LeaseAccessArgs { lease, offset, buf, len } = args;
+    let (caller, lease) = lease_of(k, lease)?;
     let dst = within(&lease, lease_flags::WRITE, offset, len)?;
     copy_between(k.task(k.current).space(), buf, k.task(caller).space(), dst, len)?;
     Ok(Some(len))
@@ -48,20 +51,14 @@ pub fn write(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) ->
 /// `lease_copy`: besides the result, `rdi` names the side an error is
 /// about (0 on success), so a server knows whose buffer failed without
 /// probing the leases again.
-pub fn copy(k: &mut Kernel, src_ref: u64, src_offset: u64, dst_ref: u64, dst_offset: u64, len: u64) -> SysResult {
-    let result = copy_between_leases(k, src_ref, src_offset, dst_ref, dst_offset, len);
-    k.current().frame.rdi = result.as_ref().map_or_else(|e| e.side.register(), |_| 0);
-    result.map(|()| Some(len)).map_err(|e| e.error)
+pub fn copy(k: &mut Kernel, args: LeaseCopyArgs) -> SysResult {
+    let result = copy_between_leases(k, args).map(|()| args.len);
+    k.current().frame.set_results(&lease_copy_results(result));
+    Ok(None)
 }
 
-fn copy_between_leases(
-    k: &mut Kernel,
-    src_ref: u64,
-    src_offset: u64,
-    dst_ref: u64,
-    dst_offset: u64,
-    len: u64,
-) -> Result<(), LeaseCopyError> {
+fn copy_between_leases(k: &mut Kernel, args: LeaseCopyArgs) -> Result<(), LeaseCopyError> {
+    let LeaseCopyArgs { src: src_ref, src_offset, dst: dst_ref, dst_offset, len } = args;
     let source = |error| LeaseCopyError { side: CopySide::Source, error };
     let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
     let (src_caller, src_lease) = lease_of(k, src_ref).map_err(source)?;
@@ -72,8 +69,8 @@ fn copy_between_leases(
         .map_err(|CopyFault(side)| LeaseCopyError { side, error: KernelError::BadAddress })
 }
 
-pub fn info(k: &mut Kernel, lease_ref: u64) -> SysResult {
-    let (_, lease) = lease_of(k, lease_ref)?;
-    k.current().frame.rdi = lease.flags;
-    Ok(Some(lease.len))
+pub fn info(k: &mut Kernel, lease: LeaseRef) -> SysResult {
+    let (_, lease) = lease_of(k, lease)?;
+    k.current().frame.set_results(&LeaseInfo { len: lease.len as usize, flags: lease.flags }.to_results());
+    Ok(None)
 }

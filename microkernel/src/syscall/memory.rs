@@ -5,12 +5,9 @@ use crate::arch::paging::{phys_to_virt, AddressSpace, PageTableFlags};
 use crate::kernel::Kernel;
 use crate::arch::paging::FrameSource;
 use crate::mem::{self, JobFrames};
-use abi::{map_flags, KernelError, USER_END, USER_START};
+use abi::{map_flags, KernelError, MAX_MAP, USER_END, USER_START};
 
 const PAGE: u64 = 4096;
-/// Largest single map request: bounded so one call cannot hold the CPU (the
-/// kernel runs with interrupts off) for long.
-const MAX_MAP: u64 = 64 << 20;
 
 /// Checks a page range a task asks to map or unmap.
 pub fn check_pages(addr: u64, len: u64) -> Result<(), KernelError> {

@@ -5,7 +5,7 @@ use crate::arch::pic;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
-use abi::{ExitReason, KernelError, KernelStats, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
+use abi::{ExitReason, KernelError, KernelStats, ReadLogResult, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
 
 const LOG_CHUNK: usize = 1024;
 
@@ -36,8 +36,8 @@ pub fn read_log(k: &mut Kernel, ptr: u64, len: u64, offset: u64) -> SysResult {
     let n = (len as usize).min(LOG_CHUNK);
     let (copied, next) = klog::read(offset, &mut chunk[..n]);
     copy_to_user(k.current().space(), ptr, &chunk[..copied])?;
-    k.current().frame.rdi = next;
-    Ok(Some(copied as u64))
+    k.current().frame.set_results(&ReadLogResult { copied, next }.to_results());
+    Ok(None)
 }
 
 pub fn set_timer(k: &mut Kernel, deadline: u64) -> SysResult {

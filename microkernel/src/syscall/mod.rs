@@ -14,31 +14,27 @@ mod task;
 pub use memory::map_fresh;
 
 use crate::kernel::Kernel;
-use abi::{KernelError, Sysnum};
+use abi::{ArgRegs, KernelError, Results, Sysnum};
 
 pub type SysResult = Result<Option<u64>, KernelError>;
 
-/// The six argument registers of the `syscall` convention.
-#[derive(Clone, Copy)]
-pub struct Args(pub [u64; 6]);
-
 pub fn dispatch(k: &mut Kernel) {
     let frame = &k.current().frame;
-    let args = Args([frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9]);
-    let result = match Sysnum::try_from(frame.rax) {
+    let args = frame.syscall_args();
+    let result = match Sysnum::try_from(frame.syscall_number()) {
         Ok(number) => call(k, number, args),
         Err(e) => Err(e),
     };
     let current = k.current();
     match result {
-        Ok(Some(value)) => current.set_result(value as i64),
+        Ok(Some(value)) => current.frame.set_results(&Results::value(value)),
         Ok(None) => {}
-        Err(e) => current.set_result(e.code()),
+        Err(e) => current.frame.set_results(&Results::error(e)),
     }
 }
 
-fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
-    let [a0, a1, a2, a3, a4, a5] = a.0;
+fn call(k: &mut Kernel, number: Sysnum, args: ArgRegs) -> SysResult {
+    let [a0, a1, a2, a3, a4, a5] = args;
     match number {
         Sysnum::Exit => misc::exit(k, a0 as i32),
         Sysnum::Yield => misc::yield_now(k),
@@ -50,13 +46,13 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::Unmap => memory::unmap(k, a0, a1),
         Sysnum::Stats => misc::stats(k, a0),
         Sysnum::TaskInfo => misc::task_info(k, a0, a1),
-        Sysnum::Call => ipc::call(k, a0, a1, a2, a3, a4, a5),
-        Sysnum::Recv => ipc::recv(k, a0, a1, a2, a3),
-        Sysnum::Reply => ipc::reply(k, a0, a1, a2, a3),
-        Sysnum::LeaseRead => lease::read(k, a0, a1, a2, a3),
-        Sysnum::LeaseWrite => lease::write(k, a0, a1, a2, a3),
-        Sysnum::LeaseCopy => lease::copy(k, a0, a1, a2, a3, a4),
-        Sysnum::LeaseInfo => lease::info(k, a0),
+        Sysnum::Call => ipc::call(k, abi::CallArgs::from_regs(args)),
+        Sysnum::Recv => ipc::recv(k, abi::RecvArgs::from_regs(args)),
+        Sysnum::Reply => ipc::reply(k, abi::ReplyArgs::from_regs(args)),
+        Sysnum::LeaseRead => lease::read(k, abi::LeaseAccessArgs::from_regs(args)),
+        Sysnum::LeaseWrite => lease::write(k, abi::LeaseAccessArgs::from_regs(args)),
+        Sysnum::LeaseCopy => lease::copy(k, abi::LeaseCopyArgs::from_regs(args)),
+        Sysnum::LeaseInfo => lease::info(k, abi::Register::from_reg(a0)),
         Sysnum::Lookup => misc::lookup(k, a0, a1),
         Sysnum::SubscribeExits => misc::subscribe_exits(k),
         Sysnum::TaskAlive => Ok(Some(k.resolve(abi::TaskId::from_raw(a0 as u32)).is_ok() as u64)),
@@ -70,7 +66,7 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::GrantIrq => task::grant_irq(k, a0, a1, a2),
         Sysnum::IrqAck => misc::irq_ack(k, a0),
         Sysnum::Poweroff => task::poweroff(k),
-        Sysnum::ReplyRecv => ipc::reply_recv(k, a0, a1, a2, a3, a4, a5),
+        Sysnum::ReplyRecv => ipc::reply_recv(k, abi::ReplyRecvArgs::from_regs(args)),
     }
 }
 

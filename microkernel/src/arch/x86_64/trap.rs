@@ -56,6 +56,30 @@ impl TrapFrame {
     pub fn from_user(&self) -> bool {
         self.cs & 3 == 3
     }
+
+    /// The syscall number a task passed (in `rax`).
+    #[inline]
+    pub fn syscall_number(&self) -> u64 {
+        self.rax
+    }
+
+    /// The syscall arguments, in `abi::ArgRegs` order.
+    #[inline]
+    pub fn syscall_args(&self) -> abi::ArgRegs {
+        [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
+    }
+
+    /// Writes a call's results: `rax`, then as many result registers as it
+    /// has, in `abi::ResultRegs` order (`rdi, rsi, rdx, r8, r9, r10`). The
+    /// one place the kernel writes a task's result registers.
+    #[inline(always)]
+    pub fn set_results(&mut self, results: &abi::Results) {
+        self.rax = results.rax() as u64;
+        let registers = [&mut self.rdi, &mut self.rsi, &mut self.rdx, &mut self.r8, &mut self.r9, &mut self.r10];
+        for (register, value) in registers.into_iter().zip(results.written()) {
+            *register = *value;
+        }
+    }
 }
 
 /// 512-byte FXSAVE area.
