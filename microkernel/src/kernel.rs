@@ -12,6 +12,7 @@ use crate::{klog, kprintln, mem};
 use abi::{ExitReason, FaultInfo, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use kcore::grants::{IrqLines, PortRange};
 use kcore::names::Registry;
 use kcore::ipc::{notification_wakes, SenderQueues};
 use kcore::resume;
@@ -22,7 +23,6 @@ pub const IDLE: usize = 0;
 /// Timer ticks a task runs before others of its priority get the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
 const NAME_SLOTS: usize = 32;
-const IRQ_LINES: usize = 16;
 
 pub struct Kernel {
     /// Fixed size, so that looking a slot up checks against a constant.
@@ -37,7 +37,7 @@ pub struct Kernel {
     need_resched: bool,
     slice_left: u32,
     pub names: Registry<NAME_SLOTS>,
-    pub irq_owners: [Option<(TaskId, u32)>; IRQ_LINES],
+    pub irq_lines: IrqLines,
     pub kernel_space_root: AddressSpace,
     pub now_ns: u64,
     /// Earliest timer deadline of any task, so most ticks scan nothing.
@@ -60,7 +60,7 @@ impl Kernel {
             need_resched: false,
             slice_left: TIME_SLICE_TICKS,
             names: Registry::new(),
-            irq_owners: [None; IRQ_LINES],
+            irq_lines: IrqLines::new(),
             kernel_space_root: kernel_space,
             now_ns: 0,
             next_deadline: u64::MAX,
@@ -199,17 +199,12 @@ impl Kernel {
             self.task_mut(waiter).frame.set_results(&abi::Results::error(KernelError::PeerDied));
             self.make_runnable(waiter);
         }
-        if let Some((first, count)) = self.task(index).ports {
+        if let Some(ports) = self.task(index).ports {
             if index == self.current {
-                gdt::set_io_access(first, count, false);
+                gdt::set_io_access(ports.first(), ports.count(), false);
             }
         }
-        for line in 0..IRQ_LINES {
-            if matches!(self.irq_owners[line], Some((owner, _)) if owner == id) {
-                self.irq_owners[line] = None;
-                pic::set_masked(line as u8, true);
-            }
-        }
+        self.irq_lines.release(id, |line| pic::set_masked(line, true));
         self.names.unbind_task(id.raw());
         let task = self.task_mut(index);
         task.state = State::Dead(reason);
@@ -358,13 +353,13 @@ impl Kernel {
 
     fn switch(&mut self, previous: usize, next: usize) {
         if let Some(Some(prev)) = self.tasks.get(previous).map(|t| t.as_deref()) {
-            if let Some((first, count)) = prev.ports {
-                gdt::set_io_access(first, count, false);
+            if let Some(ports) = prev.ports {
+                gdt::set_io_access(ports.first(), ports.count(), false);
             }
         }
         let next_task = self.task(next);
-        if let Some((first, count)) = next_task.ports {
-            gdt::set_io_access(first, count, true);
+        if let Some(ports) = next_task.ports {
+            gdt::set_io_access(ports.first(), ports.count(), true);
         }
         if let Some(space) = &next_task.space {
             if !space.is_active() {
@@ -374,19 +369,19 @@ impl Kernel {
         self.current = next;
     }
 
-    pub fn grant_ports(&mut self, index: usize, first: u16, count: u16) {
+    pub fn grant_ports(&mut self, index: usize, ports: PortRange) {
         const COM1: u16 = 0x3f8;
-        if first <= COM1 + 7 && first as u32 + count as u32 > COM1 as u32 {
+        if ports.overlaps(COM1, 8) {
             klog::release_serial();
         }
         // The bitmap holds the running task's grant: swap it now, or the
         // old range would stay open to every task after the next switch.
         if index == self.current {
-            if let Some((old_first, old_count)) = self.task(index).ports {
-                gdt::set_io_access(old_first, old_count, false);
+            if let Some(old) = self.task(index).ports {
+                gdt::set_io_access(old.first(), old.count(), false);
             }
-            gdt::set_io_access(first, count, true);
+            gdt::set_io_access(ports.first(), ports.count(), true);
         }
-        self.task_mut(index).ports = Some((first, count));
+        self.task_mut(index).ports = Some(ports);
     }
 }

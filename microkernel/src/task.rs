@@ -3,7 +3,9 @@
 
 use crate::arch::paging::AddressSpace;
 use crate::arch::trap::{FpuState, TrapFrame};
-use abi::{JobId, Lease, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
+use abi::{JobId, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
+use kcore::lease::LentLease;
+use kcore::user_memory::UserSliceWo;
 
 pub use kcore::ipc::{RecvWait, State};
 
@@ -13,9 +15,10 @@ pub struct Call {
     pub operation: u32,
     pub message: [u8; MAX_MESSAGE],
     pub len: usize,
-    pub reply_buf: u64,
-    pub reply_cap: usize,
-    pub leases: [Lease; MAX_LEASES],
+    /// The caller's reply buffer, its length capped at `MAX_MESSAGE`; its
+    /// pages were found writable at call time.
+    pub reply_buf: UserSliceWo,
+    pub leases: [LentLease; MAX_LEASES],
     pub lease_count: usize,
 }
 
@@ -38,8 +41,8 @@ pub struct Task {
     /// Absolute deadline in nanoseconds for `notify::TIMER`; 0 = none.
     pub timer_deadline: u64,
     pub wants_exit_notifications: bool,
-    /// I/O ports this task may use: (first, count).
-    pub ports: Option<(u16, u16)>,
+    /// I/O ports this task may use.
+    pub ports: Option<kcore::grants::PortRange>,
     pub call: Call,
 }
 
@@ -67,9 +70,8 @@ impl Task {
                 operation: 0,
                 message: [0; MAX_MESSAGE],
                 len: 0,
-                reply_buf: 0,
-                reply_cap: 0,
-                leases: [Lease::default(); MAX_LEASES],
+                reply_buf: UserSliceWo::EMPTY,
+                leases: [LentLease::EMPTY; MAX_LEASES],
                 lease_count: 0,
             },
         }

@@ -59,7 +59,7 @@ fn irq(k: &mut Kernel, line: u8) {
     }
     if line == 0 {
         k.tick();
-    } else if let Some((owner, bit)) = k.irq_owners[line as usize] {
+    } else if let Some((owner, bit)) = k.irq_lines.owner(line) {
         // Masked until the driver has handled the device and acknowledges.
         pic::set_masked(line, true);
         if let Ok(index) = k.resolve(owner) {

@@ -7,6 +7,8 @@
 
 use abi::{ExitReason, TaskId};
 
+use crate::user_memory::UserSliceWo;
+
 /// What a task is doing, as the scheduler and IPC see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -27,8 +29,9 @@ pub enum State {
 /// Where a blocked `recv` wants its result, and what it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvWait {
-    pub buf: u64,
-    pub cap: u64,
+    /// The receive buffer, its length capped at `MAX_MESSAGE`; its pages
+    /// were found writable when the task entered `recv`.
+    pub buf: UserSliceWo,
     pub mask: u32,
     pub notifications_only: bool,
 }
@@ -173,7 +176,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::VecDeque;
 
-    const WAIT: RecvWait = RecvWait { buf: 0x1000, cap: 64, mask: 0b11, notifications_only: false };
+    const WAIT: RecvWait = RecvWait { buf: UserSliceWo::EMPTY, mask: 0b11, notifications_only: false };
 
     #[test]
     fn call_delivers_only_to_an_open_receive() {

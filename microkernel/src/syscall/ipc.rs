@@ -14,8 +14,10 @@ use crate::kernel::Kernel;
 use crate::task::{RecvWait, State};
 use kcore::ipc::{awaits_reply_from, call_step, recv_step, CallStep, RecvStep};
 use crate::usercopy::{check_access, copy_between, copy_from_user, copy_to_user, read_struct};
-use abi::{lease_flags, recv_flags, CallArgs, CallResult, KernelError, Lease, LeaseInfo, MessageHeader, Received};
-use abi::{RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
+use abi::{recv_flags, CallArgs, CallResult, KernelError, Lease, MessageHeader, Received};
+use abi::{RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs, TaskId, MAX_LEASES, MAX_MESSAGE};
+use kcore::lease::LentLease;
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 #[inline(always)]
 pub fn call(k: &mut Kernel, args: CallArgs) -> SysResult {
@@ -24,7 +26,6 @@ pub fn call(k: &mut Kernel, args: CallArgs) -> SysResult {
     if req_len > MAX_MESSAGE || lease_count > MAX_LEASES {
         return Err(KernelError::BadArgument);
     }
-    let reply_cap = args.reply_cap.min(MAX_MESSAGE as u64);
     let server = k.resolve(dest)?;
     let caller = k.current;
     if server == caller {
@@ -34,22 +35,17 @@ pub fn call(k: &mut Kernel, args: CallArgs) -> SysResult {
     // filled in place; a failure below leaves nothing that matters.
     let me = k.task_mut(caller);
     let space = me.space.as_ref().ok_or(KernelError::BadArgument)?;
-    check_access(space, reply, reply_cap, true)?;
+    let reply = UserSliceWo::new(reply, args.reply_cap.min(MAX_MESSAGE as u64))?;
+    check_access(space, reply)?;
     for i in 0..lease_count {
-        let entry = lease_table.checked_add((i * core::mem::size_of::<Lease>()) as u64).ok_or(KernelError::BadAddress)?;
-        let lease: Lease = read_struct(space, entry)?;
-        let valid_flags = lease.flags & !(lease_flags::READ | lease_flags::WRITE) == 0;
-        if !valid_flags || lease.len > MAX_LEASE_LEN {
-            return Err(KernelError::BadArgument);
-        }
-        crate::usercopy::check_range(lease.addr, lease.len)?;
-        me.call.leases[i] = lease;
+        let entry = lease_table.checked_add((i * Lease::BYTES) as u64).ok_or(KernelError::BadAddress)?;
+        let lease: Lease = read_struct(space, UserSliceRo::of::<Lease>(entry)?)?;
+        me.call.leases[i] = LentLease::new(lease)?;
     }
-    copy_from_user(space, req, &mut me.call.message[..req_len])?;
+    copy_from_user(space, UserSliceRo::new(req, req_len as u64)?, &mut me.call.message[..req_len])?;
     me.call.operation = operation;
     me.call.len = req_len;
     me.call.reply_buf = reply;
-    me.call.reply_cap = reply_cap as usize;
     me.call.lease_count = lease_count;
 
     match call_step(&k.task(server).state) {
@@ -69,7 +65,7 @@ pub fn call(k: &mut Kernel, args: CallArgs) -> SysResult {
 /// for the reply.
 fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
     let (c, s) = k.pair_mut(caller, server);
-    let len = c.call.len.min(wait.cap as usize);
+    let len = c.call.len.min(wait.buf.len() as usize);
     // The buffer was checked writable when the server entered recv, and a
     // task blocked in recv cannot change its own mappings.
     let copied = copy_to_user(s.space(), wait.buf, &c.call.message[..len]).is_ok();
@@ -77,8 +73,7 @@ fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
     // server a `lease_info` call.
     let header =
         MessageHeader { sender: c.id, job: c.job, operation: c.call.operation, len, leases: c.call.lease_count };
-    let first = c.call.leases[0];
-    let first_lease = (c.call.lease_count > 0).then_some(LeaseInfo { len: first.len as usize, flags: first.flags });
+    let first_lease = (c.call.lease_count > 0).then_some(c.call.leases[0].info());
     let received = RecvResult { received: Received::Message(header), first_lease }.to_results();
     s.frame.set_results(&if copied { received } else { received.with_rax(KernelError::BadAddress.code()) });
     c.state = State::ReplyBlocked(s.id);
@@ -90,9 +85,9 @@ fn receive_wait(k: &Kernel, args: RecvArgs) -> Result<RecvWait, KernelError> {
     if flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
         return Err(KernelError::BadArgument);
     }
-    let cap = cap.min(MAX_MESSAGE as u64);
-    check_access(k.task(k.current).space(), buf, cap, true)?;
-    Ok(RecvWait { buf, cap, mask, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
+    let buf = UserSliceWo::new(buf, cap.min(MAX_MESSAGE as u64))?;
+    check_access(k.task(k.current).space(), buf)?;
+    Ok(RecvWait { buf, mask, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
 }
 
 pub fn recv(k: &mut Kernel, args: RecvArgs) -> SysResult {
@@ -152,9 +147,9 @@ fn answer(k: &mut Kernel, args: ReplyArgs) -> Result<usize, KernelError> {
     }
     let caller = waiting_caller(k, caller)?;
     let (c, me) = k.pair_mut(caller, k.current);
-    let n = (len as usize).min(c.call.reply_cap) as u64;
-    copy_between(me.space(), ptr, c.space(), c.call.reply_buf, n)?;
-    c.frame.set_results(&CallResult { code, len: n as usize }.to_results());
+    let reply = c.call.reply_buf.prefix(len);
+    copy_between(me.space(), UserSliceRo::new(ptr, reply.len())?, c.space(), reply)?;
+    c.frame.set_results(&CallResult { code, len: reply.len() as usize }.to_results());
     Ok(caller)
 }
 

@@ -6,11 +6,12 @@ use super::ipc::waiting_caller;
 use super::SysResult;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_between, CopyFault};
-use abi::{lease_copy_results, lease_flags, CopySide, KernelError, Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError};
-use abi::{LeaseInfo, LeaseRef, MAX_LEASE_LEN};
+use abi::{lease_copy_results, CopySide, KernelError, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError, LeaseRef};
+use kcore::lease::LentLease;
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 /// The waiting caller's slot and lease named by a lease reference.
-fn lease_of(k: &Kernel, lease: LeaseRef) -> Result<(usize, Lease), KernelError> {
+fn lease_of(k: &Kernel, lease: LeaseRef) -> Result<(usize, LentLease), KernelError> {
     let LeaseRef { caller, index } = lease;
     let slot = waiting_caller(k, caller)?;
     let call = &k.task(slot).call;
@@ -20,31 +21,19 @@ fn lease_of(k: &Kernel, lease: LeaseRef) -> Result<(usize, Lease), KernelError> 
     Ok((slot, call.leases[index as usize]))
 }
 
-/// The address `offset` bytes into the lease, if `len` bytes fit and the
-/// lease grants `right`.
-fn within(lease: &Lease, right: u64, offset: u64, len: u64) -> Result<u64, KernelError> {
-    if lease.flags & right == 0 || len > MAX_LEASE_LEN {
-        return Err(KernelError::LeaseBounds);
-    }
-    match offset.checked_add(len) {
-        Some(end) if end <= lease.len => Ok(lease.addr + offset),
-        _ => Err(KernelError::LeaseBounds),
-    }
-}
-
 pub fn read(k: &mut Kernel, args: LeaseAccessArgs) -> SysResult {
     let LeaseAccessArgs { lease, offset, buf, len } = args;
     let (caller, lease) = lease_of(k, lease)?;
-    let src = within(&lease, lease_flags::READ, offset, len)?;
-    copy_between(k.task(caller).space(), src, k.task(k.current).space(), buf, len)?;
+    let src = lease.readable(offset, len)?;
+    copy_between(k.task(caller).space(), src, k.task(k.current).space(), UserSliceWo::new(buf, len)?)?;
     Ok(Some(len))
 }
 
 pub fn write(k: &mut Kernel, args: LeaseAccessArgs) -> SysResult {
     let LeaseAccessArgs { lease, offset, buf, len } = args;
     let (caller, lease) = lease_of(k, lease)?;
-    let dst = within(&lease, lease_flags::WRITE, offset, len)?;
-    copy_between(k.task(k.current).space(), buf, k.task(caller).space(), dst, len)?;
+    let dst = lease.writable(offset, len)?;
+    copy_between(k.task(k.current).space(), UserSliceRo::new(buf, len)?, k.task(caller).space(), dst)?;
     Ok(Some(len))
 }
 
@@ -63,14 +52,14 @@ fn copy_between_leases(k: &mut Kernel, args: LeaseCopyArgs) -> Result<(), LeaseC
     let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
     let (src_caller, src_lease) = lease_of(k, src_ref).map_err(source)?;
     let (dst_caller, dst_lease) = lease_of(k, dst_ref).map_err(destination)?;
-    let src = within(&src_lease, lease_flags::READ, src_offset, len).map_err(source)?;
-    let dst = within(&dst_lease, lease_flags::WRITE, dst_offset, len).map_err(destination)?;
-    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst, len)
+    let src = src_lease.readable(src_offset, len).map_err(source)?;
+    let dst = dst_lease.writable(dst_offset, len).map_err(destination)?;
+    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst)
         .map_err(|CopyFault(side)| LeaseCopyError { side, error: KernelError::BadAddress })
 }
 
 pub fn info(k: &mut Kernel, lease: LeaseRef) -> SysResult {
     let (_, lease) = lease_of(k, lease)?;
-    k.current().frame.set_results(&LeaseInfo { len: lease.len as usize, flags: lease.flags }.to_results());
+    k.current().frame.set_results(&lease.info().to_results());
     Ok(None)
 }

@@ -6,6 +6,7 @@ use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
 use abi::{ExitReason, KernelError, KernelStats, ReadLogResult, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 const LOG_CHUNK: usize = 1024;
 
@@ -23,7 +24,7 @@ pub fn yield_now(k: &mut Kernel) -> SysResult {
 pub fn log(k: &mut Kernel, ptr: u64, len: u64) -> SysResult {
     let mut text = [0u8; LOG_CHUNK];
     let n = (len as usize).min(LOG_CHUNK);
-    copy_from_user(k.current().space(), ptr, &mut text[..n])?;
+    copy_from_user(k.current().space(), UserSliceRo::new(ptr, n as u64)?, &mut text[..n])?;
     klog::write(&text[..n]);
     if n > 0 && text[n - 1] != b'\n' {
         klog::write(b"\n");
@@ -35,7 +36,7 @@ pub fn read_log(k: &mut Kernel, ptr: u64, len: u64, offset: u64) -> SysResult {
     let mut chunk = [0u8; LOG_CHUNK];
     let n = (len as usize).min(LOG_CHUNK);
     let (copied, next) = klog::read(offset, &mut chunk[..n]);
-    copy_to_user(k.current().space(), ptr, &chunk[..copied])?;
+    copy_to_user(k.current().space(), UserSliceWo::new(ptr, copied as u64)?, &chunk[..copied])?;
     k.current().frame.set_results(&ReadLogResult { copied, next }.to_results());
     Ok(None)
 }
@@ -55,7 +56,7 @@ pub fn stats(k: &mut Kernel, ptr: u64) -> SysResult {
         job_frames: mem::job_frames(k.current().job),
         job_frame_limit: mem::job_frame_limit(),
     };
-    write_struct(k.current().space(), ptr, &stats)?;
+    write_struct(k.current().space(), UserSliceWo::of::<KernelStats>(ptr)?, &stats)?;
     Ok(Some(0))
 }
 
@@ -74,7 +75,7 @@ pub fn task_info(k: &mut Kernel, index: u64, ptr: u64) -> SysResult {
         ..Default::default()
     };
     info.name[..task.name_bytes().len()].copy_from_slice(task.name_bytes());
-    write_struct(k.current().space(), ptr, &info)?;
+    write_struct(k.current().space(), UserSliceWo::of::<TaskInfo>(ptr)?, &info)?;
     Ok(Some(0))
 }
 
@@ -91,12 +92,7 @@ pub fn subscribe_exits(k: &mut Kernel) -> SysResult {
 
 pub fn irq_ack(k: &mut Kernel, irq: u64) -> SysResult {
     let me = k.current().id;
-    match k.irq_owners.get(irq as usize) {
-        Some(Some((owner, _))) if *owner == me => {
-            pic::set_masked(irq as u8, false);
-            Ok(Some(0))
-        }
-        Some(_) => Err(KernelError::Denied),
-        None => Err(KernelError::BadArgument),
-    }
+    let line = k.irq_lines.acknowledged_by(irq, me)?;
+    pic::set_masked(line, false);
+    Ok(Some(0))
 }

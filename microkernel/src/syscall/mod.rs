@@ -42,8 +42,8 @@ fn call(k: &mut Kernel, number: Sysnum, args: ArgRegs) -> SysResult {
         Sysnum::ReadLog => misc::read_log(k, a0, a1, a2),
         Sysnum::Now => Ok(Some(k.now_ns)),
         Sysnum::SetTimer => misc::set_timer(k, a0),
-        Sysnum::Map => memory::map(k, a0, a1, a2),
-        Sysnum::Unmap => memory::unmap(k, a0, a1),
+        Sysnum::Map => memory::map(k, abi::MapArgs::from_regs(args)),
+        Sysnum::Unmap => memory::unmap(k, abi::UnmapArgs::from_regs(args)),
         Sysnum::Stats => misc::stats(k, a0),
         Sysnum::TaskInfo => misc::task_info(k, a0, a1),
         Sysnum::Call => ipc::call(k, abi::CallArgs::from_regs(args)),
@@ -76,6 +76,7 @@ fn read_name<'b>(k: &mut Kernel, ptr: u64, len: u64, buf: &'b mut [u8]) -> Resul
         return Err(KernelError::BadArgument);
     }
     let out = &mut buf[..len as usize];
-    crate::usercopy::copy_from_user(k.current().space(), ptr, out)?;
+    let name = kcore::user_memory::UserSliceRo::new(ptr, len)?;
+    crate::usercopy::copy_from_user(k.current().space(), name, out)?;
     Ok(out)
 }

@@ -1,16 +1,19 @@
 //! Task control, reserved to init (the supervisor): create, fill, start,
 //! kill and reap tasks, bind names, grant devices, power off.
 
-use super::memory::{check_pages, map_fresh, page_flags};
+use super::memory::map_fresh;
 use super::{read_name, SysResult};
+use crate::arch::paging::user_page_flags;
 use crate::arch::{cpu, gdt, pic};
 use crate::kernel::Kernel;
 use crate::mem::JobFrames;
 use crate::task::{State, Task};
-use crate::usercopy::{copy_from_user, write_struct};
+use crate::usercopy::{check_access, copy_from_user, write_struct};
 use abi::{ExitReason, ExitRecord, JobId, KernelError, TaskId, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
+use kcore::grants::{IrqGrant, PortRange};
+use kcore::pages::{PageRange, PageRights};
+use kcore::user_memory::{UserSliceRo, UserSliceWo, PAGE};
 
-const PAGE: u64 = 4096;
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
 
 fn require_supervisor(k: &mut Kernel) -> Result<(), KernelError> {
@@ -41,8 +44,8 @@ pub fn create(k: &mut Kernel, name_ptr: u64, name_len: u64, priority: u64, job: 
 
 pub fn map(k: &mut Kernel, task: u64, vaddr: u64, mem_len: u64, src: u64, src_len: u64, flags: u64) -> SysResult {
     require_supervisor(k)?;
-    check_pages(vaddr, mem_len)?;
-    let flags = page_flags(flags)?;
+    let range = PageRange::new(vaddr, mem_len)?;
+    let flags = user_page_flags(PageRights::from_map_flags(flags)?);
     if src_len > mem_len {
         return Err(KernelError::BadArgument);
     }
@@ -51,18 +54,19 @@ pub fn map(k: &mut Kernel, task: u64, vaddr: u64, mem_len: u64, src: u64, src_le
         return Err(KernelError::BadArgument);
     }
     // Check the whole source first, so a bad pointer maps nothing.
-    crate::usercopy::check_access(k.current().space(), src, src_len, false)?;
+    let src = UserSliceRo::new(src, src_len)?;
+    check_access(k.current().space(), src)?;
     let me = k.current;
     let mut frames = JobFrames(k.task(target).job);
     let mut space = k.task_mut(target).space.take().ok_or(KernelError::BadArgument)?;
     let source = k.task(me).space();
-    let result = map_fresh(&mut space, &mut frames, vaddr, mem_len, flags, |offset, frame| {
-        if offset < src_len {
-            let n = (src_len - offset).min(PAGE) as usize;
+    let result = map_fresh(&mut space, &mut frames, range.start(), range.len(), flags, |offset, frame| {
+        let piece = src.after(offset).prefix(PAGE);
+        if !piece.is_empty() {
             // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.
-            let page = unsafe { core::slice::from_raw_parts_mut(frame, n) };
+            let page = unsafe { core::slice::from_raw_parts_mut(frame, piece.len() as usize) };
             // The source was checked readable above and init is not running.
-            let _ = copy_from_user(source, src + offset, page);
+            let _ = copy_from_user(source, piece, page);
         }
     });
     k.task_mut(target).space = Some(space);
@@ -111,7 +115,7 @@ pub fn reap(k: &mut Kernel, ptr: u64) -> SysResult {
     });
     let (index, reason) = found.ok_or(KernelError::NotFound)?;
     let record = ExitRecord::new(k.task(index).id, reason);
-    write_struct(k.current().space(), ptr, &record)?;
+    write_struct(k.current().space(), UserSliceWo::of::<ExitRecord>(ptr)?, &record)?;
     k.release_slot(index);
     Ok(Some(0))
 }
@@ -130,26 +134,19 @@ pub fn bind(k: &mut Kernel, name_ptr: u64, name_len: u64, task: u64) -> SysResul
 
 pub fn grant_ports(k: &mut Kernel, task: u64, first: u64, count: u64) -> SysResult {
     require_supervisor(k)?;
-    // The kernel keeps a grant as (u16 first, u16 count).
-    if count == 0 || count > u16::MAX as u64 || first.checked_add(count).is_none_or(|end| end > 0x1_0000) {
-        return Err(KernelError::BadArgument);
-    }
+    let range = PortRange::new(first, count)?;
     let target = k.resolve(TaskId::from_raw(task as u32))?;
-    k.grant_ports(target, first as u16, count as u16);
+    k.grant_ports(target, range);
     Ok(Some(0))
 }
 
 pub fn grant_irq(k: &mut Kernel, task: u64, irq: u64, bit: u64) -> SysResult {
     require_supervisor(k)?;
-    // IRQ 0 is the scheduler's timer and IRQ 2 the PIC cascade.
-    let usable_line = irq < 16 && irq != 0 && irq != 2;
-    if !usable_line || !(abi::notify::FIRST_IRQ_BIT as u64..32).contains(&bit) {
-        return Err(KernelError::BadArgument);
-    }
+    let grant = IrqGrant::new(irq, bit)?;
     let id = TaskId::from_raw(task as u32);
     k.resolve(id)?;
-    k.irq_owners[irq as usize] = Some((id, 1 << bit));
-    pic::set_masked(irq as u8, false);
+    k.irq_lines.grant(grant, id);
+    pic::set_masked(grant.line(), false);
     Ok(Some(0))
 }
 

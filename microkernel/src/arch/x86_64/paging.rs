@@ -154,7 +154,6 @@ impl AddressSpace {
         (!borrowed).then_some(phys)
     }
 
-    /// The frame and flags of a mapped 4 KiB page.
     /// The frame and flags of the page mapping `vaddr`. Runs on every user
     /// copy: a recently used page costs one compare, another one four loads.
     pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
@@ -234,6 +233,30 @@ impl AddressSpace {
         }
         frames.free(self.pml4);
     }
+}
+
+impl kcore::user_memory::Translate for AddressSpace {
+    #[inline]
+    fn translate(&self, page: u64) -> Option<kcore::user_memory::PageEntry> {
+        let (frame, flags) = AddressSpace::translate(self, page)?;
+        Some(kcore::user_memory::PageEntry {
+            frame,
+            user: flags.contains(Flags::USER_ACCESSIBLE),
+            writable: flags.contains(Flags::WRITABLE),
+        })
+    }
+}
+
+/// The leaf flags of a user page with these rights (always readable).
+pub fn user_page_flags(rights: kcore::pages::PageRights) -> Flags {
+    let mut flags = Flags::USER_ACCESSIBLE;
+    if rights.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !rights.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    flags
 }
 
 /// Kernel image section bounds, from the linker script.
