@@ -19,9 +19,11 @@ pub mod klog;
 pub mod lease;
 pub mod multiboot;
 pub mod names;
+pub mod next_task;
 pub mod pages;
 pub mod resume;
 pub mod sched;
+pub mod task_index;
 pub mod user_memory;
 
 mod frame_ranges;

@@ -1,12 +1,12 @@
 //! map / unmap: anonymous memory for user heaps and stacks.
 
-use super::SysResult;
-use crate::arch::paging::{phys_to_virt, user_page_flags, AddressSpace, PageTableFlags};
+use super::{Handled, Next};
+use crate::arch::paging::{phys_to_virt, user_page_flags, AddressSpace, FrameSource, PageTableFlags};
 use crate::kernel::Kernel;
-use crate::arch::paging::FrameSource;
 use crate::mem::{self, JobFrames};
 use abi::{KernelError, MapArgs, UnmapArgs};
 use kcore::pages::{PageRange, PageRights};
+use kcore::task_index::TaskIndex;
 use kcore::user_memory::PAGE;
 
 /// Maps fresh zeroed frames over `[addr, addr + len)`; all or nothing.
@@ -52,21 +52,19 @@ pub fn unmap_range(space: &mut AddressSpace, frames: &mut JobFrames, addr: u64, 
     }
 }
 
-pub fn map(k: &mut Kernel, args: MapArgs) -> SysResult {
+pub fn map(k: &mut Kernel, caller: TaskIndex, args: MapArgs) -> Handled {
     let range = PageRange::new(args.addr, args.len)?;
     let flags = user_page_flags(PageRights::from_map_flags(args.flags)?);
-    let task = k.current();
-    let mut frames = JobFrames(task.job);
-    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
-    map_fresh(space, &mut frames, range.start(), range.len(), flags, |_, _| {})?;
-    Ok(Some(0))
+    let task = k.task_mut(caller);
+    let mut frames = JobFrames(task.job());
+    map_fresh(task.space_mut(), &mut frames, range.start(), range.len(), flags, |_, _| {})?;
+    Ok(Next::value(0))
 }
 
-pub fn unmap(k: &mut Kernel, args: UnmapArgs) -> SysResult {
+pub fn unmap(k: &mut Kernel, caller: TaskIndex, args: UnmapArgs) -> Handled {
     let range = PageRange::new(args.addr, args.len)?;
-    let task = k.current();
-    let mut frames = JobFrames(task.job);
-    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
-    unmap_range(space, &mut frames, range.start(), range.len());
-    Ok(Some(0))
+    let task = k.task_mut(caller);
+    let mut frames = JobFrames(task.job());
+    unmap_range(task.space_mut(), &mut frames, range.start(), range.len());
+    Ok(Next::value(0))
 }

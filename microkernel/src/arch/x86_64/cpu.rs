@@ -21,6 +21,19 @@ pub fn poweroff() -> ! {
     halt_forever()
 }
 
+pub fn disable_interrupts() {
+    x86_64::instructions::interrupts::disable();
+}
+
+/// Waits for interrupts forever with nothing to do (the kernel before it
+/// has tasks): each one is handled, then the CPU halts again.
+pub fn idle_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::enable_and_hlt();
+        x86_64::instructions::interrupts::disable();
+    }
+}
+
 pub fn halt_forever() -> ! {
     loop {
         x86_64::instructions::interrupts::disable();

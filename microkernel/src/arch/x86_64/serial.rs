@@ -42,3 +42,14 @@ pub fn write_bytes(bytes: &[u8]) {
         write_byte(b);
     }
 }
+
+/// Formatted output straight to COM1, whoever owns it: for reports of a
+/// kernel fault or panic, when the machine is about to stop.
+pub struct Writer;
+
+impl core::fmt::Write for Writer {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write_bytes(s.as_bytes());
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! Starting and ending tasks, notifications, and device grants.
+
+use super::{Kernel, State};
+use crate::arch::trap::TrapFrame;
+use crate::arch::{gdt, pic};
+use crate::{klog, kprintln, mem};
+use abi::{ExitReason, KernelError, RecvResult, Results, TaskId};
+use alloc::vec::Vec;
+use kcore::grants::PortRange;
+use kcore::ipc::notification_wakes;
+use kcore::task_index::TaskIndex;
+
+impl Kernel {
+    /// Starts a created task from `frame`; `BadArgument` if it was started
+    /// before.
+    pub fn start_task(&mut self, index: TaskIndex, frame: TrapFrame) -> Result<(), KernelError> {
+        let task = self.task_mut(index);
+        if task.state != State::Created {
+            return Err(KernelError::BadArgument);
+        }
+        task.frame = frame;
+        self.make_runnable(index);
+        Ok(())
+    }
+
+    /// Posts notification bits; wakes the task if it waits for any of them.
+    pub fn notify(&mut self, index: TaskIndex, bits: u32) {
+        let task = self.task_mut(index);
+        if task.is_dead() {
+            return;
+        }
+        task.pending |= bits;
+        if let Some(delivered) = notification_wakes(&task.state, task.pending) {
+            task.pending &= !delivered;
+            task.set_results(&RecvResult::notification(delivered).to_results());
+            self.make_runnable(index);
+        }
+    }
+
+    /// Ends a task: wakes everyone waiting on it with PeerDied, frees its
+    /// memory, and tells init (and exit subscribers).
+    pub fn end_task(&mut self, index: TaskIndex, reason: ExitReason) {
+        let (id, old_state) = {
+            let task = self.task(index);
+            (task.id, task.state)
+        };
+        if matches!(old_state, State::Dead(_)) {
+            return;
+        }
+        self.run_queues.remove(index);
+        if self.handoff == Some(index) {
+            self.handoff = None;
+        }
+        self.senders.remove(index);
+        let mut waiters = self.reply_waiters_of(id);
+        while let Some(sender) = self.senders.pop_front(index) {
+            waiters.push(sender);
+        }
+        for waiter in waiters {
+            self.task_mut(waiter).set_results(&Results::error(KernelError::PeerDied));
+            self.make_runnable(waiter);
+        }
+        if let Some(ports) = self.task(index).ports {
+            if index == self.current {
+                gdt::set_io_access(ports.first(), ports.count(), false);
+            }
+        }
+        self.irq_lines.release(id, |line| pic::set_masked(line, true));
+        self.names.unbind_task(id);
+        let task = self.task_mut(index);
+        task.state = State::Dead(reason);
+        task.timer_deadline = 0;
+        let job = task.job();
+        if let Some(space) = task.space.take() {
+            if space.is_active() {
+                self.kernel_space_root.activate();
+            }
+            space.destroy(&mut mem::JobFrames(job));
+        }
+        if let ExitReason::Fault(f) = reason {
+            kprintln!(
+                "task {} ({}) {} at {:#x}, rip {:#x}, killed",
+                index,
+                self.task(index).name(),
+                abi::exception_name(f.vector),
+                f.address,
+                f.rip
+            );
+        }
+        if index == self.current {
+            self.need_resched = true;
+        }
+        self.announce_exit(index);
+    }
+
+    fn reply_waiters_of(&self, server: TaskId) -> Vec<TaskIndex> {
+        TaskIndex::all().filter(|&i| self.slot(i).is_some_and(|t| t.state == State::ReplyBlocked(server))).collect()
+    }
+
+    fn announce_exit(&mut self, ended: TaskIndex) {
+        let listeners: Vec<TaskIndex> = TaskIndex::all()
+            .filter(|&i| {
+                self.slot(i).is_some_and(|t| {
+                    i != ended && !t.is_dead() && (t.is_supervisor || t.wants_exit_notifications)
+                })
+            })
+            .collect();
+        for listener in listeners {
+            self.notify(listener, abi::notify::TASK_EXIT);
+        }
+        if self.task(ended).is_supervisor {
+            crate::panic::fatal(format_args!("init ended: {:?}", self.task(ended).state));
+        }
+    }
+
+    /// Lets `index` use `ports` (replacing an earlier grant).
+    pub fn grant_ports(&mut self, index: TaskIndex, ports: PortRange) {
+        const COM1: u16 = 0x3f8;
+        if ports.overlaps(COM1, 8) {
+            klog::release_serial();
+        }
+        // The bitmap holds the running task's grant: swap it now, or the
+        // old range would stay open to every task after the next switch.
+        if index == self.current {
+            if let Some(old) = self.task(index).ports {
+                gdt::set_io_access(old.first(), old.count(), false);
+            }
+            gdt::set_io_access(ports.first(), ports.count(), true);
+        }
+        self.task_mut(index).ports = Some(ports);
+    }
+}
