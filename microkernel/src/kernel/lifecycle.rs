@@ -2,7 +2,7 @@
 
 use super::{Kernel, State};
 use crate::arch::trap::TrapFrame;
-use crate::arch::{gdt, pic};
+use crate::arch::{io_ports, pic, serial};
 use crate::{klog, kprintln, mem};
 use abi::{ExitReason, KernelError, RecvResult, Results, TaskId};
 use alloc::vec::Vec;
@@ -62,7 +62,7 @@ impl Kernel {
         }
         if let Some(ports) = self.task(index).ports {
             if index == self.current {
-                gdt::set_io_access(ports.first(), ports.count(), false);
+                io_ports::deny(ports);
             }
         }
         self.irq_lines.release(id, |line| pic::set_masked(line, true));
@@ -115,17 +115,16 @@ impl Kernel {
 
     /// Lets `index` use `ports` (replacing an earlier grant).
     pub fn grant_ports(&mut self, index: TaskIndex, ports: PortRange) {
-        const COM1: u16 = 0x3f8;
-        if ports.overlaps(COM1, 8) {
+        if serial::among(ports) {
             klog::release_serial();
         }
         // The bitmap holds the running task's grant: swap it now, or the
         // old range would stay open to every task after the next switch.
         if index == self.current {
             if let Some(old) = self.task(index).ports {
-                gdt::set_io_access(old.first(), old.count(), false);
+                io_ports::deny(old);
             }
-            gdt::set_io_access(ports.first(), ports.count(), true);
+            io_ports::allow(ports);
         }
         self.task_mut(index).ports = Some(ports);
     }

@@ -3,7 +3,7 @@
 //! `kcore::next_task`'s.
 
 use super::{Kernel, State, TIME_SLICE_TICKS};
-use crate::arch::{gdt, trap};
+use crate::arch::{io_ports, trap};
 use abi::{ExitReason, FaultInfo};
 use kcore::next_task::{choose_next, preempts, woken_runs_next, Outgoing};
 use kcore::resume;
@@ -140,12 +140,12 @@ impl Kernel {
     /// the frame and FPU area the next entry saves into.
     fn switch(&mut self, previous: TaskIndex, next: TaskIndex) {
         if let Some(ports) = self.slot(previous).and_then(|prev| prev.ports) {
-            gdt::set_io_access(ports.first(), ports.count(), false);
+            io_ports::deny(ports);
         }
         self.current = next;
         let task = self.task_mut(next);
         if let Some(ports) = task.ports {
-            gdt::set_io_access(ports.first(), ports.count(), true);
+            io_ports::allow(ports);
         }
         if let Some(space) = &task.space {
             if !space.is_active() {

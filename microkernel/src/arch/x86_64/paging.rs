@@ -22,7 +22,7 @@ pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 /// unmapped with the task but never returned to the allocator.
 pub const BORROWED: Flags = Flags::BIT_9;
 const KERNEL_VMA: u64 = 0xFFFF_FFFF_8000_0000;
-const PAGE: u64 = 4096;
+const PAGE: u64 = abi::PAGE_SIZE as u64;
 const HUGE: u64 = 2 * 1024 * 1024;
 
 pub fn phys_to_virt(phys: u64) -> u64 {
