@@ -37,7 +37,7 @@ impl PortRange {
 
     /// Whether any port of `first .. first + count` is in the range.
     pub const fn overlaps(&self, first: u16, count: u16) -> bool {
-        (self.first as u32) < first as u32 + count as u32 && first as u32 <= self.first as u32 + self.count as u32 - 1
+        (self.first as u32) < first as u32 + count as u32 && (first as u32) < self.first as u32 + self.count as u32
     }
 }
 

@@ -38,18 +38,19 @@ impl Kernel {
     /// for the reply. Returns what the server's receive returns.
     #[inline]
     pub fn deliver(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
-        let (c, s) = self.pair_mut(caller, server);
-        let call = c.call();
+        let (calling, receiving) = self.pair_mut(caller, server);
+        let call = calling.call();
         let len = call.len.min(wait.buf.len() as usize);
         // The buffer was checked writable when the server entered recv, and
         // a task blocked in recv cannot change its own mappings.
-        let copied = copy_to_user(s.space(), wait.buf, &call.message[..len]).is_ok();
+        let copied = copy_to_user(receiving.space(), wait.buf, &call.message[..len]).is_ok();
         // Most requests carry at most one lease: describing it here saves
         // the server a `lease_info` call.
-        let header = MessageHeader { sender: c.id, job: c.job(), operation: call.operation, len, leases: call.lease_count };
+        let (sender, job, operation, leases) = (calling.id, calling.job(), call.operation, call.lease_count);
+        let header = MessageHeader { sender, job, operation, len, leases };
         let first_lease = call.leases().first().map(LentLease::info);
         let results = RecvResult { received: Received::Message(header), first_lease }.to_results();
-        c.state = State::ReplyBlocked(s.id);
+        calling.state = State::ReplyBlocked(receiving.id);
         if copied { results } else { results.with_rax(KernelError::BadAddress.code()) }
     }
 

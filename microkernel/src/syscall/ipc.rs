@@ -112,7 +112,7 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Han
     let wait = receive_wait(k, server, args.recv())?;
     let caller = answer(k, server, args.reply())?;
     match receive(k, server, wait) {
-        Next::Blocked => Ok(Next::WokenNext(caller)),
+        Next::Blocked => Ok(Next::RunWoken(caller)),
         next => {
             k.make_runnable(caller);
             Ok(next)
@@ -128,9 +128,9 @@ fn answer(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Result<TaskInde
         return Err(KernelError::BadArgument);
     }
     let caller = k.waiting_caller(server, args.caller)?;
-    let (c, s) = k.pair_mut(caller, server);
-    let reply = c.call().reply_buf.prefix(args.len);
-    copy_between(s.space(), UserSliceRo::new(args.data, reply.len())?, c.space(), reply)?;
-    c.set_results(&CallResult { code: args.code, len: reply.len() as usize }.to_results());
+    let (waiting, answering) = k.pair_mut(caller, server);
+    let reply = waiting.call().reply_buf.prefix(args.len);
+    copy_between(answering.space(), UserSliceRo::new(args.data, reply.len())?, waiting.space(), reply)?;
+    waiting.set_results(&CallResult { code: args.code, len: reply.len() as usize }.to_results());
     Ok(caller)
 }

@@ -36,7 +36,7 @@ pub enum Next {
     HandOff(TaskIndex),
     /// The caller blocked right after waking this task (the caller it
     /// answered), which runs next unless a task as urgent already waits.
-    WokenNext(TaskIndex),
+    RunWoken(TaskIndex),
 }
 
 impl Next {
@@ -110,7 +110,7 @@ fn apply(k: &mut Kernel, caller: TaskIndex, handled: Handled) {
         Ok(Next::Same(results)) => k.task_mut(caller).set_results(&results),
         Ok(Next::Blocked) => {}
         Ok(Next::HandOff(task)) => k.hand_off_to(task),
-        Ok(Next::WokenNext(task)) => k.run_woken_next(task),
+        Ok(Next::RunWoken(task)) => k.run_woken_next(task),
         Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
     }
 }
