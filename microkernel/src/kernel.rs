@@ -1,82 +1,108 @@
-//! The kernel's state and the scheduler's switch: who runs next, and what
-//! happens when a task becomes runnable, blocks or ends.
+//! The kernel's state: the task table, the queues, the registry, the
+//! interrupt lines and the clock.
 //!
 //! The kernel runs with interrupts off and never blocks inside a call: a
 //! syscall changes task states and returns, and `finish_entry` then picks
 //! the frame to resume. So one lock around [`Kernel`] is never contended.
+//! Its fields are private: task states change only through the named
+//! transitions in `schedule` (who runs), `ipc` (who waits for whom) and
+//! `lifecycle` (starting, ending, notifying), each of which keeps the
+//! queues in step with the states.
+
+mod ipc;
+mod lifecycle;
+mod schedule;
+mod task;
+
+pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
-use crate::arch::{gdt, pic, trap};
-use crate::task::{State, Task};
-use crate::{klog, kprintln, mem};
-use abi::{ExitReason, FaultInfo, KernelError, TaskId, MAX_TASKS};
+use abi::{ExitReason, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use kcore::names::Registry;
-use kcore::ipc::{notification_wakes, SenderQueues};
-use kcore::resume;
+use kcore::grants::{IrqGrant, IrqLines};
+use kcore::ipc::SenderQueues;
+use kcore::names::{Registry, RegistryError};
 use kcore::sched::RunQueues;
+use kcore::task_index::TaskIndex;
 use spin::Mutex;
 
-pub const IDLE: usize = 0;
 /// Timer ticks a task runs before others of its priority get the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
 const NAME_SLOTS: usize = 32;
-const IRQ_LINES: usize = 16;
 
 pub struct Kernel {
     /// Fixed size, so that looking a slot up checks against a constant.
-    pub tasks: Box<[Option<Box<Task>>; MAX_TASKS]>,
+    tasks: Box<[Option<Box<Task>>; MAX_TASKS]>,
     generations: Vec<u16>,
     run_queues: RunQueues,
     /// Callers in `call`, waiting for their server to `recv`.
-    pub senders: SenderQueues<MAX_TASKS>,
-    pub current: usize,
+    senders: SenderQueues<MAX_TASKS>,
+    current: TaskIndex,
     /// Run this task next, ahead of the queues (a server that just got a call).
-    handoff: Option<usize>,
+    handoff: Option<TaskIndex>,
     need_resched: bool,
     slice_left: u32,
-    pub names: Registry<NAME_SLOTS>,
-    pub irq_owners: [Option<(TaskId, u32)>; IRQ_LINES],
-    pub kernel_space_root: AddressSpace,
-    pub now_ns: u64,
+    names: Registry<NAME_SLOTS>,
+    irq_lines: IrqLines,
+    kernel_space_root: AddressSpace,
+    now_ns: u64,
     /// Earliest timer deadline of any task, so most ticks scan nothing.
     next_deadline: u64,
 }
 
 pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
 
+/// Where a task's slot is in the table. The kernel makes task indices only
+/// below `MAX_TASKS`, a power of two, so the mask changes nothing; it lets
+/// the compiler see that the position is in the table.
+#[inline(always)]
+fn table_position(index: TaskIndex) -> usize {
+    const _: () = assert!(MAX_TASKS.is_power_of_two());
+    index.get() & (MAX_TASKS - 1)
+}
+
 impl Kernel {
     pub fn new(kernel_space: AddressSpace, idle: Task) -> Self {
         let mut tasks: Box<[Option<Box<Task>>; MAX_TASKS]> = Box::new([const { None }; MAX_TASKS]);
-        tasks[IDLE] = Some(Box::new(idle));
+        tasks[TaskIndex::IDLE.get()] = Some(Box::new(idle));
         Kernel {
             tasks,
             generations: alloc::vec![0; MAX_TASKS],
             run_queues: RunQueues::new(),
             senders: SenderQueues::new(),
-            current: IDLE,
+            current: TaskIndex::IDLE,
             handoff: None,
             need_resched: false,
             slice_left: TIME_SLICE_TICKS,
             names: Registry::new(),
-            irq_owners: [None; IRQ_LINES],
+            irq_lines: IrqLines::new(),
             kernel_space_root: kernel_space,
             now_ns: 0,
             next_deadline: u64::MAX,
         }
     }
 
-    pub fn task(&self, index: usize) -> &Task {
-        self.tasks[index].as_deref().expect("task slot in use")
+    #[inline]
+    pub fn task(&self, index: TaskIndex) -> &Task {
+        self.slot(index).expect("task slot in use")
     }
 
-    pub fn task_mut(&mut self, index: usize) -> &mut Task {
-        self.tasks[index].as_deref_mut().expect("task slot in use")
+    #[inline]
+    pub fn task_mut(&mut self, index: TaskIndex) -> &mut Task {
+        self.tasks[table_position(index)].as_deref_mut().expect("task slot in use")
+    }
+
+    /// The task in a slot, if the slot is in use.
+    #[inline]
+    pub fn slot(&self, index: TaskIndex) -> Option<&Task> {
+        self.tasks[table_position(index)].as_deref()
     }
 
     /// Two different tasks at once (a caller and its server).
-    pub fn pair_mut(&mut self, a: usize, b: usize) -> (&mut Task, &mut Task) {
+    #[inline]
+    pub fn pair_mut(&mut self, a: TaskIndex, b: TaskIndex) -> (&mut Task, &mut Task) {
+        let (a, b) = (table_position(a), table_position(b));
         assert_ne!(a, b, "a task is never its own peer");
         let (low, high) = self.tasks.split_at_mut(a.max(b));
         let (first, second) = (low[a.min(b)].as_deref_mut(), high[0].as_deref_mut());
@@ -84,20 +110,23 @@ impl Kernel {
         if a < b { (first, second) } else { (second, first) }
     }
 
-    pub fn current(&mut self) -> &mut Task {
-        let current = self.current;
-        self.task_mut(current)
+    /// The slot of the task running this kernel entry.
+    #[inline]
+    pub fn current_index(&self) -> TaskIndex {
+        self.current
     }
 
     /// The slot of a live task with exactly this id (any state but Dead).
     /// The idle task is not addressable: it cannot be called, killed or
     /// named, so its slot can never be reaped.
-    pub fn resolve(&self, id: TaskId) -> Result<usize, KernelError> {
-        let index = id.index();
-        if index == IDLE || index >= MAX_TASKS || id == TaskId::KERNEL {
-            return Err(KernelError::NoSuchTask);
-        }
-        match self.tasks[index].as_deref() {
+    #[inline]
+    pub fn resolve(&self, id: TaskId) -> Result<TaskIndex, KernelError> {
+        // `TaskId::KERNEL` names slot 0xffff, past the table.
+        let index = match TaskIndex::of(id) {
+            Some(index) if index != TaskIndex::IDLE => index,
+            _ => return Err(KernelError::NoSuchTask),
+        };
+        match self.slot(index) {
             Some(t) if t.id == id && !t.is_dead() => Ok(index),
             _ => Err(KernelError::PeerDied),
         }
@@ -109,286 +138,60 @@ impl Kernel {
 
     /// Takes a free slot for a new task; the id carries the slot's next generation.
     pub fn allocate_slot(&mut self, build: impl FnOnce(TaskId) -> Task) -> Option<TaskId> {
-        let index = (1..MAX_TASKS).find(|&i| self.tasks[i].is_none())?;
-        self.generations[index] = TaskId::generation_after(self.generations[index]);
-        let id = TaskId::new(index as u16, self.generations[index]);
-        self.tasks[index] = Some(Box::new(build(id)));
+        let index = TaskIndex::all().skip(1).find(|i| self.tasks[i.get()].is_none())?;
+        let generation = &mut self.generations[index.get()];
+        *generation = TaskId::generation_after(*generation);
+        let id = index.id(*generation);
+        self.tasks[index.get()] = Some(Box::new(build(id)));
         Some(id)
     }
 
+    /// Whether a slot is free for a new task.
+    pub fn has_free_slot(&self) -> bool {
+        TaskIndex::all().skip(1).any(|i| self.tasks[i.get()].is_none())
+    }
+
+    /// An ended task waiting to be reaped, and how it ended.
+    pub fn find_dead(&self) -> Option<(TaskIndex, ExitReason)> {
+        TaskIndex::all().find_map(|i| match self.slot(i)?.state {
+            State::Dead(reason) => Some((i, reason)),
+            _ => None,
+        })
+    }
+
     /// Frees the slot of a dead task (init's `reap`).
-    pub fn release_slot(&mut self, index: usize) {
-        self.tasks[index] = None;
+    pub fn release_slot(&mut self, index: TaskIndex) {
+        debug_assert!(self.task(index).is_dead());
+        self.tasks[index.get()] = None;
     }
 
-    pub fn make_runnable(&mut self, index: usize) {
-        let priority = {
-            let task = self.task_mut(index);
-            task.state = State::Runnable;
-            task.priority
-        };
-        if index == self.current {
-            return;
-        }
-        if self.run_queues.push_back(index as u16, priority).is_err() {
-            panic!("run queue rejected task {index}");
-        }
-        if self.current == IDLE || priority < self.task(self.current).priority {
-            self.need_resched = true;
-        }
+    /// Nanoseconds since the scheduler's timer started.
+    pub fn now(&self) -> u64 {
+        self.now_ns
     }
 
-    /// Runs `index` right after this entry (it was made runnable by a call
-    /// the current task is now blocked in).
-    pub fn hand_off_to(&mut self, index: usize) {
-        self.task_mut(index).state = State::Runnable;
-        self.handoff = Some(index);
+    pub fn lookup_name(&self, name: &[u8]) -> Option<TaskId> {
+        self.names.lookup(name)
     }
 
-    /// The current task just blocked after waking `index` (a server that
-    /// replied, then found nothing to receive): `index` runs next, on the
-    /// server's time, without passing through the queues, unless a task of
-    /// its priority or a more urgent one is already waiting there. Tasks
-    /// woken earlier (by earlier replies) so still run first, in order.
-    pub fn run_woken_next(&mut self, index: usize) {
-        let priority = self.task(index).priority;
-        match self.run_queues.highest_priority() {
-            Some(waiting) if waiting <= priority => self.make_runnable(index),
-            _ => self.hand_off_to(index),
-        }
+    /// Binds a registry name to a live task.
+    pub fn bind_name(&mut self, name: &[u8], task: TaskId) -> Result<(), RegistryError> {
+        self.names.bind(name, task)
     }
 
-    pub fn yield_current(&mut self) {
-        self.need_resched = true;
+    /// Gives an interrupt line to a live task (it stays masked until the
+    /// caller unmasks it).
+    pub fn grant_irq(&mut self, grant: IrqGrant, owner: TaskId) {
+        self.irq_lines.grant(grant, owner);
     }
 
-    /// Posts notification bits; wakes the task if it waits for any of them.
-    pub fn notify(&mut self, index: usize, bits: u32) {
-        let task = self.task_mut(index);
-        if task.is_dead() {
-            return;
-        }
-        task.pending |= bits;
-        if let Some(delivered) = notification_wakes(&task.state, task.pending) {
-            task.pending &= !delivered;
-            task.set_result(0);
-            task.frame.rdi = TaskId::KERNEL.raw() as u64;
-            task.frame.rsi = delivered as u64;
-            self.make_runnable(index);
-        }
+    /// The line `caller` acknowledges, if it owns it.
+    pub fn acknowledged_irq(&self, irq: u64, caller: TaskId) -> Result<u8, KernelError> {
+        self.irq_lines.acknowledged_by(irq, caller)
     }
 
-    /// Ends a task: wakes everyone waiting on it with PeerDied, frees its
-    /// memory, and tells init (and exit subscribers).
-    pub fn end_task(&mut self, index: usize, reason: ExitReason) {
-        let (id, old_state) = {
-            let task = self.task(index);
-            (task.id, task.state)
-        };
-        if matches!(old_state, State::Dead(_)) {
-            return;
-        }
-        self.run_queues.remove(index as u16);
-        if self.handoff == Some(index) {
-            self.handoff = None;
-        }
-        self.senders.remove(index);
-        let mut waiters = self.reply_waiters_of(id);
-        while let Some(sender) = self.senders.pop_front(index) {
-            waiters.push(sender);
-        }
-        for waiter in waiters {
-            self.task_mut(waiter).set_result(KernelError::PeerDied.code());
-            self.make_runnable(waiter);
-        }
-        if let Some((first, count)) = self.task(index).ports {
-            if index == self.current {
-                gdt::set_io_access(first, count, false);
-            }
-        }
-        for line in 0..IRQ_LINES {
-            if matches!(self.irq_owners[line], Some((owner, _)) if owner == id) {
-                self.irq_owners[line] = None;
-                pic::set_masked(line as u8, true);
-            }
-        }
-        self.names.unbind_task(id.raw());
-        let task = self.task_mut(index);
-        task.state = State::Dead(reason);
-        task.timer_deadline = 0;
-        let job = task.job;
-        if let Some(space) = task.space.take() {
-            if space.is_active() {
-                self.kernel_space_root.activate();
-            }
-            space.destroy(&mut mem::JobFrames(job));
-        }
-        if let ExitReason::Fault(f) = reason {
-            kprintln!(
-                "task {} ({}) {} at {:#x}, rip {:#x}, killed",
-                index,
-                self.task(index).name(),
-                abi::exception_name(f.vector),
-                f.address,
-                f.rip
-            );
-        }
-        if index == self.current {
-            self.need_resched = true;
-        }
-        self.announce_exit(index);
-    }
-
-    fn reply_waiters_of(&self, server: TaskId) -> Vec<usize> {
-        self.tasks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.as_deref().filter(|t| t.state == State::ReplyBlocked(server)).map(|_| i))
-            .collect()
-    }
-
-    fn announce_exit(&mut self, ended: usize) {
-        let listeners: Vec<usize> = self
-            .tasks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                let t = t.as_deref()?;
-                (i != ended && !t.is_dead() && (t.is_supervisor || t.wants_exit_notifications)).then_some(i)
-            })
-            .collect();
-        for listener in listeners {
-            self.notify(listener, abi::notify::TASK_EXIT);
-        }
-        if self.task(ended).is_supervisor {
-            crate::panic::fatal(format_args!("init ended: {:?}", self.task(ended).state));
-        }
-    }
-
-    /// One timer tick: time, timers, time slices.
-    pub fn tick(&mut self) {
-        self.now_ns += 1_000_000_000 / abi::TICK_HZ;
-        if self.now_ns >= self.next_deadline {
-            self.fire_timers();
-        }
-        if self.current != IDLE {
-            self.slice_left = self.slice_left.saturating_sub(1);
-            if self.slice_left == 0 {
-                self.need_resched = true;
-            }
-        }
-    }
-
-    pub fn set_timer(&mut self, index: usize, deadline: u64) {
-        self.task_mut(index).timer_deadline = deadline;
-        if deadline != 0 {
-            self.next_deadline = self.next_deadline.min(deadline);
-        }
-    }
-
-    fn fire_timers(&mut self) {
-        let now = self.now_ns;
-        let mut next = u64::MAX;
-        for index in 0..MAX_TASKS {
-            let Some(task) = self.tasks[index].as_deref_mut() else { continue };
-            match task.timer_deadline {
-                0 => {}
-                d if d <= now => {
-                    task.timer_deadline = 0;
-                    self.notify(index, abi::notify::TIMER);
-                }
-                d => next = next.min(d),
-            }
-        }
-        self.next_deadline = next;
-    }
-
-    /// Picks the task to resume at the end of this kernel entry and makes
-    /// its address space, FPU area and I/O ports current. A task whose saved
-    /// `rip` or `rsp` is not canonical is never handed to `iretq` (which
-    /// would fault in ring 0): it ends with the fault it stands for, and
-    /// another task is picked.
-    pub fn finish_entry(&mut self) -> *const trap::TrapFrame {
-        loop {
-            let next = self.switch_to_next();
-            let frame = &self.task(next).frame;
-            let unresumable = if frame.from_user() { resume::unresumable(frame.rip, frame.rsp) } else { None };
-            let Some(vector) = unresumable else {
-                return &self.task(next).frame;
-            };
-            let fault = FaultInfo { vector, address: 0, rip: frame.rip, error_code: 0 };
-            self.end_task(next, ExitReason::Fault(fault));
-        }
-    }
-
-    /// Chooses the task to run next and switches to it; returns its slot.
-    fn switch_to_next(&mut self) -> usize {
-        let previous = self.current;
-        let still_runnable = self.task(previous).state == State::Runnable;
-        let next = if let Some(next) = self.handoff.take() {
-            if still_runnable && previous != IDLE {
-                self.requeue(previous);
-            }
-            next
-        } else if still_runnable && !self.need_resched {
-            previous
-        } else {
-            if still_runnable && previous != IDLE {
-                self.requeue(previous);
-            }
-            self.run_queues.pop().map(usize::from).unwrap_or(IDLE)
-        };
-        self.need_resched = false;
-        if next != previous {
-            self.slice_left = TIME_SLICE_TICKS;
-            self.switch(previous, next);
-            let task = self.task_mut(next);
-            // SAFETY: the task's box stays allocated while it is current: a
-            // slot is only released by reap, which never targets the running
-            // task. (The same task resuming keeps the pointers it has.)
-            unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
-        }
-        next
-    }
-
-    fn requeue(&mut self, index: usize) {
-        let priority = self.task(index).priority;
-        if self.run_queues.push_back(index as u16, priority).is_err() {
-            panic!("run queue rejected task {index}");
-        }
-    }
-
-    fn switch(&mut self, previous: usize, next: usize) {
-        if let Some(Some(prev)) = self.tasks.get(previous).map(|t| t.as_deref()) {
-            if let Some((first, count)) = prev.ports {
-                gdt::set_io_access(first, count, false);
-            }
-        }
-        let next_task = self.task(next);
-        if let Some((first, count)) = next_task.ports {
-            gdt::set_io_access(first, count, true);
-        }
-        if let Some(space) = &next_task.space {
-            if !space.is_active() {
-                space.activate();
-            }
-        }
-        self.current = next;
-    }
-
-    pub fn grant_ports(&mut self, index: usize, first: u16, count: u16) {
-        const COM1: u16 = 0x3f8;
-        if first <= COM1 + 7 && first as u32 + count as u32 > COM1 as u32 {
-            klog::release_serial();
-        }
-        // The bitmap holds the running task's grant: swap it now, or the
-        // old range would stay open to every task after the next switch.
-        if index == self.current {
-            if let Some((old_first, old_count)) = self.task(index).ports {
-                gdt::set_io_access(old_first, old_count, false);
-            }
-            gdt::set_io_access(first, count, true);
-        }
-        self.task_mut(index).ports = Some((first, count));
+    /// The owner of an interrupt line and the bits it posts.
+    pub fn irq_owner(&self, line: u8) -> Option<(TaskId, u32)> {
+        self.irq_lines.owner(line)
     }
 }

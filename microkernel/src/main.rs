@@ -18,7 +18,6 @@ mod panic;
 mod selftest;
 mod start;
 mod syscall;
-mod task;
 mod trap;
 mod usercopy;
 
@@ -51,10 +50,7 @@ extern "C" fn kernel_main(multiboot_magic: u32, multiboot_info: u32) -> ! {
         Some((bytes, phys)) => start::run(kernel_space, bytes, phys),
         None => {
             kprintln!("kernel: idle");
-            loop {
-                x86_64::instructions::interrupts::enable_and_hlt();
-                x86_64::instructions::interrupts::disable();
-            }
+            arch::cpu::idle_forever()
         }
     }
 }

@@ -54,7 +54,7 @@ pub fn init_heap() {
     let base = with_frames(|f| f.alloc_contiguous(HEAP_FRAMES)).expect("no memory for the kernel heap");
     // SAFETY: the frames were just allocated for the heap alone and are
     // mapped writable through the direct map.
-    unsafe { HEAP.lock().init(phys_to_virt(base) as *mut u8, HEAP_FRAMES * 4096) };
+    unsafe { HEAP.lock().init(phys_to_virt(base) as *mut u8, HEAP_FRAMES * abi::PAGE_SIZE) };
     let usable = frame_counts().0 as u64;
     *JOBS.lock() = Some(JobAccounts::new(usable, SYSTEM_RESERVE_FRAMES, JOB_FRAME_SHARE));
 }
@@ -86,6 +86,14 @@ impl FrameSource for Frames {
 /// Most frames one job other than the system job may hold.
 pub fn job_frame_limit() -> u64 {
     JOBS.lock().as_ref().map_or(0, |jobs| jobs.job_limit())
+}
+
+/// Whether `job` could take `frames` more frames now (its share, the
+/// system reserve, the free frames), so a large copy can be refused before
+/// it starts rather than part-way.
+pub fn job_has_room(job: JobId, frames: u64) -> bool {
+    let free = frame_counts().0 as u64;
+    JOBS.lock().as_ref().is_some_and(|jobs| jobs.has_room(job, frames, free))
 }
 
 /// Frames a job holds.
@@ -128,6 +136,6 @@ pub fn alloc_zeroed() -> Option<u64> {
 pub fn zeroed(frames: &mut impl FrameSource) -> Option<u64> {
     let phys = frames.alloc()?;
     // SAFETY: the frame was just allocated and is mapped by the direct map.
-    unsafe { core::ptr::write_bytes(phys_to_virt(phys) as *mut u8, 0, 4096) };
+    unsafe { core::ptr::write_bytes(phys_to_virt(phys) as *mut u8, 0, abi::PAGE_SIZE) };
     Some(phys)
 }

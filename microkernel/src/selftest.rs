@@ -5,7 +5,8 @@
 //! QEMU through isa-debug-exit with success or failure.
 
 use crate::arch::cpu;
-use crate::arch::paging::{AddressSpace, PageTableFlags};
+use crate::arch::paging::{user_page_flags, AddressSpace};
+use kcore::pages::PageRights;
 use crate::{kprintln, mem};
 use alloc::vec::Vec;
 
@@ -29,8 +30,7 @@ pub fn run(which: &str) -> ! {
         }
         "divide-error" => {
             kprintln!("selftest: dividing by zero");
-            // SAFETY: deliberately raises #DE, which stops QEMU.
-            unsafe { core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _) };
+            cpu::divide_by_zero();
             cpu::qemu_exit(cpu::EXIT_FAILURE)
         }
         "" | "all" => {}
@@ -82,7 +82,7 @@ fn address_space_round_trip() -> Result<(), &'static str> {
     let mut space = AddressSpace::new_user(&mut mem::Frames).ok_or("no frame for a table")?;
     let frame = mem::alloc_zeroed().ok_or("no frame")?;
     let vaddr = 0x40_0000;
-    let flags = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE;
+    let flags = user_page_flags(PageRights { write: true, execute: true });
     space.map(vaddr, frame, flags, &mut mem::Frames).map_err(|_| "map failed")?;
     if space.map(vaddr, frame, flags, &mut mem::Frames).is_ok() {
         return Err("double map accepted");

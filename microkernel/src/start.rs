@@ -4,17 +4,18 @@
 //! entry, memory size, bytes) that the image builder prepared. Init gets the
 //! whole boot image mapped read-only and loads every other program itself.
 
-use crate::arch::paging::{AddressSpace, PageTableFlags, BORROWED};
-use crate::arch::trap::{self, idle_loop};
-use crate::arch::{gdt, pic};
-use crate::kernel::{Kernel, IDLE, KERNEL};
+use crate::arch::paging::{user_page_flags, AddressSpace, BORROWED};
+use crate::arch::pic;
+use crate::arch::trap::{self, TrapFrame};
+use crate::kernel::{Kernel, Task, KERNEL};
 use crate::mem::JobFrames;
 use crate::syscall::map_fresh;
-use crate::task::Task;
-use abi::{JobId, TaskId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
+use abi::{JobId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
 use bootimg::{BootImage, EntryKind, FlatProgram};
+use kcore::pages::PageRights;
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::PAGE;
 
-const PAGE: u64 = 4096;
 const IDLE_STACK_SIZE: usize = 32 * 1024;
 /// Init's priority: above ordinary programs, below the console driver.
 const INIT_PRIORITY: u8 = 1;
@@ -24,14 +25,8 @@ struct IdleStack([u8; IDLE_STACK_SIZE]);
 static mut IDLE_STACK: IdleStack = IdleStack([0; IDLE_STACK_SIZE]);
 
 fn idle_task() -> Task {
-    let mut idle = Task::new(TaskId::new(IDLE as u16, 0), b"idle", PRIORITY_LEVELS, JobId::SYSTEM, None);
-    idle.frame.rip = idle_loop as *const () as u64;
-    idle.frame.cs = gdt::KERNEL_CODE as u64;
-    idle.frame.ss = gdt::KERNEL_DATA as u64;
-    idle.frame.rsp = core::ptr::addr_of!(IDLE_STACK) as u64 + IDLE_STACK_SIZE as u64;
-    idle.frame.rflags = 1 << 9;
-    idle.state = crate::task::State::Runnable;
-    idle
+    let stack_top = core::ptr::addr_of!(IDLE_STACK) as u64 + IDLE_STACK_SIZE as u64;
+    Task::idle(TaskIndex::IDLE.id(0), b"idle", PRIORITY_LEVELS, TrapFrame::idle(stack_top))
 }
 
 fn fail(why: core::fmt::Arguments) -> ! {
@@ -49,7 +44,7 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
 
     let mut frames = JobFrames(JobId::SYSTEM);
     let mut space = AddressSpace::new_user(&mut frames).unwrap_or_else(|| fail(format_args!("out of memory")));
-    let exec = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE;
+    let exec = user_page_flags(PageRights { write: true, execute: true });
     let size = program.mem_size.div_ceil(PAGE) * PAGE;
     let bytes = program.bytes;
     map_fresh(&mut space, &mut frames, program.load_addr, size, exec, |offset, frame| {
@@ -59,10 +54,10 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
         unsafe { core::ptr::copy_nonoverlapping(bytes[start..end].as_ptr(), frame, end - start) };
     })
     .unwrap_or_else(|e| fail(format_args!("mapping its image: {e}")));
-    let data = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+    let data = user_page_flags(PageRights { write: true, execute: false });
     map_fresh(&mut space, &mut frames, STACK_TOP - STACK_SIZE, STACK_SIZE, data, |_, _| {})
         .unwrap_or_else(|e| fail(format_args!("mapping its stack: {e}")));
-    let shared = PageTableFlags::USER_ACCESSIBLE | PageTableFlags::NO_EXECUTE | BORROWED;
+    let shared = user_page_flags(PageRights { write: false, execute: false }) | BORROWED;
     for offset in (0..image.len() as u64).step_by(PAGE as usize) {
         space
             .map(BOOT_IMAGE_VADDR + offset, image_phys + offset, shared, &mut frames)
@@ -72,19 +67,11 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
     let mut kernel = Kernel::new(kernel_space, idle_task());
     let mut space = Some(space);
     let id = kernel
-        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()))
+        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()).supervisor())
         .unwrap_or_else(|| fail(format_args!("no task slot")));
-    let index = id.index();
-    let init = kernel.task_mut(index);
-    init.is_supervisor = true;
-    init.frame.rip = program.entry;
-    init.frame.rsp = STACK_TOP;
-    init.frame.rdi = BOOT_IMAGE_VADDR;
-    init.frame.rsi = image.len() as u64;
-    init.frame.cs = gdt::USER_CODE as u64;
-    init.frame.ss = gdt::USER_DATA as u64;
-    init.frame.rflags = 1 << 9;
-    kernel.make_runnable(index);
+    let index = TaskIndex::of(id).unwrap_or_else(|| fail(format_args!("no task slot")));
+    let first = TrapFrame::user_entry(program.entry, STACK_TOP, BOOT_IMAGE_VADDR, image.len() as u64);
+    kernel.start_task(index, first).unwrap_or_else(|e| fail(format_args!("starting it: {e}")));
 
     let frame = kernel.finish_entry();
     *KERNEL.lock() = Some(kernel);

@@ -1,13 +1,10 @@
 //! What happens on each kernel entry: syscalls, CPU exceptions, interrupts.
 
-use crate::arch::trap::{TrapFrame, IRQ_BASE, SYSCALL_VECTOR};
+use crate::arch::trap::{Entry, TrapFrame};
 use crate::arch::{pic, serial};
 use crate::kernel::{Kernel, KERNEL};
-use abi::{ExitReason, FaultInfo};
-use core::fmt::Write;
-
-const NMI: u64 = 2;
-const MACHINE_CHECK: u64 = 18;
+use abi::ExitReason;
+use kcore::task_index::TaskIndex;
 
 /// `frame` is where the entry stub saved the registers: the running task's
 /// own `Task::frame` for every entry from ring 3, else a frame on the idle or
@@ -16,41 +13,77 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
     // SAFETY: the stub passes the frame it just built; nothing else refers
     // to it until this entry returns. It is read by value here and, when it
     // lives in the task's control block, only through the kernel below.
-    let (vector, from_user) = unsafe { ((*frame).vector, (*frame).from_user()) };
-    // NMI and machine check are the machine's events, not the running
-    // task's fault: never blame (kill) a task for them.
-    if vector < IRQ_BASE as u64 && (!from_user || matches!(vector, NMI | MACHINE_CHECK)) {
-        // SAFETY: as above; the machine stops after the report.
-        kernel_exception(unsafe { &*frame });
+    let syscall = unsafe { (*frame).is_syscall() };
+    // The one kind of entry whose speed matters is told apart first, alone.
+    // A syscall comes from ring 3, so its frame is the task's own already.
+    if syscall {
+        return with_kernel(frame, crate::syscall::dispatch, || {});
     }
+    // SAFETY: as above.
+    let entry = unsafe { (*frame).entry() };
+    match entry {
+        Entry::Syscall => with_kernel(frame, crate::syscall::dispatch, || {}),
+        Entry::Exception(vector) => {
+            // SAFETY: as above.
+            if unsafe { !(*frame).from_user() } || entry.is_machine_event() {
+                // SAFETY: as above; the machine stops after the report.
+                kernel_exception(unsafe { &*frame }, vector);
+            }
+            let handle_fault = |k: &mut Kernel| {
+                let current = adopt(k, frame);
+                user_fault(k, current, vector)
+            };
+            with_kernel(frame, handle_fault, || {})
+        }
+        // Before the first task exists only interrupts can arrive.
+        Entry::Interrupt(line) => {
+            let handle_irq = |k: &mut Kernel| {
+                adopt(k, frame);
+                irq(k, line)
+            };
+            with_kernel(frame, handle_irq, || end_of_interrupt(line))
+        }
+    }
+}
+
+/// Runs `handle_entry` on the kernel (`before_tasks` before the first task
+/// exists) and returns the frame to resume.
+#[inline(always)]
+fn with_kernel(
+    frame: *mut TrapFrame,
+    handle_entry: impl FnOnce(&mut Kernel),
+    before_tasks: impl FnOnce(),
+) -> *const TrapFrame {
     let Some(mut guard) = KERNEL.try_lock() else {
+        // SAFETY: as in `handle`.
+        let vector = unsafe { (*frame).vector };
         crate::panic::fatal(format_args!("kernel entered again while busy (vector {vector})"))
     };
     let Some(k) = guard.as_mut() else {
-        // Before the first task exists only interrupts can arrive.
-        irq_without_tasks(vector);
+        before_tasks();
         return frame;
     };
-    let task = k.current();
-    if !core::ptr::eq(frame, &task.frame) {
-        // SAFETY: a frame on the idle or boot stack, valid and not aliased.
-        task.frame = unsafe { frame.read() };
-    }
-    match vector {
-        SYSCALL_VECTOR => crate::syscall::dispatch(k),
-        v if v < IRQ_BASE as u64 => user_fault(k),
-        v => irq(k, (v - IRQ_BASE as u64) as u8),
-    }
+    handle_entry(k);
     k.finish_entry()
 }
 
+/// Makes `frame` the running task's saved registers, copying it there if
+/// the CPU pushed it elsewhere (an interrupt of the idle task, which runs
+/// in ring 0 on its own stack). Returns the running task.
+fn adopt(k: &mut Kernel, frame: *mut TrapFrame) -> TaskIndex {
+    let current = k.current_index();
+    let task = k.task_mut(current);
+    if !core::ptr::eq(frame, task.frame()) {
+        // SAFETY: a frame on the idle or boot stack, valid and not aliased.
+        task.store_frame(unsafe { frame.read() });
+    }
+    current
+}
+
 /// A CPU exception in a task kills that task alone; init reports it.
-fn user_fault(k: &mut Kernel) {
-    let frame = k.current().frame;
-    let address = if frame.vector == 14 { x86_64::registers::control::Cr2::read_raw() } else { 0 };
-    let info = FaultInfo { vector: frame.vector as u8, address, rip: frame.rip, error_code: frame.error_code };
-    let current = k.current;
-    k.end_task(current, ExitReason::Fault(info));
+fn user_fault(k: &mut Kernel, current: TaskIndex, vector: u8) {
+    let fault = k.task(current).frame().fault(vector);
+    k.end_task(current, ExitReason::Fault(fault));
 }
 
 fn irq(k: &mut Kernel, line: u8) {
@@ -59,11 +92,11 @@ fn irq(k: &mut Kernel, line: u8) {
     }
     if line == 0 {
         k.tick();
-    } else if let Some((owner, bit)) = k.irq_owners[line as usize] {
+    } else if let Some((owner, bits)) = k.irq_owner(line) {
         // Masked until the driver has handled the device and acknowledges.
         pic::set_masked(line, true);
         if let Ok(index) = k.resolve(owner) {
-            k.notify(index, bit);
+            k.notify(index, bits);
         }
     } else {
         pic::set_masked(line, true);
@@ -71,39 +104,15 @@ fn irq(k: &mut Kernel, line: u8) {
     pic::end_of_interrupt(line);
 }
 
-fn irq_without_tasks(vector: u64) {
-    let line = (vector - IRQ_BASE as u64) as u8;
+fn end_of_interrupt(line: u8) {
     if !pic::is_spurious(line) {
         pic::end_of_interrupt(line);
     }
 }
 
-struct Serial;
-
-impl Write for Serial {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        serial::write_bytes(s.as_bytes());
-        Ok(())
-    }
-}
-
 /// A CPU exception in the kernel itself is a kernel bug: report it in full
 /// and stop the machine with the failure code.
-fn kernel_exception(frame: &TrapFrame) -> ! {
-    let vector = frame.vector as u8;
-    let mut out = Serial;
-    let _ = write!(
-        out,
-        "\nEXCEPTION: {} (vector {}) error={:#x} rip={:#x} rsp={:#x}",
-        abi::exception_name(vector),
-        vector,
-        frame.error_code,
-        frame.rip,
-        frame.rsp
-    );
-    if vector == 14 {
-        let _ = write!(out, " cr2={:#x}", x86_64::registers::control::Cr2::read_raw());
-    }
-    let _ = writeln!(out, " in kernel mode");
+fn kernel_exception(frame: &TrapFrame, vector: u8) -> ! {
+    frame.report_kernel_exception(&mut serial::Writer, vector);
     crate::panic::fatal(format_args!("unhandled {} in the kernel", abi::exception_name(vector)))
 }

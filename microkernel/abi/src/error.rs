@@ -1,10 +1,23 @@
 //! Errors a syscall returns. Each has a fixed negative number in `rax`.
 
-/// Why the kernel refused a syscall. Bad arguments are answered with one of
-/// these, never with a fault: only a CPU exception kills a task.
-#[repr(i64)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KernelError {
+macro_rules! kernel_errors {
+    ($($(#[$doc:meta])* $name:ident = $code:expr,)*) => {
+        /// Why the kernel refused a syscall. Bad arguments are answered with one of
+        /// these, never with a fault: only a CPU exception kills a task.
+        #[repr(i64)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum KernelError {
+            $($(#[$doc])* $name = $code,)*
+        }
+
+        impl KernelError {
+            /// Every error, in code order.
+            pub const ALL: [KernelError; [$($code),*].len()] = [$(KernelError::$name,)*];
+        }
+    };
+}
+
+kernel_errors! {
     /// Unknown syscall number.
     NoSuchCall = -1,
     /// A pointer or length does not name memory the task may use that way.
@@ -30,20 +43,6 @@ pub enum KernelError {
 }
 
 impl KernelError {
-    pub const ALL: [KernelError; 11] = [
-        KernelError::NoSuchCall,
-        KernelError::BadAddress,
-        KernelError::BadArgument,
-        KernelError::PeerDied,
-        KernelError::Denied,
-        KernelError::NoMemory,
-        KernelError::NotWaiting,
-        KernelError::LeaseBounds,
-        KernelError::NotFound,
-        KernelError::AlreadyMapped,
-        KernelError::NoSuchTask,
-    ];
-
     pub const fn code(self) -> i64 {
         self as i64
     }
@@ -95,6 +94,8 @@ mod tests {
             assert!(e.code() < 0);
             assert_eq!(KernelError::from_code(e.code()), Some(e));
         }
+        assert_eq!(KernelError::ALL.len(), 11);
+        assert!(KernelError::ALL.windows(2).all(|pair| pair[1].code() == pair[0].code() - 1), "dense, in order");
         assert_eq!(check(5), Ok(5));
         assert_eq!(check(-4), Err(KernelError::PeerDied));
     }

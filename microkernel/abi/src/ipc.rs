@@ -2,6 +2,7 @@
 
 use crate::{JobId, KernelError, TaskId};
 
+
 /// Largest request or reply copied through the kernel. Bulk data travels in
 /// leases instead.
 pub const MAX_MESSAGE: usize = 256;
@@ -17,6 +18,31 @@ pub struct Lease {
     pub addr: u64,
     pub len: u64,
     pub flags: u64,
+}
+
+impl Lease {
+    /// Bytes of one entry in a lease table.
+    pub const BYTES: usize = 24;
+
+    /// The entry as it lies in a lease table (`repr(C)`, little-endian).
+    #[inline]
+    pub fn to_bytes(&self) -> [u8; Self::BYTES] {
+        let mut bytes = [0; Self::BYTES];
+        for (chunk, field) in bytes.chunks_exact_mut(8).zip([self.addr, self.len, self.flags]) {
+            chunk.copy_from_slice(&field.to_le_bytes());
+        }
+        bytes
+    }
+
+    #[inline]
+    pub fn from_bytes(bytes: &[u8; Self::BYTES]) -> Self {
+        let field = |i: usize| {
+            let mut word = [0; 8];
+            word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(word)
+        };
+        Lease { addr: field(0), len: field(1), flags: field(2) }
+    }
 }
 
 /// `Lease::flags` bits.
@@ -41,6 +67,7 @@ pub enum CopySide {
 
 impl CopySide {
     /// The value of `rdi` that names this side.
+    #[inline]
     pub const fn register(self) -> u64 {
         self as u64
     }
@@ -51,17 +78,6 @@ impl CopySide {
 pub struct LeaseCopyError {
     pub side: CopySide,
     pub error: KernelError,
-}
-
-/// Decodes `lease_copy`'s `rax` and `rdi`: the bytes copied, or the error and
-/// its side. (A value of `rdi` that names no side, which this kernel never
-/// returns with an error, counts as the source, like `check` turns an unknown
-/// code into `BadArgument`.)
-pub fn check_lease_copy(rax: i64, rdi: u64) -> Result<u64, LeaseCopyError> {
-    crate::check(rax).map_err(|error| {
-        let side = if rdi == CopySide::Destination.register() { CopySide::Destination } else { CopySide::Source };
-        LeaseCopyError { side, error }
-    })
 }
 
 /// Notification bits a task receives in `recv`.
@@ -104,32 +120,18 @@ pub struct MessageHeader {
     pub leases: usize,
 }
 
-/// Packs a task id with a lease index into one register.
-pub const fn lease_ref(task: TaskId, index: usize) -> u64 {
-    task.raw() as u64 | ((index as u64) << 32)
-}
-
-/// Splits [`lease_ref`].
-pub const fn split_lease_ref(raw: u64) -> (TaskId, u64) {
-    (TaskId::from_raw(raw as u32), raw >> 32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn lease_refs_round_trip() {
-        let id = TaskId::new(3, 9);
-        assert_eq!(split_lease_ref(lease_ref(id, 2)), (id, 2));
-    }
-
-    #[test]
-    fn lease_copy_results_name_the_failing_side() {
-        assert_eq!(check_lease_copy(4096, 0), Ok(4096));
-        let bad = KernelError::BadAddress;
-        for side in [CopySide::Source, CopySide::Destination] {
-            assert_eq!(check_lease_copy(bad.code(), side.register()), Err(LeaseCopyError { side, error: bad }));
-        }
+    fn a_lease_table_entry_is_three_little_endian_words() {
+        let lease = Lease { addr: 0x1122_3344_5566_7788, len: 24, flags: lease_flags::READ };
+        let bytes = lease.to_bytes();
+        assert_eq!(bytes[..8], 0x1122_3344_5566_7788u64.to_le_bytes());
+        assert_eq!(bytes[8], 24);
+        assert_eq!(bytes[16], 1);
+        assert_eq!(Lease::from_bytes(&bytes), lease);
+        assert_eq!(Lease::BYTES, core::mem::size_of::<Lease>());
     }
 }

@@ -1,19 +1,26 @@
 //! The kernel's application binary interface, defined once for both sides.
 //!
 //! The kernel and every user-space crate import these types, so a syscall
-//! number, an error code or the layout of a lease can never disagree between
-//! the two. `docs/abi.md` documents each call.
+//! number, an error code, the layout of a lease or the registers a call's
+//! arguments and results travel in can never disagree between the two.
+//! `docs/abi.md` documents each call.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+mod args;
 mod error;
 mod ipc;
+mod ipc_regs;
 mod job;
+mod regs;
 mod sysnum;
 mod task_id;
 
+pub use args::*;
 pub use error::{check, KernelError};
 pub use ipc::*;
+pub use ipc_regs::*;
+pub use regs::{ArgRegs, Register, ResultRegs, Results};
 pub use job::{JobId, JOB_FRAME_SHARE, SYSTEM_RESERVE_FRAMES};
 pub use sysnum::Sysnum;
 pub use task_id::TaskId;
@@ -54,13 +61,17 @@ pub const SERVICE_NAME_MAX: usize = 16;
 /// Scheduling priorities: 0 is the most urgent. Idle runs below all of them.
 pub const PRIORITY_LEVELS: u8 = 4;
 
+/// Longest range one `map`, `unmap` or `task_map` covers: 64 MiB, so that one
+/// call (the kernel runs with interrupts off) cannot hold the CPU for long.
+pub const MAX_MAP: u64 = 64 << 20;
+
 /// Memory mapping permission bits (`map`, `task_map`).
 pub mod map_flags {
     pub const WRITE: u64 = 1 << 0;
     pub const EXEC: u64 = 1 << 1;
 }
 
-/// What `task_status` and the statistics call report.
+/// What the `stats` call reports.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KernelStats {
@@ -170,6 +181,18 @@ impl ExitRecord {
         record
     }
 }
+
+// The sizes `docs/abi.md` promises for the structs that cross the boundary
+// in memory: a change to any of them is a change of the ABI.
+const _: () = {
+    use core::mem::size_of;
+    assert!(size_of::<TaskId>() == 4);
+    assert!(size_of::<JobId>() == 4);
+    assert!(size_of::<Lease>() == 24);
+    assert!(size_of::<KernelStats>() == 40);
+    assert!(size_of::<TaskInfo>() == 32);
+    assert!(size_of::<ExitRecord>() == 48);
+};
 
 /// Human name of a CPU exception vector, for fault reports.
 pub fn exception_name(vector: u8) -> &'static str {

@@ -1,7 +1,9 @@
 //! Syscall numbers. A task puts the number in `rax` and the arguments in
-//! `rdi, rsi, rdx, r10, r8, r9`, then executes `syscall`. The kernel answers in
-//! `rax` (a result, or a negative [`crate::KernelError`]) and, for calls that
-//! return more, in `rdi, rsi, rdx, r8`. `docs/abi.md` has one section per call.
+//! `rdi, rsi, rdx, r10, r8, r9` ([`crate::ArgRegs`]), then executes
+//! `syscall`. The kernel answers in `rax` (a result, or a negative
+//! [`crate::KernelError`]) and, for calls that return more, in the first of
+//! `rdi, rsi, rdx, r8, r9, r10` ([`crate::ResultRegs`]). Each call's argument
+//! and result types say which; `docs/abi.md` has one section per call.
 
 macro_rules! sysnums {
     ($($(#[$doc:meta])* $name:ident = $num:expr,)*) => {

@@ -7,6 +7,9 @@
 
 use abi::{ExitReason, TaskId};
 
+use crate::task_index::TaskIndex;
+use crate::user_memory::UserSliceWo;
+
 /// What a task is doing, as the scheduler and IPC see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -27,8 +30,9 @@ pub enum State {
 /// Where a blocked `recv` wants its result, and what it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvWait {
-    pub buf: u64,
-    pub cap: u64,
+    /// The receive buffer, its length capped at `MAX_MESSAGE`; its pages
+    /// were found writable when the task entered `recv`.
+    pub buf: UserSliceWo,
     pub mask: u32,
     pub notifications_only: bool,
 }
@@ -110,8 +114,10 @@ impl<const N: usize> SenderQueues<N> {
     /// Queues `caller` behind the others waiting for `server`. A caller is
     /// in at most one queue (it is blocked in one call); queuing it again
     /// moves it.
-    pub fn push_back(&mut self, server: usize, caller: usize) {
-        self.remove(caller);
+    #[inline]
+    pub fn push_back(&mut self, server: TaskIndex, caller: TaskIndex) {
+        let (server, caller) = (server.get(), caller.get());
+        self.unlink(caller);
         let tail = self.tail[server];
         self.prev[caller] = tail;
         self.next[caller] = NONE;
@@ -124,21 +130,28 @@ impl<const N: usize> SenderQueues<N> {
         self.queued_on[caller] = server as u16;
     }
 
-    pub fn pop_front(&mut self, server: usize) -> Option<usize> {
-        let head = self.head[server];
+    #[inline]
+    pub fn pop_front(&mut self, server: TaskIndex) -> Option<TaskIndex> {
+        let head = self.head[server.get()];
         if head == NONE {
             return None;
         }
-        self.remove(head as usize);
-        Some(head as usize)
+        self.unlink(head as usize);
+        Some(TaskIndex::new(head))
     }
 
-    pub fn has_callers(&self, server: usize) -> bool {
-        self.head[server] != NONE
+    #[inline]
+    pub fn has_callers(&self, server: TaskIndex) -> bool {
+        self.head[server.get()] != NONE
     }
 
     /// Takes `caller` out of whatever queue holds it; returns whether it was queued.
-    pub fn remove(&mut self, caller: usize) -> bool {
+    pub fn remove(&mut self, caller: TaskIndex) -> bool {
+        self.unlink(caller.get())
+    }
+
+    #[inline]
+    fn unlink(&mut self, caller: usize) -> bool {
         let server = self.queued_on[caller];
         if server == NONE {
             return false;
@@ -173,7 +186,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::VecDeque;
 
-    const WAIT: RecvWait = RecvWait { buf: 0x1000, cap: 64, mask: 0b11, notifications_only: false };
+    const WAIT: RecvWait = RecvWait { buf: UserSliceWo::EMPTY, mask: 0b11, notifications_only: false };
 
     #[test]
     fn call_delivers_only_to_an_open_receive() {
@@ -208,20 +221,24 @@ mod tests {
         assert!(!awaits_reply_from(&State::SendBlocked(server), server));
     }
 
+    fn ix(slot: usize) -> TaskIndex {
+        TaskIndex::new(slot as u16)
+    }
+
     #[test]
     fn queues_are_fifo_per_server_and_removal_unlinks() {
         let mut q = SenderQueues::<8>::new();
-        q.push_back(0, 3);
-        q.push_back(0, 4);
-        q.push_back(1, 5);
-        q.push_back(0, 6);
-        assert!(q.remove(4));
-        assert!(!q.remove(4));
-        assert_eq!(q.pop_front(0), Some(3));
-        assert_eq!(q.pop_front(0), Some(6));
-        assert_eq!(q.pop_front(0), None);
-        assert!(q.has_callers(1));
-        assert_eq!(q.pop_front(1), Some(5));
+        q.push_back(ix(0), ix(3));
+        q.push_back(ix(0), ix(4));
+        q.push_back(ix(1), ix(5));
+        q.push_back(ix(0), ix(6));
+        assert!(q.remove(ix(4)));
+        assert!(!q.remove(ix(4)));
+        assert_eq!(q.pop_front(ix(0)), Some(ix(3)));
+        assert_eq!(q.pop_front(ix(0)), Some(ix(6)));
+        assert_eq!(q.pop_front(ix(0)), None);
+        assert!(q.has_callers(ix(1)));
+        assert_eq!(q.pop_front(ix(1)), Some(ix(5)));
     }
 
     proptest! {
@@ -234,17 +251,17 @@ mod tests {
                     0 => {
                         for m in model.iter_mut() { m.retain(|&c| c != caller); }
                         model[server].push_back(caller);
-                        q.push_back(server, caller);
+                        q.push_back(ix(server), ix(caller));
                     }
-                    1 => prop_assert_eq!(q.pop_front(server), model[server].pop_front()),
+                    1 => prop_assert_eq!(q.pop_front(ix(server)), model[server].pop_front().map(ix)),
                     _ => {
                         let was = model.iter().any(|m| m.contains(&caller));
                         for m in model.iter_mut() { m.retain(|&c| c != caller); }
-                        prop_assert_eq!(q.remove(caller), was);
+                        prop_assert_eq!(q.remove(ix(caller)), was);
                     }
                 }
                 for (s, m) in model.iter().enumerate() {
-                    prop_assert_eq!(q.has_callers(s), !m.is_empty());
+                    prop_assert_eq!(q.has_callers(ix(s)), !m.is_empty());
                 }
             }
         }

@@ -57,6 +57,17 @@ impl<const N: usize> JobAccounts<N> {
         self.accounts.iter().flatten().find(|a| a.job == job).map_or(0, |a| a.frames)
     }
 
+    /// Whether `job` may take `frames` more frames, one by one, while `free`
+    /// frames are free (what [`JobAccounts::charge`] would allow).
+    pub fn has_room(&self, job: JobId, frames: u64, free: u64) -> bool {
+        if job.is_system() {
+            return frames <= free;
+        }
+        let within_share = self.held(job).saturating_add(frames) <= self.job_limit;
+        let above_reserve = free.saturating_sub(frames) >= self.reserve;
+        within_share && above_reserve && frames <= free
+    }
+
     /// Whether `job` may take one more frame while `free` frames are free;
     /// if so, the frame is charged to it.
     pub fn charge(&mut self, job: JobId, free: u64) -> Result<(), Refusal> {
@@ -138,6 +149,20 @@ mod tests {
         assert_eq!(jobs.held(USER_A), 0);
         assert!(!jobs.credit(USER_A), "nothing left to credit");
         assert_eq!(jobs.charge(USER_B, 500), Ok(()));
+    }
+
+    #[test]
+    fn room_is_what_charging_one_by_one_would_allow() {
+        let mut jobs = JobAccounts::<4>::new(1100, 100, 4);
+        for _ in 0..200 {
+            jobs.charge(USER_A, 900).unwrap();
+        }
+        assert!(jobs.has_room(USER_A, 50, 900));
+        assert!(!jobs.has_room(USER_A, 51, 900), "past the share");
+        assert!(!jobs.has_room(USER_B, 10, 105), "into the reserve");
+        assert!(jobs.has_room(USER_B, 5, 105));
+        assert!(jobs.has_room(JobId::SYSTEM, 105, 105));
+        assert!(!jobs.has_room(JobId::SYSTEM, 106, 105));
     }
 
     proptest! {

@@ -7,7 +7,7 @@
 //! When a task dies its names are dropped, so a lookup never returns a dead
 //! id. Fixed capacity `N`, names of 1 to `abi::SERVICE_NAME_MAX` bytes.
 
-use abi::SERVICE_NAME_MAX;
+use abi::{TaskId, SERVICE_NAME_MAX};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistryError {
@@ -41,7 +41,7 @@ impl core::fmt::Display for RegistryError {
 struct Binding {
     name: [u8; SERVICE_NAME_MAX],
     name_len: u8,
-    task: u32,
+    task: TaskId,
 }
 
 impl Binding {
@@ -59,9 +59,9 @@ impl<const N: usize> Registry<N> {
         Registry { slots: [None; N] }
     }
 
-    /// Binds `name` to the raw task id `task`, replacing any earlier binding
-    /// of the same name.
-    pub fn bind(&mut self, name: &[u8], task: u32) -> Result<(), RegistryError> {
+    /// Binds `name` to `task`, replacing any earlier binding of the same
+    /// name.
+    pub fn bind(&mut self, name: &[u8], task: TaskId) -> Result<(), RegistryError> {
         if name.is_empty() {
             return Err(RegistryError::EmptyName);
         }
@@ -87,8 +87,8 @@ impl<const N: usize> Registry<N> {
         Ok(())
     }
 
-    /// The raw task id bound to `name`.
-    pub fn lookup(&self, name: &[u8]) -> Option<u32> {
+    /// The task bound to `name`.
+    pub fn lookup(&self, name: &[u8]) -> Option<TaskId> {
         self.slots
             .iter()
             .flatten()
@@ -112,7 +112,7 @@ impl<const N: usize> Registry<N> {
     }
 
     /// Removes every name bound to `task` (it died); returns how many.
-    pub fn unbind_task(&mut self, task: u32) -> usize {
+    pub fn unbind_task(&mut self, task: TaskId) -> usize {
         let mut removed = 0;
         for slot in &mut self.slots {
             if slot.is_some_and(|b| b.task == task) {
@@ -123,8 +123,8 @@ impl<const N: usize> Registry<N> {
         removed
     }
 
-    /// Every binding as (name, raw task id), in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
+    /// Every binding as (name, task), in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], TaskId)> {
         self.slots.iter().flatten().map(|b| (b.name(), b.task))
     }
 
@@ -150,15 +150,15 @@ mod tests {
     #[test]
     fn bind_lookup_and_rebind() {
         let mut registry = Registry::<4>::new();
-        registry.bind(b"netd", 0x0001_0003).unwrap();
-        registry.bind(b"console", 2).unwrap();
-        assert_eq!(registry.lookup(b"netd"), Some(0x0001_0003));
+        registry.bind(b"netd", TaskId::from_raw(0x0001_0003)).unwrap();
+        registry.bind(b"console", TaskId::from_raw(2)).unwrap();
+        assert_eq!(registry.lookup(b"netd"), Some(TaskId::from_raw(0x0001_0003)));
         assert_eq!(registry.lookup(b"net"), None);
         assert_eq!(registry.lookup(b"netd2"), None);
-        registry.bind(b"netd", 0x0002_0003).unwrap();
+        registry.bind(b"netd", TaskId::from_raw(0x0002_0003)).unwrap();
         assert_eq!(
             registry.lookup(b"netd"),
-            Some(0x0002_0003),
+            Some(TaskId::from_raw(0x0002_0003)),
             "restart rebinds"
         );
         assert_eq!(registry.len(), 2);
@@ -167,13 +167,13 @@ mod tests {
     #[test]
     fn rejects_bad_names() {
         let mut registry = Registry::<4>::new();
-        assert_eq!(registry.bind(b"", 1), Err(RegistryError::EmptyName));
+        assert_eq!(registry.bind(b"", TaskId::from_raw(1)), Err(RegistryError::EmptyName));
         assert_eq!(
-            registry.bind(&[b'a'; SERVICE_NAME_MAX + 1], 1),
+            registry.bind(&[b'a'; SERVICE_NAME_MAX + 1], TaskId::from_raw(1)),
             Err(RegistryError::NameTooLong)
         );
-        assert_eq!(registry.bind(&[b'a'; SERVICE_NAME_MAX], 1), Ok(()));
-        assert_eq!(registry.lookup(&[b'a'; SERVICE_NAME_MAX]), Some(1));
+        assert_eq!(registry.bind(&[b'a'; SERVICE_NAME_MAX], TaskId::from_raw(1)), Ok(()));
+        assert_eq!(registry.lookup(&[b'a'; SERVICE_NAME_MAX]), Some(TaskId::from_raw(1)));
         assert!(registry.lookup(b"").is_none());
         assert_eq!(
             RegistryError::NameTooLong.kernel_error(),
@@ -184,29 +184,29 @@ mod tests {
     #[test]
     fn full_table_refuses_new_names_but_allows_rebinding() {
         let mut registry = Registry::<2>::new();
-        registry.bind(b"a", 1).unwrap();
-        registry.bind(b"b", 2).unwrap();
-        assert_eq!(registry.bind(b"c", 3), Err(RegistryError::Full));
-        assert_eq!(registry.bind(b"a", 4), Ok(()));
+        registry.bind(b"a", TaskId::from_raw(1)).unwrap();
+        registry.bind(b"b", TaskId::from_raw(2)).unwrap();
+        assert_eq!(registry.bind(b"c", TaskId::from_raw(3)), Err(RegistryError::Full));
+        assert_eq!(registry.bind(b"a", TaskId::from_raw(4)), Ok(()));
         assert!(registry.unbind(b"b"));
         assert!(!registry.unbind(b"b"));
-        assert_eq!(registry.bind(b"c", 3), Ok(()));
-        assert_eq!(registry.lookup(b"c"), Some(3));
+        assert_eq!(registry.bind(b"c", TaskId::from_raw(3)), Ok(()));
+        assert_eq!(registry.lookup(b"c"), Some(TaskId::from_raw(3)));
     }
 
     #[test]
     fn dead_task_loses_all_its_names() {
         let mut registry = Registry::<4>::new();
-        registry.bind(b"netd", 7).unwrap();
-        registry.bind(b"sockets", 7).unwrap();
-        registry.bind(b"console", 2).unwrap();
-        assert_eq!(registry.unbind_task(7), 2);
+        registry.bind(b"netd", TaskId::from_raw(7)).unwrap();
+        registry.bind(b"sockets", TaskId::from_raw(7)).unwrap();
+        registry.bind(b"console", TaskId::from_raw(2)).unwrap();
+        assert_eq!(registry.unbind_task(TaskId::from_raw(7)), 2);
         assert_eq!(registry.lookup(b"netd"), None);
         assert_eq!(registry.lookup(b"sockets"), None);
         assert_eq!(
             registry.iter().collect::<Vec<_>>(),
-            vec![(&b"console"[..], 2)]
+            vec![(&b"console"[..], TaskId::from_raw(2))]
         );
-        assert_eq!(registry.unbind_task(7), 0);
+        assert_eq!(registry.unbind_task(TaskId::from_raw(7)), 0);
     }
 }

@@ -10,6 +10,8 @@
 //! pushes, so a scan there would cost a step per runnable task); `remove`
 //! and `priority_of`, used only when a task ends, scan the queued entries.
 
+use crate::task_index::TaskIndex;
+
 /// Number of priority levels; 0 is the most urgent.
 pub const PRIORITY_LEVELS: usize = abi::PRIORITY_LEVELS as usize;
 /// Most tasks one level can hold.
@@ -119,7 +121,9 @@ impl RunQueues {
     }
 
     /// Queues task `index` behind the others of its `priority`.
-    pub fn push_back(&mut self, index: u16, priority: u8) -> Result<(), QueueError> {
+    #[inline]
+    pub fn push_back(&mut self, index: TaskIndex, priority: u8) -> Result<(), QueueError> {
+        let index = index.get() as u16;
         let level = self
             .levels
             .get(priority as usize)
@@ -127,7 +131,7 @@ impl RunQueues {
         if level.len == LEVEL_CAPACITY {
             return Err(QueueError::LevelFull);
         }
-        if self.contains(index) {
+        if self.is_queued(index) {
             return Err(QueueError::AlreadyQueued);
         }
         self.levels[priority as usize].push_back(index)?;
@@ -136,27 +140,34 @@ impl RunQueues {
     }
 
     /// Takes the next task to run: the oldest of the most urgent level.
-    pub fn pop(&mut self) -> Option<u16> {
+    #[inline]
+    pub fn pop(&mut self) -> Option<TaskIndex> {
         let index = self.levels.iter_mut().find_map(Fifo::pop_front)?;
         self.mark(index, false);
-        Some(index)
+        Some(TaskIndex::new(index))
     }
 
     /// Takes `index` out of whichever queue holds it; returns whether it was queued.
-    pub fn remove(&mut self, index: u16) -> bool {
-        if !self.contains(index) {
+    pub fn remove(&mut self, index: TaskIndex) -> bool {
+        let index = index.get() as u16;
+        if !self.is_queued(index) {
             return false;
         }
         self.mark(index, false);
         self.levels.iter_mut().any(|level| level.remove(index))
     }
 
-    pub fn contains(&self, index: u16) -> bool {
+    pub fn contains(&self, index: TaskIndex) -> bool {
+        self.is_queued(index.get() as u16)
+    }
+
+    fn is_queued(&self, index: u16) -> bool {
         self.queued[index as usize / 64] & (1 << (index % 64)) != 0
     }
 
     /// The level `index` is queued at.
-    pub fn priority_of(&self, index: u16) -> Option<u8> {
+    pub fn priority_of(&self, index: TaskIndex) -> Option<u8> {
+        let index = index.get() as u16;
         let level = self
             .levels
             .iter()
@@ -195,17 +206,21 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::VecDeque;
 
+    fn ix(slot: u16) -> TaskIndex {
+        TaskIndex::new(slot)
+    }
+
     fn drain(queues: &mut RunQueues) -> Vec<u16> {
-        std::iter::from_fn(|| queues.pop()).collect()
+        std::iter::from_fn(|| queues.pop()).map(|index| index.get() as u16).collect()
     }
 
     #[test]
     fn most_urgent_level_runs_first() {
         let mut queues = RunQueues::new();
-        queues.push_back(10, 3).unwrap();
-        queues.push_back(11, 1).unwrap();
-        queues.push_back(12, 0).unwrap();
-        queues.push_back(13, 2).unwrap();
+        queues.push_back(ix(10), 3).unwrap();
+        queues.push_back(ix(11), 1).unwrap();
+        queues.push_back(ix(12), 0).unwrap();
+        queues.push_back(ix(13), 2).unwrap();
         assert_eq!(queues.highest_priority(), Some(0));
         assert_eq!(drain(&mut queues), vec![12, 11, 13, 10]);
         assert!(queues.is_empty());
@@ -216,12 +231,12 @@ mod tests {
     fn round_robin_within_a_level() {
         let mut queues = RunQueues::new();
         for index in [1, 2, 3] {
-            queues.push_back(index, 2).unwrap();
+            queues.push_back(ix(index), 2).unwrap();
         }
         let mut order = Vec::new();
         for _ in 0..7 {
             let running = queues.pop().unwrap();
-            order.push(running);
+            order.push(running.get() as u16);
             queues.push_back(running, 2).unwrap(); // preempted: back of the line
         }
         assert_eq!(order, vec![1, 2, 3, 1, 2, 3, 1]);
@@ -230,28 +245,28 @@ mod tests {
     #[test]
     fn refuses_double_queueing_and_bad_priorities() {
         let mut queues = RunQueues::new();
-        queues.push_back(5, 1).unwrap();
-        assert_eq!(queues.push_back(5, 1), Err(QueueError::AlreadyQueued));
-        assert_eq!(queues.push_back(5, 0), Err(QueueError::AlreadyQueued));
+        queues.push_back(ix(5), 1).unwrap();
+        assert_eq!(queues.push_back(ix(5), 1), Err(QueueError::AlreadyQueued));
+        assert_eq!(queues.push_back(ix(5), 0), Err(QueueError::AlreadyQueued));
         assert_eq!(
-            queues.push_back(6, PRIORITY_LEVELS as u8),
+            queues.push_back(ix(6), PRIORITY_LEVELS as u8),
             Err(QueueError::BadPriority)
         );
         assert_eq!(queues.len(), 1);
-        assert_eq!(queues.priority_of(5), Some(1));
+        assert_eq!(queues.priority_of(ix(5)), Some(1));
     }
 
     #[test]
     fn remove_keeps_the_others_in_order() {
         let mut queues = RunQueues::new();
         for index in 0..6 {
-            queues.push_back(index, 1).unwrap();
+            queues.push_back(ix(index), 1).unwrap();
         }
         queues.pop();
-        queues.push_back(0, 1).unwrap(); // ring head is now mid-array
-        assert!(queues.remove(3));
-        assert!(!queues.remove(3));
-        assert!(!queues.contains(3));
+        queues.push_back(ix(0), 1).unwrap(); // ring head is now mid-array
+        assert!(queues.remove(ix(3)));
+        assert!(!queues.remove(ix(3)));
+        assert!(!queues.contains(ix(3)));
         assert_eq!(drain(&mut queues), vec![1, 2, 4, 5, 0]);
     }
 
@@ -259,13 +274,13 @@ mod tests {
     fn full_level_is_reported_and_others_still_work() {
         let mut queues = RunQueues::new();
         for index in 0..LEVEL_CAPACITY as u16 {
-            queues.push_back(index, 3).unwrap();
+            queues.push_back(ix(index), 3).unwrap();
         }
-        assert_eq!(queues.push_back(5000, 3), Err(QueueError::LevelFull));
-        queues.push_back(5000, 0).unwrap();
-        assert_eq!(queues.pop(), Some(5000));
-        assert_eq!(queues.pop(), Some(0));
-        queues.push_back(5001, 3).unwrap();
+        assert_eq!(queues.push_back(ix(5000), 3), Err(QueueError::LevelFull));
+        queues.push_back(ix(5000), 0).unwrap();
+        assert_eq!(queues.pop(), Some(ix(5000)));
+        assert_eq!(queues.pop(), Some(ix(0)));
+        queues.push_back(ix(5001), 3).unwrap();
         assert_eq!(queues.len(), LEVEL_CAPACITY);
     }
 
@@ -287,10 +302,10 @@ mod tests {
                             model[priority as usize].push_back(index);
                             Ok(())
                         };
-                        prop_assert_eq!(queues.push_back(index, priority), expected);
+                        prop_assert_eq!(queues.push_back(ix(index), priority), expected);
                     }
                     2 => {
-                        let expected = model.iter_mut().find_map(|level| level.pop_front());
+                        let expected = model.iter_mut().find_map(|level| level.pop_front()).map(ix);
                         prop_assert_eq!(queues.pop(), expected);
                     }
                     _ => {
@@ -301,13 +316,13 @@ mod tests {
                                 removed = true;
                             }
                         }
-                        prop_assert_eq!(queues.remove(index), removed);
+                        prop_assert_eq!(queues.remove(ix(index)), removed);
                     }
                 }
                 prop_assert_eq!(queues.len(), model.iter().map(VecDeque::len).sum::<usize>());
                 for probe in 0u16..12 {
                     let queued = model.iter().any(|level| level.contains(&probe));
-                    prop_assert_eq!(queues.contains(probe), queued);
+                    prop_assert_eq!(queues.contains(ix(probe)), queued);
                 }
             }
         }

@@ -6,49 +6,30 @@
 //! if init had answered it with code 0 and no bytes, which is how a forked
 //! child tells itself from its parent (whose answer, from init, carries the
 //! child's id).
+//!
+//! The copy runs with interrupts off, so everything that can refuse it is
+//! checked first: a free task slot, and room in the job's share for every
+//! frame the copy will take. A refused fork costs no copying.
 
-use super::SysResult;
+use super::{Handled, Next};
 use crate::kernel::Kernel;
-use crate::mem::JobFrames;
-use crate::task::{State, Task};
+use crate::mem;
 use abi::{KernelError, TaskId};
 use kcore::ipc::awaits_reply_from;
+use kcore::task_index::TaskIndex;
 
-pub fn fork(k: &mut Kernel, parent: u64) -> SysResult {
-    if !k.current().is_supervisor {
+pub fn fork(k: &mut Kernel, caller: TaskIndex, parent: TaskId) -> Handled {
+    if !k.task(caller).is_supervisor() {
         return Err(KernelError::Denied);
     }
-    let source = k.resolve(TaskId::from_raw(parent as u32))?;
-    let me = k.current().id;
-    if !awaits_reply_from(&k.task(source).state, me) {
+    let source = k.resolve(parent)?;
+    if !awaits_reply_from(&k.task(source).state(), k.task(caller).id()) {
         return Err(KernelError::NotWaiting);
     }
-    let parent = k.task(source);
-    let (job, priority) = (parent.job, parent.priority);
-    let (frame, fpu) = (parent.frame, parent.fpu);
-    let mut name = [0u8; abi::TASK_NAME_MAX];
-    let name_len = parent.name_bytes().len();
-    name[..name_len].copy_from_slice(parent.name_bytes());
-
-    let mut frames = JobFrames(job);
-    let space = parent.space().copy_user(&mut frames).ok_or(KernelError::NoMemory)?;
-    let mut space = Some(space);
-    let child = k.allocate_slot(|id| Task::new(id, &name[..name_len], priority, job, space.take()));
-    let Some(child) = child else {
-        if let Some(unused) = space {
-            unused.destroy(&mut frames);
-        }
+    let needed = k.task(source).space().user_frames();
+    if !k.has_free_slot() || !mem::job_has_room(k.task(source).job(), needed) {
         return Err(KernelError::NoMemory);
-    };
-    let index = child.index();
-    let task = k.task_mut(index);
-    task.frame = frame;
-    task.fpu = fpu;
-    // The child's `call` returns: success, reply code 0, no reply bytes.
-    task.frame.rax = 0;
-    task.frame.rdi = 0;
-    task.frame.rsi = 0;
-    task.state = State::Created;
-    k.make_runnable(index);
-    Ok(Some(child.raw() as u64))
+    }
+    let child = k.fork_task(source)?;
+    Ok(Next::value(child.raw() as u64))
 }

@@ -9,161 +9,128 @@
 //! when the server blocks there, the caller it answered runs next, again
 //! without a trip through the run queues.
 
-use super::SysResult;
-use crate::kernel::Kernel;
-use crate::task::{RecvWait, State};
-use kcore::ipc::{awaits_reply_from, call_step, recv_step, CallStep, RecvStep};
-use crate::usercopy::{check_access, copy_between, copy_from_user, copy_to_user, read_struct};
-use abi::{lease_flags, recv_flags, KernelError, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE};
+use super::{Handled, Next};
+use crate::kernel::{Kernel, RecvWait};
+use crate::usercopy::{check_access, copy_between, copy_from_user, read_struct};
+use abi::{recv_flags, CallArgs, CallResult, KernelError, Lease};
+use abi::{RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs, MAX_LEASES, MAX_MESSAGE};
+use kcore::ipc::{call_step, recv_step, CallStep, RecvStep};
+use kcore::lease::LentLease;
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
-pub fn call(k: &mut Kernel, dest_op: u64, req: u64, len_leases: u64, reply: u64, reply_cap: u64, lease_table: u64) -> SysResult {
-    let dest = TaskId::from_raw(dest_op as u32);
-    let operation = (dest_op >> 32) as u32;
-    let (req_len, lease_count) = ((len_leases & 0xffff_ffff) as usize, (len_leases >> 32) as usize);
-    if req_len > MAX_MESSAGE || lease_count > MAX_LEASES {
+#[inline(always)]
+pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> Handled {
+    let (request_len, lease_count) = (args.request_len as usize, args.lease_count as usize);
+    if request_len > MAX_MESSAGE || lease_count > MAX_LEASES {
         return Err(KernelError::BadArgument);
     }
-    let reply_cap = reply_cap.min(MAX_MESSAGE as u64);
-    let server = k.resolve(dest)?;
-    let caller = k.current;
+    let server = k.resolve(args.dest)?;
     if server == caller {
         return Err(KernelError::BadArgument);
     }
     // The call block is only read while the caller is blocked, so it is
     // filled in place; a failure below leaves nothing that matters.
-    let me = k.task_mut(caller);
-    let space = me.space.as_ref().ok_or(KernelError::BadArgument)?;
-    check_access(space, reply, reply_cap, true)?;
+    let (space, call) = k.task_mut(caller).space_and_call();
+    let reply = UserSliceWo::new(args.reply, args.reply_cap.min(MAX_MESSAGE as u64))?;
+    check_access(space, reply)?;
     for i in 0..lease_count {
-        let entry = lease_table.checked_add((i * core::mem::size_of::<Lease>()) as u64).ok_or(KernelError::BadAddress)?;
-        let lease: Lease = read_struct(space, entry)?;
-        let valid_flags = lease.flags & !(lease_flags::READ | lease_flags::WRITE) == 0;
-        if !valid_flags || lease.len > MAX_LEASE_LEN {
-            return Err(KernelError::BadArgument);
-        }
-        crate::usercopy::check_range(lease.addr, lease.len)?;
-        me.call.leases[i] = lease;
+        let entry = args.lease_table.checked_add((i * Lease::BYTES) as u64).ok_or(KernelError::BadAddress)?;
+        let lease: Lease = read_struct(space, UserSliceRo::of::<Lease>(entry)?)?;
+        call.leases[i] = LentLease::new(lease)?;
     }
-    copy_from_user(space, req, &mut me.call.message[..req_len])?;
-    me.call.operation = operation;
-    me.call.len = req_len;
-    me.call.reply_buf = reply;
-    me.call.reply_cap = reply_cap as usize;
-    me.call.lease_count = lease_count;
+    let request = UserSliceRo::new(args.request, request_len as u64)?;
+    copy_from_user(space, request, &mut call.message[..request_len])?;
+    call.operation = args.operation;
+    call.len = request_len;
+    call.reply_buf = reply;
+    call.lease_count = lease_count;
 
-    match call_step(&k.task(server).state) {
+    match call_step(&k.task(server).state()) {
         CallStep::Deliver(wait) => {
-            deliver(k, caller, server, wait);
-            k.hand_off_to(server);
+            let results = k.deliver(caller, server, wait);
+            k.task_mut(server).set_results(&results);
+            Ok(Next::HandOff(server))
         }
         CallStep::Queue => {
-            k.current().state = State::SendBlocked(dest);
-            k.senders.push_back(server, caller);
+            k.queue_call(caller, server);
+            Ok(Next::Blocked)
         }
     }
-    Ok(None)
-}
-
-/// Copies a queued call into a receiving server and makes the caller wait
-/// for the reply.
-fn deliver(k: &mut Kernel, caller: usize, server: usize, wait: RecvWait) {
-    let (c, s) = k.pair_mut(caller, server);
-    let len = c.call.len.min(wait.cap as usize);
-    // The buffer was checked writable when the server entered recv, and a
-    // task blocked in recv cannot change its own mappings.
-    let copied = copy_to_user(s.space(), wait.buf, &c.call.message[..len]).is_ok();
-    // Most requests carry at most one lease: describing it here saves the
-    // server a `lease_info` call.
-    let first = if c.call.lease_count > 0 { c.call.leases[0] } else { Lease::default() };
-    let f = &mut s.frame;
-    f.rax = if copied { 0 } else { KernelError::BadAddress.code() as u64 };
-    f.rdi = c.id.raw() as u64;
-    f.rsi = len as u64;
-    f.rdx = c.call.operation as u64 | (c.job.raw() as u64) << 32;
-    f.r8 = c.call.lease_count as u64;
-    f.r9 = first.len;
-    f.r10 = first.flags;
-    c.state = State::ReplyBlocked(s.id);
 }
 
 /// A receive's arguments, checked: nothing has happened yet if this fails.
-fn receive_wait(k: &Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> Result<RecvWait, KernelError> {
-    if flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
+#[inline]
+fn receive_wait(k: &Kernel, receiver: TaskIndex, args: RecvArgs) -> Result<RecvWait, KernelError> {
+    if args.flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
         return Err(KernelError::BadArgument);
     }
-    let cap = cap.min(MAX_MESSAGE as u64);
-    check_access(k.task(k.current).space(), buf, cap, true)?;
-    Ok(RecvWait { buf, cap, mask: mask as u32, notifications_only: flags & recv_flags::NOTIFICATIONS_ONLY != 0 })
+    let buf = UserSliceWo::new(args.buf, args.cap.min(MAX_MESSAGE as u64))?;
+    check_access(k.task(receiver).space(), buf)?;
+    let notifications_only = args.flags & recv_flags::NOTIFICATIONS_ONLY != 0;
+    Ok(RecvWait { buf, mask: args.mask, notifications_only })
 }
 
-pub fn recv(k: &mut Kernel, buf: u64, cap: u64, mask: u64, flags: u64) -> SysResult {
-    let wait = receive_wait(k, buf, cap, mask, flags)?;
-    receive(k, wait)
+#[inline(always)]
+pub fn recv(k: &mut Kernel, receiver: TaskIndex, args: RecvArgs) -> Handled {
+    let wait = receive_wait(k, receiver, args)?;
+    Ok(receive(k, receiver, wait))
 }
 
-/// Delivers a notification or a queued call, or blocks the current task.
-fn receive(k: &mut Kernel, wait: RecvWait) -> SysResult {
-    let me = k.current;
-    match recv_step(k.task(me).pending, &wait, k.senders.has_callers(me)) {
+/// Delivers a notification or a queued call, or blocks the receiver.
+#[inline]
+fn receive(k: &mut Kernel, receiver: TaskIndex, wait: RecvWait) -> Next {
+    let task = k.task(receiver);
+    match recv_step(task.pending(), &wait, k.has_queued_callers(receiver)) {
         RecvStep::Notify(bits) => {
-            let task = k.task_mut(me);
-            task.pending &= !bits;
-            task.frame.rdi = TaskId::KERNEL.raw() as u64;
-            task.frame.rsi = bits as u64;
-            Ok(Some(0))
+            k.task_mut(receiver).take_pending(bits);
+            Next::Same(RecvResult::notification(bits).to_results())
         }
         RecvStep::TakeCaller => {
-            let caller = k.senders.pop_front(me).expect("recv_step saw a queued caller");
-            deliver(k, caller, me, wait);
-            Ok(None)
+            let caller = k.take_queued_caller(receiver).expect("recv_step saw a queued caller");
+            Next::Same(k.deliver(caller, receiver, wait))
         }
         RecvStep::Block => {
-            k.task_mut(me).state = State::RecvBlocked(wait);
-            Ok(None)
+            k.block_receiving(receiver, wait);
+            Next::Blocked
         }
     }
 }
 
-pub fn reply(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> SysResult {
-    let caller = answer(k, caller_raw, code, ptr, len)?;
+#[inline(always)]
+pub fn reply(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Handled {
+    let caller = answer(k, server, args)?;
     k.make_runnable(caller);
-    Ok(Some(0))
+    Ok(Next::value(0))
 }
 
-/// `reply` then `recv`. Everything is checked before the reply goes out, so
-/// an error means that nothing happened: no reply, no receive.
-pub fn reply_recv(k: &mut Kernel, caller_code: u64, ptr: u64, len_cap: u64, buf: u64, mask: u64, flags: u64) -> SysResult {
-    let (len, cap) = (len_cap & 0xffff_ffff, len_cap >> 32);
-    let wait = receive_wait(k, buf, cap, mask, flags)?;
-    let caller = answer(k, caller_code & 0xffff_ffff, caller_code >> 32, ptr, len)?;
-    let result = receive(k, wait);
-    if matches!(k.current().state, State::RecvBlocked(_)) {
-        k.run_woken_next(caller);
-    } else {
-        k.make_runnable(caller);
+/// `reply` then `recv`. The receive's arguments are checked before the
+/// reply goes out, so an error means that nothing happened: no reply, no
+/// receive.
+#[inline(always)]
+pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Handled {
+    let wait = receive_wait(k, server, args.recv())?;
+    let caller = answer(k, server, args.reply())?;
+    match receive(k, server, wait) {
+        Next::Blocked => Ok(Next::RunWoken(caller)),
+        next => {
+            k.make_runnable(caller);
+            Ok(next)
+        }
     }
-    result
 }
 
-/// Copies the reply into a caller waiting for the current task and sets its
+/// Copies the reply into a caller waiting for `server` and sets its
 /// results; the caller still has to be made runnable.
-fn answer(k: &mut Kernel, caller_raw: u64, code: u64, ptr: u64, len: u64) -> Result<usize, KernelError> {
-    if len as usize > MAX_MESSAGE {
+#[inline]
+fn answer(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Result<TaskIndex, KernelError> {
+    if args.len > MAX_MESSAGE as u64 {
         return Err(KernelError::BadArgument);
     }
-    let caller = waiting_caller(k, TaskId::from_raw(caller_raw as u32))?;
-    let (c, me) = k.pair_mut(caller, k.current);
-    let n = (len as usize).min(c.call.reply_cap) as u64;
-    copy_between(me.space(), ptr, c.space(), c.call.reply_buf, n)?;
-    c.frame.rax = 0;
-    c.frame.rdi = code & 0xffff_ffff;
-    c.frame.rsi = n;
+    let caller = k.waiting_caller(server, args.caller)?;
+    let (waiting, answering) = k.pair_mut(caller, server);
+    let reply = waiting.call().reply_buf.prefix(args.len);
+    copy_between(answering.space(), UserSliceRo::new(args.data, reply.len())?, waiting.space(), reply)?;
+    waiting.set_results(&CallResult { code: args.code, len: reply.len() as usize }.to_results());
     Ok(caller)
-}
-
-/// The slot of a caller that waits for the current task's reply.
-pub fn waiting_caller(k: &Kernel, caller: TaskId) -> Result<usize, KernelError> {
-    let index = k.resolve(caller)?;
-    let me = k.task(k.current).id;
-    if awaits_reply_from(&k.task(index).state, me) { Ok(index) } else { Err(KernelError::NotWaiting) }
 }

@@ -1,79 +1,61 @@
 //! Lease access: a server reads or writes memory a waiting caller lent it,
-//! within the lease's bounds and rights, or copies from one caller's lease
-//! straight into another's.
+//! within the lease's bounds and rights (`kcore::lease`), or copies from one
+//! caller's lease straight into another's.
 
-use super::ipc::waiting_caller;
-use super::SysResult;
+use super::{Handled, Next};
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_between, CopyFault};
-use abi::{lease_flags, split_lease_ref, CopySide, KernelError, Lease, LeaseCopyError, MAX_LEASE_LEN};
+use abi::{lease_copy_results, CopySide, KernelError, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError, LeaseRef};
+use kcore::lease::LentLease;
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
-/// The waiting caller's slot and lease named by a lease reference.
-fn lease_of(k: &Kernel, lease_ref: u64) -> Result<(usize, Lease), KernelError> {
-    let (caller, index) = split_lease_ref(lease_ref);
-    let slot = waiting_caller(k, caller)?;
-    let call = &k.task(slot).call;
-    if index as usize >= call.lease_count {
-        return Err(KernelError::BadArgument);
-    }
-    Ok((slot, call.leases[index as usize]))
-}
-
-/// The address `offset` bytes into the lease, if `len` bytes fit and the
-/// lease grants `right`.
-fn within(lease: &Lease, right: u64, offset: u64, len: u64) -> Result<u64, KernelError> {
-    if lease.flags & right == 0 || len > MAX_LEASE_LEN {
-        return Err(KernelError::LeaseBounds);
-    }
-    match offset.checked_add(len) {
-        Some(end) if end <= lease.len => Ok(lease.addr + offset),
-        _ => Err(KernelError::LeaseBounds),
+/// The slot of the caller a lease reference names, which must wait for
+/// `server`'s reply, and the lease.
+fn lease_of(k: &Kernel, server: TaskIndex, lease: LeaseRef) -> Result<(TaskIndex, LentLease), KernelError> {
+    let caller = k.waiting_caller(server, lease.caller)?;
+    match k.task(caller).call().leases().get(lease.index as usize) {
+        Some(lent) => Ok((caller, *lent)),
+        None => Err(KernelError::BadArgument),
     }
 }
 
-pub fn read(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
-    let (caller, lease) = lease_of(k, lease_ref)?;
-    let src = within(&lease, lease_flags::READ, offset, len)?;
-    copy_between(k.task(caller).space(), src, k.task(k.current).space(), buf, len)?;
-    Ok(Some(len))
+pub fn read(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handled {
+    let (caller, lease) = lease_of(k, server, args.lease)?;
+    let src = lease.readable(args.offset, args.len)?;
+    let dst = UserSliceWo::new(args.buf, args.len)?;
+    copy_between(k.task(caller).space(), src, k.task(server).space(), dst)?;
+    Ok(Next::value(args.len))
 }
 
-pub fn write(k: &mut Kernel, lease_ref: u64, offset: u64, buf: u64, len: u64) -> SysResult {
-    let (caller, lease) = lease_of(k, lease_ref)?;
-    let dst = within(&lease, lease_flags::WRITE, offset, len)?;
-    copy_between(k.task(k.current).space(), buf, k.task(caller).space(), dst, len)?;
-    Ok(Some(len))
+pub fn write(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handled {
+    let (caller, lease) = lease_of(k, server, args.lease)?;
+    let dst = lease.writable(args.offset, args.len)?;
+    let src = UserSliceRo::new(args.buf, args.len)?;
+    copy_between(k.task(server).space(), src, k.task(caller).space(), dst)?;
+    Ok(Next::value(args.len))
 }
 
 /// `lease_copy`: besides the result, `rdi` names the side an error is
 /// about (0 on success), so a server knows whose buffer failed without
 /// probing the leases again.
-pub fn copy(k: &mut Kernel, src_ref: u64, src_offset: u64, dst_ref: u64, dst_offset: u64, len: u64) -> SysResult {
-    let result = copy_between_leases(k, src_ref, src_offset, dst_ref, dst_offset, len);
-    k.current().frame.rdi = result.as_ref().map_or_else(|e| e.side.register(), |_| 0);
-    result.map(|()| Some(len)).map_err(|e| e.error)
+pub fn copy(k: &mut Kernel, server: TaskIndex, args: LeaseCopyArgs) -> Handled {
+    let copied = copy_between_leases(k, server, args).map(|()| args.len);
+    Ok(Next::Same(lease_copy_results(copied)))
 }
 
-fn copy_between_leases(
-    k: &mut Kernel,
-    src_ref: u64,
-    src_offset: u64,
-    dst_ref: u64,
-    dst_offset: u64,
-    len: u64,
-) -> Result<(), LeaseCopyError> {
+fn copy_between_leases(k: &mut Kernel, server: TaskIndex, args: LeaseCopyArgs) -> Result<(), LeaseCopyError> {
     let source = |error| LeaseCopyError { side: CopySide::Source, error };
     let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
-    let (src_caller, src_lease) = lease_of(k, src_ref).map_err(source)?;
-    let (dst_caller, dst_lease) = lease_of(k, dst_ref).map_err(destination)?;
-    let src = within(&src_lease, lease_flags::READ, src_offset, len).map_err(source)?;
-    let dst = within(&dst_lease, lease_flags::WRITE, dst_offset, len).map_err(destination)?;
-    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst, len)
+    let (src_caller, src_lease) = lease_of(k, server, args.src).map_err(source)?;
+    let (dst_caller, dst_lease) = lease_of(k, server, args.dst).map_err(destination)?;
+    let src = src_lease.readable(args.src_offset, args.len).map_err(source)?;
+    let dst = dst_lease.writable(args.dst_offset, args.len).map_err(destination)?;
+    copy_between(k.task(src_caller).space(), src, k.task(dst_caller).space(), dst)
         .map_err(|CopyFault(side)| LeaseCopyError { side, error: KernelError::BadAddress })
 }
 
-pub fn info(k: &mut Kernel, lease_ref: u64) -> SysResult {
-    let (_, lease) = lease_of(k, lease_ref)?;
-    k.current().frame.rdi = lease.flags;
-    Ok(Some(lease.len))
+pub fn info(k: &mut Kernel, server: TaskIndex, lease: LeaseRef) -> Handled {
+    let (_, lease) = lease_of(k, server, lease)?;
+    Ok(Next::Same(lease.info().to_results()))
 }

@@ -1,41 +1,13 @@
 //! map / unmap: anonymous memory for user heaps and stacks.
 
-use super::SysResult;
-use crate::arch::paging::{phys_to_virt, AddressSpace, PageTableFlags};
+use super::{Handled, Next};
+use crate::arch::paging::{phys_to_virt, user_page_flags, AddressSpace, FrameSource, PageTableFlags};
 use crate::kernel::Kernel;
-use crate::arch::paging::FrameSource;
 use crate::mem::{self, JobFrames};
-use abi::{map_flags, KernelError, USER_END, USER_START};
-
-const PAGE: u64 = 4096;
-/// Largest single map request: bounded so one call cannot hold the CPU (the
-/// kernel runs with interrupts off) for long.
-const MAX_MAP: u64 = 64 << 20;
-
-/// Checks a page range a task asks to map or unmap.
-pub fn check_pages(addr: u64, len: u64) -> Result<(), KernelError> {
-    if addr % PAGE != 0 || len % PAGE != 0 || len == 0 || len > MAX_MAP {
-        return Err(KernelError::BadArgument);
-    }
-    match addr.checked_add(len) {
-        Some(end) if addr >= USER_START && end <= USER_END => Ok(()),
-        _ => Err(KernelError::BadAddress),
-    }
-}
-
-pub fn page_flags(flags: u64) -> Result<PageTableFlags, KernelError> {
-    if flags & !(map_flags::WRITE | map_flags::EXEC) != 0 {
-        return Err(KernelError::BadArgument);
-    }
-    let mut f = PageTableFlags::USER_ACCESSIBLE;
-    if flags & map_flags::WRITE != 0 {
-        f |= PageTableFlags::WRITABLE;
-    }
-    if flags & map_flags::EXEC == 0 {
-        f |= PageTableFlags::NO_EXECUTE;
-    }
-    Ok(f)
-}
+use abi::{KernelError, MapArgs, UnmapArgs};
+use kcore::pages::{PageRange, PageRights};
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::PAGE;
 
 /// Maps fresh zeroed frames over `[addr, addr + len)`; all or nothing.
 /// Every frame, page tables included, comes from `frames` (charged to the
@@ -80,21 +52,19 @@ pub fn unmap_range(space: &mut AddressSpace, frames: &mut JobFrames, addr: u64, 
     }
 }
 
-pub fn map(k: &mut Kernel, addr: u64, len: u64, flags: u64) -> SysResult {
-    check_pages(addr, len)?;
-    let flags = page_flags(flags)?;
-    let task = k.current();
-    let mut frames = JobFrames(task.job);
-    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
-    map_fresh(space, &mut frames, addr, len, flags, |_, _| {})?;
-    Ok(Some(0))
+pub fn map(k: &mut Kernel, caller: TaskIndex, args: MapArgs) -> Handled {
+    let range = PageRange::new(args.addr, args.len)?;
+    let flags = user_page_flags(PageRights::from_map_flags(args.flags)?);
+    let task = k.task_mut(caller);
+    let mut frames = JobFrames(task.job());
+    map_fresh(task.space_mut(), &mut frames, range.start(), range.len(), flags, |_, _| {})?;
+    Ok(Next::value(0))
 }
 
-pub fn unmap(k: &mut Kernel, addr: u64, len: u64) -> SysResult {
-    check_pages(addr, len)?;
-    let task = k.current();
-    let mut frames = JobFrames(task.job);
-    let space = task.space.as_mut().ok_or(KernelError::BadArgument)?;
-    unmap_range(space, &mut frames, addr, len);
-    Ok(Some(0))
+pub fn unmap(k: &mut Kernel, caller: TaskIndex, args: UnmapArgs) -> Handled {
+    let range = PageRange::new(args.addr, args.len)?;
+    let task = k.task_mut(caller);
+    let mut frames = JobFrames(task.job());
+    unmap_range(task.space_mut(), &mut frames, range.start(), range.len());
+    Ok(Next::value(0))
 }

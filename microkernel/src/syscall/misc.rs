@@ -1,102 +1,104 @@
 //! Small calls: exit, yield, log, time, statistics, names, IRQ acks.
 
-use super::{read_name, SysResult};
+use super::{read_name, Handled, Next};
 use crate::arch::pic;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
-use abi::{ExitReason, KernelError, KernelStats, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
+use abi::{BytesArgs, ExitReason, KernelError, KernelStats, ReadLogArgs, ReadLogResult, TaskId, TaskInfo};
+use abi::{TaskInfoArgs, SERVICE_NAME_MAX};
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 const LOG_CHUNK: usize = 1024;
 
-pub fn exit(k: &mut Kernel, status: i32) -> SysResult {
-    let me = k.current;
-    k.end_task(me, ExitReason::Exited(status));
-    Ok(None)
+pub fn exit(k: &mut Kernel, caller: TaskIndex, status: i32) -> Handled {
+    k.end_task(caller, ExitReason::Exited(status));
+    Ok(Next::Blocked)
 }
 
-pub fn yield_now(k: &mut Kernel) -> SysResult {
+pub fn yield_now(k: &mut Kernel) -> Handled {
     k.yield_current();
-    Ok(Some(0))
+    Ok(Next::value(0))
 }
 
-pub fn log(k: &mut Kernel, ptr: u64, len: u64) -> SysResult {
-    let mut text = [0u8; LOG_CHUNK];
-    let n = (len as usize).min(LOG_CHUNK);
-    copy_from_user(k.current().space(), ptr, &mut text[..n])?;
-    klog::write(&text[..n]);
-    if n > 0 && text[n - 1] != b'\n' {
+pub fn now(k: &mut Kernel) -> Handled {
+    Ok(Next::value(k.now()))
+}
+
+pub fn log(k: &mut Kernel, caller: TaskIndex, text: BytesArgs) -> Handled {
+    let mut buf = [0u8; LOG_CHUNK];
+    let n = (text.len as usize).min(LOG_CHUNK);
+    copy_from_user(k.task(caller).space(), UserSliceRo::new(text.addr, n as u64)?, &mut buf[..n])?;
+    klog::write(&buf[..n]);
+    if n > 0 && buf[n - 1] != b'\n' {
         klog::write(b"\n");
     }
-    Ok(Some(n as u64))
+    Ok(Next::value(n as u64))
 }
 
-pub fn read_log(k: &mut Kernel, ptr: u64, len: u64, offset: u64) -> SysResult {
+pub fn read_log(k: &mut Kernel, caller: TaskIndex, args: ReadLogArgs) -> Handled {
     let mut chunk = [0u8; LOG_CHUNK];
-    let n = (len as usize).min(LOG_CHUNK);
-    let (copied, next) = klog::read(offset, &mut chunk[..n]);
-    copy_to_user(k.current().space(), ptr, &chunk[..copied])?;
-    k.current().frame.rdi = next;
-    Ok(Some(copied as u64))
+    let n = (args.cap as usize).min(LOG_CHUNK);
+    let (copied, next) = klog::read(args.offset, &mut chunk[..n]);
+    copy_to_user(k.task(caller).space(), UserSliceWo::new(args.buf, copied as u64)?, &chunk[..copied])?;
+    Ok(Next::Same(ReadLogResult { copied, next }.to_results()))
 }
 
-pub fn set_timer(k: &mut Kernel, deadline: u64) -> SysResult {
-    let me = k.current;
-    k.set_timer(me, deadline);
-    Ok(Some(0))
+pub fn set_timer(k: &mut Kernel, caller: TaskIndex, deadline: u64) -> Handled {
+    k.set_timer(caller, deadline);
+    Ok(Next::value(0))
 }
 
-pub fn stats(k: &mut Kernel, ptr: u64) -> SysResult {
+pub fn stats(k: &mut Kernel, caller: TaskIndex, out: u64) -> Handled {
     let (free, used) = mem::frame_counts();
+    let job = k.task(caller).job();
     let stats = KernelStats {
         free_frames: free as u64,
         used_frames: used as u64,
         tasks: k.live_tasks() as u64,
-        job_frames: mem::job_frames(k.current().job),
+        job_frames: mem::job_frames(job),
         job_frame_limit: mem::job_frame_limit(),
     };
-    write_struct(k.current().space(), ptr, &stats)?;
-    Ok(Some(0))
+    write_struct(k.task(caller).space(), UserSliceWo::of::<KernelStats>(out)?, &stats)?;
+    Ok(Next::value(0))
 }
 
-pub fn task_info(k: &mut Kernel, index: u64, ptr: u64) -> SysResult {
-    if index as usize >= MAX_TASKS {
-        return Err(KernelError::NoSuchTask);
-    }
-    let Some(task) = k.tasks[index as usize].as_deref() else {
-        return Err(KernelError::NotFound);
-    };
+pub fn task_info(k: &mut Kernel, caller: TaskIndex, args: TaskInfoArgs) -> Handled {
+    let index = TaskIndex::from_slot(args.index).ok_or(KernelError::NoSuchTask)?;
+    let task = k.slot(index).ok_or(KernelError::NotFound)?;
+    let name = task.name_bytes();
     let mut info = TaskInfo {
-        id: task.id.raw(),
+        id: task.id().raw(),
         state: task.state_code(),
-        priority: task.priority as u32,
-        name_len: task.name_bytes().len() as u32,
+        priority: task.priority() as u32,
+        name_len: name.len() as u32,
         ..Default::default()
     };
-    info.name[..task.name_bytes().len()].copy_from_slice(task.name_bytes());
-    write_struct(k.current().space(), ptr, &info)?;
-    Ok(Some(0))
+    info.name[..name.len()].copy_from_slice(name);
+    write_struct(k.task(caller).space(), UserSliceWo::of::<TaskInfo>(args.info)?, &info)?;
+    Ok(Next::value(0))
 }
 
-pub fn lookup(k: &mut Kernel, ptr: u64, len: u64) -> SysResult {
+pub fn lookup(k: &mut Kernel, caller: TaskIndex, name: BytesArgs) -> Handled {
     let mut buf = [0u8; SERVICE_NAME_MAX];
-    let name = read_name(k, ptr, len, &mut buf)?;
-    k.names.lookup(name).map(|id| Some(id as u64)).ok_or(KernelError::NotFound)
+    let name = read_name(k, caller, name, &mut buf)?;
+    let task = k.lookup_name(name).ok_or(KernelError::NotFound)?;
+    Ok(Next::value(task.raw() as u64))
 }
 
-pub fn subscribe_exits(k: &mut Kernel) -> SysResult {
-    k.current().wants_exit_notifications = true;
-    Ok(Some(0))
+pub fn subscribe_exits(k: &mut Kernel, caller: TaskIndex) -> Handled {
+    k.task_mut(caller).subscribe_exits();
+    Ok(Next::value(0))
 }
 
-pub fn irq_ack(k: &mut Kernel, irq: u64) -> SysResult {
-    let me = k.current().id;
-    match k.irq_owners.get(irq as usize) {
-        Some(Some((owner, _))) if *owner == me => {
-            pic::set_masked(irq as u8, false);
-            Ok(Some(0))
-        }
-        Some(_) => Err(KernelError::Denied),
-        None => Err(KernelError::BadArgument),
-    }
+/// Whether this incarnation of a task still runs: 1 or 0, never an error.
+pub fn task_alive(k: &mut Kernel, task: TaskId) -> Handled {
+    Ok(Next::value(k.resolve(task).is_ok() as u64))
+}
+
+pub fn irq_ack(k: &mut Kernel, caller: TaskIndex, irq: u64) -> Handled {
+    let line = k.acknowledged_irq(irq, k.task(caller).id())?;
+    pic::set_masked(line, false);
+    Ok(Next::value(0))
 }

@@ -1,9 +1,12 @@
-//! Syscall dispatch: one function per call, one shape.
+//! Syscall dispatch: one handler per call, one shape.
 //!
-//! Each handler gets the kernel and reads its arguments from the current
-//! task's saved registers. `Ok(Some(v))` returns `v` in rax; `Ok(None)`
-//! means the handler already set the registers or blocked the task (the
-//! result is written when it wakes); `Err(e)` returns the error code.
+//! A handler takes the kernel, its caller (the task running this entry)
+//! and its arguments, decoded from the registers by `abi`'s types, and
+//! returns what happens next ([`Next`]): the caller goes on with results,
+//! or it waits, possibly with another task running in its place.
+//! [`dispatch`] applies that in one place; an error goes back to the
+//! caller in `rax`. A waiting caller's results are written by whoever
+//! wakes it.
 
 mod fork;
 mod ipc;
@@ -15,73 +18,112 @@ mod task;
 pub use memory::map_fresh;
 
 use crate::kernel::Kernel;
-use abi::{KernelError, Sysnum};
+use abi::{KernelError, Register, Results, Sysnum, TaskId};
+use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, ReadLogArgs, TaskCreateArgs};
+use abi::{CallArgs, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs};
+use abi::{TaskInfoArgs, TaskMapArgs, TaskStartArgs, UnmapArgs};
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::UserSliceRo;
 
-pub type SysResult = Result<Option<u64>, KernelError>;
+/// What happens once a syscall's handler is done.
+pub enum Next {
+    /// The caller goes on with these results.
+    Same(Results),
+    /// The caller waits (it blocked, or it ended); the scheduler picks the
+    /// task to run.
+    Blocked,
+    /// The caller waits and this task, which its call made runnable (a
+    /// server that took the request), runs in its place.
+    HandOff(TaskIndex),
+    /// The caller blocked right after waking this task (the caller it
+    /// answered), which runs next unless a task as urgent already waits.
+    RunWoken(TaskIndex),
+}
 
-/// The six argument registers of the `syscall` convention.
-#[derive(Clone, Copy)]
-pub struct Args(pub [u64; 6]);
+impl Next {
+    /// The caller goes on with `rax` = `value`.
+    #[inline]
+    pub const fn value(value: u64) -> Next {
+        Next::Same(Results::value(value))
+    }
+}
 
+pub type Handled = Result<Next, KernelError>;
+
+/// Runs the syscall the current task made, from its saved registers.
 pub fn dispatch(k: &mut Kernel) {
-    let frame = &k.current().frame;
-    let args = Args([frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9]);
-    let result = match Sysnum::try_from(frame.rax) {
-        Ok(number) => call(k, number, args),
-        Err(e) => Err(e),
+    let caller = k.current_index();
+    let task = k.task_mut(caller);
+    let number = match Sysnum::try_from(task.frame().syscall_number()) {
+        Ok(number) => number,
+        Err(e) => return task.set_results(&Results::error(e)),
     };
-    let current = k.current();
-    match result {
-        Ok(Some(value)) => current.set_result(value as i64),
-        Ok(None) => {}
-        Err(e) => current.set_result(e.code()),
+    let args = task.frame().syscall_args();
+    let [first, ..] = args;
+    // Each arm applies its own handler's answer, so that what a handler
+    // can answer is known where it is applied.
+    macro_rules! run {
+        ($handler:expr) => {{
+            let handled = $handler;
+            apply(k, caller, handled)
+        }};
     }
-}
-
-fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
-    let [a0, a1, a2, a3, a4, a5] = a.0;
     match number {
-        Sysnum::Exit => misc::exit(k, a0 as i32),
-        Sysnum::Yield => misc::yield_now(k),
-        Sysnum::Log => misc::log(k, a0, a1),
-        Sysnum::ReadLog => misc::read_log(k, a0, a1, a2),
-        Sysnum::Now => Ok(Some(k.now_ns)),
-        Sysnum::SetTimer => misc::set_timer(k, a0),
-        Sysnum::Map => memory::map(k, a0, a1, a2),
-        Sysnum::Unmap => memory::unmap(k, a0, a1),
-        Sysnum::Stats => misc::stats(k, a0),
-        Sysnum::TaskInfo => misc::task_info(k, a0, a1),
-        Sysnum::Call => ipc::call(k, a0, a1, a2, a3, a4, a5),
-        Sysnum::Recv => ipc::recv(k, a0, a1, a2, a3),
-        Sysnum::Reply => ipc::reply(k, a0, a1, a2, a3),
-        Sysnum::LeaseRead => lease::read(k, a0, a1, a2, a3),
-        Sysnum::LeaseWrite => lease::write(k, a0, a1, a2, a3),
-        Sysnum::LeaseCopy => lease::copy(k, a0, a1, a2, a3, a4),
-        Sysnum::LeaseInfo => lease::info(k, a0),
-        Sysnum::Lookup => misc::lookup(k, a0, a1),
-        Sysnum::SubscribeExits => misc::subscribe_exits(k),
-        Sysnum::TaskAlive => Ok(Some(k.resolve(abi::TaskId::from_raw(a0 as u32)).is_ok() as u64)),
-        Sysnum::TaskCreate => task::create(k, a0, a1, a2, a3),
-        Sysnum::TaskMap => task::map(k, a0, a1, a2, a3, a4, a5),
-        Sysnum::TaskStart => task::start(k, a0, a1, a2, a3, a4),
-        Sysnum::TaskKill => task::kill(k, a0),
-        Sysnum::Reap => task::reap(k, a0),
-        Sysnum::Bind => task::bind(k, a0, a1, a2),
-        Sysnum::GrantPorts => task::grant_ports(k, a0, a1, a2),
-        Sysnum::GrantIrq => task::grant_irq(k, a0, a1, a2),
-        Sysnum::IrqAck => misc::irq_ack(k, a0),
-        Sysnum::Poweroff => task::poweroff(k),
-        Sysnum::ReplyRecv => ipc::reply_recv(k, a0, a1, a2, a3, a4, a5),
-        Sysnum::TaskFork => fork::fork(k, a0),
+        Sysnum::Exit => run!(misc::exit(k, caller, i32::from_reg(first))),
+        Sysnum::Yield => run!(misc::yield_now(k)),
+        Sysnum::Log => run!(misc::log(k, caller, BytesArgs::from_regs(args))),
+        Sysnum::ReadLog => run!(misc::read_log(k, caller, ReadLogArgs::from_regs(args))),
+        Sysnum::Now => run!(misc::now(k)),
+        Sysnum::SetTimer => run!(misc::set_timer(k, caller, first)),
+        Sysnum::Map => run!(memory::map(k, caller, MapArgs::from_regs(args))),
+        Sysnum::Unmap => run!(memory::unmap(k, caller, UnmapArgs::from_regs(args))),
+        Sysnum::Stats => run!(misc::stats(k, caller, first)),
+        Sysnum::TaskInfo => run!(misc::task_info(k, caller, TaskInfoArgs::from_regs(args))),
+        Sysnum::Call => run!(ipc::call(k, caller, CallArgs::from_regs(args))),
+        Sysnum::Recv => run!(ipc::recv(k, caller, RecvArgs::from_regs(args))),
+        Sysnum::Reply => run!(ipc::reply(k, caller, ReplyArgs::from_regs(args))),
+        Sysnum::LeaseRead => run!(lease::read(k, caller, LeaseAccessArgs::from_regs(args))),
+        Sysnum::LeaseWrite => run!(lease::write(k, caller, LeaseAccessArgs::from_regs(args))),
+        Sysnum::LeaseCopy => run!(lease::copy(k, caller, LeaseCopyArgs::from_regs(args))),
+        Sysnum::LeaseInfo => run!(lease::info(k, caller, LeaseRef::from_reg(first))),
+        Sysnum::Lookup => run!(misc::lookup(k, caller, BytesArgs::from_regs(args))),
+        Sysnum::SubscribeExits => run!(misc::subscribe_exits(k, caller)),
+        Sysnum::TaskAlive => run!(misc::task_alive(k, TaskId::from_reg(first))),
+        Sysnum::TaskCreate => run!(task::create(k, caller, TaskCreateArgs::from_regs(args))),
+        Sysnum::TaskMap => run!(task::map(k, caller, TaskMapArgs::from_regs(args))),
+        Sysnum::TaskStart => run!(task::start(k, caller, TaskStartArgs::from_regs(args))),
+        Sysnum::TaskKill => run!(task::kill(k, caller, TaskId::from_reg(first))),
+        Sysnum::Reap => run!(task::reap(k, caller, first)),
+        Sysnum::Bind => run!(task::bind(k, caller, BindArgs::from_regs(args))),
+        Sysnum::GrantPorts => run!(task::grant_ports(k, caller, GrantPortsArgs::from_regs(args))),
+        Sysnum::GrantIrq => run!(task::grant_irq(k, caller, GrantIrqArgs::from_regs(args))),
+        Sysnum::IrqAck => run!(misc::irq_ack(k, caller, first)),
+        Sysnum::Poweroff => run!(task::poweroff(k, caller)),
+        Sysnum::ReplyRecv => run!(ipc::reply_recv(k, caller, ReplyRecvArgs::from_regs(args))),
+        Sysnum::TaskFork => run!(fork::fork(k, caller, TaskId::from_reg(first))),
     }
 }
 
-/// Reads a short name or text argument into a kernel buffer.
-fn read_name<'b>(k: &mut Kernel, ptr: u64, len: u64, buf: &'b mut [u8]) -> Result<&'b [u8], KernelError> {
-    if len as usize > buf.len() || len == 0 {
+/// Carries out what a handler answered: the one place results are written
+/// for the caller and hand-offs are made.
+#[inline(always)]
+fn apply(k: &mut Kernel, caller: TaskIndex, handled: Handled) {
+    match handled {
+        Ok(Next::Same(results)) => k.task_mut(caller).set_results(&results),
+        Ok(Next::Blocked) => {}
+        Ok(Next::HandOff(task)) => k.hand_off_to(task),
+        Ok(Next::RunWoken(task)) => k.run_woken_next(task),
+        Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
+    }
+}
+
+/// Reads a short name or text argument (1 to `buf.len()` bytes) into a
+/// kernel buffer.
+fn read_name<'b>(k: &Kernel, caller: TaskIndex, name: BytesArgs, buf: &'b mut [u8]) -> Result<&'b [u8], KernelError> {
+    if name.len as usize > buf.len() || name.len == 0 {
         return Err(KernelError::BadArgument);
     }
-    let out = &mut buf[..len as usize];
-    crate::usercopy::copy_from_user(k.current().space(), ptr, out)?;
+    let out = &mut buf[..name.len as usize];
+    crate::usercopy::copy_from_user(k.task(caller).space(), UserSliceRo::new(name.addr, name.len)?, out)?;
     Ok(out)
 }

@@ -1,36 +1,39 @@
 //! Task control, reserved to init (the supervisor): create, fill, start,
 //! kill and reap tasks, bind names, grant devices, power off.
 
-use super::memory::{check_pages, map_fresh, page_flags};
-use super::{read_name, SysResult};
-use crate::arch::{cpu, gdt, pic};
-use crate::kernel::Kernel;
+use super::memory::map_fresh;
+use super::{read_name, Handled, Next};
+use crate::arch::paging::{user_page_flags, AddressSpace};
+use crate::arch::trap::TrapFrame;
+use crate::arch::{cpu, pic};
+use crate::kernel::{Kernel, Task};
 use crate::mem::JobFrames;
-use crate::task::{State, Task};
-use crate::usercopy::{copy_from_user, write_struct};
-use abi::{ExitReason, ExitRecord, JobId, KernelError, TaskId, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
+use crate::usercopy::{check_access, copy_from_user, write_struct};
+use abi::{BindArgs, BytesArgs, ExitReason, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, TaskCreateArgs};
+use abi::{TaskId, TaskMapArgs, TaskStartArgs, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
+use kcore::grants::{IrqGrant, PortRange};
+use kcore::pages::{PageRange, PageRights};
+use kcore::task_index::TaskIndex;
+use kcore::user_memory::{UserSliceRo, UserSliceWo, PAGE};
 
-const PAGE: u64 = 4096;
-const RFLAGS_INTERRUPTS: u64 = 1 << 9;
-
-fn require_supervisor(k: &mut Kernel) -> Result<(), KernelError> {
-    if k.current().is_supervisor { Ok(()) } else { Err(KernelError::Denied) }
+fn require_supervisor(k: &Kernel, caller: TaskIndex) -> Result<(), KernelError> {
+    if k.task(caller).is_supervisor() { Ok(()) } else { Err(KernelError::Denied) }
 }
 
-pub fn create(k: &mut Kernel, name_ptr: u64, name_len: u64, priority: u64, job: u64) -> SysResult {
-    require_supervisor(k)?;
-    if priority >= PRIORITY_LEVELS as u64 || job > u32::MAX as u64 {
+pub fn create(k: &mut Kernel, caller: TaskIndex, args: TaskCreateArgs) -> Handled {
+    require_supervisor(k, caller)?;
+    if args.priority >= PRIORITY_LEVELS as u64 || args.job > u32::MAX as u64 {
         return Err(KernelError::BadArgument);
     }
-    let job = JobId::new(job as u32);
+    let (priority, job) = (args.priority as u8, JobId::new(args.job as u32));
     let mut buf = [0u8; TASK_NAME_MAX];
-    let name = read_name(k, name_ptr, name_len, &mut buf)?;
+    let name = read_name(k, caller, BytesArgs { addr: args.name, len: args.name_len }, &mut buf)?;
     let mut frames = JobFrames(job);
-    let space = crate::arch::paging::AddressSpace::new_user(&mut frames).ok_or(KernelError::NoMemory)?;
+    let space = AddressSpace::new_user(&mut frames).ok_or(KernelError::NoMemory)?;
     let mut space = Some(space);
-    let id = k.allocate_slot(|id| Task::new(id, name, priority as u8, job, space.take()));
+    let id = k.allocate_slot(|id| Task::new(id, name, priority, job, space.take()));
     match (id, space) {
-        (Some(id), _) => Ok(Some(id.raw() as u64)),
+        (Some(id), _) => Ok(Next::value(id.raw() as u64)),
         (None, Some(unused)) => {
             unused.destroy(&mut frames);
             Err(KernelError::NoMemory)
@@ -39,121 +42,95 @@ pub fn create(k: &mut Kernel, name_ptr: u64, name_len: u64, priority: u64, job: 
     }
 }
 
-pub fn map(k: &mut Kernel, task: u64, vaddr: u64, mem_len: u64, src: u64, src_len: u64, flags: u64) -> SysResult {
-    require_supervisor(k)?;
-    check_pages(vaddr, mem_len)?;
-    let flags = page_flags(flags)?;
-    if src_len > mem_len {
+pub fn map(k: &mut Kernel, caller: TaskIndex, args: TaskMapArgs) -> Handled {
+    require_supervisor(k, caller)?;
+    let range = PageRange::new(args.vaddr, args.mem_len)?;
+    let flags = user_page_flags(PageRights::from_map_flags(args.flags)?);
+    if args.src_len > args.mem_len {
         return Err(KernelError::BadArgument);
     }
-    let target = k.resolve(TaskId::from_raw(task as u32))?;
-    if target == k.current {
+    let target = k.resolve(args.task)?;
+    if target == caller {
         return Err(KernelError::BadArgument);
     }
     // Check the whole source first, so a bad pointer maps nothing.
-    crate::usercopy::check_access(k.current().space(), src, src_len, false)?;
-    let me = k.current;
-    let mut frames = JobFrames(k.task(target).job);
-    let mut space = k.task_mut(target).space.take().ok_or(KernelError::BadArgument)?;
-    let source = k.task(me).space();
-    let result = map_fresh(&mut space, &mut frames, vaddr, mem_len, flags, |offset, frame| {
-        if offset < src_len {
-            let n = (src_len - offset).min(PAGE) as usize;
+    let src = UserSliceRo::new(args.src, args.src_len)?;
+    check_access(k.task(caller).space(), src)?;
+    let mut frames = JobFrames(k.task(target).job());
+    let mut space = k.task_mut(target).take_space().ok_or(KernelError::BadArgument)?;
+    let source = k.task(caller).space();
+    let result = map_fresh(&mut space, &mut frames, range.start(), range.len(), flags, |offset, frame| {
+        let piece = src.after(offset).prefix(PAGE);
+        if !piece.is_empty() {
             // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.
-            let page = unsafe { core::slice::from_raw_parts_mut(frame, n) };
+            let page = unsafe { core::slice::from_raw_parts_mut(frame, piece.len() as usize) };
             // The source was checked readable above and init is not running.
-            let _ = copy_from_user(source, src + offset, page);
+            let _ = copy_from_user(source, piece, page);
         }
     });
-    k.task_mut(target).space = Some(space);
-    result.map(|()| Some(0))
+    k.task_mut(target).restore_space(space);
+    result.map(|()| Next::value(0))
 }
 
-pub fn start(k: &mut Kernel, task: u64, entry: u64, stack_top: u64, arg0: u64, arg1: u64) -> SysResult {
-    require_supervisor(k)?;
-    let target = k.resolve(TaskId::from_raw(task as u32))?;
+pub fn start(k: &mut Kernel, caller: TaskIndex, args: TaskStartArgs) -> Handled {
+    require_supervisor(k, caller)?;
+    let target = k.resolve(args.task)?;
     // iretq raises #GP in the kernel (not in the task) for a non-canonical
     // return address, so only lower-half entries are accepted.
-    if entry >= abi::USER_END {
+    if args.entry >= abi::USER_END {
         return Err(KernelError::BadAddress);
     }
-    let t = k.task_mut(target);
-    if t.state != State::Created {
-        return Err(KernelError::BadArgument);
-    }
-    t.frame = Default::default();
-    t.frame.rip = entry;
-    t.frame.rsp = stack_top;
-    t.frame.rdi = arg0;
-    t.frame.rsi = arg1;
-    t.frame.cs = gdt::USER_CODE as u64;
-    t.frame.ss = gdt::USER_DATA as u64;
-    t.frame.rflags = RFLAGS_INTERRUPTS;
-    k.make_runnable(target);
-    Ok(Some(0))
+    let frame = TrapFrame::user_entry(args.entry, args.stack_top, args.arg0, args.arg1);
+    k.start_task(target, frame)?;
+    Ok(Next::value(0))
 }
 
-pub fn kill(k: &mut Kernel, task: u64) -> SysResult {
-    require_supervisor(k)?;
-    let target = k.resolve(TaskId::from_raw(task as u32))?;
-    if target == k.current {
+pub fn kill(k: &mut Kernel, caller: TaskIndex, task: TaskId) -> Handled {
+    require_supervisor(k, caller)?;
+    let target = k.resolve(task)?;
+    if target == caller {
         return Err(KernelError::BadArgument);
     }
     k.end_task(target, ExitReason::Killed);
-    Ok(Some(0))
+    Ok(Next::value(0))
 }
 
-pub fn reap(k: &mut Kernel, ptr: u64) -> SysResult {
-    require_supervisor(k)?;
-    let found = k.tasks.iter().enumerate().find_map(|(i, t)| match t.as_deref()?.state {
-        State::Dead(reason) => Some((i, reason)),
-        _ => None,
-    });
-    let (index, reason) = found.ok_or(KernelError::NotFound)?;
-    let record = ExitRecord::new(k.task(index).id, reason);
-    write_struct(k.current().space(), ptr, &record)?;
+pub fn reap(k: &mut Kernel, caller: TaskIndex, out: u64) -> Handled {
+    require_supervisor(k, caller)?;
+    let (index, reason) = k.find_dead().ok_or(KernelError::NotFound)?;
+    let record = ExitRecord::new(k.task(index).id(), reason);
+    write_struct(k.task(caller).space(), UserSliceWo::of::<ExitRecord>(out)?, &record)?;
     k.release_slot(index);
-    Ok(Some(0))
+    Ok(Next::value(0))
 }
 
-pub fn bind(k: &mut Kernel, name_ptr: u64, name_len: u64, task: u64) -> SysResult {
-    require_supervisor(k)?;
+pub fn bind(k: &mut Kernel, caller: TaskIndex, args: BindArgs) -> Handled {
+    require_supervisor(k, caller)?;
     let mut buf = [0u8; SERVICE_NAME_MAX];
-    let name = read_name(k, name_ptr, name_len, &mut buf)?;
-    let id = TaskId::from_raw(task as u32);
-    k.resolve(id)?;
-    let mut owned = [0u8; SERVICE_NAME_MAX];
-    owned[..name.len()].copy_from_slice(name);
-    k.names.bind(&owned[..name.len()], id.raw()).map_err(|e| e.kernel_error())?;
-    Ok(Some(0))
+    let name = read_name(k, caller, BytesArgs { addr: args.name, len: args.name_len }, &mut buf)?;
+    k.resolve(args.task)?;
+    k.bind_name(name, args.task).map_err(|e| e.kernel_error())?;
+    Ok(Next::value(0))
 }
 
-pub fn grant_ports(k: &mut Kernel, task: u64, first: u64, count: u64) -> SysResult {
-    require_supervisor(k)?;
-    // The kernel keeps a grant as (u16 first, u16 count).
-    if count == 0 || count > u16::MAX as u64 || first.checked_add(count).is_none_or(|end| end > 0x1_0000) {
-        return Err(KernelError::BadArgument);
-    }
-    let target = k.resolve(TaskId::from_raw(task as u32))?;
-    k.grant_ports(target, first as u16, count as u16);
-    Ok(Some(0))
+pub fn grant_ports(k: &mut Kernel, caller: TaskIndex, args: GrantPortsArgs) -> Handled {
+    require_supervisor(k, caller)?;
+    let ports = PortRange::new(args.first, args.count)?;
+    let target = k.resolve(args.task)?;
+    k.grant_ports(target, ports);
+    Ok(Next::value(0))
 }
 
-pub fn grant_irq(k: &mut Kernel, task: u64, irq: u64, bit: u64) -> SysResult {
-    require_supervisor(k)?;
-    // IRQ 0 is the scheduler's timer and IRQ 2 the PIC cascade.
-    let usable_line = irq < 16 && irq != 0 && irq != 2;
-    if !usable_line || !(abi::notify::FIRST_IRQ_BIT as u64..32).contains(&bit) {
-        return Err(KernelError::BadArgument);
-    }
-    let id = TaskId::from_raw(task as u32);
-    k.resolve(id)?;
-    k.irq_owners[irq as usize] = Some((id, 1 << bit));
-    pic::set_masked(irq as u8, false);
-    Ok(Some(0))
+pub fn grant_irq(k: &mut Kernel, caller: TaskIndex, args: GrantIrqArgs) -> Handled {
+    require_supervisor(k, caller)?;
+    let grant = IrqGrant::new(args.irq, args.bit)?;
+    k.resolve(args.task)?;
+    k.grant_irq(grant, args.task);
+    pic::set_masked(grant.line(), false);
+    Ok(Next::value(0))
 }
 
-pub fn poweroff(k: &mut Kernel) -> SysResult {
-    require_supervisor(k)?;
+pub fn poweroff(k: &mut Kernel, caller: TaskIndex) -> Handled {
+    require_supervisor(k, caller)?;
     cpu::poweroff()
 }

@@ -49,10 +49,6 @@ pub const UNMAPPED_ZONE_LEN: u64 = 1 << 30;
 /// Kernel-half addresses: the start of the higher half and the kernel image.
 pub const KERNEL_ADDRESSES: [u64; 3] = [0xffff_8000_0000_0000, 0xffff_ffff_8010_0000, 0xffff_ffff_ffff_f000];
 
-/// Longest range the kernel maps or unmaps in one call (the kernel's
-/// `MAX_MAP`, which bounds how long one call keeps interrupts off).
-pub const MAP_MAX: u64 = 64 << 20;
-
 /// A seeded xorshift64* generator: the same seed gives the same run.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);

@@ -1,12 +1,13 @@
 //! The one place that executes the `syscall` instruction.
 //!
-//! Arguments go in `rdi, rsi, rdx, r10, r8, r9`; the kernel answers in `rax`
-//! (a result or a negative `abi::KernelError`) and, for some calls, in
-//! `rdi, rsi, rdx, r8, r9, r10`. The instruction itself clobbers `rcx` and `r11`.
+//! Arguments go in `rdi, rsi, rdx, r10, r8, r9` (`abi::ArgRegs`); the kernel
+//! answers in `rax` (a result or a negative `abi::KernelError`) and, for some
+//! calls, in `rdi, rsi, rdx, r8, r9, r10` (`abi::ResultRegs`). The
+//! instruction itself clobbers `rcx` and `r11`.
 
 use core::arch::asm;
 
-use abi::Sysnum;
+use abi::{ArgRegs, ResultRegs, Sysnum};
 
 /// Every register the kernel may write on the way out.
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +21,13 @@ pub struct Regs {
     pub r10: u64,
 }
 
+impl Regs {
+    /// The result registers in `abi`'s order, for the result types to decode.
+    pub fn results(&self) -> ResultRegs {
+        [self.rdi, self.rsi, self.rdx, self.r8, self.r9, self.r10]
+    }
+}
+
 /// Issues syscall `number` with six arguments.
 ///
 /// # Safety
@@ -28,7 +36,7 @@ pub struct Regs {
 /// (or accept that the kernel answers `BadAddress`). Calls that change the
 /// address space (`unmap`) must not remove memory Rust still refers to.
 #[inline(always)]
-pub unsafe fn syscall(number: Sysnum, args: [u64; 6]) -> Regs {
+pub unsafe fn syscall(number: Sysnum, args: ArgRegs) -> Regs {
     let rax: i64;
     let rdi: u64;
     let rsi: u64;

@@ -7,11 +7,11 @@
 use core::marker::PhantomData;
 
 use abi::{
-    check_lease_copy, lease_flags, lease_ref, recv_flags, JobId, KernelError, Lease, LeaseCopyError, MessageHeader, Received,
-    Sysnum, TaskId,
+    check_lease_copy, lease_flags, recv_flags, CallArgs, CallResult, KernelError, Lease, LeaseAccessArgs, LeaseCopyArgs,
+    LeaseCopyError, LeaseRef, Received, RecvArgs, RecvResult, Register, ReplyArgs, ReplyRecvArgs, Sysnum, TaskId,
 };
 
-use crate::arch::{syscall, Regs};
+use crate::arch::syscall;
 use crate::sys::invoke;
 
 /// A buffer lent to the server of one call. It borrows the buffer for as long
@@ -53,14 +53,8 @@ impl<'a> Loan<'a> {
     }
 }
 
-/// What a server answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reply {
-    /// The server's reply code.
-    pub code: u32,
-    /// Reply bytes copied into the caller's buffer.
-    pub len: usize,
-}
+/// What a server answered: its reply code and the reply bytes copied.
+pub type Reply = CallResult;
 
 /// Sends `request` with operation `op` to `dest` and blocks for the reply.
 pub fn call(
@@ -70,19 +64,22 @@ pub fn call(
     reply: &mut [u8],
     loans: &[Loan<'_>],
 ) -> Result<Reply, KernelError> {
-    let args = [
-        dest.raw() as u64 | (op as u64) << 32,
-        request.as_ptr() as u64,
-        request.len() as u64 | (loans.len() as u64) << 32,
-        reply.as_mut_ptr() as u64,
-        reply.len() as u64,
-        loans.as_ptr() as u64,
-    ];
+    let args = CallArgs {
+        dest,
+        operation: op,
+        request: request.as_ptr() as u64,
+        // Clamped, so that an oversized request or table is refused, not cut.
+        request_len: request.len().min(u32::MAX as usize) as u32,
+        lease_count: loans.len().min(u32::MAX as usize) as u32,
+        reply: reply.as_mut_ptr() as u64,
+        reply_cap: reply.len() as u64,
+        lease_table: loans.as_ptr() as u64,
+    };
     // SAFETY: request, reply and the lease table are valid for their lengths;
     // `Loan` is a transparent `Lease` and each loan borrows its buffer for the
     // whole call, which does not return before the server is done with it.
-    let regs = unsafe { invoke(Sysnum::Call, args) }?;
-    Ok(Reply { code: regs.rdi as u32, len: regs.rsi as usize })
+    let regs = unsafe { invoke(Sysnum::Call, args.to_regs()) }?;
+    Ok(CallResult::from_regs(&regs.results()))
 }
 
 /// Waits for a message (into `buf`) or for a notification bit in `mask`.
@@ -100,51 +97,27 @@ pub fn recv_notifications(mask: u32) -> Result<u32, KernelError> {
 }
 
 fn recv_with(buf: &mut [u8], mask: u32, flags: u64) -> Result<Received, KernelError> {
-    let args = [buf.as_mut_ptr() as u64, buf.len() as u64, mask as u64, flags, 0, 0];
+    recv_with_flags(buf, mask, flags).map(|incoming| incoming.received)
+}
+
+fn recv_with_flags(buf: &mut [u8], mask: u32, flags: u64) -> Result<Incoming, KernelError> {
+    let args = RecvArgs { buf: buf.as_mut_ptr() as u64, cap: buf.len() as u64, mask, flags };
     // SAFETY: `buf` is writable for its length.
-    let regs = unsafe { invoke(Sysnum::Recv, args) }?;
-    Ok(incoming(&regs).received)
+    let regs = unsafe { invoke(Sysnum::Recv, args.to_regs()) }?;
+    Ok(RecvResult::from_regs(&regs.results()))
 }
 
 /// The first lease of a received call, as the kernel describes it with the
 /// message (what `lease_info(caller, 0)` would return).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FirstLease {
-    pub len: usize,
-    /// `abi::lease_flags` bits.
-    pub flags: u64,
-}
+pub type FirstLease = abi::LeaseInfo;
 
 /// What a server's receive brought: a notification or a message, and for a
 /// message with leases, its first lease.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Incoming {
-    pub received: Received,
-    pub first_lease: Option<FirstLease>,
-}
-
-fn incoming(regs: &Regs) -> Incoming {
-    let sender = TaskId::from_raw(regs.rdi as u32);
-    if sender == TaskId::KERNEL {
-        return Incoming { received: Received::Notification(regs.rsi as u32), first_lease: None };
-    }
-    let header = MessageHeader {
-        sender,
-        operation: regs.rdx as u32,
-        job: JobId::new((regs.rdx >> 32) as u32),
-        len: regs.rsi as usize,
-        leases: regs.r8 as usize,
-    };
-    let first_lease = (header.leases > 0).then_some(FirstLease { len: regs.r9 as usize, flags: regs.r10 });
-    Incoming { received: Received::Message(header), first_lease }
-}
+pub type Incoming = RecvResult;
 
 /// As [`recv`], also describing the message's first lease.
 pub fn recv_incoming(buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
-    let args = [buf.as_mut_ptr() as u64, buf.len() as u64, mask as u64, 0, 0, 0];
-    // SAFETY: `buf` is writable for its length.
-    let regs = unsafe { invoke(Sysnum::Recv, args) }?;
-    Ok(incoming(&regs))
+    recv_with_flags(buf, mask, 0)
 }
 
 /// [`reply`] to `caller`, then [`recv_incoming`], in one kernel entry. If the
@@ -153,42 +126,45 @@ pub fn recv_incoming(buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError>
 /// nothing happened, neither the reply nor the receive (typically
 /// `PeerDied`: the caller is gone); a server then simply receives.
 pub fn reply_recv(caller: TaskId, code: u32, data: &[u8], buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
-    let args = [
-        caller.raw() as u64 | (code as u64) << 32,
-        data.as_ptr() as u64,
-        // Clamped, so that an oversized `data` is refused rather than cut and
-        // the capacity never spills into the length.
-        data.len().min(u32::MAX as usize) as u64 | (buf.len().min(abi::MAX_MESSAGE) as u64) << 32,
-        buf.as_mut_ptr() as u64,
-        mask as u64,
-        0,
-    ];
+    let args = ReplyRecvArgs {
+        caller,
+        code,
+        data: data.as_ptr() as u64,
+        // Clamped, so that an oversized `data` is refused rather than cut.
+        len: data.len().min(u32::MAX as usize) as u32,
+        cap: buf.len().min(abi::MAX_MESSAGE) as u32,
+        buf: buf.as_mut_ptr() as u64,
+        mask,
+        flags: 0,
+    };
     // SAFETY: `data` is readable and `buf` writable for their lengths.
-    let regs = unsafe { invoke(Sysnum::ReplyRecv, args) }?;
-    Ok(incoming(&regs))
+    let regs = unsafe { invoke(Sysnum::ReplyRecv, args.to_regs()) }?;
+    Ok(RecvResult::from_regs(&regs.results()))
 }
 
 /// Answers `caller` (who must be waiting for our reply) with `code` and `data`.
 pub fn reply(caller: TaskId, code: u32, data: &[u8]) -> Result<(), KernelError> {
-    let args = [caller.raw() as u64, code as u64, data.as_ptr() as u64, data.len() as u64, 0, 0];
+    let args = ReplyArgs { caller, code, data: data.as_ptr() as u64, len: data.len() as u64 };
     // SAFETY: `data` is readable for its length.
-    unsafe { invoke(Sysnum::Reply, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::Reply, args.to_regs()) }.map(|_| ())
 }
 
 /// Copies lease `index` of waiting `caller`, from `offset`, into all of `buf`.
 pub fn lease_read(caller: TaskId, index: usize, offset: usize, buf: &mut [u8]) -> Result<usize, KernelError> {
-    let args = [lease_ref(caller, index), offset as u64, buf.as_mut_ptr() as u64, buf.len() as u64, 0, 0];
+    let lease = lease_ref(caller, index);
+    let args = LeaseAccessArgs { lease, offset: offset as u64, buf: buf.as_mut_ptr() as u64, len: buf.len() as u64 };
     // SAFETY: `buf` is writable for its length; the caller's side is checked
     // by the kernel.
-    let regs = unsafe { invoke(Sysnum::LeaseRead, args) }?;
+    let regs = unsafe { invoke(Sysnum::LeaseRead, args.to_regs()) }?;
     Ok(regs.rax as usize)
 }
 
 /// Copies all of `data` into lease `index` of waiting `caller` at `offset`.
 pub fn lease_write(caller: TaskId, index: usize, offset: usize, data: &[u8]) -> Result<usize, KernelError> {
-    let args = [lease_ref(caller, index), offset as u64, data.as_ptr() as u64, data.len() as u64, 0, 0];
+    let lease = lease_ref(caller, index);
+    let args = LeaseAccessArgs { lease, offset: offset as u64, buf: data.as_ptr() as u64, len: data.len() as u64 };
     // SAFETY: `data` is readable for its length.
-    let regs = unsafe { invoke(Sysnum::LeaseWrite, args) }?;
+    let regs = unsafe { invoke(Sysnum::LeaseWrite, args.to_regs()) }?;
     Ok(regs.rax as usize)
 }
 
@@ -204,22 +180,29 @@ pub struct LeaseAt {
 /// WRITE lease, without passing through this task's memory. An error says
 /// which lease it is about, so a server can tell whose buffer failed.
 pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
-    let args = [
-        lease_ref(src.caller, src.index),
-        src.offset as u64,
-        lease_ref(dst.caller, dst.index),
-        dst.offset as u64,
-        len as u64,
-        0,
-    ];
+    let args = LeaseCopyArgs {
+        src: lease_ref(src.caller, src.index),
+        src_offset: src.offset as u64,
+        dst: lease_ref(dst.caller, dst.index),
+        dst_offset: dst.offset as u64,
+        len: len as u64,
+    };
     // SAFETY: no pointer into this task's memory.
-    let regs = unsafe { syscall(Sysnum::LeaseCopy, args) };
+    let regs = unsafe { syscall(Sysnum::LeaseCopy, args.to_regs()) };
     check_lease_copy(regs.rax, regs.rdi).map(|copied| copied as usize)
 }
 
 /// Length and `lease_flags` of lease `index` of waiting `caller`.
 pub fn lease_info(caller: TaskId, index: usize) -> Result<(usize, u64), KernelError> {
+    let args = [lease_ref(caller, index).to_reg(), 0, 0, 0, 0, 0];
     // SAFETY: no pointer arguments.
-    let regs = unsafe { invoke(Sysnum::LeaseInfo, [lease_ref(caller, index), 0, 0, 0, 0, 0]) }?;
-    Ok((regs.rax as usize, regs.rdi))
+    let regs = unsafe { invoke(Sysnum::LeaseInfo, args) }?;
+    let info = abi::LeaseInfo::from_regs(regs.rax as u64, &regs.results());
+    Ok((info.len, info.flags))
+}
+
+/// A lease index beyond `u32` names no lease; it stays out of range rather
+/// than wrapping onto a real one.
+fn lease_ref(caller: TaskId, index: usize) -> LeaseRef {
+    LeaseRef { caller, index: index.min(u32::MAX as usize) as u32 }
 }

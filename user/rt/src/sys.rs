@@ -4,7 +4,10 @@
 //! length and mutability, which is what makes it safe. The init-only calls are
 //! in [`crate::task`]; IPC in [`crate::ipc`].
 
-use abi::{check, KernelError, KernelStats, Sysnum, TaskId, TaskInfo};
+use abi::{
+    check, BytesArgs, KernelError, KernelStats, MapArgs, ReadLogArgs, ReadLogResult, Sysnum, TaskId, TaskInfo, TaskInfoArgs,
+    UnmapArgs,
+};
 
 use crate::arch::{syscall, Regs};
 
@@ -36,18 +39,19 @@ pub fn yield_now() {
 
 /// Appends `text` to the kernel log (and to COM1 while no console owns it).
 pub fn log(text: &[u8]) -> Result<(), KernelError> {
+    let args = BytesArgs { addr: text.as_ptr() as u64, len: text.len() as u64 };
     // SAFETY: `text` is readable for its length.
-    unsafe { invoke(Sysnum::Log, [text.as_ptr() as u64, text.len() as u64, 0, 0, 0, 0]) }
-        .map(|_| ())
+    unsafe { invoke(Sysnum::Log, args.to_regs()) }.map(|_| ())
 }
 
 /// Reads the kernel log from absolute byte `offset`: returns (bytes copied,
 /// next offset). The next offset skips ahead if `offset` was already dropped.
 pub fn read_log(buf: &mut [u8], offset: u64) -> Result<(usize, u64), KernelError> {
-    let args = [buf.as_mut_ptr() as u64, buf.len() as u64, offset, 0, 0, 0];
+    let args = ReadLogArgs { buf: buf.as_mut_ptr() as u64, cap: buf.len() as u64, offset };
     // SAFETY: `buf` is writable for its length.
-    let regs = unsafe { invoke(Sysnum::ReadLog, args) }?;
-    Ok((regs.rax as usize, regs.rdi))
+    let regs = unsafe { invoke(Sysnum::ReadLog, args.to_regs()) }?;
+    let read = ReadLogResult::from_regs(regs.rax as u64, &regs.results());
+    Ok((read.copied, read.next))
 }
 
 /// Nanoseconds since boot.
@@ -68,7 +72,7 @@ pub fn set_timer(deadline_ns: u64) -> Result<(), KernelError> {
 /// existing reference can be affected.
 pub fn map(addr: u64, len: u64, flags: u64) -> Result<(), KernelError> {
     // SAFETY: map never touches existing mappings (AlreadyMapped instead).
-    unsafe { invoke(Sysnum::Map, [addr, len, flags, 0, 0, 0]) }.map(|_| ())
+    unsafe { invoke(Sysnum::Map, MapArgs { addr, len, flags }.to_regs()) }.map(|_| ())
 }
 
 /// Unmaps and frees `len` bytes at `addr`.
@@ -77,7 +81,7 @@ pub fn map(addr: u64, len: u64, flags: u64) -> Result<(), KernelError> {
 /// Nothing may refer to memory in the range afterwards.
 pub unsafe fn unmap(addr: u64, len: u64) -> Result<(), KernelError> {
     // SAFETY: the caller guarantees the range is no longer used.
-    unsafe { invoke(Sysnum::Unmap, [addr, len, 0, 0, 0, 0]) }.map(|_| ())
+    unsafe { invoke(Sysnum::Unmap, UnmapArgs { addr, len }.to_regs()) }.map(|_| ())
 }
 
 /// Frame and task counts.
@@ -92,9 +96,9 @@ pub fn stats() -> Result<KernelStats, KernelError> {
 /// past the table.
 pub fn task_info(index: usize) -> Result<TaskInfo, KernelError> {
     let mut info = TaskInfo::default();
-    let ptr = &mut info as *mut TaskInfo as u64;
+    let args = TaskInfoArgs { index: index as u64, info: &mut info as *mut TaskInfo as u64 };
     // SAFETY: `info` is a writable TaskInfo, the layout the kernel writes.
-    unsafe { invoke(Sysnum::TaskInfo, [index as u64, ptr, 0, 0, 0, 0]) }?;
+    unsafe { invoke(Sysnum::TaskInfo, args.to_regs()) }?;
     Ok(info)
 }
 
@@ -106,9 +110,9 @@ pub fn task_name(info: &TaskInfo) -> &str {
 
 /// The task currently bound to registry `name`.
 pub fn lookup(name: &str) -> Result<TaskId, KernelError> {
+    let args = BytesArgs { addr: name.as_ptr() as u64, len: name.len() as u64 };
     // SAFETY: `name` is readable for its length.
-    let regs =
-        unsafe { invoke(Sysnum::Lookup, [name.as_ptr() as u64, name.len() as u64, 0, 0, 0, 0]) }?;
+    let regs = unsafe { invoke(Sysnum::Lookup, args.to_regs()) }?;
     Ok(TaskId::from_raw(regs.rax as u32))
 }
 

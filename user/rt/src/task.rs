@@ -1,32 +1,40 @@
 //! The task-control calls. The kernel grants them to init alone; any other
 //! task gets `Denied` (which the IPC tests check).
 
-use abi::{ExitRecord, JobId, KernelError, Sysnum, TaskId};
+use abi::{
+    BindArgs, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, Sysnum, TaskCreateArgs, TaskId, TaskMapArgs,
+    TaskStartArgs,
+};
 
 use crate::sys::invoke;
 
 /// Creates a task of `job` that does not run until [`task_start`].
 pub fn task_create(name: &str, priority: u8, job: JobId) -> Result<TaskId, KernelError> {
-    let args = [name.as_ptr() as u64, name.len() as u64, priority as u64, job.raw() as u64, 0, 0];
+    let args = TaskCreateArgs {
+        name: name.as_ptr() as u64,
+        name_len: name.len() as u64,
+        priority: priority as u64,
+        job: job.raw() as u64,
+    };
     // SAFETY: `name` is readable for its length.
-    let regs = unsafe { invoke(Sysnum::TaskCreate, args) }?;
+    let regs = unsafe { invoke(Sysnum::TaskCreate, args.to_regs()) }?;
     Ok(TaskId::from_raw(regs.rax as u32))
 }
 
 /// Maps `mem_len` zeroed bytes at page-aligned `vaddr` in `task` and copies
 /// `src` (at most `mem_len` bytes) to the start of that memory.
 pub fn task_map(task: TaskId, vaddr: u64, mem_len: u64, src: &[u8], flags: u64) -> Result<(), KernelError> {
-    let args = [task.raw() as u64, vaddr, mem_len, src.as_ptr() as u64, src.len() as u64, flags];
+    let args = TaskMapArgs { task, vaddr, mem_len, src: src.as_ptr() as u64, src_len: src.len() as u64, flags };
     // SAFETY: `src` is readable for its length; the other task's memory is
     // checked by the kernel.
-    unsafe { invoke(Sysnum::TaskMap, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::TaskMap, args.to_regs()) }.map(|_| ())
 }
 
 /// Starts `task` at `entry` with the given stack top and `rdi`, `rsi`.
 pub fn task_start(task: TaskId, entry: u64, stack_top: u64, arg0: u64, arg1: u64) -> Result<(), KernelError> {
-    let args = [task.raw() as u64, entry, stack_top, arg0, arg1, 0];
+    let args = TaskStartArgs { task, entry, stack_top, arg0, arg1 };
     // SAFETY: no pointer into this task's memory.
-    unsafe { invoke(Sysnum::TaskStart, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::TaskStart, args.to_regs()) }.map(|_| ())
 }
 
 /// Makes a copy of `task`, which waits for our reply: same job, memory,
@@ -54,23 +62,23 @@ pub fn reap() -> Result<ExitRecord, KernelError> {
 
 /// Binds registry `name` to `task`.
 pub fn bind(name: &str, task: TaskId) -> Result<(), KernelError> {
-    let args = [name.as_ptr() as u64, name.len() as u64, task.raw() as u64, 0, 0, 0];
+    let args = BindArgs { name: name.as_ptr() as u64, name_len: name.len() as u64, task };
     // SAFETY: `name` is readable for its length.
-    unsafe { invoke(Sysnum::Bind, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::Bind, args.to_regs()) }.map(|_| ())
 }
 
 /// Lets `task` use `count` I/O ports from `first`.
 pub fn grant_ports(task: TaskId, first: u16, count: u16) -> Result<(), KernelError> {
-    let args = [task.raw() as u64, first as u64, count as u64, 0, 0, 0];
+    let args = GrantPortsArgs { task, first: first as u64, count: count as u64 };
     // SAFETY: no pointer arguments.
-    unsafe { invoke(Sysnum::GrantPorts, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::GrantPorts, args.to_regs()) }.map(|_| ())
 }
 
 /// Delivers legacy IRQ `irq` to `task` as notification bit `1 << bit`.
 pub fn grant_irq(task: TaskId, irq: u8, bit: u32) -> Result<(), KernelError> {
-    let args = [task.raw() as u64, irq as u64, bit as u64, 0, 0, 0];
+    let args = GrantIrqArgs { task, irq: irq as u64, bit: bit as u64 };
     // SAFETY: no pointer arguments.
-    unsafe { invoke(Sysnum::GrantIrq, args) }.map(|_| ())
+    unsafe { invoke(Sysnum::GrantIrq, args.to_regs()) }.map(|_| ())
 }
 
 /// Powers the machine off; returns only if refused.

@@ -21,6 +21,26 @@ pub fn poweroff() -> ! {
     halt_forever()
 }
 
+/// Divides by zero in the kernel (a self test of the exception report).
+pub fn divide_by_zero() {
+    // SAFETY: raises #DE, which the kernel reports before stopping QEMU;
+    // no memory is touched.
+    unsafe { core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _) };
+}
+
+pub fn disable_interrupts() {
+    x86_64::instructions::interrupts::disable();
+}
+
+/// Waits for interrupts forever with nothing to do (the kernel before it
+/// has tasks): each one is handled, then the CPU halts again.
+pub fn idle_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::enable_and_hlt();
+        x86_64::instructions::interrupts::disable();
+    }
+}
+
 pub fn halt_forever() -> ! {
     loop {
         x86_64::instructions::interrupts::disable();

@@ -117,7 +117,7 @@ pub fn set_ring3_entry_stack(top: u64) {
 /// Allows (`allow = true`) or denies ring-3 access to a range of I/O ports.
 /// The scheduler calls this when it switches to or away from a task holding
 /// port grants, so only the running grantee can touch its ports.
-pub fn set_io_access(first: u16, count: u16, allow: bool) {
+pub(super) fn set_io_access(first: u16, count: u16, allow: bool) {
     // SAFETY: the kernel runs with interrupts disabled on one CPU, so no
     // other code touches the bitmap concurrently.
     let map = unsafe { &mut (*addr_of_mut!(TSS)).io_map };

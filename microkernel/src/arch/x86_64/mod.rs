@@ -4,6 +4,7 @@ pub mod boot;
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
+pub mod io_ports;
 pub mod paging;
 pub mod pic;
 pub mod serial;

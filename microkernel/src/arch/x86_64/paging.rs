@@ -22,7 +22,7 @@ pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 /// unmapped with the task but never returned to the allocator.
 pub const BORROWED: Flags = Flags::BIT_9;
 const KERNEL_VMA: u64 = 0xFFFF_FFFF_8000_0000;
-const PAGE: u64 = 4096;
+const PAGE: u64 = abi::PAGE_SIZE as u64;
 const HUGE: u64 = 2 * 1024 * 1024;
 
 pub fn phys_to_virt(phys: u64) -> u64 {
@@ -161,7 +161,6 @@ impl AddressSpace {
         (!borrowed).then_some(phys)
     }
 
-    /// The frame and flags of a mapped 4 KiB page.
     /// The frame and flags of the page mapping `vaddr`. Runs on every user
     /// copy: a recently used page costs one compare, another one four loads.
     pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
@@ -254,6 +253,28 @@ impl AddressSpace {
         Some(copy)
     }
 
+    /// Frames a copy of the user half takes: its top table, a table for
+    /// every table below the top here, and every page that is not borrowed.
+    pub fn user_frames(&self) -> u64 {
+        fn count(phys: u64, level: u8) -> u64 {
+            table(phys)
+                .iter()
+                .filter(|entry| entry.flags().contains(Flags::PRESENT))
+                .map(|entry| match level {
+                    1 => u64::from(!entry.flags().contains(BORROWED)),
+                    _ if entry.flags().contains(Flags::HUGE_PAGE) => 0,
+                    _ => 1 + count(entry.addr().as_u64(), level - 1),
+                })
+                .sum()
+        }
+        let top = table(self.pml4);
+        let below: u64 = top.iter().take(256)
+            .filter(|entry| entry.flags().contains(Flags::PRESENT))
+            .map(|entry| 1 + count(entry.addr().as_u64(), 3))
+            .sum();
+        1 + below
+    }
+
     /// Calls `visit(vaddr, frame, flags)` for every present 4 KiB page of
     /// the user half.
     fn for_each_user_page(&self, mut visit: impl FnMut(u64, u64, Flags)) {
@@ -308,6 +329,30 @@ impl AddressSpace {
         }
         frames.free(self.pml4);
     }
+}
+
+impl kcore::user_memory::Translate for AddressSpace {
+    #[inline]
+    fn translate(&self, page: u64) -> Option<kcore::user_memory::PageEntry> {
+        let (frame, flags) = AddressSpace::translate(self, page)?;
+        Some(kcore::user_memory::PageEntry {
+            frame,
+            user: flags.contains(Flags::USER_ACCESSIBLE),
+            writable: flags.contains(Flags::WRITABLE),
+        })
+    }
+}
+
+/// The leaf flags of a user page with these rights (always readable).
+pub fn user_page_flags(rights: kcore::pages::PageRights) -> Flags {
+    let mut flags = Flags::USER_ACCESSIBLE;
+    if rights.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !rights.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    flags
 }
 
 /// Kernel image section bounds, from the linker script.

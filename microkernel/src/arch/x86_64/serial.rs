@@ -4,6 +4,8 @@
 use x86_64::instructions::port::Port;
 
 const COM1: u16 = 0x3f8;
+/// COM1's eight registers.
+const COM1_PORTS: u16 = 8;
 
 pub fn init() {
     let reg = |offset: u16, value: u8| {
@@ -20,6 +22,12 @@ pub fn init() {
     // boot (the console server reads it later, one byte per interrupt).
     reg(2, 0x00);
     reg(4, 0x0b); // DTR, RTS, OUT2
+}
+
+/// Whether a grant of `ports` hands over the port the kernel writes its
+/// log to.
+pub fn among(ports: kcore::grants::PortRange) -> bool {
+    ports.overlaps(COM1, COM1_PORTS)
 }
 
 pub fn write_byte(byte: u8) {
@@ -40,5 +48,16 @@ pub fn write_bytes(bytes: &[u8]) {
             write_byte(b'\r');
         }
         write_byte(b);
+    }
+}
+
+/// Formatted output straight to COM1, whoever owns it: for reports of a
+/// kernel fault or panic, when the machine is about to stop.
+pub struct Writer;
+
+impl core::fmt::Write for Writer {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write_bytes(s.as_bytes());
+        Ok(())
     }
 }

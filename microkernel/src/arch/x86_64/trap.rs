@@ -12,6 +12,7 @@
 //! registers and `iretq`s into it. The kernel never blocks inside a call, so a
 //! single kernel stack serves every entry.
 
+use abi::FaultInfo;
 use core::arch::global_asm;
 use core::ptr::addr_of;
 
@@ -52,9 +53,153 @@ pub struct TrapFrame {
     pub ss: u64,
 }
 
+/// RFLAGS.IF: interrupts enabled.
+const RFLAGS_INTERRUPTS: u64 = 1 << 9;
+/// Exceptions that are the machine's events, not the running code's fault.
+const NMI: u8 = 2;
+const MACHINE_CHECK: u8 = 18;
+const PAGE_FAULT: u8 = 14;
+
+/// What brought the CPU into the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// The `syscall` instruction.
+    Syscall,
+    /// A CPU exception, by vector.
+    Exception(u8),
+    /// An interrupt line of the interrupt controller.
+    Interrupt(u8),
+}
+
+impl Entry {
+    /// An exception that is the machine's event (NMI, machine check), which
+    /// no task may be blamed (killed) for.
+    pub fn is_machine_event(self) -> bool {
+        matches!(self, Entry::Exception(NMI | MACHINE_CHECK))
+    }
+}
+
+/// The kernel-exception report: one line, whose shape the tests know.
+fn report(out: &mut dyn core::fmt::Write, frame: &TrapFrame, vector: u8) -> core::fmt::Result {
+    write!(
+        out,
+        "\nEXCEPTION: {} (vector {}) error={:#x} rip={:#x} rsp={:#x}",
+        abi::exception_name(vector),
+        vector,
+        frame.error_code,
+        frame.rip,
+        frame.rsp
+    )?;
+    if vector == PAGE_FAULT {
+        write!(out, " cr2={:#x}", fault_address())?;
+    }
+    writeln!(out, " in kernel mode")
+}
+
+/// The address a page fault was about (CR2).
+fn fault_address() -> u64 {
+    x86_64::registers::control::Cr2::read_raw()
+}
+
 impl TrapFrame {
+    /// The first frame of a user task: ring 3 at `entry` on `stack_top`,
+    /// with `arg0` and `arg1` in its first two argument registers and
+    /// interrupts on.
+    pub fn user_entry(entry: u64, stack_top: u64, arg0: u64, arg1: u64) -> Self {
+        TrapFrame {
+            rip: entry,
+            rsp: stack_top,
+            rdi: arg0,
+            rsi: arg1,
+            cs: super::gdt::USER_CODE as u64,
+            ss: super::gdt::USER_DATA as u64,
+            rflags: RFLAGS_INTERRUPTS,
+            ..TrapFrame::default()
+        }
+    }
+
+    /// The idle task's frame: ring 0 in [`idle_loop`] on `stack_top`, with
+    /// interrupts on.
+    pub fn idle(stack_top: u64) -> Self {
+        TrapFrame {
+            rip: idle_loop as *const () as u64,
+            rsp: stack_top,
+            cs: super::gdt::KERNEL_CODE as u64,
+            ss: super::gdt::KERNEL_DATA as u64,
+            rflags: RFLAGS_INTERRUPTS,
+            ..TrapFrame::default()
+        }
+    }
+
     pub fn from_user(&self) -> bool {
         self.cs & 3 == 3
+    }
+
+    /// Whether this entry was a `syscall` (what [`TrapFrame::entry`] says,
+    /// in one compare).
+    #[inline(always)]
+    pub fn is_syscall(&self) -> bool {
+        self.vector == SYSCALL_VECTOR
+    }
+
+    /// What this entry was.
+    #[inline]
+    pub fn entry(&self) -> Entry {
+        match self.vector {
+            SYSCALL_VECTOR => Entry::Syscall,
+            vector if vector < IRQ_BASE as u64 => Entry::Exception(vector as u8),
+            vector => Entry::Interrupt((vector - IRQ_BASE as u64) as u8),
+        }
+    }
+
+    /// Where the task resumes: its instruction and stack pointers.
+    #[inline]
+    pub fn resume_point(&self) -> (u64, u64) {
+        (self.rip, self.rsp)
+    }
+
+    /// The exception `vector` the task raised with these registers, as init
+    /// learns it (for a page fault, with the faulting address).
+    pub fn fault(&self, vector: u8) -> FaultInfo {
+        let address = if vector == PAGE_FAULT { fault_address() } else { 0 };
+        FaultInfo { vector, address, rip: self.rip, error_code: self.error_code }
+    }
+
+    /// Writes the report of an exception the kernel itself raised.
+    pub fn report_kernel_exception(&self, out: &mut dyn core::fmt::Write, vector: u8) {
+        let _ = report(out, self, vector);
+    }
+
+    /// The syscall number a task passed (in `rax`).
+    #[inline]
+    pub fn syscall_number(&self) -> u64 {
+        self.rax
+    }
+
+    /// The syscall arguments, in `abi::ArgRegs` order.
+    #[inline]
+    pub fn syscall_args(&self) -> abi::ArgRegs {
+        [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
+    }
+
+    /// Writes a call's results: `rax`, then as many result registers as it
+    /// has, in `abi::ResultRegs` order (`rdi, rsi, rdx, r8, r9, r10`). The
+    /// one place the kernel writes a task's result registers.
+    #[inline(always)]
+    pub fn set_results(&mut self, results: &abi::Results) {
+        self.rax = results.rax() as u64;
+        // One arm per count, each writing a fixed set of registers.
+        match *results.written() {
+            [] => {}
+            [rdi] => self.rdi = rdi,
+            [rdi, rsi] => (self.rdi, self.rsi) = (rdi, rsi),
+            [rdi, rsi, rdx] => (self.rdi, self.rsi, self.rdx) = (rdi, rsi, rdx),
+            [rdi, rsi, rdx, r8] => (self.rdi, self.rsi, self.rdx, self.r8) = (rdi, rsi, rdx, r8),
+            [rdi, rsi, rdx, r8, r9] => (self.rdi, self.rsi, self.rdx, self.r8, self.r9) = (rdi, rsi, rdx, r8, r9),
+            [rdi, rsi, rdx, r8, r9, r10, ..] => {
+                (self.rdi, self.rsi, self.rdx, self.r8, self.r9, self.r10) = (rdi, rsi, rdx, r8, r9, r10)
+            }
+        }
     }
 }
 

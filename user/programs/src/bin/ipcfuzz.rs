@@ -19,7 +19,7 @@
 
 extern crate alloc;
 
-use abi::{map_flags, KernelError, Received, Sysnum, TaskId, MAX_MESSAGE, PAGE_SIZE};
+use abi::{map_flags, CallArgs, CallResult, KernelError, Lease, Received, Sysnum, TaskId, MAX_MESSAGE, PAGE_SIZE};
 use libsock::proto::{self, ListPage, Request, Response};
 use libsock::SockError;
 use programs::fuzzgen::leases::{self, OP_LEASES, OP_STOP, OPS_PER_CALL};
@@ -158,29 +158,31 @@ enum Outcome {
 
 /// Sends one planned request and checks the answer against the plan.
 fn send(servers: &Servers, planned: &Planned) -> Result<Outcome, alloc::string::String> {
-    let table: alloc::vec::Vec<u8> =
-        planned.leases.iter().flat_map(|l| [l.addr, l.len, l.flags]).flat_map(u64::to_le_bytes).collect();
+    let table: alloc::vec::Vec<u8> = planned.leases.iter().flat_map(Lease::to_bytes).collect();
     // SAFETY: STAGING lies in the scratch pages mapped writable at start; the
     // table holds at most four leases; no Rust reference points into scratch.
     unsafe { core::ptr::copy_nonoverlapping(table.as_ptr(), STAGING as *mut u8, table.len()) };
     let mut reply = [0u8; MAX_MESSAGE];
     let dest = servers.of(planned.server);
-    let args = [
-        dest.raw() as u64 | (planned.op as u64) << 32,
-        planned.request_at.unwrap_or(planned.bytes.as_ptr() as u64),
-        planned.bytes.len() as u64 | (planned.lease_count as u64) << 32,
-        planned.reply_at.unwrap_or(reply.as_mut_ptr() as u64),
-        reply.len() as u64,
-        planned.table,
-    ];
+    let args = CallArgs {
+        dest,
+        operation: planned.op,
+        request: planned.request_at.unwrap_or(planned.bytes.as_ptr() as u64),
+        request_len: planned.bytes.len() as u32,
+        lease_count: planned.lease_count,
+        reply: planned.reply_at.unwrap_or(reply.as_mut_ptr() as u64),
+        reply_cap: reply.len() as u64,
+        lease_table: planned.table,
+    };
     // Every address but the request and reply buffers is one the kernel
     // must refuse. Leases name scratch, read-only, sandbox or unmapped memory
     // (fuzzgen's pool), never Rust data, and the servers write no lease of
     // these requests. The call returns: each shape is answered at once.
     // SAFETY: the request and reply buffers are ours for their lengths.
-    let regs = unsafe { urt::arch::syscall(Sysnum::Call, args) };
+    let regs = unsafe { urt::arch::syscall(Sysnum::Call, args.to_regs()) };
     let result = abi::check(regs.rax);
-    let (code, len) = (regs.rdi as u32, (regs.rsi as usize).min(reply.len()));
+    let answer = CallResult::from_regs(&regs.results());
+    let (code, len) = (answer.code, answer.len.min(reply.len()));
     let bytes = &reply[..len];
     match (planned.answer, result) {
         (Answer::Kernel, Err(err @ (KernelError::BadArgument | KernelError::BadAddress))) => Ok(Outcome::Refused(err)),
@@ -239,19 +241,21 @@ fn fuzz_leases(rng: &mut Rng, rounds: u64) -> Result<u64, alloc::string::String>
         let lent = leases::random_leases(rng);
         let request = leases::encode_request(rng.next_u64(), &lent);
         let mut answer = [0u8; 4];
-        let args = [
-            server.raw() as u64 | (OP_LEASES as u64) << 32,
-            request.as_ptr() as u64,
-            request.len() as u64 | (lent.len() as u64) << 32,
-            answer.as_mut_ptr() as u64,
-            answer.len() as u64,
-            lent.as_ptr() as u64,
-        ];
+        let args = CallArgs {
+            dest: server,
+            operation: OP_LEASES,
+            request: request.as_ptr() as u64,
+            request_len: request.len() as u32,
+            lease_count: lent.len() as u32,
+            reply: answer.as_mut_ptr() as u64,
+            reply_cap: answer.len() as u64,
+            lease_table: lent.as_ptr() as u64,
+        };
         // The leases name scratch, read-only, sandbox or unmapped memory
         // (fuzzgen's pool), never Rust data, so the server's writes through
         // them cannot touch anything this program uses.
         // SAFETY: request, answer and the lease table are ours for their lengths.
-        let regs = unsafe { urt::arch::syscall(Sysnum::Call, args) };
+        let regs = unsafe { urt::arch::syscall(Sysnum::Call, args.to_regs()) };
         abi::check(regs.rax).map_err(|err| alloc::format!("call: {err}"))?;
         unexpected += u32::from_le_bytes(answer) as u64;
     }

@@ -1,13 +1,15 @@
 //! The arguments of a planned `call` besides its destination, and how to
 //! break one of them so that the kernel must refuse the call.
 
-use abi::{Lease, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+use alloc::vec::Vec;
+
+use abi::{ArgRegs, CallArgs, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
 
 use super::{address, length, value, Rng, KERNEL_ADDRESSES, PAGE, SCRATCH, SCRATCH_RO_PAGE, STAGING, UNMAPPED_ZONE};
 
 /// The arguments of one planned `call` besides its destination.
 #[derive(Clone, Debug)]
-pub struct CallArgs {
+pub struct PlannedCall {
     pub request: u64,
     pub request_len: u32,
     pub lease_count: u32,
@@ -18,13 +20,13 @@ pub struct CallArgs {
     pub leases: [Lease; MAX_LEASES],
 }
 
-impl CallArgs {
-    pub fn random(rng: &mut Rng) -> CallArgs {
+impl PlannedCall {
+    pub fn random(rng: &mut Rng) -> PlannedCall {
         let mut leases = [Lease::default(); MAX_LEASES];
         for lease in &mut leases {
             *lease = Lease { addr: address(rng), len: length(rng), flags: lease_flags(rng) };
         }
-        CallArgs {
+        PlannedCall {
             request: address(rng),
             request_len: if rng.chance(70) { rng.below(MAX_MESSAGE as u64 + 2) as u32 } else { value(rng) as u32 },
             lease_count: if rng.chance(80) { rng.below(MAX_LEASES as u64 + 1) as u32 } else { value(rng) as u32 },
@@ -35,12 +37,32 @@ impl CallArgs {
         }
     }
 
+    /// The call's registers, sent to `dest` with operation `operation`.
+    pub fn registers(&self, dest: u32, operation: u32) -> ArgRegs {
+        CallArgs {
+            dest: TaskId::from_raw(dest),
+            operation,
+            request: self.request,
+            request_len: self.request_len,
+            lease_count: self.lease_count,
+            reply: self.reply,
+            reply_cap: self.reply_cap,
+            lease_table: self.table,
+        }
+        .to_regs()
+    }
+
+    /// The bytes of `leases` as a lease table, for [`STAGING`].
+    pub fn lease_table(&self) -> Vec<u8> {
+        self.leases.iter().flat_map(Lease::to_bytes).collect()
+    }
+
     /// Makes one argument certainly wrong, so that the kernel must refuse
     /// the call before it reaches the destination.
     pub fn break_one(&mut self, rng: &mut Rng) {
         let kernel = rng.pick(&KERNEL_ADDRESSES);
         let index = rng.below(MAX_LEASES as u64) as usize;
-        let use_lease = |call: &mut CallArgs| {
+        let use_lease = |call: &mut PlannedCall| {
             call.table = STAGING;
             call.lease_count = call.lease_count.clamp(index as u32 + 1, MAX_LEASES as u32);
         };

@@ -12,6 +12,7 @@
 use alloc::vec::Vec;
 
 use abi::{lease_flags, CopySide, KernelError as E, Lease, Sysnum, TaskId, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+use abi::{LeaseAccessArgs, LeaseCopyArgs, LeaseRef, ReplyArgs};
 
 use super::{access, address, length, touches_program, value, Access, Checks, Expect, Rng, PAGE, SCRATCH, SCRATCH_RW_PAGES};
 
@@ -23,7 +24,6 @@ pub const OP_LEASES: u32 = 1;
 pub const OP_STOP: u32 = 2;
 /// Lease calls the server tries per request.
 pub const OPS_PER_CALL: usize = 8;
-const LEASE_BYTES: usize = 24;
 
 /// Random leases the kernel accepts (valid flags, at most 1 MiB, inside user
 /// space) that stay clear of the caller's own data.
@@ -43,17 +43,17 @@ pub fn random_leases(rng: &mut Rng) -> Vec<Lease> {
 /// The request: the server's seed, then the lease table.
 pub fn encode_request(seed: u64, leases: &[Lease]) -> Vec<u8> {
     let mut bytes = seed.to_le_bytes().to_vec();
-    bytes.extend(leases.iter().flat_map(|l| [l.addr, l.len, l.flags]).flat_map(u64::to_le_bytes));
+    bytes.extend(leases.iter().flat_map(Lease::to_bytes));
     bytes
 }
 
 pub fn decode_request(bytes: &[u8]) -> Option<(u64, Vec<Lease>)> {
     let (seed, table) = bytes.split_first_chunk::<8>()?;
-    if table.len() % LEASE_BYTES != 0 || table.len() > MAX_MESSAGE {
+    if table.len() % Lease::BYTES != 0 || table.len() > MAX_MESSAGE {
         return None;
     }
-    let word = |chunk: &[u8], i: usize| u64::from_le_bytes(chunk[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-    let leases = table.chunks(LEASE_BYTES).map(|c| Lease { addr: word(c, 0), len: word(c, 1), flags: word(c, 2) }).collect();
+    let (entries, _) = table.as_chunks::<{ Lease::BYTES }>();
+    let leases = entries.iter().map(Lease::from_bytes).collect();
     Some((u64::from_le_bytes(*seed), leases))
 }
 
@@ -123,7 +123,7 @@ fn lease_end(c: &mut Checks, leases: &[Lease], index: u64, offset: u64, len: u64
 
 /// Plans one call on the leases of `caller`, which waits for our reply.
 pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
-    let lease_ref = |index: u64| caller.raw() as u64 | index << 32;
+    let lease_ref = |index: u64| LeaseRef { caller, index: index as u32 };
     let mut c = Checks::unordered();
     let index = pick_index(rng, leases.len());
     let (offset, len) = span(rng, leases.get(index as usize));
@@ -132,23 +132,27 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
         0..=2 => {
             lease_end(&mut c, leases, index, offset, len, false);
             c.writable(buf, len);
-            LeaseOp::new(Sysnum::LeaseRead, [lease_ref(index), offset, buf, len, 0, 0], c.finish(Expect::value(len)))
+            let args = LeaseAccessArgs { lease: lease_ref(index), offset, buf, len }.to_regs();
+            LeaseOp::new(Sysnum::LeaseRead, args, c.finish(Expect::value(len)))
         }
         3..=5 => {
             lease_end(&mut c, leases, index, offset, len, true);
             c.readable(buf, len);
-            LeaseOp::new(Sysnum::LeaseWrite, [lease_ref(index), offset, buf, len, 0, 0], c.finish(Expect::value(len)))
+            let args = LeaseAccessArgs { lease: lease_ref(index), offset, buf, len }.to_regs();
+            LeaseOp::new(Sysnum::LeaseWrite, args, c.finish(Expect::value(len)))
         }
         6 => {
             let expect = leases.get(index as usize).map_or(Expect::error(E::BadArgument), |l| Expect::value(l.len));
-            LeaseOp::new(Sysnum::LeaseInfo, [lease_ref(index), 0, 0, 0, 0, 0], expect)
+            let args = [abi::Register::to_reg(lease_ref(index)), 0, 0, 0, 0, 0];
+            LeaseOp::new(Sysnum::LeaseInfo, args, expect)
         }
         7 => {
             let to = pick_index(rng, leases.len());
             let (to_offset, _) = span(rng, leases.get(to as usize));
             lease_end(&mut c, leases, index, offset, len, false);
             lease_end(&mut c, leases, to, to_offset, len, true);
-            let args = [lease_ref(index), offset, lease_ref(to), to_offset, len, 0];
+            let args = LeaseCopyArgs { src: lease_ref(index), src_offset: offset, dst: lease_ref(to), dst_offset: to_offset, len };
+            let args = args.to_regs();
             // Each side's own checks: the errors the kernel may blame on it.
             let (mut source, mut destination) = (Checks::unordered(), Checks::unordered());
             lease_end(&mut source, leases, index, offset, len, false);
@@ -165,8 +169,8 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
             };
             c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
             c.fail_if(access(data, len) == Access::Invalid, E::BadAddress);
-            let code = value(rng) & 0xffff_ffff;
-            LeaseOp::new(Sysnum::Reply, [caller.raw() as u64, code, data, len, 0, 0], c.finish(Expect::OK))
+            let code = value(rng) as u32;
+            LeaseOp::new(Sysnum::Reply, ReplyArgs { caller, code, data, len }.to_regs(), c.finish(Expect::OK))
         }
     }
 }

@@ -9,20 +9,22 @@
 
 use alloc::vec::Vec;
 
-use abi::{notify, KernelError as E, Sysnum, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE, MAX_TASKS};
+use abi::{notify, KernelError as E, Sysnum, MAX_LEASES, MAX_LEASE_LEN, MAX_MAP, MAX_MESSAGE, MAX_TASKS};
+use abi::{Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId};
 use abi::{STACK_TOP, USER_END, USER_START};
 
 use super::{access, address, length, overlaps_own_pages, value, Access, Checks, Expect, Rng};
-use super::{KERNEL_ADDRESSES, MAP_MAX, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
-pub use super::call_args::CallArgs;
+use super::{KERNEL_ADDRESSES, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
+pub use super::call_args::PlannedCall;
 pub use super::task_ids::{IdClass, Tasks};
 
 /// A map longer than this counts against the ration of huge maps.
 pub const HUGE_MAP: u64 = 16 << 20;
 /// Huge maps per run: each may take every free frame for a moment.
 pub const HUGE_MAPS: u32 = 2;
-/// Bytes of one `Lease` in a lease table.
-const LEASE_BYTES: u64 = 24;
+/// The high half of a register whose argument is 32 bits wide: the kernel
+/// must ignore it.
+const HIGH_HALF: u64 = !0xffff_ffff;
 
 /// One planned syscall.
 #[derive(Clone, Debug)]
@@ -135,7 +137,7 @@ impl Planner {
                 if !occupied {
                     c.maybe(E::NotFound);
                 }
-                c.writable(ptr, 32);
+                c.writable(ptr, core::mem::size_of::<abi::TaskInfo>() as u64);
                 Plan::new(n, [index, ptr, 0, 0, 0, 0], c.finish(Expect::OK))
             }
             Sysnum::Call => self.call(rng),
@@ -147,18 +149,24 @@ impl Planner {
                 c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
                 c.readable(data, len);
                 self.caller_checks(&mut c, caller);
-                Plan::new(n, [caller as u64, code, data, len, 0, 0], c.finish(Expect::OK))
+                let mut args = ReplyArgs { caller: TaskId::from_raw(caller), code: code as u32, data, len }.to_regs();
+                args[1] |= code & HIGH_HALF;
+                Plan::new(n, args, c.finish(Expect::OK))
             }
             Sysnum::LeaseRead | Sysnum::LeaseWrite | Sysnum::LeaseCopy | Sysnum::LeaseInfo => {
                 let caller = self.tasks.pick(rng);
-                let lease = caller as u64 | lease_index(rng) << 32;
-                let other = self.tasks.pick(rng) as u64 | lease_index(rng) << 32;
+                let lease = LeaseRef { caller: TaskId::from_raw(caller), index: lease_index(rng) };
+                let other = LeaseRef { caller: TaskId::from_raw(self.tasks.pick(rng)), index: lease_index(rng) };
                 let mut c = Checks::unordered();
                 // Nobody waits for the fuzzer's reply: the caller check decides.
                 self.caller_checks(&mut c, caller);
                 let args = match sysnum {
-                    Sysnum::LeaseCopy => [lease, length(rng), other, length(rng), length(rng), 0],
-                    _ => [lease, length(rng), address(rng), length(rng), 0, 0],
+                    Sysnum::LeaseCopy => {
+                        let (src_offset, dst_offset, len) = (length(rng), length(rng), length(rng));
+                        LeaseCopyArgs { src: lease, src_offset, dst: other, dst_offset, len }.to_regs()
+                    }
+                    // `lease_info` reads the first register only.
+                    _ => LeaseAccessArgs { lease, offset: length(rng), buf: address(rng), len: length(rng) }.to_regs(),
                 };
                 Plan::new(n, args, c.finish(Expect::OK))
             }
@@ -230,7 +238,10 @@ impl Planner {
         }
         c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
         self.caller_checks(&mut c, caller);
-        let args = [caller as u64 | code << 32, data, len | cap << 32, buf, mask | high, flags];
+        let caller = TaskId::from_raw(caller);
+        let (code, len, cap, mask) = (code as u32, len as u32, cap as u32, mask as u32);
+        let mut args = ReplyRecvArgs { caller, code, data, len, cap, buf, mask, flags }.to_regs();
+        args[4] |= high;
         let mut plan = Plan::new(Sysnum::ReplyRecv as u64, args, c.finish(Expect::value(0)));
         plan.arm_timer = true;
         plan
@@ -269,7 +280,7 @@ impl Planner {
         let deliverable = matches!(class, IdClass::Live | IdClass::Unknown);
         // An operation no server knows, in case a refusal is ever missed.
         let op = if deliverable { 0xfff0_0000 | rng.below(0x1_0000) } else { value(rng) & 0xffff_ffff };
-        let mut call = CallArgs::random(rng);
+        let mut call = PlannedCall::random(rng);
         if deliverable {
             call.break_one(rng);
         }
@@ -278,21 +289,14 @@ impl Planner {
             call.request_len = MAX_MESSAGE as u32 + 1;
             c = self.call_checks(dest, &call);
         }
-        let args = [
-            dest as u64 | op << 32,
-            call.request,
-            call.request_len as u64 | (call.lease_count as u64) << 32,
-            call.reply,
-            call.reply_cap,
-            call.table,
-        ];
+        let args = call.registers(dest, op as u32);
         let mut plan = Plan::new(Sysnum::Call as u64, args, c.finish(Expect::value(0)));
-        plan.staging = call.leases.iter().flat_map(|l| [l.addr, l.len, l.flags]).flat_map(u64::to_le_bytes).collect();
+        plan.staging = call.lease_table();
         plan
     }
 
     /// `call`'s checks in the documented order.
-    pub fn call_checks(&self, dest: u32, call: &CallArgs) -> Checks {
+    pub fn call_checks(&self, dest: u32, call: &PlannedCall) -> Checks {
         let mut c = Checks::default();
         let count = call.lease_count as usize;
         c.fail_if(call.request_len as usize > MAX_MESSAGE || count > MAX_LEASES, E::BadArgument);
@@ -304,7 +308,7 @@ impl Planner {
             IdClass::Unknown => c.maybe(E::PeerDied),
         }
         c.writable(call.reply, call.reply_cap.min(MAX_MESSAGE as u64));
-        c.readable(call.table, LEASE_BYTES * count.min(MAX_LEASES) as u64);
+        c.readable(call.table, (Lease::BYTES * count.min(MAX_LEASES)) as u64);
         if call.table == STAGING {
             let used = &call.leases[..count.min(MAX_LEASES)];
             let bad_argument = used.iter().any(|l| l.flags & !3 != 0 || l.len > MAX_LEASE_LEN);
@@ -328,8 +332,8 @@ impl Planner {
     }
 }
 
-fn lease_index(rng: &mut Rng) -> u64 {
-    if rng.chance(80) { rng.below(6) } else { value(rng) & 0xffff_ffff }
+fn lease_index(rng: &mut Rng) -> u32 {
+    if rng.chance(80) { rng.below(6) as u32 } else { value(rng) as u32 }
 }
 
 fn recv(rng: &mut Rng) -> Plan {
@@ -342,7 +346,9 @@ fn recv(rng: &mut Rng) -> Plan {
     let mut c = Checks::unordered();
     c.fail_if(flags & !1 != 0, E::BadArgument);
     c.writable(buf, cap.min(MAX_MESSAGE as u64));
-    let mut plan = Plan::new(Sysnum::Recv as u64, [buf, cap, mask | high, flags, 0, 0], c.finish(Expect::value(0)));
+    let mut args = RecvArgs { buf, cap, mask: mask as u32, flags }.to_regs();
+    args[2] |= high;
+    let mut plan = Plan::new(Sysnum::Recv as u64, args, c.finish(Expect::value(0)));
     plan.arm_timer = plan.expect.ok;
     plan
 }
@@ -363,7 +369,7 @@ fn lookup(rng: &mut Rng) -> Plan {
 }
 
 fn range_args_valid(addr: u64, len: u64) -> bool {
-    addr % PAGE == 0 && len % PAGE == 0 && len != 0 && len <= MAP_MAX
+    addr % PAGE == 0 && len % PAGE == 0 && len != 0 && len <= MAX_MAP
 }
 
 fn range_address_valid(addr: u64, len: u64) -> bool {
@@ -380,7 +386,7 @@ fn map_range(rng: &mut Rng) -> (u64, u64) {
     let len = match rng.below(10) {
         0..=5 => PAGE * rng.pick(&[1, 1, 2, 3, 16, 256]),
         6 | 7 => length(rng),
-        _ => rng.pick(&[MAP_MAX, MAP_MAX + PAGE, HUGE_MAP + PAGE, 0]),
+        _ => rng.pick(&[MAX_MAP, MAX_MAP + PAGE, HUGE_MAP + PAGE, 0]),
     };
     (addr, len)
 }
@@ -397,18 +403,18 @@ fn unmap(rng: &mut Rng) -> Plan {
                 0 => (addr | (1 + rng.below(PAGE - 1)), len),
                 1 => (addr, len + 1 + rng.below(PAGE - 1)),
                 2 => (addr, 0),
-                _ => (addr, rng.pick(&[MAP_MAX + PAGE, u64::MAX & !(PAGE - 1), 1 << 47])),
+                _ => (addr, rng.pick(&[MAX_MAP + PAGE, u64::MAX & !(PAGE - 1), 1 << 47])),
             }
         }
         1 => {
-            let len = PAGE * rng.pick(&[1, 2, 1024, MAP_MAX / PAGE]);
+            let len = PAGE * rng.pick(&[1, 2, 1024, MAX_MAP / PAGE]);
             match rng.below(3) {
                 0 => (PAGE * rng.below(USER_START / PAGE), len),
                 1 => (USER_END - len + PAGE * (1 + rng.below(4)), len),
                 _ => (rng.pick(&KERNEL_ADDRESSES) & !(PAGE - 1), len),
             }
         }
-        _ => (SANDBOX + PAGE * rng.below(SANDBOX_LEN / PAGE), PAGE * rng.pick(&[1, 2, 16, 256, MAP_MAX / PAGE])),
+        _ => (SANDBOX + PAGE * rng.below(SANDBOX_LEN / PAGE), PAGE * rng.pick(&[1, 2, 16, 256, MAX_MAP / PAGE])),
     };
     let mut c = Checks::unordered();
     c.fail_if(!range_args_valid(addr, len), E::BadArgument);

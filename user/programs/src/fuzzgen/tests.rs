@@ -47,7 +47,7 @@ fn the_memory_model_follows_the_layout() {
     assert!(overlaps_own_pages(SCRATCH - PAGE, 2 * PAGE));
     assert!(touches_program(USER_START + 8, 1 << 20) && !touches_program(USER_START + 8, 64));
     assert!(touches_program(abi::STACK_TOP - 64, 8) && !touches_program(SCRATCH, 1 << 20));
-    assert!(!overlaps_own_pages(SANDBOX, MAP_MAX));
+    assert!(!overlaps_own_pages(SANDBOX, abi::MAX_MAP));
 }
 
 #[test]
@@ -147,10 +147,11 @@ fn calls_to_live_tasks_are_planned_and_always_refused() {
     let mut to_live = 0;
     for _ in 0..ROUNDS {
         let plan = planner.plan(&mut rng);
-        if plan.number == Sysnum::Call as u64 && planner.tasks.classify(plan.args[0] as u32) == IdClass::Live {
+        let call = abi::CallArgs::from_regs(plan.args);
+        if plan.number == Sysnum::Call as u64 && planner.tasks.classify(call.dest.raw()) == IdClass::Live {
             to_live += 1;
             assert!(!plan.expect.ok && plan.expect.errors != 0, "{plan:?}");
-            assert!(plan.args[0] >> 32 >= 0xfff0_0000, "an operation no server knows");
+            assert!(call.operation >= 0xfff0_0000, "an operation no server knows");
         }
     }
     assert!(to_live > 1000, "{to_live}");
@@ -279,11 +280,14 @@ fn a_lease_read_is_checked_against_the_lease() {
     let mut rng = Rng::new(1);
     for _ in 0..5_000 {
         let op = plan_op(&mut rng, TaskId::new(6, 1), &[lease]);
-        if op.number == Sysnum::LeaseRead && op.args[0] >> 32 == 0 && op.args[1].checked_add(op.args[3]).is_some_and(|end| end <= 100) {
-            let buf_refused = matches!(access(op.args[2], op.args[3]), Access::ReadOnly | Access::Invalid);
+        let access_args = abi::LeaseAccessArgs::from_regs(op.args);
+        let first = access_args.lease.index == 0;
+        let in_lease = access_args.offset.checked_add(access_args.len).is_some_and(|end| end <= 100);
+        if op.number == Sysnum::LeaseRead && first && in_lease {
+            let buf_refused = matches!(access(access_args.buf, access_args.len), Access::ReadOnly | Access::Invalid);
             assert_eq!(op.expect.ok, !buf_refused, "{op:?}");
         }
-        if op.number == Sysnum::LeaseWrite && op.args[0] >> 32 == 0 {
+        if op.number == Sysnum::LeaseWrite && first {
             assert!(!op.expect.ok, "the lease has no WRITE right: {op:?}");
         }
     }
@@ -301,10 +305,10 @@ fn a_lease_copy_must_blame_the_side_that_fails() {
     let mut copies = 0;
     for _ in 0..20_000 {
         let op = plan_op(&mut rng, TaskId::new(6, 1), &[readable, guarded]);
-        let [src, src_offset, dst, dst_offset, len, _] = op.args;
+        let abi::LeaseCopyArgs { src, src_offset, dst, dst_offset, len } = abi::LeaseCopyArgs::from_regs(op.args);
         let end = |offset: u64| offset.checked_add(len).unwrap_or(u64::MAX);
         let in_bounds = end(src_offset) <= 100 && end(dst_offset) <= 100;
-        if op.number != Sysnum::LeaseCopy || src >> 32 != 0 || dst >> 32 != 1 || !in_bounds || len == 0 {
+        if op.number != Sysnum::LeaseCopy || src.index != 0 || dst.index != 1 || !in_bounds || len == 0 {
             continue;
         }
         copies += 1;

@@ -1,6 +1,6 @@
 //! Attacks on netd through the socket calls.
 
-use abi::{lease_flags, map_flags, Lease, Sysnum, MAX_MESSAGE, PAGE_SIZE};
+use abi::{lease_flags, map_flags, CallArgs, CallResult, Lease, Sysnum, MAX_MESSAGE, PAGE_SIZE};
 use libsock::proto::{self, Request, Response};
 use libsock::{system, SockError, NETD_NAME};
 use urt::{println, supervisor, sys};
@@ -93,23 +93,25 @@ fn send_lent_range(port: u16, addr: u64, len: usize) -> Result<(), SockError> {
     let request = proto::encode_request(&send, &mut request).map_err(|_| SockError::Fail)?;
     let lease = Lease { addr, len: len as u64, flags: lease_flags::READ };
     let mut reply = [0u8; MAX_MESSAGE];
-    let args = [
-        netd.raw() as u64 | (send.operation() as u64) << 32,
-        request.as_ptr() as u64,
-        request.len() as u64 | 1 << 32,
-        reply.as_mut_ptr() as u64,
-        reply.len() as u64,
-        &lease as *const Lease as u64,
-    ];
+    let args = CallArgs {
+        dest: netd,
+        operation: send.operation(),
+        request: request.as_ptr() as u64,
+        request_len: request.len() as u32,
+        lease_count: 1,
+        reply: reply.as_mut_ptr() as u64,
+        reply_cap: reply.len() as u64,
+        lease_table: &lease as *const Lease as u64,
+    };
     // SAFETY: the request, the reply buffer and the one-lease table are ours
     // for their lengths; the lent range holds no Rust data (netd may only
     // read it, and only its first page is mapped).
-    let regs = unsafe { urt::arch::syscall(Sysnum::Call, args) };
+    let regs = unsafe { urt::arch::syscall(Sysnum::Call, args.to_regs()) };
     if regs.rax < 0 {
         return Err(SockError::Fail);
     }
-    let len = (regs.rsi as usize).min(reply.len());
-    match proto::decode_response(regs.rdi as u32, &reply[..len]) {
+    let answer = CallResult::from_regs(&regs.results());
+    match proto::decode_response(answer.code, &reply[..answer.len.min(reply.len())]) {
         Ok(Response::Ok(_)) => Ok(()),
         Ok(Response::Error(error)) => Err(error),
         _ => Err(SockError::Fail),

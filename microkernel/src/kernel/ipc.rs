@@ -1,0 +1,74 @@
+//! Who waits for whom: the IPC transitions. A caller is SendBlocked on a
+//! server exactly while it is in that server's queue of callers, and
+//! ReplyBlocked once its request was delivered to the server; a server in
+//! `recv` with nothing to take is RecvBlocked. These are the only places
+//! that make those states.
+
+use super::{Kernel, RecvWait, State};
+use crate::usercopy::copy_to_user;
+use abi::{KernelError, MessageHeader, Received, RecvResult, Results, TaskId};
+use kcore::ipc::awaits_reply_from;
+use kcore::lease::LentLease;
+use kcore::task_index::TaskIndex;
+
+impl Kernel {
+    /// `caller` waits in `server`'s queue until the server receives.
+    #[inline]
+    pub fn queue_call(&mut self, caller: TaskIndex, server: TaskIndex) {
+        let server_id = self.task(server).id;
+        self.task_mut(caller).state = State::SendBlocked(server_id);
+        self.senders.push_back(server, caller);
+    }
+
+    /// Whether callers wait in `server`'s queue.
+    #[inline]
+    pub fn has_queued_callers(&self, server: TaskIndex) -> bool {
+        self.senders.has_callers(server)
+    }
+
+    /// Takes the oldest caller out of `server`'s queue; the request still
+    /// has to be delivered ([`Kernel::deliver`]).
+    #[inline]
+    pub fn take_queued_caller(&mut self, server: TaskIndex) -> Option<TaskIndex> {
+        self.senders.pop_front(server)
+    }
+
+    /// Delivers `caller`'s request to `server`, which waits in `recv` with
+    /// `wait`: copies it into the server's buffer and makes the caller wait
+    /// for the reply. Returns what the server's receive returns.
+    #[inline]
+    pub fn deliver(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
+        let (calling, receiving) = self.pair_mut(caller, server);
+        let call = calling.call();
+        let len = call.len.min(wait.buf.len() as usize);
+        // The buffer was checked writable when the server entered recv, and
+        // a task blocked in recv cannot change its own mappings.
+        let copied = copy_to_user(receiving.space(), wait.buf, &call.message[..len]).is_ok();
+        // Most requests carry at most one lease: describing it here saves
+        // the server a `lease_info` call.
+        let (sender, job, operation, leases) = (calling.id, calling.job(), call.operation, call.lease_count);
+        let header = MessageHeader { sender, job, operation, len, leases };
+        let first_lease = call.leases().first().map(LentLease::info);
+        let results = RecvResult { received: Received::Message(header), first_lease }.to_results();
+        calling.state = State::ReplyBlocked(receiving.id);
+        if copied { results } else { results.with_rax(KernelError::BadAddress.code()) }
+    }
+
+    /// `server` waits in `recv` until a call or a masked notification comes.
+    #[inline]
+    pub fn block_receiving(&mut self, server: TaskIndex, wait: RecvWait) {
+        self.task_mut(server).state = State::RecvBlocked(wait);
+    }
+
+    /// The slot of `caller`, if it waits for `server`'s reply (the only
+    /// time the server may reply or touch its leases).
+    #[inline]
+    pub fn waiting_caller(&self, server: TaskIndex, caller: TaskId) -> Result<TaskIndex, KernelError> {
+        let index = self.resolve(caller)?;
+        if awaits_reply_from(&self.task(index).state, self.task(server).id) {
+            Ok(index)
+        } else {
+            Err(KernelError::NotWaiting)
+        }
+    }
+}

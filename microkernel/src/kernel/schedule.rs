@@ -1,0 +1,160 @@
+//! Who runs: tasks becoming runnable, hand-offs, time slices, timers, and
+//! the switch at the end of every kernel entry. The rules themselves are
+//! `kcore::next_task`'s.
+
+use super::{Kernel, State, TIME_SLICE_TICKS};
+use crate::arch::{io_ports, trap};
+use abi::{ExitReason, FaultInfo};
+use kcore::next_task::{choose_next, preempts, woken_runs_next, Outgoing};
+use kcore::resume;
+use kcore::task_index::TaskIndex;
+
+impl Kernel {
+    /// `index` can run: it joins its level's queue (unless it is the task
+    /// running now), and takes the CPU at the end of this entry if it is
+    /// more urgent than the running task.
+    pub fn make_runnable(&mut self, index: TaskIndex) {
+        let priority = {
+            let task = self.task_mut(index);
+            task.state = State::Runnable;
+            task.priority
+        };
+        if index == self.current {
+            return;
+        }
+        if self.run_queues.push_back(index, priority).is_err() {
+            panic!("run queue rejected task {index}");
+        }
+        let running = (self.current != TaskIndex::IDLE).then(|| self.task(self.current).priority);
+        if preempts(priority, running) {
+            self.need_resched = true;
+        }
+    }
+
+    /// Runs `index` right after this entry (it was made runnable by a call
+    /// the current task is now blocked in).
+    #[inline]
+    pub fn hand_off_to(&mut self, index: TaskIndex) {
+        self.task_mut(index).state = State::Runnable;
+        self.handoff = Some(index);
+    }
+
+    /// The current task just blocked after waking `index` (a server that
+    /// replied, then found nothing to receive): `index` runs next, on the
+    /// server's time, without passing through the queues, unless a task of
+    /// its priority or a more urgent one is already waiting there. Tasks
+    /// woken earlier (by earlier replies) so still run first, in order.
+    #[inline]
+    pub fn run_woken_next(&mut self, index: TaskIndex) {
+        if woken_runs_next(self.run_queues.highest_priority(), self.task(index).priority) {
+            self.hand_off_to(index);
+        } else {
+            self.make_runnable(index);
+        }
+    }
+
+    /// The current task gives up the rest of its time slice.
+    pub fn yield_current(&mut self) {
+        self.need_resched = true;
+    }
+
+    /// One timer tick: time, timers, time slices.
+    pub fn tick(&mut self) {
+        self.now_ns += 1_000_000_000 / abi::TICK_HZ;
+        if self.now_ns >= self.next_deadline {
+            self.fire_timers();
+        }
+        if self.current != TaskIndex::IDLE {
+            self.slice_left = self.slice_left.saturating_sub(1);
+            if self.slice_left == 0 {
+                self.need_resched = true;
+            }
+        }
+    }
+
+    /// Posts `notify::TIMER` to `index` once the clock passes `deadline`
+    /// (0 cancels).
+    pub fn set_timer(&mut self, index: TaskIndex, deadline: u64) {
+        self.task_mut(index).timer_deadline = deadline;
+        if deadline != 0 {
+            self.next_deadline = self.next_deadline.min(deadline);
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = self.now_ns;
+        let mut next = u64::MAX;
+        for index in TaskIndex::all() {
+            let Some(task) = self.tasks[index.get()].as_deref_mut() else { continue };
+            match task.timer_deadline {
+                0 => {}
+                d if d <= now => {
+                    task.timer_deadline = 0;
+                    self.notify(index, abi::notify::TIMER);
+                }
+                d => next = next.min(d),
+            }
+        }
+        self.next_deadline = next;
+    }
+
+    /// Picks the task to resume at the end of this kernel entry and makes
+    /// its address space, FPU area and I/O ports current. A task whose saved
+    /// `rip` or `rsp` is not canonical is never handed to `iretq` (which
+    /// would fault in ring 0): it ends with the fault it stands for, and
+    /// another task is picked.
+    pub fn finish_entry(&mut self) -> *const trap::TrapFrame {
+        loop {
+            let next = self.switch_to_next();
+            let frame = &self.task(next).frame;
+            let (rip, rsp) = frame.resume_point();
+            let unresumable = if frame.from_user() { resume::unresumable(rip, rsp) } else { None };
+            let Some(vector) = unresumable else {
+                return frame;
+            };
+            let fault = FaultInfo { vector, address: 0, rip, error_code: 0 };
+            self.end_task(next, ExitReason::Fault(fault));
+        }
+    }
+
+    /// Chooses the task to run next and switches to it; returns its slot.
+    #[inline]
+    fn switch_to_next(&mut self) -> TaskIndex {
+        let previous = self.current;
+        let outgoing = Outgoing { index: previous, runnable: self.task(previous).state == State::Runnable };
+        let handoff = self.handoff.take();
+        let tasks = &self.tasks;
+        let priority = |index: TaskIndex| tasks[super::table_position(index)].as_deref().expect("task slot in use").priority;
+        let Ok(next) = choose_next(&mut self.run_queues, outgoing, handoff, self.need_resched, priority) else {
+            panic!("run queue rejected task {previous}");
+        };
+        self.need_resched = false;
+        if next != previous {
+            self.slice_left = TIME_SLICE_TICKS;
+            self.switch(previous, next);
+        }
+        next
+    }
+
+    /// Makes `next` the running task: its I/O ports, address space, and
+    /// the frame and FPU area the next entry saves into.
+    fn switch(&mut self, previous: TaskIndex, next: TaskIndex) {
+        if let Some(ports) = self.slot(previous).and_then(|prev| prev.ports) {
+            io_ports::deny(ports);
+        }
+        self.current = next;
+        let task = self.task_mut(next);
+        if let Some(ports) = task.ports {
+            io_ports::allow(ports);
+        }
+        if let Some(space) = &task.space {
+            if !space.is_active() {
+                space.activate();
+            }
+        }
+        // SAFETY: the task's box stays allocated while it is current: a
+        // slot is only released by reap, which never targets the running
+        // task. (The same task resuming keeps the pointers it has.)
+        unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
+    }
+}
