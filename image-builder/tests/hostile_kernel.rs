@@ -82,3 +82,13 @@ fn a_send_from_a_half_mapped_buffer_fails_the_sender_only() {
     );
     shell.machine.kill();
 }
+
+#[test]
+fn a_reply_with_unreadable_data_is_refused_even_when_the_caller_takes_none_of_it() {
+    let mut shell = Shell::boot();
+    let answer = shell.run("hostile reply-unreadable");
+    shell.check(
+        answer.iter().any(|l| l == "hostile: reply-unreadable: refused with BadAddress; the real reply came"),
+        &format!("`hostile reply-unreadable` answered {answer:?}"),
+    );
+}

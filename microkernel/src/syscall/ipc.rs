@@ -129,8 +129,14 @@ fn answer(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Result<TaskInde
     }
     let caller = k.waiting_caller(server, args.caller)?;
     let (waiting, answering) = k.pair_mut(caller, server);
+    let data = UserSliceRo::new(args.data, args.len)?;
     let reply = waiting.call().reply_buf.prefix(args.len);
-    copy_between(answering.space(), UserSliceRo::new(args.data, reply.len())?, waiting.space(), reply)?;
+    // The whole reply must be readable, even the bytes the caller has no
+    // room for; the copy checks its own part as it goes.
+    if data.len() > reply.len() {
+        check_access(answering.space(), data.after(reply.len()))?;
+    }
+    copy_between(answering.space(), data.prefix(reply.len()), waiting.space(), reply)?;
     waiting.set_results(&CallResult { code: args.code, len: reply.len() as usize }.to_results());
     Ok(caller)
 }
