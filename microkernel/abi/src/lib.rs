@@ -45,7 +45,7 @@ pub const ARGS_VADDR: u64 = 0x0000_7fff_ff00_0000;
 /// Top of the initial user stack (grows down).
 pub const STACK_TOP: u64 = 0x0000_7fff_fff0_0000;
 /// Size of the initial user stack.
-pub const STACK_SIZE: u64 = 256 * 1024;
+pub const STACK_SIZE: u64 = 128 * 1024;
 
 /// Timer interrupt frequency: one scheduler tick per millisecond.
 pub const TICK_HZ: u64 = 1000;
