@@ -133,8 +133,8 @@ fn blocked_clients_see_the_reset(action: &str) {
     let answer = shell.run(action);
     if action.starts_with("crash") {
         shell.check(
-            answer.iter().any(|l| l.starts_with("fault: task ") && l.contains("(netd) page fault")),
-            &format!("`{action}` should make netd fault for real: {answer:?}"),
+            answer.iter().any(|l| l.starts_with("fault: task ") && l.contains("(netd) injected fault, rip 0x")),
+            &format!("`{action}` should end netd with an injected fault: {answer:?}"),
         );
     } else {
         shell.check(
@@ -181,8 +181,40 @@ fn kill_netd_is_followed_by_a_restart() {
 }
 
 #[test]
-fn crash_netd_faults_for_real_and_init_restarts_it() {
+fn crash_netd_injects_a_fault_and_init_restarts_it() {
     blocked_clients_see_the_reset("crash netd");
+}
+
+/// `crash netd hang` restarts netd spinning, answering nothing: init and the
+/// shell go on serving (`ps` answers at once), and `crash netd` or `restart
+/// netd` recover it, since init never waits on netd.
+#[test]
+fn a_netd_that_answers_nothing_is_still_crashed_and_restarted() {
+    let mut shell = boot(Duration::from_secs(300));
+    let mut restarts = 0;
+    for recovery in ["crash netd", "restart netd"] {
+        let answer = shell.run("crash netd hang");
+        restarts += 1;
+        check_restarted(&shell, &answer, restarts);
+        // The new netd spins: it is running, never waiting in recv.
+        for _ in 0..3 {
+            let netd = netd_row(&mut shell);
+            shell.check(netd.as_ref().is_some_and(|row| row.state == "run"), &format!("netd after `crash netd hang`: {netd:?}"));
+        }
+        let answer = shell.run(recovery);
+        restarts += 1;
+        check_restarted(&shell, &answer, restarts);
+        let netd = netd_row(&mut shell);
+        shell.check(
+            netd.as_ref().is_some_and(|row| row.state == "recv"),
+            &format!("after `{recovery}` netd should wait in recv again: {netd:?}"),
+        );
+        shell.run("nc -l 7100 &");
+        wait_listening(&mut shell, 7100);
+        shell.run("nc localhost 7100 alive &");
+        assert_eq!(shell.expect_line("alive"), "alive");
+        shell.run("kill nc");
+    }
 }
 
 /// The numbers after `needle` in `text` (a count each outcome line ends with).

@@ -70,7 +70,9 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
         .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()).supervisor())
         .unwrap_or_else(|| fail(format_args!("no task slot")));
     let index = TaskIndex::of(id).unwrap_or_else(|| fail(format_args!("no task slot")));
-    let first = TrapFrame::user_entry(program.entry, STACK_TOP, BOOT_IMAGE_VADDR, image.len() as u64);
+    let mut first = TrapFrame::user_entry(program.entry, STACK_TOP, BOOT_IMAGE_VADDR, image.len() as u64);
+    // Init's own id, so that it needs no name lookup to know itself.
+    first.rdx = id.raw() as u64;
     kernel.start_task(index, first).unwrap_or_else(|e| fail(format_args!("starting it: {e}")));
 
     let frame = kernel.finish_entry();

@@ -195,6 +195,9 @@ const _: () = {
 };
 
 /// Human name of a CPU exception vector, for fault reports.
+/// The vector of the fault init injects with `task_fault`: no CPU raises it.
+pub const INJECTED_FAULT: u8 = 0xff;
+
 pub fn exception_name(vector: u8) -> &'static str {
     match vector {
         0 => "divide error",
@@ -217,6 +220,7 @@ pub fn exception_name(vector: u8) -> &'static str {
         19 => "SIMD floating-point error",
         20 => "virtualization exception",
         21 => "control protection exception",
+        INJECTED_FAULT => "injected fault",
         _ => "reserved exception",
     }
 }

@@ -98,6 +98,8 @@ sysnums! {
     ReplyRecv = 30,
     /// `task_fork(task) -> id`: a copy of a task waiting for the caller's reply (init only).
     TaskFork = 31,
+    /// `task_fault(task)`: ends a task as faulted, with an injected fault (init only).
+    TaskFault = 32,
 }
 
 #[cfg(test)]

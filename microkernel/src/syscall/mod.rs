@@ -93,6 +93,7 @@ pub fn dispatch(k: &mut Kernel) {
         Sysnum::TaskMap => run!(task::map(k, caller, TaskMapArgs::from_regs(args))),
         Sysnum::TaskStart => run!(task::start(k, caller, TaskStartArgs::from_regs(args))),
         Sysnum::TaskKill => run!(task::kill(k, caller, TaskId::from_reg(first))),
+        Sysnum::TaskFault => run!(task::fault(k, caller, TaskId::from_reg(first))),
         Sysnum::Reap => run!(task::reap(k, caller, first)),
         Sysnum::Bind => run!(task::bind(k, caller, BindArgs::from_regs(args))),
         Sysnum::GrantPorts => run!(task::grant_ports(k, caller, GrantPortsArgs::from_regs(args))),

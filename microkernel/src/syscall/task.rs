@@ -10,6 +10,7 @@ use crate::kernel::{Kernel, Task};
 use crate::mem::JobFrames;
 use crate::usercopy::{check_access, copy_from_user, write_struct};
 use abi::{BindArgs, BytesArgs, ExitReason, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, TaskCreateArgs};
+use abi::{FaultInfo, INJECTED_FAULT};
 use abi::{TaskId, TaskMapArgs, TaskStartArgs, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
 use kcore::grants::{IrqGrant, PortRange};
 use kcore::pages::{PageRange, PageRights};
@@ -92,6 +93,21 @@ pub fn kill(k: &mut Kernel, caller: TaskIndex, task: TaskId) -> Handled {
         return Err(KernelError::BadArgument);
     }
     k.end_task(target, ExitReason::Killed);
+    Ok(Next::value(0))
+}
+
+/// Ends `task` as if it had faulted, wherever it is (running, spinning or
+/// blocked): how init crashes a server on request without ever calling it,
+/// so a server that no longer answers cannot hold init up.
+pub fn fault(k: &mut Kernel, caller: TaskIndex, task: TaskId) -> Handled {
+    require_supervisor(k, caller)?;
+    let target = k.resolve(task)?;
+    if target == caller {
+        return Err(KernelError::BadArgument);
+    }
+    let rip = k.task(target).frame().rip;
+    let fault = FaultInfo { vector: INJECTED_FAULT, address: 0, rip, error_code: 0 };
+    k.end_task(target, ExitReason::Fault(fault));
     Ok(Next::value(0))
 }
 

@@ -15,7 +15,7 @@ mod loader;
 mod server;
 mod services;
 
-use abi::{task_state, TaskId, MAX_TASKS};
+use abi::TaskId;
 use bootimg::BootImage;
 
 urt::entry!(main);
@@ -37,22 +37,10 @@ fn main() -> i32 {
             return 1;
         }
     };
-    let Some(me) = own_id() else {
-        urt::println!("init: cannot find its own task");
-        return 1;
-    };
+    // The kernel starts init with its own id in rdx.
+    let me = TaskId::from_raw(urt::rt::start_rdx() as u32);
     if let Err(err) = urt::task::bind(urt::proto::init::NAME, me) {
         urt::println!("init: cannot bind its name: {err}");
     }
     server::Init::new(image, me).run()
-}
-
-/// Init's id: the kernel binds nothing, so init finds the live task slot
-/// named "init" (at boot only the idle task and init exist).
-fn own_id() -> Option<TaskId> {
-    (1..MAX_TASKS).find_map(|index| {
-        let info = urt::sys::task_info(index).ok()?;
-        (urt::sys::task_name(&info) == "init" && info.state != task_state::DEAD)
-            .then(|| TaskId::from_raw(info.id))
-    })
 }

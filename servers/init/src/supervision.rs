@@ -28,11 +28,19 @@ pub struct Supervision {
     end_requested: bool,
     /// New incarnations are started with `urt::proto::init::CRASH_AT_START`.
     crash_at_start: bool,
+    /// The next incarnation is started with `urt::proto::init::HANG_AT_START`.
+    hang_at_next_start: bool,
 }
 
 impl Supervision {
     pub const fn new() -> Self {
-        Supervision { restarts: 0, budget: RestartBudget::new(), end_requested: false, crash_at_start: false }
+        Supervision {
+            restarts: 0,
+            budget: RestartBudget::new(),
+            end_requested: false,
+            crash_at_start: false,
+            hang_at_next_start: false,
+        }
     }
 
     /// Restarts so far, of every cause.
@@ -43,6 +51,17 @@ impl Supervision {
     /// Whether a new incarnation must be told to fault at once.
     pub fn crash_at_start(&self) -> bool {
         self.crash_at_start
+    }
+
+    /// `crash NAME hang`: the next incarnation spins at once without
+    /// answering anything, to show that init never waits on it.
+    pub fn hang_at_next_start(&mut self) {
+        self.hang_at_next_start = true;
+    }
+
+    /// Whether the incarnation being started must spin; asked once per start.
+    pub fn take_hang_at_start(&mut self) -> bool {
+        core::mem::take(&mut self.hang_at_next_start)
     }
 
     /// The running incarnation was killed on request (`kill` from the shell):
@@ -62,6 +81,7 @@ impl Supervision {
     pub fn fresh_start(&mut self) {
         self.budget.reset();
         self.crash_at_start = false;
+        self.hang_at_next_start = false;
     }
 
     /// `crash NAME always`: every new incarnation faults at once, until the
@@ -90,6 +110,17 @@ impl Supervision {
 mod tests {
     use super::*;
     use crate::budget::MAX_CRASHES;
+
+    #[test]
+    fn hang_at_start_is_for_the_next_incarnation_only() {
+        let mut s = Supervision::new();
+        s.hang_at_next_start();
+        assert!(s.take_hang_at_start());
+        assert!(!s.take_hang_at_start());
+        s.hang_at_next_start();
+        s.fresh_start();
+        assert!(!s.take_hang_at_start(), "an explicit restart starts it normally");
+    }
 
     const SECOND: u64 = 1_000_000_000;
 

@@ -35,6 +35,13 @@ fn main() -> i32 {
     if urt::args().skip(1).any(|arg| arg == urt::proto::init::CRASH_AT_START) {
         crash();
     }
+    // Init passes this after `crash netd hang`: a netd that answers nothing
+    // and never blocks, to show that init and the shell do not wait on it.
+    if urt::args().skip(1).any(|arg| arg == urt::proto::init::HANG_AT_START) {
+        loop {
+            core::hint::spin_loop();
+        }
+    }
     if let Err(err) = sys::subscribe_exits() {
         // Without exit notices the sockets of dead tasks would never close.
         say(format_args!("netd: cannot follow task exits: {err}"));

@@ -5,6 +5,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use urt::proto::init::{CRASH_ALWAYS, CRASH_HANG};
+
 /// Which task(s) `kill` means.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KillTarget {
@@ -29,7 +31,8 @@ pub enum Command {
     Restart(String),
     /// Make a supervised server fault; `always`: at every start, until the
     /// next `restart` of it.
-    Crash { name: String, always: bool },
+    /// `flags`: `urt::proto::init::CRASH_ALWAYS` or `CRASH_HANG`, or none.
+    Crash { name: String, flags: u8 },
     Run { argv: Vec<String>, background: bool },
 }
 
@@ -61,7 +64,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("mem", "show free and used frames and the task count"),
     ("dmesg", "show the kernel log"),
     ("restart NAME", "restart a supervised server (netd, console)"),
-    ("crash NAME [always]", "make a server (netd) fault; always: at each start, until restart"),
+    ("crash NAME [always|hang]", "make a server (netd) fault; always: at each start, until restart; hang: its next incarnation spins"),
     ("poweroff", "turn the machine off"),
 ];
 
@@ -135,9 +138,10 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             _ => Err(ParseError::Usage("restart NAME")),
         },
         "crash" => match rest {
-            [name] => Ok(Command::Crash { name: name.clone(), always: false }),
-            [name, always] if always == "always" => Ok(Command::Crash { name: name.clone(), always: true }),
-            _ => Err(ParseError::Usage("crash NAME [always]")),
+            [name] => Ok(Command::Crash { name: name.clone(), flags: 0 }),
+            [name, mode] if mode == "always" => Ok(Command::Crash { name: name.clone(), flags: CRASH_ALWAYS }),
+            [name, mode] if mode == "hang" => Ok(Command::Crash { name: name.clone(), flags: CRASH_HANG }),
+            _ => Err(ParseError::Usage("crash NAME [always|hang]")),
         },
         "kill" if rest.is_empty() => Err(ParseError::Usage("kill ID|NAME...")),
         "kill" => Ok(Command::Kill(
@@ -169,8 +173,9 @@ mod tests {
         assert_eq!(parse("  mem  "), Ok(Command::Mem));
         assert_eq!(parse("sleep 250"), Ok(Command::Sleep(250)));
         assert_eq!(parse("restart netd"), Ok(Command::Restart("netd".into())));
-        assert_eq!(parse("crash netd"), Ok(Command::Crash { name: "netd".into(), always: false }));
-        assert_eq!(parse("crash netd always"), Ok(Command::Crash { name: "netd".into(), always: true }));
+        assert_eq!(parse("crash netd"), Ok(Command::Crash { name: "netd".into(), flags: 0 }));
+        assert_eq!(parse("crash netd always"), Ok(Command::Crash { name: "netd".into(), flags: CRASH_ALWAYS }));
+        assert_eq!(parse("crash netd hang"), Ok(Command::Crash { name: "netd".into(), flags: CRASH_HANG }));
         assert_eq!(parse("echo a  b"), Ok(Command::Echo(vec!["a".into(), "b".into()])));
         assert_eq!(parse("echo"), Ok(Command::Echo(vec![])));
         assert_eq!(
@@ -186,8 +191,8 @@ mod tests {
         assert_eq!(parse("kill"), Err(ParseError::Usage("kill ID|NAME...")));
         assert_eq!(parse("ps aux"), Err(ParseError::Usage("ps")));
         assert_eq!(parse("restart"), Err(ParseError::Usage("restart NAME")));
-        assert_eq!(parse("crash"), Err(ParseError::Usage("crash NAME [always]")));
-        assert_eq!(parse("crash netd sometimes"), Err(ParseError::Usage("crash NAME [always]")));
+        assert_eq!(parse("crash"), Err(ParseError::Usage("crash NAME [always|hang]")));
+        assert_eq!(parse("crash netd sometimes"), Err(ParseError::Usage("crash NAME [always|hang]")));
     }
 
     #[test]

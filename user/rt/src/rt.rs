@@ -21,13 +21,15 @@ pub const FAILURE_STATUS: i32 = 1;
 
 static START_ARG0: AtomicU64 = AtomicU64::new(0);
 static START_ARG1: AtomicU64 = AtomicU64::new(0);
+static START_ARG2: AtomicU64 = AtomicU64::new(0);
 static NAME_PTR: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
 static NAME_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `main` and exits with its status. Called by `_start` only.
-pub fn start(arg0: u64, arg1: u64, main: impl FnOnce() -> i32) -> ! {
+pub fn start(arg0: u64, arg1: u64, arg2: u64, main: impl FnOnce() -> i32) -> ! {
     START_ARG0.store(arg0, Ordering::Relaxed);
     START_ARG1.store(arg1, Ordering::Relaxed);
+    START_ARG2.store(arg2, Ordering::Relaxed);
     let status = main();
     sys::exit(status)
 }
@@ -35,6 +37,12 @@ pub fn start(arg0: u64, arg1: u64, main: impl FnOnce() -> i32) -> ! {
 /// The raw `rdi`, `rsi` the task was started with.
 pub fn start_registers() -> (u64, u64) {
     (START_ARG0.load(Ordering::Relaxed), START_ARG1.load(Ordering::Relaxed))
+}
+
+/// The raw `rdx` the task was started with: the kernel passes init its own
+/// task id there; a program init starts gets 0.
+pub fn start_rdx() -> u64 {
+    START_ARG2.load(Ordering::Relaxed)
 }
 
 /// The program's arguments, name first; empty if it was not started with an
@@ -139,8 +147,8 @@ macro_rules! entry {
             )
         }
 
-        extern "C" fn __urt_start(arg0: u64, arg1: u64) -> ! {
-            $crate::rt::start(arg0, arg1, || $crate::rt::Termination::status($main()))
+        extern "C" fn __urt_start(arg0: u64, arg1: u64, arg2: u64) -> ! {
+            $crate::rt::start(arg0, arg1, arg2, || $crate::rt::Termination::status($main()))
         }
 
         #[panic_handler]

@@ -120,19 +120,21 @@ pub fn restart(name: &str) -> Result<TaskId, KernelError> {
     Ok(TaskId::from_raw(u32::from_le_bytes(id)))
 }
 
-/// Makes the supervised service `name` fault for real (the shell only; netd
-/// is the one service that takes such a request). With `always` it also
-/// faults at every start until the next [`restart`] of it. Returns the id
+/// Makes the supervised service `name` (netd) fault: init has the kernel end
+/// it with an injected fault (the shell only). `flags`: with
+/// `proto::CRASH_ALWAYS` it also faults at every start until the next
+/// [`restart`] of it; with `proto::CRASH_HANG` its next incarnation spins
+/// without answering anything. Returns the id
 /// of the incarnation init started after the fault, or `None` when init
 /// stopped restarting it (its restart budget is spent).
-pub fn crash(name: &str, always: bool) -> Result<Option<TaskId>, KernelError> {
+pub fn crash(name: &str, flags: u8) -> Result<Option<TaskId>, KernelError> {
     let mut request = [0u8; MAX_MESSAGE];
     let name = name.as_bytes();
     let end = 1 + name.len();
     if end > request.len() {
         return Err(KernelError::BadArgument);
     }
-    request[0] = if always { proto::CRASH_ALWAYS } else { 0 };
+    request[0] = flags;
     request[1..end].copy_from_slice(name);
     let mut id = [0u8; 4];
     match ask(proto::CRASH, &request[..end], &mut id)? {

@@ -51,6 +51,12 @@ pub fn task_kill(task: TaskId) -> Result<(), KernelError> {
     unsafe { invoke(Sysnum::TaskKill, [task.raw() as u64, 0, 0, 0, 0, 0]) }.map(|_| ())
 }
 
+/// Ends `task` as faulted (`abi::INJECTED_FAULT`), wherever it is.
+pub fn task_fault(task: TaskId) -> Result<(), KernelError> {
+    // SAFETY: no pointer arguments.
+    unsafe { invoke(Sysnum::TaskFault, [task.raw() as u64, 0, 0, 0, 0, 0]) }.map(|_| ())
+}
+
 /// Collects one ended task's record and frees its slot; `NotFound` when none is left.
 pub fn reap() -> Result<ExitRecord, KernelError> {
     let mut record = ExitRecord::default();

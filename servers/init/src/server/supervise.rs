@@ -7,26 +7,25 @@
 //! kernel dropped the old binding when the old task died) and answers the
 //! callers that wait for the outcome.
 //!
-//! `crash` is one IPC call from init to netd, which never calls init, so
-//! the call cannot deadlock; netd answers it at once (a refusal) or faults,
-//! and the call returns `PeerDied`. Until then init serves nothing else.
+//! `crash` never calls the service: the kernel ends it with an injected
+//! fault (`task_fault`), wherever it is, so a service that spins or answers
+//! nothing cannot hold init up; init is never a client of a task it
+//! supervises.
 
 use abi::{JobId, KernelError, TaskId};
 use init::supervision::Decision;
 use init::tasks::{Name, Record};
-use libsock::proto::{self as sock, Request, Response};
-use libsock::SockError;
-use urt::ipc::{call, reply};
+use urt::ipc::reply;
 use urt::proto::console::{COM1_BASE, COM1_IRQ, COM1_IRQ_BIT, COM1_PORTS};
 use urt::proto::error_code;
-use urt::proto::init::{CRASH_ALWAYS, CRASH_AT_START};
+use urt::proto::init::{CRASH_ALWAYS, CRASH_AT_START, CRASH_HANG, HANG_AT_START};
 use urt::{println, task};
 
 use super::{id_bytes, Answer, Init};
 use crate::loader::load;
 use crate::services::Kind;
 
-/// Room for the argument blob of a service: its name and one flag.
+/// Room for the argument blob of a service: its name and two flags.
 const SERVICE_ARGS_MAX: usize = 64;
 
 impl Init<'_> {
@@ -34,10 +33,12 @@ impl Init<'_> {
     pub(super) fn start_service(&mut self, index: usize) -> Result<TaskId, KernelError> {
         let service = &self.services[index];
         let (name, kind) = (service.name, service.kind);
-        let with_flag = [name, CRASH_AT_START];
-        let argv = if service.supervision.crash_at_start() { &with_flag[..] } else { &with_flag[..1] };
+        let crash = service.supervision.crash_at_start().then_some(CRASH_AT_START);
+        let hang = self.services[index].supervision.take_hang_at_start().then_some(HANG_AT_START);
+        let argv = [Some(name), crash, hang];
         let mut blob = [0u8; SERVICE_ARGS_MAX];
-        let len = urt::args::encode(argv.iter().copied(), &mut blob).map_err(|_| KernelError::BadArgument)?;
+        let len = urt::args::encode(argv.iter().flatten().copied(), &mut blob).map_err(|_| KernelError::BadArgument)?;
+        let service = &self.services[index];
         let id = load(&self.image, &blob[..len], service.priority, JobId::SYSTEM, |id| {
             if kind == Kind::Console {
                 task::grant_ports(id, COM1_BASE, COM1_PORTS)?;
@@ -140,8 +141,9 @@ impl Init<'_> {
         }
     }
 
-    /// `CRASH`: asks the service (netd, with libsock's `Request::Crash`) to
-    /// fault for real; the fault is then handled like any crash.
+    /// `CRASH`: ends the service with an injected fault, handled like any
+    /// crash (it counts against the restart budget); `CRASH_ALWAYS` makes
+    /// every later incarnation fault at start, `CRASH_HANG` the next one spin.
     pub(super) fn crash(&mut self, caller: TaskId, request: &[u8]) -> Answer {
         let Some((&flags, name)) = request.split_first() else {
             return Answer::Now(Err(KernelError::BadArgument));
@@ -151,41 +153,31 @@ impl Init<'_> {
         };
         let service = &self.services[index];
         if service.kind != Kind::Server {
-            // Only netd's protocol has a crash request.
+            // The console and the shell are not crashed on request: they are
+            // how the person reaches the system.
             return Answer::Now(Err(KernelError::BadArgument));
         }
         let Some(running) = service.current else {
             return Answer::Now(Err(KernelError::NotFound));
         };
-        match ask_to_crash(running) {
-            Err(KernelError::PeerDied) => {
-                let service = &mut self.services[index];
-                if flags & CRASH_ALWAYS != 0 {
-                    service.supervision.crash_at_every_start();
-                }
-                service.waiting.push(caller);
-                self.reap_all();
-                Answer::Later
-            }
-            Err(err) => Answer::Now(Err(err)),
-            Ok(()) => Answer::Now(Err(KernelError::BadArgument)),
+        // An injected fault, not a request: a service that spins or answers
+        // nothing crashes all the same, and init never waits on it.
+        if let Err(err) = task::task_fault(running) {
+            return Answer::Now(Err(err));
         }
+        let service = &mut self.services[index];
+        if flags & CRASH_ALWAYS != 0 {
+            service.supervision.crash_at_every_start();
+        }
+        if flags & CRASH_HANG != 0 {
+            service.supervision.hang_at_next_start();
+        }
+        service.waiting.push(caller);
+        self.reap_all();
+        Answer::Later
     }
 
     fn service_named(&self, name: &[u8]) -> Option<usize> {
         self.services.iter().position(|s| s.name.as_bytes() == name)
-    }
-}
-
-/// Sends netd its crash request. `PeerDied` means it faulted as asked;
-/// `Denied` that it refused (it does not know init as its supervisor).
-fn ask_to_crash(netd: TaskId) -> Result<(), KernelError> {
-    let mut message = [0u8; 8];
-    let request = sock::encode_request(&Request::Crash, &mut message).map_err(|_| KernelError::BadArgument)?;
-    let mut answer = [0u8; abi::MAX_MESSAGE];
-    let got = call(netd, sock::op::CRASH, request, &mut answer, &[])?;
-    match sock::decode_response(got.code, &answer[..got.len.min(answer.len())]) {
-        Ok(Response::Error(SockError::AccessDenied)) => Err(KernelError::Denied),
-        _ => Ok(()),
     }
 }

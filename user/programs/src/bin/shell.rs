@@ -62,9 +62,9 @@ fn execute(command: Command) {
                 println!("restart: {name}: {err}");
             }
         }
-        Command::Crash { name, always } => {
+        Command::Crash { name, flags } => {
             // Init prints the fault and what it did about it.
-            if let Err(err) = supervisor::crash(&name, always) {
+            if let Err(err) = supervisor::crash(&name, flags) {
                 println!("crash: {name}: {err}");
             }
         }

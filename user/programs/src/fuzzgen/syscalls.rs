@@ -191,7 +191,8 @@ impl Planner {
             }
             // Init's calls: refused to everyone else, whatever the arguments.
             Sysnum::TaskCreate | Sysnum::TaskMap | Sysnum::TaskStart | Sysnum::TaskKill | Sysnum::Reap
-            | Sysnum::Bind | Sysnum::GrantPorts | Sysnum::GrantIrq | Sysnum::Poweroff | Sysnum::TaskFork => {
+            | Sysnum::Bind | Sysnum::GrantPorts | Sysnum::GrantIrq | Sysnum::Poweroff | Sysnum::TaskFork
+            | Sysnum::TaskFault => {
                 let mut args = [0; 6];
                 for arg in &mut args {
                     *arg = match rng.below(3) {

@@ -126,7 +126,7 @@ fn planned_syscalls_never_end_stall_or_unmap_the_fuzzer() {
                     assert!(!plan.expect.ok, "a call that could reach {class:?}: {plan:?}");
                 }
             }
-            Sysnum::TaskKill | Sysnum::Poweroff | Sysnum::TaskCreate | Sysnum::TaskFork => {
+            Sysnum::TaskKill | Sysnum::Poweroff | Sysnum::TaskCreate | Sysnum::TaskFork | Sysnum::TaskFault => {
                 assert_eq!(plan.expect, Expect::error(E::Denied));
             }
             _ => {}

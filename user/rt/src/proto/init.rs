@@ -11,7 +11,7 @@
 //! | `POWEROFF` | nothing (shell only) | never answers on success |
 //! | `PROGRAM` | index (u32) | name of the boot image's program at that index; `NotFound` past the end |
 //! | `RESTARTS` | task id | how often the service that task runs was restarted (u32) |
-//! | `CRASH` | flags byte ([`CRASH_ALWAYS`]), then a service name (shell only) | the new task id, or nothing if init stopped restarting it |
+//! | `CRASH` | flags byte ([`CRASH_ALWAYS`], [`CRASH_HANG`]), then a service name (shell only) | the new task id, or nothing if init stopped restarting it; the service gets an injected fault (`task_fault`), so a service that answers nothing still crashes |
 //! | `FORK` | nothing | the child's id (u32) to the caller; the child's copy of the call returns with no bytes |
 //! | `WAIT_ANY` | nothing | the id (u32) and [`Ended`] of an ended child, when one has ended; `NotFound` with no children |
 //! | `TASK_ID` | nothing | the caller's own id (u32) |
@@ -44,6 +44,12 @@ pub const FOREGROUND: u8 = 1 << 0;
 /// `CRASH` flag: besides faulting now, the service faults at every start
 /// until the next `RESTART` of it (to test the restart budget).
 pub const CRASH_ALWAYS: u8 = 1 << 0;
+/// `CRASH` flag: the next incarnation spins at once and answers nothing
+/// (to show that init and the shell never wait on a service).
+pub const CRASH_HANG: u8 = 1 << 1;
+
+/// The argument init adds to a service's command line for [`CRASH_HANG`].
+pub const HANG_AT_START: &str = "--hang-at-start";
 
 /// The argument init adds to a service's command line while it must fault
 /// at every start ([`CRASH_ALWAYS`]); the service checks for it first thing.

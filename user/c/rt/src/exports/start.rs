@@ -18,8 +18,8 @@ pub extern "C" fn _start() -> ! {
     core::arch::naked_asm!("xor ebp, ebp", "call {start}", "ud2", start = sym start)
 }
 
-extern "C" fn start(arg0: u64, arg1: u64) -> ! {
-    urt::rt::start(arg0, arg1, run_main)
+extern "C" fn start(arg0: u64, arg1: u64, arg2: u64) -> ! {
+    urt::rt::start(arg0, arg1, arg2, run_main)
 }
 
 fn run_main() -> i32 {
