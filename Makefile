@@ -99,17 +99,17 @@ image: guest tool c-programs
 	@mkdir -p $(BUILD)/programs
 	$(TOOL) kernel $(GUEST_DIR)/microkernel $(KERNEL_BIN)
 	@for p in init $(RUST_PROGRAMS); do \
-	  if [ -f $(GUEST_DIR)/$$p ]; then \
-	    $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(GUEST_DIR)/$$p 2>/dev/null \
-	      || cp $(GUEST_DIR)/$$p $(BUILD)/programs/$$p; \
+	  if [ ! -f $(GUEST_DIR)/$$p ]; then \
+	    echo "error: $$p is in PROGRAMS but cargo built no $(GUEST_DIR)/$$p (see README: adding a program)" >&2; \
+	    exit 1; \
 	  fi; \
+	  $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(GUEST_DIR)/$$p || exit 1; \
 	done
 	@for p in $(C_NAMES); do \
-	  $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(C_BUILD)/$$p 2>/dev/null \
-	    || cp $(C_BUILD)/$$p $(BUILD)/programs/$$p; \
+	  $(STRIP) --strip-debug -o $(BUILD)/programs/$$p $(C_BUILD)/$$p || exit 1; \
 	done
 	$(TOOL) pack $(BOOT_IMAGE) --flat init=$(BUILD)/programs/init \
-	  $(foreach p,$(RUST_PROGRAMS),$(if $(wildcard $(GUEST_DIR)/$(p)),$(p)=$(BUILD)/programs/$(p))) \
+	  $(foreach p,$(RUST_PROGRAMS),$(p)=$(BUILD)/programs/$(p)) \
 	  $(foreach p,$(C_NAMES),$(p)=$(BUILD)/programs/$(p))
 
 run: qemu image
