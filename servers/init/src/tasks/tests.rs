@@ -227,3 +227,21 @@ fn a_task_is_a_descendant_of_every_ancestor_init_knows() {
     assert!(!t.is_descendant(B, C));
     assert!(!t.is_descendant(SHELL, A));
 }
+
+#[test]
+fn a_background_childs_end_names_the_parent_that_polls_for_it() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), true)).unwrap();
+    t.add(record(B, Some(SHELL), false)).unwrap();
+    t.add(record(C, Some(A), true)).unwrap();
+    assert_eq!(t.ended(A, Ended::Exited(0)).to_poll, Some(SHELL));
+    // A foreground child is collected by `wait`, not `poll`.
+    assert_eq!(t.ended(B, Ended::Exited(0)).to_poll, None);
+    // Nobody is left to collect a child whose parent ended.
+    assert_eq!(t.ended(C, Ended::Exited(0)).to_poll, None);
+    // A waiter already has the answer.
+    let d = TaskId::new(7, 0);
+    t.add(record(d, Some(SHELL), true)).unwrap();
+    assert_eq!(t.wait(SHELL, d), Ok(None));
+    assert_eq!(t.ended(d, Ended::Killed).to_poll, None);
+}
