@@ -1,11 +1,13 @@
 //! The pure parts of the user programs, unit-tested on the host: the shell's
-//! command parser, sockloop's arguments and messages, and the fuzzers'
-//! generators and result oracle.
+//! command parser, history and completion, sockloop's arguments and
+//! messages, and the fuzzers' generators and result oracle.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod command;
+pub mod completion;
 pub mod fuzzgen;
+pub mod history;
 pub mod sockloop;
