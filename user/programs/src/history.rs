@@ -24,8 +24,10 @@ impl History {
         History { lines: VecDeque::new(), first_number: 1 }
     }
 
-    /// Records a line typed at the prompt, unless it is kept out.
+    /// Records a line typed at the prompt (without blanks at its end, such
+    /// as completion leaves), unless it is kept out.
     pub fn record(&mut self, line: &str) {
+        let line = line.trim_end();
         if line.starts_with(char::is_whitespace) || line.is_empty() || self.lines.back().is_some_and(|last| last == line) {
             return;
         }
@@ -102,7 +104,7 @@ mod tests {
 
     #[test]
     fn blank_led_empty_and_repeated_lines_are_not_recorded() {
-        let h = history(&["ls", " secret", "", "ps", "ps", "ls"]);
+        let h = history(&["ls", " secret", "", "  ", "ps", "ps ", "ls"]);
         let numbered: Vec<(usize, &str)> = h.numbered().collect();
         assert_eq!(numbered, [(1, "ls"), (2, "ps"), (3, "ls")]);
     }
