@@ -238,8 +238,10 @@ impl LineEditor {
     }
 }
 
+/// Whether a character starts at `at` (the ends count, whatever the bytes:
+/// a reader may hand over text that is not UTF-8).
 fn is_boundary(text: &[u8], at: usize) -> bool {
-    at == text.len() || text.get(at).is_some_and(|&b| b & 0xc0 != 0x80)
+    at == 0 || at == text.len() || text.get(at).is_some_and(|&b| b & 0xc0 != 0x80)
 }
 
 /// The largest character boundary of `text` at or below `at`.

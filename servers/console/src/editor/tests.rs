@@ -147,3 +147,19 @@ fn the_line_never_grows_past_its_limit() {
     editor.load("x".repeat(MAX_LINE + 5).as_bytes(), 3);
     assert_eq!((editor.text().len(), editor.cursor()), (MAX_LINE, 3));
 }
+
+#[test]
+fn text_that_is_not_utf8_is_edited_without_trouble() {
+    let mut editor = LineEditor::new();
+    let mut out = Vec::new();
+    editor.load(b"\x80\x80ab\xff", 1);
+    assert_eq!(editor.cursor(), 5, "not a boundary: the cursor goes to the end");
+    editor.replace(b"\x80\xbfz", 1, &mut out);
+    assert_eq!((editor.text(), editor.cursor()), (&b"\x80\xbfz"[..], 3));
+    editor.home(&mut out);
+    editor.delete(&mut out);
+    editor.backspace(&mut out);
+    editor.end(&mut out);
+    editor.erase_word(&mut out);
+    assert!(editor.text().len() < 3);
+}

@@ -177,3 +177,51 @@ fn a_reader_that_goes_away_leaves_its_text_as_it_is() {
     f.type_in("ok\r");
     assert_eq!(f.terminal.line(), b"ok");
 }
+
+/// A small deterministic generator, so the test needs no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn any_keys_and_output_keep_the_prompted_line_true_on_screen() {
+    const KEYS: &[&str] = &[
+        "a", "b", " ", "é", "€", "\t", "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F", "\x1b[3~", "\x1b[1;5D", "\x1b[1;5C",
+        "\x7f", "\x01", "\x05", "\x15", "\x0b", "\x17", "\x1b[A", "\x1b[B", "\x1b", "[", "\x0c",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..300 {
+        let mut f = Fixture::new();
+        f.read(SHELL, "$ ", "", SHELL_MODE);
+        for _ in 0..60 {
+            match rng.below(10) {
+                0 => f.show(BACKGROUND, "output line\n"),
+                1 => f.show(BACKGROUND, "half"),
+                _ => {
+                    for typed in f.type_in(KEYS[rng.below(KEYS.len())]) {
+                        // A key handed back: read again with the same text.
+                        assert!(matches!(typed, Typed::Ended(ReadEnd::HandBack(_))), "{typed:?}");
+                        let (text, cursor) = f.terminal.text();
+                        let text = text.to_vec();
+                        f.out(|t, out| t.begin_read(SHELL, (b"$ ", &text, cursor), SHELL_MODE, out));
+                    }
+                }
+            }
+            if f.terminal.reader().is_none() {
+                continue;
+            }
+            let (text, cursor) = f.terminal.text();
+            let shown = String::from_utf8_lossy(text).replace('\t', " ");
+            assert_eq!(f.vt.current(), format!("$ {shown}"), "{:?}", f.sent());
+            let column = 2 + crate::editor::columns(&text[..cursor]);
+            assert_eq!(f.vt.cursor_column(), column, "{:?}", f.sent());
+        }
+    }
+}
