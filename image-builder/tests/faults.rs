@@ -49,17 +49,39 @@ fn check_fault_report(shell: &Shell, line: &str, exception: &str) {
     );
 }
 
+/// Checks the answer to a foreground `fault KIND`: init's fault report, then the shell's
+/// `[N] fault exited (fault)` for the same task.
+fn check_foreground_fault(shell: &Shell, command: &str, answer: &[String], exception: &str) {
+    shell.check(
+        answer.len() == 2,
+        &format!("`{command}` should answer the fault and the shell's report, got {answer:?}"),
+    );
+    check_fault_report(shell, &answer[0], exception);
+    let task = answer[0]
+        .strip_prefix("fault: task ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(task, _)| task);
+    shell.check(
+        task.is_some_and(|task| answer[1] == format!("[{task}] fault exited (fault)")),
+        &format!("`{command}`: the shell's report is {:?}", answer[1]),
+    );
+}
+
 #[test]
 fn every_fault_is_reported_once_and_leaks_no_frames() {
     let mut shell = Shell::boot();
     // The first round also warms up: init's and the console's heaps grow once.
     for (kind, exception) in FAULT_KINDS {
-        let report = shell.run_one_line(&format!("fault {kind}"));
-        check_fault_report(&shell, &report, exception);
+        let command = format!("fault {kind}");
+        let answer = shell.run(&command);
+        check_foreground_fault(&shell, &command, &answer, exception);
     }
-    let usage = shell.run_one_line("fault nonsense");
+    // A foreground program that exits with a status other than 0 is reported too.
+    let usage = shell.run("fault nonsense");
     shell.check(
-        usage.starts_with("usage: fault KIND"),
+        usage.len() == 2
+            && usage[0].starts_with("usage: fault KIND")
+            && job_id(&usage[1]).is_some_and(|id| usage[1] == format!("[{id}] fault exited (status 2)")),
         &format!("`fault nonsense` answered {usage:?}"),
     );
 
@@ -77,12 +99,9 @@ fn every_fault_is_reported_once_and_leaks_no_frames() {
             .collect();
         shell.send(&typed);
         for (kind, exception) in batch {
-            let answer = shell.reply_to(&format!("fault {kind}"));
-            shell.check(
-                answer.len() == 1,
-                &format!("`fault {kind}` should answer one line, got {answer:?}"),
-            );
-            check_fault_report(&shell, &answer[0], exception);
+            let command = format!("fault {kind}");
+            let answer = shell.reply_to(&command);
+            check_foreground_fault(&shell, &command, &answer, exception);
         }
     }
     let (free_after, _, tasks_after) = shell.mem();
@@ -177,34 +196,29 @@ fn spinners_at_the_same_priority_do_not_starve_other_programs() {
 }
 
 #[test]
-fn background_fault_is_reported_before_the_next_prompt() {
+fn background_fault_is_reported_without_a_key() {
     let mut shell = Shell::boot();
     let fault = start_background(&mut shell, "fault null", "fault");
     // Init reports the fault by itself, on a line of its own.
     let report = shell.expect_line(&format!("fault: task {fault} (fault) "));
     check_fault_report(&shell, &report, "page fault at 0x0, ");
 
-    // The shell learns of the end at its next prompt: an Enter after a moment.
-    thread::sleep(A_MOMENT);
-    shell.send("\r");
-    let before_prompt = common::lines(&shell.expect_prompt());
-    shell.check(
-        before_prompt == [format!("[{fault}] fault exited (fault)")],
-        &format!("after Enter, before the prompt: {before_prompt:?}"),
-    );
+    // The shell reports the end while it waits at its prompt: no key is typed.
+    let ended = format!("[{fault}] fault exited (fault)");
+    shell.expect_line(&ended);
+    // ... above the prompt, drawn again below it.
+    shell.expect("$ ");
     // Reported once only.
     let quiet = shell.run("echo quiet");
     shell.check(quiet == ["quiet"], &format!("second prompt: {quiet:?}"));
+    shell.check(
+        shell.machine.output().matches(&ended).count() == 1,
+        &format!("{ended:?} should be printed once"),
+    );
 
     // A background program that exits with a status is reported with it.
     let usage = start_background(&mut shell, "fault nonsense", "fault");
     shell.expect_line("usage: fault KIND");
-    thread::sleep(A_MOMENT);
-    shell.send("\r");
-    let before_prompt = common::lines(&shell.expect_prompt());
-    shell.check(
-        before_prompt == [format!("[{usage}] fault exited (status 2)")],
-        &format!("after Enter, before the prompt: {before_prompt:?}"),
-    );
+    shell.expect_line(&format!("[{usage}] fault exited (status 2)"));
     shell.machine.kill();
 }

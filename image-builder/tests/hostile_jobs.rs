@@ -65,6 +65,9 @@ fn wait_for_tasks(shell: &mut Shell, tasks: u64) -> (u64, u64, u64) {
 #[test]
 fn memory_exhaustion_by_every_job_at_once_leaves_init_and_the_shell_working() {
     let mut shell = Shell::boot();
+    // The first start of the program grows init's heap once (it lays out the
+    // program's segments there): warm it up before counting.
+    shell.run("hostile exit-at-once");
     let (free_before, _, tasks_before) = shell.mem();
 
     let line = shell.run_one_line("hostile memory-hog");
@@ -136,8 +139,9 @@ fn task_and_uncollected_child_quotas_hold_per_job() {
         &format!("3000 uncollected children: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"),
     );
 
-    // One job holds all the tasks it may (its task quota or, a little before, its
-    // memory share); another job at the same time still gets as many.
+    // One job holds all the tasks it may (its task quota or, some before, its
+    // memory share: each task holds every page of the hostile program, so how many
+    // fit depends on its size); another job at the same time still gets as many.
     start_background(&mut shell, "hostile task-flood 15000");
     let first = shell.expect_line("task-flood: holding");
     let second = shell.run_one_line("hostile task-flood 10");
@@ -149,7 +153,7 @@ fn task_and_uncollected_child_quotas_hold_per_job() {
     };
     let (first_held, second_held) = (held(&first), held(&second));
     shell.check(
-        (JOB_TASKS_MAX - 10..JOB_TASKS_MAX).contains(&first_held) && second_held >= first_held,
+        (JOB_TASKS_MAX - 20..JOB_TASKS_MAX).contains(&first_held) && second_held >= first_held,
         &format!("floods held {first_held} and then {second_held} tasks: {first:?}, {second:?}"),
     );
     let (free_end, _, tasks_end) = wait_for_tasks(&mut shell, tasks_before);
@@ -162,6 +166,9 @@ fn task_and_uncollected_child_quotas_hold_per_job() {
 #[test]
 fn ctrl_c_ends_the_whole_foreground_job() {
     let mut shell = Shell::boot();
+    // The first start of the program grows init's heap once (it lays out the
+    // program's segments there): warm it up before counting.
+    shell.run("hostile exit-at-once");
     let (free_before, _, tasks_before) = shell.mem();
     shell.send("hostile task-flood 600000\r");
     shell.expect_line("task-flood: holding");

@@ -36,8 +36,11 @@ fn syscall_in_the_last_bytes_of_user_space_faults_in_the_task_only() {
     for _ in 0..2 {
         let answer = shell.run("hostile syscall-at-top");
         shell.check(
-            answer.len() == 3 && answer[..2] == expected && is_hostile_fault(&answer[2], &fault),
-            &format!("`hostile syscall-at-top` answered {answer:?}, expected {expected:?} then `{fault}`"),
+            answer.len() == 4
+                && answer[..2] == expected
+                && is_hostile_fault(&answer[2], &fault)
+                && common::is_exit_report(&answer[3], "hostile", "fault"),
+            &format!("`hostile syscall-at-top` answered {answer:?}, expected {expected:?}, `{fault}` and the shell's report"),
         );
         frames.push(shell.mem());
     }
@@ -49,7 +52,8 @@ fn syscall_in_the_last_bytes_of_user_space_faults_in_the_task_only() {
     let answer = shell.run("hostile noncanonical-rsp");
     let kind = "stack-segment fault, rip 0x";
     shell.check(
-        answer.len() == 2
+        answer.len() == 3
+            && common::is_exit_report(&answer[2], "hostile", "fault")
             && answer[0] == "hostile: syscall with rsp 0x800000000000"
             && answer[1].strip_prefix("fault: task ").and_then(|rest| rest.split_once(" (hostile) "))
                 .is_some_and(|(_, report)| report.starts_with(kind) && report.ends_with(", killed")),

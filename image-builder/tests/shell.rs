@@ -14,7 +14,8 @@ use common::{LIVE_STATES, POWEROFF_STATUS, Shell, lines};
 const REQUIRED_PROGRAMS: &[&str] = &["console", "shell", "fault", "spin", "ipctest"];
 /// The builtins `help` must list.
 const BUILTINS: &[&str] = &[
-    "help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "restart", "crash", "poweroff",
+    "help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "history", "jobs", "restart",
+    "crash", "poweroff",
 ];
 /// Lower bound for `sleep 200` in host time: guest time cannot run ahead of the host's
 /// clock under TCG, so only a short sleep could come in below this.
@@ -159,7 +160,7 @@ fn line_ends_errors_and_control_keys() {
 
     let unknown = shell.run("nosuchprogram");
     shell.check(
-        unknown == ["unknown command: nosuchprogram"],
+        unknown == ["nosuchprogram: unknown command"],
         &format!("unknown command answered {unknown:?}"),
     );
 
@@ -179,7 +180,7 @@ fn line_ends_errors_and_control_keys() {
     shell.check(alive == ["still here"], &format!("after Ctrl-D: {alive:?}"));
     let quote = shell.run_one_line("echo \"open");
     shell.check(
-        quote == "shell: unclosed quote",
+        quote == "echo: unclosed quote",
         &format!("unclosed quote answered {quote:?}"),
     );
     shell.machine.kill();

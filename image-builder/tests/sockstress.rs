@@ -107,11 +107,13 @@ fn sockstress_delivers_every_message_while_clients_are_killed() {
 
     let usage = shell.run("sockstress 4");
     shell.check(
-        usage
-            == [
-                "sockstress: PAIRS and MESSAGES are needed",
-                "usage: sockstress [--kill-every N] [--seed S] PAIRS MESSAGES",
-            ],
+        usage.len() == 3
+            && usage[..2]
+                == [
+                    "sockstress: PAIRS and MESSAGES are needed",
+                    "usage: sockstress [--kill-every N] [--seed S] PAIRS MESSAGES",
+                ]
+            && common::is_exit_report(&usage[2], "sockstress", "status 2"),
         &format!("`sockstress 4` answered {usage:?}"),
     );
     let status = shell.poweroff();

@@ -121,9 +121,10 @@ impl Shell {
     /// Reads the answer to a command typed earlier (perhaps as part of a batch): its echo,
     /// then everything up to the next prompt, as lines.
     pub fn reply_to(&mut self, command: &str) -> Vec<String> {
-        // The echo ends with the console's CR LF; match without it so that an empty
-        // answer still leaves the prompt's "\n" to be found.
-        ok(self.machine.expect(command, STEP));
+        // The echo ends with the console's CR LF. Matching the command with the CR skips
+        // any earlier drawing of the line being typed (the console draws it again below
+        // background output), and leaves the LF that starts the prompt's "\n$ ".
+        ok(self.machine.expect(&format!("{command}\r"), STEP));
         lines(&self.expect_prompt())
     }
 
@@ -254,10 +255,11 @@ impl PsRow {
 }
 
 /// Splits what the console printed between a typed line and the next prompt into
-/// lines: it starts with the CR LF that ends the echoed input, and each line of output
-/// ends with CR LF. An empty line of output stays an empty string.
+/// lines: it starts with the CR LF (or, after an echo matched with its CR, the LF) that
+/// ends the echoed input, and each line of output ends with CR LF. An empty line of
+/// output stays an empty string.
 pub fn lines(text: &str) -> Vec<String> {
-    let output = text.strip_prefix("\r\n").unwrap_or(text);
+    let output = text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n')).unwrap_or(text);
     output.split_terminator("\r\n").map(String::from).collect()
 }
 
@@ -274,4 +276,9 @@ pub fn job_id(line: &str) -> Option<u32> {
     let rest = line.strip_prefix('[')?;
     let (id, _) = rest.split_once(']')?;
     id.parse().ok()
+}
+
+/// Whether `line` is the shell's `[ID] NAME exited (HOW)` for some job id.
+pub fn is_exit_report(line: &str, name: &str, how: &str) -> bool {
+    job_id(line).is_some_and(|id| line == format!("[{id}] {name} exited ({how})"))
 }

@@ -1,70 +1,99 @@
-//! The line discipline: turns typed bytes into lines, end-of-input and
-//! interrupts, and says what to echo.
+//! The line discipline: turns typed bytes into lines for a reader, edits
+//! the line on screen as keys come, and says what to echo.
 //!
-//! - CR, LF and CRLF each end exactly one line (a terminal sends CR, a pipe LF).
-//! - Backspace (0x7f or 0x08) erases the last character.
-//! - Ctrl-C (0x03) drops the line being typed and raises an interrupt at once.
-//! - Ctrl-D (0x04) on an empty line is end of input; after some text it
-//!   hands over that text as a line.
-//! - Escape sequences (arrow keys) and other control bytes are ignored.
+//! Input is acted on only while someone reads ("a read is live"). Bytes
+//! typed while nobody reads wait in the input queue, untouched, and are
+//! acted on when the next read starts, so a line typed ahead (a script
+//! piped in at once) is echoed after that reader's prompt, and keys typed
+//! while the shell looks up a history entry apply to that entry.
+//! Ctrl-C is the exception: it acts at once, dropping the line being typed
+//! (`keys` has what each byte means, `editor` how the line changes).
 //!
-//! Echo follows the reader: while someone is waiting for a line and none is
-//! queued ("live"), characters are echoed as they are typed. Input typed
-//! ahead (a script piped in at once) is queued silently and echoed when a
-//! reader takes it, so a transcript reads like the session it was.
+//! A read may bring a prompt and a text to edit. The discipline then owns
+//! the whole row (prompt and text): before other output it erases the row,
+//! and the terminal draws it again below that output. A read without a
+//! prompt follows the reader's own output on the row; other output then
+//! ends the row, and the typed text is shown again after it.
+//!
+//! A read may also ask for Up, Down and Tab (history and completion are the
+//! reader's), and to end when init reports that a job of the reader ended.
+//! Such a read is handed back with the text so far, which stays on screen:
+//! when the same reader reads again with another text, only the difference
+//! is drawn.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-/// Longest line kept; further characters are dropped.
-pub const MAX_LINE: usize = urt::proto::console::MAX_LINE;
+use abi::TaskId;
+pub use urt::proto::console::{HandBack, MAX_PROMPT};
 
-const CTRL_C: u8 = 0x03;
-const CTRL_D: u8 = 0x04;
-const BACKSPACE: u8 = 0x08;
-const DELETE: u8 = 0x7f;
-const ESCAPE: u8 = 0x1b;
+use crate::editor::LineEditor;
+use crate::input_queue::InputQueue;
+use crate::keys::{Key, KeyDecoder, CTRL_C};
+use crate::screen::Sink;
 
-/// What a reader gets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    Line(Vec<u8>),
+pub use crate::editor::MAX_LINE;
+
+/// Bytes typed ahead that wait for a reader at most.
+pub const INPUT_QUEUE: usize = 4096;
+
+/// Takes the row of a prompted line off the screen, leaving the cursor at
+/// the start of that emptied row, right after a line end (so what follows
+/// starts a line, for the eye and for anything reading the byte stream).
+pub const ERASE_ROW: &[u8] = b"\r\x1b[K\x1b[A\n";
+pub const CLEAR_SCREEN: &[u8] = b"\x1b[H\x1b[2J";
+
+/// How a read ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// A line: [`Discipline::line`].
+    Line,
     EndOfInput,
+    Interrupted,
+    /// A key or event for the reader: [`Discipline::text`] holds the text.
+    HandBack(HandBack),
 }
 
-/// A byte that needs action beyond the queue.
+/// What a typed byte did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signal {
+pub enum Typed {
+    Nothing,
+    Ended(ReadEnd),
+    /// Ctrl-C: the line being typed is gone; the caller decides who is
+    /// interrupted (the live read, if any, goes on until it does).
     Interrupt,
+    /// Ctrl-C while nobody read and a line was handed back: that line is
+    /// gone, and its reader's next read is interrupted.
+    Cancelled,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EscapeState {
-    None,
-    /// Saw ESC; the next byte decides.
-    Started,
-    /// Inside `ESC [ ...` until a final byte.
-    Sequence,
-}
-
-/// A completed event and how much of it is already on screen.
-#[derive(Debug)]
-struct Ready {
-    event: Event,
-    /// Bytes of the line already echoed.
-    shown: usize,
-    /// Whether its line end was echoed.
-    ended: bool,
+/// What a reader asked for besides a line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadMode {
+    /// Up, Down and Tab end the read.
+    pub keys: bool,
+    /// [`Discipline::wake`] ends the read.
+    pub wake: bool,
 }
 
 #[derive(Debug)]
 pub struct Discipline {
-    edit: Vec<u8>,
-    /// Bytes of `edit` on screen.
-    echoed: usize,
-    ready: VecDeque<Ready>,
-    after_cr: bool,
-    escape: EscapeState,
+    keys: KeyDecoder,
+    queue: InputQueue<INPUT_QUEUE>,
+    editor: LineEditor,
+    prompt: [u8; MAX_PROMPT],
+    prompt_len: usize,
+    /// The reader whose line is being read, or shown after a hand-back.
+    owner: Option<TaskId>,
+    /// The live read's mode; `None` while nobody reads.
+    reading: Option<ReadMode>,
+    /// The prompt and text are on the screen's current row, the terminal's
+    /// cursor at the editor's.
+    shown: bool,
+    /// The last line handed over.
+    completed: Vec<u8>,
+    /// Ctrl-C came while this reader's line was handed back: its next read
+    /// is interrupted.
+    cancelled: Option<TaskId>,
 }
 
 impl Default for Discipline {
@@ -74,121 +103,261 @@ impl Default for Discipline {
 }
 
 impl Discipline {
-    pub const fn new() -> Self {
+    /// A discipline with all the room it will ever use.
+    pub fn new() -> Self {
         Discipline {
-            edit: Vec::new(),
-            echoed: 0,
-            ready: VecDeque::new(),
-            after_cr: false,
-            escape: EscapeState::None,
+            keys: KeyDecoder::new(),
+            queue: InputQueue::new(),
+            editor: LineEditor::new(),
+            prompt: [0; MAX_PROMPT],
+            prompt_len: 0,
+            owner: None,
+            reading: None,
+            shown: false,
+            completed: Vec::with_capacity(MAX_LINE),
+            cancelled: None,
         }
     }
 
-    /// Whether a completed line or end of input waits for a reader.
-    pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty()
+    /// Whether another byte can be taken.
+    pub fn has_room(&self) -> bool {
+        !self.queue.is_full()
     }
 
-    /// Handles one typed byte. `reader_waiting` says whether someone reads
-    /// now; echo text is appended to `echo`.
-    pub fn feed(&mut self, byte: u8, reader_waiting: bool, echo: &mut Vec<u8>) -> Option<Signal> {
-        let live = reader_waiting && self.ready.is_empty();
-        let after_cr = core::mem::replace(&mut self.after_cr, false);
-        match self.escape {
-            EscapeState::Started => {
-                self.escape = if byte == b'[' { EscapeState::Sequence } else { EscapeState::None };
-                return None;
-            }
-            EscapeState::Sequence => {
-                if (0x40..=0x7e).contains(&byte) {
-                    self.escape = EscapeState::None;
-                }
-                return None;
-            }
-            EscapeState::None => {}
+    pub fn is_reading(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// Who reads, or whose handed-back line is shown.
+    pub fn owner(&self) -> Option<TaskId> {
+        self.owner
+    }
+
+    pub fn is_shown(&self) -> bool {
+        self.shown
+    }
+
+    pub fn has_prompt(&self) -> bool {
+        self.prompt_len > 0
+    }
+
+    /// The line of the last [`ReadEnd::Line`].
+    pub fn line(&self) -> &[u8] {
+        &self.completed
+    }
+
+    /// The text being edited (what a hand-back hands back).
+    pub fn text(&self) -> &[u8] {
+        self.editor.text()
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.editor.cursor()
+    }
+
+    fn prompt(&self) -> &[u8] {
+        &self.prompt[..self.prompt_len]
+    }
+
+    /// Takes one typed byte; echo goes to `out`.
+    pub fn typed(&mut self, byte: u8, out: &mut impl Sink) -> Typed {
+        if self.reading.is_some() && self.queue.is_empty() {
+            return match self.keys.feed(byte) {
+                Some(key) => self.act(key, out),
+                None => Typed::Nothing,
+            };
         }
-        match byte {
-            b'\n' if after_cr => {}
-            b'\r' | b'\n' => {
-                self.after_cr = byte == b'\r';
-                let line = core::mem::take(&mut self.edit);
-                self.complete(Event::Line(line), live, echo);
+        if byte == CTRL_C {
+            self.queue.drop_partial_line();
+            if self.queue.is_empty() {
+                self.keys.cancel_sequence();
             }
-            CTRL_C => {
-                self.edit.clear();
-                self.echoed = 0;
-                echo.extend_from_slice(b"^C\n");
-                return Some(Signal::Interrupt);
+            if self.shown {
+                // A handed-back line: cancelled on screen, and its reader's
+                // next read is interrupted.
+                self.editor.go_to_end(out);
+                out.put(b"^C\n");
+                self.shown = false;
+                self.editor.clear();
+                self.cancelled = self.owner;
+                return Typed::Cancelled;
             }
-            CTRL_D if self.edit.is_empty() => self.complete(Event::EndOfInput, live, echo),
-            CTRL_D => {
-                let line = core::mem::take(&mut self.edit);
-                self.complete(Event::Line(line), live, echo);
+            out.put(b"^C\n");
+            return Typed::Interrupt;
+        }
+        self.queue.push(byte);
+        Typed::Nothing
+    }
+
+    /// `reader` starts a read: its prompt and text are drawn (or, if its
+    /// handed-back line is still shown, changed to them), then the input
+    /// typed ahead is acted on. Returns how the read ended, if it did.
+    pub fn begin(
+        &mut self,
+        reader: TaskId,
+        prompt: &[u8],
+        text: &[u8],
+        cursor: usize,
+        mode: ReadMode,
+        out: &mut impl Sink,
+    ) -> Option<ReadEnd> {
+        if self.cancelled == Some(reader) {
+            self.cancelled = None;
+            return Some(ReadEnd::Interrupted);
+        }
+        let prompt = &prompt[..prompt.len().min(MAX_PROMPT)];
+        if self.shown && self.owner == Some(reader) && self.prompt() == prompt {
+            self.editor.replace(text, cursor, out);
+        } else {
+            self.prompt[..prompt.len()].copy_from_slice(prompt);
+            self.prompt_len = prompt.len();
+            self.editor.load(text, cursor);
+            self.shown = false;
+            self.owner = Some(reader);
+            if self.needs_drawing() {
+                self.draw(out);
             }
-            BACKSPACE | DELETE => self.erase(echo),
-            ESCAPE => self.escape = EscapeState::Started,
-            b'\t' | 0x20.. if self.edit.len() < MAX_LINE => {
-                self.edit.push(byte);
-                if live {
-                    self.catch_up(echo);
-                }
-            }
-            _ => {}
+        }
+        self.reading = Some(mode);
+        self.replay(out)
+    }
+
+    /// Ends the live read with [`HandBack::Woken`] if it asked for that.
+    pub fn wake(&mut self) -> Option<ReadEnd> {
+        if self.reading.is_some_and(|mode| mode.wake) {
+            self.reading = None;
+            return Some(ReadEnd::HandBack(HandBack::Woken));
         }
         None
     }
 
-    /// Queues a finished event; echoes its end if its text was on screen.
-    fn complete(&mut self, event: Event, live: bool, echo: &mut Vec<u8>) {
-        let shown = core::mem::replace(&mut self.echoed, 0);
-        let ended = live && matches!(event, Event::Line(_));
-        if ended {
-            echo.push(b'\n');
+    /// The reader is gone (or lost the console): its line is dropped; what
+    /// of it is on screen stays as text.
+    pub fn abandon(&mut self) {
+        self.reading = None;
+        self.owner = None;
+        self.shown = false;
+        self.editor.clear();
+    }
+
+    /// Other output is about to be shown: a prompted line leaves the screen
+    /// (a plain line stays; the screen ends its row). Returns whether a line
+    /// was shown.
+    pub fn hide(&mut self, out: &mut impl Sink) -> bool {
+        if !self.shown {
+            return false;
         }
-        self.ready.push_back(Ready { event, shown, ended });
+        self.shown = false;
+        if self.has_prompt() {
+            out.put(ERASE_ROW);
+        }
+        true
     }
 
-    /// Removes the last character (all bytes of a UTF-8 sequence).
-    fn erase(&mut self, echo: &mut Vec<u8>) {
-        let Some(last) = self.edit.iter().rposition(|&b| b & 0xc0 != 0x80) else {
-            self.edit.clear();
-            return;
-        };
-        self.edit.truncate(last);
-        if self.echoed > self.edit.len() {
-            self.echoed = self.edit.len();
-            echo.extend_from_slice(b"\x08 \x08");
+    /// Whether the live read's line must be drawn again (after other output
+    /// or an interrupt that went elsewhere), at a line start.
+    pub fn needs_redraw(&self) -> bool {
+        self.reading.is_some() && !self.shown && self.needs_drawing()
+    }
+
+    /// Draws the live read's line again.
+    pub fn redraw(&mut self, out: &mut impl Sink) {
+        if self.needs_redraw() {
+            self.draw(out);
         }
     }
 
-    /// Echoes whatever of the line being typed is not on screen yet (a
-    /// reader arrived, or other output broke the line).
-    pub fn catch_up(&mut self, echo: &mut Vec<u8>) {
-        echo.extend_from_slice(&self.edit[self.echoed..]);
-        self.echoed = self.edit.len();
+    /// A plain line with no text has nothing to draw.
+    fn needs_drawing(&self) -> bool {
+        self.has_prompt() || !self.editor.is_empty()
     }
 
-    /// The screen line holding the typed text was ended by other output: the
-    /// text must be echoed again on the next line.
-    pub fn forget_echo(&mut self) {
-        self.echoed = 0;
+    fn draw(&mut self, out: &mut impl Sink) {
+        out.put(self.prompt());
+        self.editor.draw(out);
+        self.shown = true;
     }
 
-    /// Whether part of the line being typed is on screen.
-    pub fn is_echoing(&self) -> bool {
-        self.echoed > 0
-    }
-
-    /// Takes the next event for a reader, echoing what of it was not shown.
-    pub fn take(&mut self, echo: &mut Vec<u8>) -> Option<Event> {
-        let ready = self.ready.pop_front()?;
-        if let Event::Line(line) = &ready.event {
-            echo.extend_from_slice(&line[ready.shown.min(line.len())..]);
-            if !ready.ended {
-                echo.push(b'\n');
+    /// Acts on the bytes typed ahead until the read ends or none are left.
+    fn replay(&mut self, out: &mut impl Sink) -> Option<ReadEnd> {
+        while self.reading.is_some() {
+            let byte = self.queue.pop()?;
+            match self.keys.feed(byte).map(|key| self.act(key, out)) {
+                Some(Typed::Ended(end)) => return Some(end),
+                // Ctrl-C is never queued.
+                Some(Typed::Interrupt) => return Some(ReadEnd::Interrupted),
+                _ => {}
             }
         }
-        Some(ready.event)
+        None
+    }
+
+    /// Acts on a key for the live read.
+    fn act(&mut self, key: Key, out: &mut impl Sink) -> Typed {
+        let mode = self.reading.unwrap_or_default();
+        if !self.shown {
+            self.draw(out);
+        }
+        let editor = &mut self.editor;
+        match key {
+            Key::Text { .. } => editor.insert(key.text(), out),
+            Key::Tab if mode.keys => return self.hand_back(HandBack::Tab),
+            Key::Tab => editor.insert(b"\t", out),
+            Key::Up if mode.keys => return self.hand_back(HandBack::Up),
+            Key::Down if mode.keys => return self.hand_back(HandBack::Down),
+            Key::Up | Key::Down => {}
+            Key::Enter => return self.finish_line(out),
+            Key::EndOfInput if editor.is_empty() => {
+                self.end_read();
+                return Typed::Ended(ReadEnd::EndOfInput);
+            }
+            Key::EndOfInput => return self.finish_line(out),
+            Key::Interrupt => {
+                editor.go_to_end(out);
+                out.put(b"^C\n");
+                editor.clear();
+                self.shown = false;
+                return Typed::Interrupt;
+            }
+            Key::Redraw => {
+                out.put(CLEAR_SCREEN);
+                self.draw(out);
+            }
+            Key::Backspace => editor.backspace(out),
+            Key::Delete => editor.delete(out),
+            Key::Left => editor.left(out),
+            Key::Right => editor.right(out),
+            Key::WordLeft => editor.word_left(out),
+            Key::WordRight => editor.word_right(out),
+            Key::Home => editor.home(out),
+            Key::End => editor.end(out),
+            Key::EraseToStart => editor.erase_to_start(out),
+            Key::EraseToEnd => editor.erase_to_end(out),
+            Key::EraseWord => editor.erase_word(out),
+        }
+        Typed::Nothing
+    }
+
+    /// Ends the read with its text handed back; the line stays shown.
+    fn hand_back(&mut self, why: HandBack) -> Typed {
+        self.reading = None;
+        Typed::Ended(ReadEnd::HandBack(why))
+    }
+
+    fn finish_line(&mut self, out: &mut impl Sink) -> Typed {
+        self.editor.go_to_end(out);
+        out.put(b"\n");
+        self.completed.clear();
+        self.completed.extend_from_slice(self.editor.text());
+        self.end_read();
+        Typed::Ended(ReadEnd::Line)
+    }
+
+    fn end_read(&mut self) {
+        self.editor.clear();
+        self.reading = None;
+        self.owner = None;
+        self.shown = false;
     }
 }
 

@@ -1,13 +1,22 @@
-//! The console server's pure parts, unit-tested on the host: the line
-//! discipline (what typed bytes mean), the screen (how output from many
-//! tasks is put together line by line) and the output queue (how long
-//! writes are shown piece by piece, fairly). `main.rs` drives them with the
-//! UART and IPC.
+//! The console server's pure parts, unit-tested on the host: what typed
+//! bytes mean (`keys`), the line being edited (`editor`), input typed ahead
+//! (`input_queue`), reads and their lines (`discipline`), how output from
+//! many tasks is put together line by line (`screen`), how the line being
+//! typed and that output share the terminal (`terminal`), and how long
+//! writes are shown piece by piece, fairly (`output_queue`). `main.rs`
+//! drives them with the UART and IPC.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod discipline;
+pub mod editor;
+pub mod input_queue;
+pub mod keys;
 pub mod output_queue;
 pub mod screen;
+pub mod terminal;
+
+#[cfg(test)]
+mod vt_model;

@@ -1,5 +1,6 @@
 //! The console's event loop: UART interrupts, task exits, calls, and the
-//! pieces of long writes in between.
+//! pieces of long writes in between. Reads and their answers are in
+//! `reads.rs`.
 //!
 //! A long write is shown one piece at a time (`console::output_queue`
 //! decides whose piece and where it ends). While output is pending the loop
@@ -11,30 +12,32 @@
 //! between pieces would keep every other task off the CPU until the write
 //! was all shown.
 
+mod reads;
+
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
-use console::discipline::{Discipline, Event, Signal};
 use console::output_queue::{Next, OutputQueue, CHUNK};
-use console::screen::Screen;
-use urt::ipc::{lease_info, lease_read, lease_write, recv_incoming, recv_notifications, reply, FirstLease};
+use console::terminal::Terminal;
+use urt::ipc::{lease_read, recv_incoming, recv_notifications, reply, FirstLease};
 use urt::proto::console::*;
 use urt::proto::error_code;
 use urt::sys;
 
 use crate::uart::Uart;
+use reads::Reader;
 
 const IRQ_MASK: u32 = 1 << COM1_IRQ_BIT;
 
 struct Console {
     uart: Uart,
-    screen: Screen,
-    discipline: Discipline,
+    terminal: Terminal,
     /// The job whose tasks' reads get input (init says which).
     foreground: JobId,
-    /// Foreground tasks waiting in `READ_LINE`, oldest first, with their job.
-    readers: VecDeque<(TaskId, JobId)>,
+    /// Foreground tasks waiting in `READ_LINE`, oldest first; the first one
+    /// is the terminal's live read.
+    readers: VecDeque<Reader>,
     /// Callers of `WAIT_FOREGROUND` and the task each waits for.
     waiters: Vec<(TaskId, TaskId)>,
     /// Ctrl-C pressed while nobody waited for it.
@@ -42,9 +45,9 @@ struct Console {
     init: Option<TaskId>,
     /// Long writes being shown, at most one per task.
     output: OutputQueue<MAX_TASKS>,
-    /// Typed text was taken off the screen by other output: echo it again
-    /// once that output is at a line end.
-    retype: bool,
+    /// The input queue was full: the UART is left unread and its interrupt
+    /// unacknowledged (so the sender keeps the rest) until a read makes room.
+    input_held: bool,
 }
 
 pub fn run() -> i32 {
@@ -53,8 +56,7 @@ pub fn run() -> i32 {
     let uart = unsafe { Uart::init(COM1_BASE) };
     let mut console = Console {
         uart,
-        screen: Screen::new(),
-        discipline: Discipline::new(),
+        terminal: Terminal::new(),
         // Until init says otherwise, the system's own tasks (the shell) read.
         foreground: JobId::SYSTEM,
         // Each reader and waiter is a task blocked in its call, so room for
@@ -64,16 +66,18 @@ pub fn run() -> i32 {
         interrupt_pending: false,
         init: sys::lookup(urt::proto::init::NAME).ok(),
         output: OutputQueue::new(),
-        retype: false,
+        input_held: false,
     };
     if sys::subscribe_exits().is_err() {
         console.show(TaskId::KERNEL, b"console: cannot follow task exits\n");
     }
     // Input that arrived before the interrupt was wired up.
     console.receive();
-    let _ = sys::irq_ack(COM1_IRQ);
     let mut buf = [0u8; MAX_MESSAGE];
     loop {
+        if console.input_held && console.terminal.has_room() {
+            console.receive();
+        }
         if !console.output.is_empty() {
             // A deadline already passed fires at the next tick.
             let _ = sys::set_timer(sys::now_ns() + 1);
@@ -103,7 +107,6 @@ impl Console {
             Received::Notification(bits) => {
                 if bits & IRQ_MASK != 0 {
                     self.receive();
-                    let _ = sys::irq_ack(COM1_IRQ);
                 }
                 if bits & notify::TASK_EXIT != 0 {
                     self.forget_ended();
@@ -116,72 +119,12 @@ impl Console {
         }
     }
 
-    fn show(&mut self, writer: TaskId, text: &[u8]) -> bool {
-        self.screen.write(writer, text, &mut self.uart)
-    }
-
-    /// Echo belongs to the reader it is typed for, so it continues the
-    /// reader's prompt line.
-    fn echo(&mut self, text: &[u8]) {
-        let writer = self.readers.front().map_or(TaskId::KERNEL, |&(task, _)| task);
-        self.show(writer, text);
-    }
-
-    fn receive(&mut self) {
-        while let Some(byte) = self.uart.receive() {
-            let mut echo = Vec::new();
-            let signal = self.discipline.feed(byte, !self.readers.is_empty(), &mut echo);
-            self.echo(&echo);
-            if signal == Some(Signal::Interrupt) {
-                self.interrupt();
-            }
-            self.deliver();
-        }
-    }
-
-    /// Hands queued input to waiting readers; then echoes the line being
-    /// typed for the one still waiting.
-    fn deliver(&mut self) {
-        while self.discipline.has_ready() {
-            let Some(&(reader, _)) = self.readers.front() else { return };
-            let mut echo = Vec::new();
-            let event = self.discipline.take(&mut echo);
-            self.echo(&echo);
-            self.readers.pop_front();
-            match event {
-                Some(Event::Line(line)) => answer_line(reader, &line),
-                Some(Event::EndOfInput) => {
-                    self.screen.end_line(&mut self.uart);
-                    let _ = reply(reader, END_OF_INPUT, &[]);
-                }
-                None => {}
-            }
-        }
-        if !self.readers.is_empty() {
-            let mut echo = Vec::new();
-            self.discipline.catch_up(&mut echo);
-            self.echo(&echo);
-        }
-    }
-
-    /// Ctrl-C: to the shell waiting for its foreground program, else to a
-    /// reader, else kept for whichever comes first.
-    fn interrupt(&mut self) {
-        if !self.waiters.is_empty() {
-            for (caller, _) in self.waiters.drain(..) {
-                let _ = reply(caller, INTERRUPTED, &[]);
-            }
-        } else if let Some((reader, _)) = self.readers.pop_front() {
-            let _ = reply(reader, INTERRUPTED, &[]);
-        } else {
-            self.interrupt_pending = true;
-            return;
-        }
-        self.interrupt_pending = false;
+    fn show(&mut self, writer: TaskId, text: &[u8]) {
+        self.terminal.show(writer, text, false, &mut self.uart);
     }
 
     fn forget_ended(&mut self) {
-        self.readers.retain(|&(task, _)| sys::task_alive(task));
+        self.forget_readers(|reader| !sys::task_alive(reader.task), None);
         self.output.retain(sys::task_alive);
         self.waiters.retain(|&(caller, task)| {
             if !sys::task_alive(caller) {
@@ -195,13 +138,30 @@ impl Console {
         });
     }
 
+    fn init(&mut self) -> Option<TaskId> {
+        if self.init.is_none() {
+            self.init = sys::lookup(urt::proto::init::NAME).ok();
+        }
+        self.init
+    }
+
     fn handle(&mut self, header: MessageHeader, first_lease: Option<FirstLease>, request: &[u8]) {
         let caller = header.sender;
         match header.operation {
             WRITE => self.write(caller, first_lease, request),
-            READ_LINE => self.read_line(caller, header.job, header.leases),
+            READ_LINE => self.read_line(caller, header.job, first_lease, request),
+            SET_FOREGROUND | JOB_ENDED if Some(caller) != self.init() => {
+                let _ = reply(caller, error_code(KernelError::Denied), &[]);
+            }
             SET_FOREGROUND => {
-                let code = self.set_foreground(caller, request).map_or_else(error_code, |()| 0);
+                let code = self.set_foreground(request).map_or_else(error_code, |()| 0);
+                let _ = reply(caller, code, &[]);
+            }
+            JOB_ENDED => {
+                let code = decode_task(request).map_or(error_code(KernelError::BadArgument), |task| {
+                    self.job_ended(task);
+                    0
+                });
                 let _ = reply(caller, code, &[]);
             }
             WAIT_FOREGROUND => match decode_task(request) {
@@ -231,9 +191,7 @@ impl Console {
     fn write(&mut self, caller: TaskId, first_lease: Option<FirstLease>, request: &[u8]) {
         let code = match first_lease {
             None => {
-                let broke = self.show(caller, request);
-                self.retype_if_broken(caller, broke);
-                self.deliver_if_broken();
+                self.show(caller, request);
                 0
             }
             Some(FirstLease { len: 0, .. }) => 0,
@@ -258,80 +216,31 @@ impl Console {
             _ => {
                 self.output.remove(write.writer);
                 let _ = reply(write.writer, 0, &[]);
-                self.deliver_if_broken();
+                // The line being typed comes back if the write left it off.
+                self.terminal.restore_line(&mut self.uart);
                 return;
             }
         }
         let Some(piece) = self.output.take_piece(read) else { return };
-        let broke = self.show(write.writer, &read[..piece.len]);
-        self.retype_if_broken(write.writer, broke);
-        match piece.next {
-            // Inside a line: the typed text is shown again after it.
-            Next::KeepsTurn => return,
-            Next::PassesTurn => {}
-            Next::Finished(writer) => {
-                let _ = reply(writer, 0, &[]);
-            }
-        }
-        self.deliver_if_broken();
-    }
-
-    /// Other output ended the line a reader was typing on: the typed text
-    /// must be shown again on a new line.
-    fn retype_if_broken(&mut self, writer: TaskId, broke: bool) {
-        if broke && self.discipline.is_echoing() && self.readers.front().map(|&(task, _)| task) != Some(writer) {
-            self.discipline.forget_echo();
-            self.retype = true;
+        // Inside a line, the line being typed comes back after the rest.
+        let more_of_line = piece.next == Next::KeepsTurn;
+        self.terminal.show(write.writer, &read[..piece.len], more_of_line, &mut self.uart);
+        if let Next::Finished(writer) = piece.next {
+            let _ = reply(writer, 0, &[]);
         }
     }
 
-    fn deliver_if_broken(&mut self) {
-        if core::mem::take(&mut self.retype) {
-            self.deliver();
+    /// Takes typed bytes while there is room for them, acting on each;
+    /// acknowledges the interrupt once the UART is drained.
+    fn receive(&mut self) {
+        while self.terminal.has_room() {
+            let Some(byte) = self.uart.receive() else {
+                self.input_held = false;
+                let _ = sys::irq_ack(COM1_IRQ);
+                return;
+            };
+            self.typed(byte);
         }
+        self.input_held = true;
     }
-
-    fn read_line(&mut self, caller: TaskId, job: JobId, leases: usize) {
-        if leases == 0 {
-            let _ = reply(caller, error_code(KernelError::BadArgument), &[]);
-        } else if job != self.foreground {
-            let _ = reply(caller, END_OF_INPUT, &[]);
-        } else if self.readers.len() >= MAX_TASKS {
-            let _ = reply(caller, error_code(KernelError::NoMemory), &[]);
-        } else {
-            self.readers.push_back((caller, job));
-            self.deliver();
-        }
-    }
-
-    fn set_foreground(&mut self, caller: TaskId, request: &[u8]) -> Result<(), KernelError> {
-        if self.init.is_none() {
-            self.init = sys::lookup(urt::proto::init::NAME).ok();
-        }
-        if Some(caller) != self.init {
-            return Err(KernelError::Denied);
-        }
-        self.foreground = decode_foreground(request).ok_or(KernelError::BadArgument)?;
-        // Pending reads of every other job end: it no longer holds the input.
-        let foreground = self.foreground;
-        self.readers.retain(|&(reader, job)| {
-            let gone = job != foreground;
-            if gone {
-                let _ = reply(reader, END_OF_INPUT, &[]);
-            }
-            !gone
-        });
-        Ok(())
-    }
-}
-
-/// Writes a line into the reader's lease (cut to fit) and answers with its length.
-fn answer_line(reader: TaskId, line: &[u8]) {
-    let room = lease_info(reader, 0).map_or(0, |(len, _)| len);
-    let len = line.len().min(room);
-    if lease_write(reader, 0, 0, &line[..len]).is_err() {
-        let _ = reply(reader, error_code(KernelError::BadAddress), &[]);
-        return;
-    }
-    let _ = reply(reader, LINE, &(len as u32).to_le_bytes());
 }

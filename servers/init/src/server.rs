@@ -93,6 +93,12 @@ impl<'a> Init<'a> {
             // no read of the finished job's other tasks, gets the input.
             let _ = urt::io::set_foreground(JobId::SYSTEM);
         }
+        if let Some(shell) = after.to_poll.filter(|&parent| Some(parent) == self.service_task(Kind::Shell)) {
+            // The shell reports its background jobs' ends: the console ends
+            // its read at the prompt so that it polls now (the console never
+            // calls init, so this call cannot deadlock).
+            let _ = urt::io::job_ended(shell);
+        }
         if let Some(waiter) = after.waiter {
             let how = Ended::from(reason);
             let _ = if after.any_child {

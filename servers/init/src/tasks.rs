@@ -81,6 +81,9 @@ pub struct AfterEnd {
     /// The foreground job lost its leader: the console goes back to the
     /// system job (the shell), and the job's other tasks lose their input.
     pub console_back: bool,
+    /// The ended task was a background child kept for this parent's
+    /// `poll`: the parent may want to hear of it now.
+    pub to_poll: Option<TaskId>,
 }
 
 /// What a waiting parent waits for.
@@ -221,7 +224,7 @@ impl Tasks {
         if let Some(at) = waiter {
             let (waiter, awaited) = self.waiters.swap_remove(at);
             self.records.swap_remove(index);
-            return AfterEnd { waiter: Some(waiter), any_child: awaited == Awaited::AnyChild, console_back };
+            return AfterEnd { waiter: Some(waiter), any_child: awaited == Awaited::AnyChild, console_back, to_poll: None };
         }
         let collectable = record.parent.is_some_and(|p| self.running(p));
         if collectable {
@@ -229,7 +232,8 @@ impl Tasks {
         } else {
             self.records.swap_remove(index);
         }
-        AfterEnd { waiter: None, any_child: false, console_back }
+        let to_poll = record.parent.filter(|_| collectable && record.background);
+        AfterEnd { waiter: None, any_child: false, console_back, to_poll }
     }
 
     /// `caller` waits for its child: `Some` if it already ended (the record is

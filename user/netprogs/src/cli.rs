@@ -1,5 +1,6 @@
-//! Command-line parsing for `nc` and `socktest`.
+//! Command-line parsing for `nc`, `socktest` and `netstat`.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// A port argument: `Ok(port)` for 0..=65535, `Err(true)` for a number out
@@ -27,19 +28,27 @@ pub enum Nc<'a> {
 
 pub const NC_USAGE: &str = "usage: nc -l PORT | nc HOST PORT [MESSAGE...]";
 
-/// Parses `nc`'s arguments (without the program name).
-pub fn nc<'a>(args: &[&'a str]) -> Option<Nc<'a>> {
-    match args {
-        ["-l", port] => Some(Nc::Listen { port }),
-        ["-l", ..] => None,
-        [host, port, messages @ ..] => Some(Nc::Connect {
+/// Parses `nc`'s arguments (without the program name); the error is the
+/// line to print: the usage, or which port is not one (text and numbers
+/// out of range alike).
+pub fn nc<'a>(args: &[&'a str]) -> Result<Nc<'a>, String> {
+    let command = match args {
+        ["-l", port] => Nc::Listen { port },
+        [host, port, messages @ ..] if *host != "-l" => Nc::Connect {
             host,
             port,
             messages: messages.to_vec(),
-        }),
-        _ => None,
+        },
+        _ => return Err(NC_USAGE.into()),
+    };
+    let (Nc::Listen { port } | Nc::Connect { port, .. }) = &command;
+    match self::port(port) {
+        Ok(_) => Ok(command),
+        Err(_) => Err(alloc::format!("nc: bad port {port} (ports are 0 to 65535)")),
     }
 }
+
+pub const NETSTAT_USAGE: &str = "usage: netstat";
 
 /// What `socktest` was asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,12 +89,13 @@ mod tests {
 
     #[test]
     fn nc_forms() {
-        assert_eq!(nc(&["-l", "5000"]), Some(Nc::Listen { port: "5000" }));
-        assert_eq!(nc(&["-l"]), None);
-        assert_eq!(nc(&["-l", "1", "2"]), None);
+        let usage = Err(NC_USAGE.into());
+        assert_eq!(nc(&["-l", "5000"]), Ok(Nc::Listen { port: "5000" }));
+        assert_eq!(nc(&["-l"]), usage);
+        assert_eq!(nc(&["-l", "1", "2"]), usage);
         assert_eq!(
             nc(&["localhost", "5000"]),
-            Some(Nc::Connect {
+            Ok(Nc::Connect {
                 host: "localhost",
                 port: "5000",
                 messages: Vec::new()
@@ -93,14 +103,23 @@ mod tests {
         );
         assert_eq!(
             nc(&["localhost", "5002", "one", "two"]),
-            Some(Nc::Connect {
+            Ok(Nc::Connect {
                 host: "localhost",
                 port: "5002",
                 messages: alloc::vec!["one", "two"]
             })
         );
-        assert_eq!(nc(&["localhost"]), None);
-        assert_eq!(nc(&[]), None);
+        assert_eq!(nc(&["localhost"]), usage);
+        assert_eq!(nc(&[]), usage);
+    }
+
+    #[test]
+    fn nc_names_a_bad_port_the_same_way_whatever_is_wrong_with_it() {
+        for bad in ["abc", "70000", "-1", ""] {
+            let line = alloc::format!("nc: bad port {bad} (ports are 0 to 65535)");
+            assert_eq!(nc(&["-l", bad]), Err(line.clone()));
+            assert_eq!(nc(&["localhost", bad, "hi"]), Err(line));
+        }
     }
 
     #[test]

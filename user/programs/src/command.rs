@@ -27,11 +27,13 @@ pub enum Command {
     Sleep(u64),
     Mem,
     Dmesg,
+    History,
+    Jobs,
     Poweroff,
     Restart(String),
-    /// Make a supervised server fault; `always`: at every start, until the
-    /// next `restart` of it.
-    /// `flags`: `urt::proto::init::CRASH_ALWAYS` or `CRASH_HANG`, or none.
+    /// Make a supervised server fault. `flags`: `urt::proto::init::CRASH_ALWAYS`
+    /// (at every start, until the next `restart` of it), `CRASH_HANG` (the
+    /// next incarnation spins), or none.
     Crash { name: String, flags: u8 },
     Run { argv: Vec<String>, background: bool },
 }
@@ -63,10 +65,25 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("sleep MS", "wait MS milliseconds"),
     ("mem", "show free and used frames and the task count"),
     ("dmesg", "show the kernel log"),
+    ("history", "list the command lines typed since boot"),
+    ("jobs", "list the background jobs still running"),
     ("restart NAME", "restart a supervised server (netd, console)"),
     ("crash NAME [always|hang]", "make a server (netd) fault; always: at each start, until restart; hang: its next incarnation spins"),
     ("poweroff", "turn the machine off"),
 ];
+
+/// The builtins' names, for completion.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|(usage, _)| usage.split(' ').next().unwrap_or(usage))
+}
+
+/// The command a line names, for its error messages (`COMMAND: ...`): its
+/// first word without quotes, or `shell` if it has none.
+pub fn command_name(line: &str) -> &str {
+    let word = line.split_whitespace().next().unwrap_or("");
+    let word = word.split(['"', '\'']).find(|part| !part.is_empty()).unwrap_or("");
+    if word.is_empty() { "shell" } else { word }
+}
 
 /// Splits a line into words, honouring quotes.
 pub fn split_words(line: &str) -> Result<Vec<String>, ParseError> {
@@ -127,6 +144,8 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "ps" => no_args(Command::Ps, "ps"),
         "mem" => no_args(Command::Mem, "mem"),
         "dmesg" => no_args(Command::Dmesg, "dmesg"),
+        "history" => no_args(Command::History, "history"),
+        "jobs" => no_args(Command::Jobs, "jobs"),
         "poweroff" => no_args(Command::Poweroff, "poweroff"),
         "echo" => Ok(Command::Echo(rest.to_vec())),
         "sleep" => match rest {
@@ -201,6 +220,18 @@ mod tests {
         assert_eq!(parse("spin &"), Ok(run(&["spin"], true)));
         assert_eq!(parse("spin&"), Ok(run(&["spin"], true)));
         assert_eq!(parse("&"), Ok(Command::Empty));
+    }
+
+    #[test]
+    fn errors_name_the_command() {
+        assert_eq!(command_name("  echo \"open"), "echo");
+        assert_eq!(command_name("\"ec"), "ec");
+        assert_eq!(command_name("'' x"), "shell");
+        assert_eq!(command_name("sleep soon"), "sleep");
+        let names: Vec<&str> = builtin_names().collect();
+        assert!(names.contains(&"kill") && names.contains(&"crash") && names.contains(&"history"), "{names:?}");
+        assert_eq!(parse("jobs"), Ok(Command::Jobs));
+        assert_eq!(parse("history 3"), Err(ParseError::Usage("history")));
     }
 
     #[test]

@@ -8,11 +8,12 @@
 use alloc::string::String;
 use alloc::vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use abi::{JobId, KernelError, TaskId, MAX_MESSAGE};
 
 use crate::ipc::{call, Loan};
+use crate::proto::console::{HandBack, HandedBack, ReadRequest};
 use crate::proto::{check_code, console as proto};
 use crate::sys;
 
@@ -73,7 +74,12 @@ pub enum Input {
     Interrupted,
 }
 
-/// Reads one line from the console, blocking until it is complete.
+/// Set once this task was told it reads in the background.
+static TOLD_BACKGROUND: AtomicBool = AtomicBool::new(false);
+
+/// Reads one line from the console, blocking until it is complete. A task
+/// whose job does not hold the console gets end of input; the first time,
+/// it also says so (`NAME: no console input in the background`).
 pub fn read_line() -> Input {
     let mut buf = vec![0u8; proto::MAX_LINE];
     let mut len_bytes = [0u8; 4];
@@ -85,7 +91,83 @@ pub fn read_line() -> Input {
             Input::Line(String::from_utf8_lossy(&buf).into_owned())
         }
         Ok(Ok(proto::INTERRUPTED)) => Input::Interrupted,
+        Ok(Ok(proto::NOT_FOREGROUND)) => {
+            if !TOLD_BACKGROUND.swap(true, Ordering::Relaxed) {
+                crate::println!("{}: no console input in the background", crate::program_name());
+            }
+            Input::EndOfInput
+        }
         _ => Input::EndOfInput,
+    }
+}
+
+/// A line to edit at the console: the console draws `prompt` and `text`
+/// (the cursor at byte `cursor`) and keeps them drawn below other output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LineEdit<'a> {
+    pub prompt: &'a str,
+    pub text: &'a str,
+    pub cursor: usize,
+    /// Up, Down and Tab end the read ([`Edited::HandedBack`]).
+    pub keys: bool,
+    /// Init's report of an ended background job of this task ends the read.
+    pub wake: bool,
+}
+
+/// How editing a line ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edited {
+    Line(String),
+    /// Ctrl-D on an empty line, no console, or not in the foreground.
+    EndOfInput,
+    Interrupted,
+    /// A key or event for this task; `text` and `cursor` are the line so
+    /// far, which stays on screen until this task writes or reads again.
+    HandedBack { why: HandBack, text: String, cursor: usize },
+}
+
+/// Longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    let mut len = text.len().min(max);
+    while !text.is_char_boundary(len) {
+        len -= 1;
+    }
+    &text[..len]
+}
+
+/// Reads a line, edited from `edit.text` (see [`LineEdit`]).
+pub fn edit_line(edit: &LineEdit<'_>) -> Edited {
+    let prompt = cut(edit.prompt, proto::MAX_PROMPT);
+    let text = cut(edit.text, proto::MAX_LINE);
+    let mut buf = vec![0u8; proto::MAX_PROMPT + proto::MAX_LINE];
+    buf[..prompt.len()].copy_from_slice(prompt.as_bytes());
+    buf[prompt.len()..prompt.len() + text.len()].copy_from_slice(text.as_bytes());
+    let flags = if edit.keys { proto::READ_KEYS } else { 0 } | if edit.wake { proto::READ_WAKE } else { 0 };
+    let request = ReadRequest {
+        flags,
+        prompt_len: prompt.len() as u16,
+        text_len: text.len() as u16,
+        cursor: edit.cursor.min(text.len()) as u16,
+    };
+    let mut answer = [0u8; proto::HANDED_BACK_LEN];
+    let reply = call_console(proto::READ_LINE, &request.encode(), &mut answer, &[Loan::read_write(&mut buf)]);
+    let text_of = |len: u32, buf: &[u8]| String::from_utf8_lossy(&buf[..(len as usize).min(buf.len())]).into_owned();
+    match reply.map(|r| (check_code(r.code), r.len)) {
+        Ok((Ok(proto::LINE), 4)) => Edited::Line(text_of(u32::from_le_bytes([answer[0], answer[1], answer[2], answer[3]]), &buf)),
+        Ok((Ok(proto::INTERRUPTED), _)) => Edited::Interrupted,
+        Ok((Ok(proto::HANDED_BACK), _)) => match HandedBack::decode(&answer) {
+            Some(back) => {
+                let text = text_of(back.len, &buf);
+                let mut cursor = (back.cursor as usize).min(text.len());
+                while !text.is_char_boundary(cursor) {
+                    cursor -= 1;
+                }
+                Edited::HandedBack { why: back.why, text, cursor }
+            }
+            None => Edited::EndOfInput,
+        },
+        _ => Edited::EndOfInput,
     }
 }
 
@@ -103,6 +185,13 @@ pub fn wait_foreground(task: TaskId) -> Result<ForegroundWait, KernelError> {
         proto::INTERRUPTED => Ok(ForegroundWait::Interrupted),
         _ => Ok(ForegroundWait::Ended),
     }
+}
+
+/// Tells the console that a background job of `task` ended (init only):
+/// a read of `task` that asked to be woken ends.
+pub fn job_ended(task: TaskId) -> Result<(), KernelError> {
+    let reply = call_console(proto::JOB_ENDED, &task.raw().to_le_bytes(), &mut [], &[])?;
+    check_code(reply.code).map(|_| ())
 }
 
 /// Gives the console's input to the tasks of `job` (init only).

@@ -267,3 +267,21 @@ fn an_orphan_is_nobodys_child() {
     assert_eq!(t.wait(reused, B), Err(KernelError::NotFound));
     assert!(!t.is_descendant(B, reused));
 }
+
+#[test]
+fn a_background_childs_end_names_the_parent_that_polls_for_it() {
+    let mut t = table();
+    t.add(record(A, Some(SHELL), true)).unwrap();
+    t.add(record(B, Some(SHELL), false)).unwrap();
+    t.add(record(C, Some(A), true)).unwrap();
+    assert_eq!(t.ended(A, Ended::Exited(0)).to_poll, Some(SHELL));
+    // A foreground child is collected by `wait`, not `poll`.
+    assert_eq!(t.ended(B, Ended::Exited(0)).to_poll, None);
+    // Nobody is left to collect a child whose parent ended.
+    assert_eq!(t.ended(C, Ended::Exited(0)).to_poll, None);
+    // A waiter already has the answer.
+    let d = TaskId::new(7, 0);
+    t.add(record(d, Some(SHELL), true)).unwrap();
+    assert_eq!(t.wait(SHELL, d), Ok(None));
+    assert_eq!(t.ended(d, Ended::Killed).to_poll, None);
+}

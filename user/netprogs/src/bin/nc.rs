@@ -38,9 +38,12 @@ const PEER_CLOSED: SockError = SockError::ConnectionReset(ResetReason::PeerDisco
 
 fn main() -> i32 {
     let args: Vec<&str> = urt::args().skip(1).collect();
-    let Some(command) = cli::nc(&args) else {
-        println!("{NC_USAGE}");
-        return 1;
+    let command = match cli::nc(&args) {
+        Ok(command) => command,
+        Err(line) => {
+            println!("{line}");
+            return 1;
+        }
     };
     let mut nc = Netcat {
         sockets: libsock::system(),

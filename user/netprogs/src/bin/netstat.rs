@@ -1,13 +1,14 @@
 //! `netstat`: lists every socket netd holds, one line each: local port,
 //! state, owner (task number and name), peer port and bytes waiting to be
 //! received. Task names come from the kernel's task table; an owner that is
-//! gone shows `?`.
+//! gone shows `?`. It takes no arguments (any gets the usage line).
 #![no_std]
 #![no_main]
 
 extern crate alloc;
 
 use abi::{TaskId, task_state};
+use netprogs::cli::NETSTAT_USAGE;
 use netprogs::net::all_rows;
 use netprogs::table::{EMPTY, HEADER, line};
 use netprogs::text::failure;
@@ -17,6 +18,10 @@ use urt::sys::{task_info, task_name};
 urt::entry!(main);
 
 fn main() -> i32 {
+    if urt::args().nth(1).is_some() {
+        println!("{NETSTAT_USAGE}");
+        return 1;
+    }
     let mut sockets = libsock::system();
     let rows = match all_rows(&mut sockets) {
         Ok(rows) => rows,

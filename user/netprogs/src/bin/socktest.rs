@@ -104,12 +104,13 @@ impl Buffers {
 
 fn server(port: u16) -> i32 {
     let mut sockets = libsock::system();
-    println!("server: listening on port {port}");
+    // `listen` answers once a client connected, or at once with its error:
+    // only its success says the port was ours to listen on.
     if let Err(err) = sockets.listen(port) {
         println!("{}", failure("server", "listen", err));
         return 1;
     }
-    println!("server: client connected");
+    println!("server: listening on port {port}\nserver: client connected");
     match serve(&mut sockets, port, &mut Buffers::new()) {
         Ok(()) => 0,
         Err((call, err)) => {

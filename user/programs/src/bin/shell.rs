@@ -1,6 +1,8 @@
-//! The shell: reads commands from the console, runs builtins, and starts
-//! programs from the boot image through init, in the foreground (waiting for
-//! them; Ctrl-C kills them) or in the background (`&`).
+//! The shell: reads commands from the console (line editing is the
+//! console's; history and completion are `prompt.rs`), runs builtins, and
+//! starts programs from the boot image through init, in the foreground
+//! (waiting for them; Ctrl-C kills them) or in the background (`&`).
+//! Errors read `COMMAND: ...`.
 #![no_std]
 #![no_main]
 
@@ -8,95 +10,103 @@ extern crate alloc;
 
 #[path = "shell/builtins.rs"]
 mod builtins;
+#[path = "shell/jobs.rs"]
+mod jobs;
+#[path = "shell/prompt.rs"]
+mod prompt;
 
 use abi::KernelError;
-use programs::command::{parse, Command};
-use urt::io::{wait_foreground, ForegroundWait, Input};
-use urt::{print, println, supervisor};
+use programs::command::{command_name, parse, Command};
+use urt::io::{wait_foreground, ForegroundWait};
+use urt::proto::init::Ended;
+use urt::{println, supervisor};
+
+use jobs::Jobs;
+use prompt::Prompt;
 
 urt::entry!(main);
 
+struct Shell {
+    prompt: Prompt,
+    jobs: Jobs,
+}
+
 fn main() {
+    let mut shell = Shell { prompt: Prompt::new(), jobs: Jobs::default() };
     loop {
-        report_finished();
-        print!("$ ");
-        match urt::read_line() {
-            Input::Line(line) => match parse(&line) {
-                Ok(command) => execute(command),
-                Err(err) => println!("shell: {err}"),
-            },
-            Input::Interrupted => {}
-            Input::EndOfInput => {
-                if urt::io::console().is_err() {
-                    // No console: nothing to read; do not spin.
-                    let _ = urt::sleep(1000);
+        shell.jobs.report_finished();
+        let Some(line) = shell.prompt.read(&mut shell.jobs) else { continue };
+        match parse(&line) {
+            Ok(command) => shell.execute(command, &line),
+            Err(err) => println!("{}: {err}", command_name(&line)),
+        }
+    }
+}
+
+impl Shell {
+    fn execute(&mut self, command: Command, line: &str) {
+        match command {
+            Command::Empty => {}
+            Command::Help => builtins::help(),
+            Command::Ls => builtins::ls(),
+            Command::Ps => builtins::ps(),
+            Command::Kill(targets) => builtins::kill(&targets),
+            Command::Echo(words) => println!("{}", words.join(" ")),
+            Command::Sleep(ms) => {
+                let _ = urt::sleep(ms);
+            }
+            Command::Mem => builtins::mem(),
+            Command::Dmesg => builtins::dmesg(),
+            Command::History => self.prompt.list_history(),
+            Command::Jobs => self.jobs.list(),
+            Command::Poweroff => println!("poweroff: {}", supervisor::poweroff()),
+            Command::Restart(name) => {
+                if let Err(err) = supervisor::restart(&name) {
+                    println!("restart: {name}: {err}");
                 }
             }
-        }
-    }
-}
-
-/// Prints `[ID] NAME exited (...)` for background children that ended.
-fn report_finished() {
-    while let Some(done) = supervisor::poll() {
-        println!("[{}] {} exited ({})", done.task, done.name, done.ended);
-    }
-}
-
-fn execute(command: Command) {
-    match command {
-        Command::Empty => {}
-        Command::Help => builtins::help(),
-        Command::Ls => builtins::ls(),
-        Command::Ps => builtins::ps(),
-        Command::Kill(targets) => builtins::kill(&targets),
-        Command::Echo(words) => println!("{}", words.join(" ")),
-        Command::Sleep(ms) => {
-            let _ = urt::sleep(ms);
-        }
-        Command::Mem => builtins::mem(),
-        Command::Dmesg => builtins::dmesg(),
-        Command::Poweroff => println!("poweroff: {}", supervisor::poweroff()),
-        Command::Restart(name) => {
-            if let Err(err) = supervisor::restart(&name) {
-                println!("restart: {name}: {err}");
+            Command::Crash { name, flags } => {
+                // Init prints the fault and what it did about it.
+                if let Err(err) = supervisor::crash(&name, flags) {
+                    println!("crash: {name}: {err}");
+                }
             }
+            Command::Run { argv, background } => self.run(&argv, background, line),
         }
-        Command::Crash { name, flags } => {
-            // Init prints the fault and what it did about it.
-            if let Err(err) = supervisor::crash(&name, flags) {
-                println!("crash: {name}: {err}");
-            }
-        }
-        Command::Run { argv, background } => run(&argv, background),
     }
-}
 
-fn run(argv: &[alloc::string::String], background: bool) {
-    let words: alloc::vec::Vec<&str> = argv.iter().map(|w| w.as_str()).collect();
-    let name = words[0];
-    let task = match supervisor::spawn(&words, !background) {
-        Ok(task) => task,
-        Err(KernelError::NotFound) => {
-            println!("unknown command: {name}");
+    fn run(&mut self, argv: &[alloc::string::String], background: bool, line: &str) {
+        let words: alloc::vec::Vec<&str> = argv.iter().map(|w| w.as_str()).collect();
+        let name = words[0];
+        let task = match supervisor::spawn(&words, !background) {
+            Ok(task) => task,
+            Err(KernelError::NotFound) => {
+                println!("{name}: unknown command");
+                return;
+            }
+            Err(err) => {
+                println!("{name}: cannot start: {err}");
+                return;
+            }
+        };
+        if background {
+            println!("[{task}] {name}");
+            self.jobs.started(task, line.trim().into());
             return;
         }
-        Err(err) => {
-            println!("{name}: cannot start: {err}");
-            return;
+        // The console answers when the program ends or Ctrl-C is pressed;
+        // without a console, wait for the end alone.
+        // Ctrl-C ends the whole job: the program and every task it started.
+        let interrupted = wait_foreground(task) == Ok(ForegroundWait::Interrupted);
+        if interrupted {
+            let _ = supervisor::kill_job(task);
         }
-    };
-    if background {
-        println!("[{task}] {name}");
-        return;
-    }
-    // The console answers when the program ends or Ctrl-C is pressed;
-    // without a console, wait for the end alone.
-    // Ctrl-C ends the whole job: the program and every task it started.
-    if wait_foreground(task) == Ok(ForegroundWait::Interrupted) {
-        let _ = supervisor::kill_job(task);
-    }
-    if let Err(err) = supervisor::wait(task) {
-        println!("{name}: wait: {err}");
+        match supervisor::wait(task) {
+            // A clean end, or the end the person asked for, goes unsaid.
+            Ok(Ended::Exited(0)) => {}
+            Ok(Ended::Killed) if interrupted => {}
+            Ok(ended) => println!("{}", jobs::report(task, name, ended)),
+            Err(err) => println!("{name}: wait: {err}"),
+        }
     }
 }

@@ -262,7 +262,11 @@ fn console_request(rng: &mut Rng) -> Planned {
             blank(Server::Console, console::WRITE, bytes, leases, codes(&[0]))
         }
         2 => blank(Server::Console, console::READ_LINE, random_bytes(rng), Vec::new(), codes(&[BAD_ARGUMENT])),
-        3 => blank(Server::Console, console::SET_FOREGROUND, random_bytes(rng), random_leases(rng), codes(&[DENIED])),
+        // Init's calls, refused to anyone else.
+        3 => {
+            let op = if rng.chance(50) { console::SET_FOREGROUND } else { console::JOB_ENDED };
+            blank(Server::Console, op, random_bytes(rng), random_leases(rng), codes(&[DENIED]))
+        }
         4 => {
             let mut bytes = random_bytes(rng);
             let answer = if bytes.len() < 4 {
@@ -276,7 +280,7 @@ fn console_request(rng: &mut Rng) -> Planned {
         _ => {
             let op = loop {
                 let op = if rng.chance(50) { rng.below(12) as u32 } else { value(rng) as u32 };
-                if !(console::WRITE..=console::WAIT_FOREGROUND).contains(&op) {
+                if !(console::WRITE..=console::JOB_ENDED).contains(&op) {
                     break op;
                 }
             };

@@ -10,9 +10,18 @@
 //!   code is [`LINE`] with a u32 length (the line may have been cut to the
 //!   lease), [`END_OF_INPUT`] or [`INTERRUPTED`]. Only a foreground task gets
 //!   input (the kernel stamps each message with the caller's job); any other
-//!   task gets end of input at once.
+//!   task gets [`NOT_FOREGROUND`] at once (an end of input, with its reason).
+//!   An empty request is a plain read. A [`ReadRequest`] asks for more: lease
+//!   0 (READ and WRITE) then starts with a prompt and the text to edit, which
+//!   the console draws and keeps drawn below other output; with
+//!   [`READ_KEYS`] Up, Down and Tab end the read, and with [`READ_WAKE`] so
+//!   does init's [`JOB_ENDED`] for the reader. Such an end is
+//!   [`HANDED_BACK`] with a [`HandedBack`]; the text so far is at the start
+//!   of lease 0, and stays on screen until the reader writes or reads again.
 //! - `SET_FOREGROUND` (init only): the job (u32) whose tasks now read; reads
-//!   pending for tasks of any other job end with [`END_OF_INPUT`].
+//!   pending for tasks of any other job end with [`NOT_FOREGROUND`].
+//! - `JOB_ENDED` (init only): a background job of the task (u32) ended; its
+//!   read with [`READ_WAKE`] ends now, or its next one at once.
 //! - `WAIT_FOREGROUND`: blocks until the given task has ended ([`ENDED`]) or
 //!   the user pressed Ctrl-C ([`INTERRUPTED`]). The shell waits for its
 //!   foreground program this way, so Ctrl-C reaches it without the console
@@ -29,15 +38,117 @@ pub const WRITE: u32 = 1;
 pub const READ_LINE: u32 = 2;
 pub const SET_FOREGROUND: u32 = 3;
 pub const WAIT_FOREGROUND: u32 = 4;
+pub const JOB_ENDED: u32 = 5;
 
 /// Reply codes besides success and errors.
 pub const LINE: u32 = 0;
 pub const ENDED: u32 = 0;
 pub const END_OF_INPUT: u32 = 100;
 pub const INTERRUPTED: u32 = 101;
+pub const HANDED_BACK: u32 = 102;
+/// End of input because the caller's job does not hold the console.
+pub const NOT_FOREGROUND: u32 = 103;
 
 /// Longest input line kept; longer input is cut.
 pub const MAX_LINE: usize = 1024;
+/// Longest prompt a `READ_LINE` may ask the console to draw.
+pub const MAX_PROMPT: usize = 128;
+
+/// `READ_LINE` flag: Up, Down and Tab end the read ([`HANDED_BACK`]).
+pub const READ_KEYS: u8 = 1 << 0;
+/// `READ_LINE` flag: init's [`JOB_ENDED`] for the reader ends the read.
+pub const READ_WAKE: u8 = 1 << 1;
+
+/// A `READ_LINE` request beyond the plain read: flags, and the lengths of
+/// the prompt and the text at the start of lease 0, and the cursor (a byte
+/// offset into the text).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadRequest {
+    pub flags: u8,
+    pub prompt_len: u16,
+    pub text_len: u16,
+    pub cursor: u16,
+}
+
+pub const READ_REQUEST_LEN: usize = 7;
+
+impl ReadRequest {
+    pub fn encode(&self) -> [u8; READ_REQUEST_LEN] {
+        let [p0, p1] = self.prompt_len.to_le_bytes();
+        let [t0, t1] = self.text_len.to_le_bytes();
+        let [c0, c1] = self.cursor.to_le_bytes();
+        [self.flags, p0, p1, t0, t1, c0, c1]
+    }
+
+    /// An empty request is the plain read; otherwise exactly
+    /// [`READ_REQUEST_LEN`] bytes within the limits, or `None`.
+    pub fn decode(bytes: &[u8]) -> Option<ReadRequest> {
+        if bytes.is_empty() {
+            return Some(ReadRequest::default());
+        }
+        let bytes: &[u8; READ_REQUEST_LEN] = bytes.try_into().ok()?;
+        let field = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+        let request = ReadRequest { flags: bytes[0], prompt_len: field(1), text_len: field(3), cursor: field(5) };
+        let fits = usize::from(request.prompt_len) <= MAX_PROMPT
+            && usize::from(request.text_len) <= MAX_LINE
+            && request.cursor <= request.text_len;
+        fits.then_some(request)
+    }
+
+    pub fn keys(&self) -> bool {
+        self.flags & READ_KEYS != 0
+    }
+
+    pub fn wake(&self) -> bool {
+        self.flags & READ_WAKE != 0
+    }
+
+    /// Bytes of lease 0 the console reads: the prompt, then the text.
+    pub fn lent_len(&self) -> usize {
+        usize::from(self.prompt_len) + usize::from(self.text_len)
+    }
+}
+
+/// Why a read ended without a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandBack {
+    Up = 1,
+    Down = 2,
+    Tab = 3,
+    /// Init reported an ended background job of the reader.
+    Woken = 4,
+}
+
+/// The [`HANDED_BACK`] reply: the text's length and the cursor in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandedBack {
+    pub len: u32,
+    pub cursor: u32,
+    pub why: HandBack,
+}
+
+pub const HANDED_BACK_LEN: usize = 9;
+
+impl HandedBack {
+    pub fn encode(&self) -> [u8; HANDED_BACK_LEN] {
+        let mut out = [0u8; HANDED_BACK_LEN];
+        out[..4].copy_from_slice(&self.len.to_le_bytes());
+        out[4..8].copy_from_slice(&self.cursor.to_le_bytes());
+        out[8] = self.why as u8;
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<HandedBack> {
+        let why = match bytes.get(8)? {
+            1 => HandBack::Up,
+            2 => HandBack::Down,
+            3 => HandBack::Tab,
+            4 => HandBack::Woken,
+            _ => return None,
+        };
+        Some(HandedBack { len: read_u32(bytes, 0)?, cursor: read_u32(bytes, 4)?, why })
+    }
+}
 
 /// COM1: its ports and interrupt, granted by init.
 pub const COM1_BASE: u16 = 0x3f8;
@@ -70,5 +181,29 @@ mod tests {
         assert_eq!(decode_foreground(&[1, 0, 0, 0, 7]), None);
         assert_eq!(decode_foreground(&[1, 0, 0]), None);
         assert_eq!(decode_task(&id.raw().to_le_bytes()), Some(id));
+    }
+
+    #[test]
+    fn read_requests_round_trip_and_stay_in_their_limits() {
+        assert_eq!(ReadRequest::decode(&[]), Some(ReadRequest::default()));
+        let request = ReadRequest { flags: READ_KEYS | READ_WAKE, prompt_len: 2, text_len: 5, cursor: 3 };
+        let decoded = ReadRequest::decode(&request.encode()).unwrap();
+        assert_eq!(decoded, request);
+        assert!(decoded.keys() && decoded.wake() && decoded.lent_len() == 7);
+        let too_long = ReadRequest { prompt_len: MAX_PROMPT as u16 + 1, ..request };
+        assert_eq!(ReadRequest::decode(&too_long.encode()), None);
+        let past_end = ReadRequest { cursor: 6, ..request };
+        assert_eq!(ReadRequest::decode(&past_end.encode()), None);
+        assert_eq!(ReadRequest::decode(&request.encode()[..6]), None);
+    }
+
+    #[test]
+    fn handed_back_replies_round_trip() {
+        for why in [HandBack::Up, HandBack::Down, HandBack::Tab, HandBack::Woken] {
+            let reply = HandedBack { len: 12, cursor: 4, why };
+            assert_eq!(HandedBack::decode(&reply.encode()), Some(reply));
+        }
+        assert_eq!(HandedBack::decode(&[0; 9]), None);
+        assert_eq!(HandedBack::decode(&[0; 8]), None);
     }
 }

@@ -13,6 +13,7 @@ mod ipc;
 mod jobs;
 mod kernel;
 mod netd;
+mod prompt;
 mod sockets;
 
 urt::entry!(main);
@@ -33,6 +34,7 @@ const MODULES: &[&[Attack]] = &[
     jobs::ATTACKS,
     kernel::ATTACKS,
     netd::ATTACKS,
+    prompt::ATTACKS,
     sockets::ATTACKS,
 ];
 

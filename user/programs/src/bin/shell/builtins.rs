@@ -13,6 +13,8 @@ pub fn help() {
     println!("  PROGRAM ARGS         run a program from the boot image (see ls)");
     println!("  PROGRAM ARGS &       run it in the background");
     println!("keys: Ctrl-C kills the foreground program, Ctrl-D ends its input");
+    println!("      arrows, Home, End, Delete, Ctrl-A/E/U/K/W/L edit the line; Up, Down: history;");
+    println!("      Tab completes a command (twice: lists the choices)");
 }
 
 pub fn ls() {
