@@ -227,3 +227,10 @@ fn memory_exhaustion_rounds_leave_every_server_alive_and_no_frame_behind() {
     common::figure("memory-exhaustion rounds, every server alive after", EXHAUSTION_ROUNDS as i64, command);
     common::figure("frames leaked after memory exhaustion", 0, command);
 }
+
+#[test]
+fn only_the_shell_may_wait_for_ctrl_c() {
+    let mut shell = Shell::boot();
+    let line = shell.run_one_line("hostile ctrl-c-thief");
+    shell.check(line.starts_with("ctrl-c-thief: refused: "), &format!("hostile ctrl-c-thief said {line:?}"));
+}

@@ -150,6 +150,11 @@ impl Console {
         match header.operation {
             WRITE => self.write(caller, first_lease, request),
             READ_LINE => self.read_line(caller, header.job, first_lease, request),
+            // Ctrl-C is the shell's to hear: a program that waited for a
+            // foreground task would take it.
+            WAIT_FOREGROUND if !header.job.is_system() => {
+                let _ = reply(caller, error_code(KernelError::Denied), &[]);
+            }
             SET_FOREGROUND | JOB_ENDED if Some(caller) != self.init() => {
                 let _ = reply(caller, error_code(KernelError::Denied), &[]);
             }

@@ -267,15 +267,13 @@ fn console_request(rng: &mut Rng) -> Planned {
             let op = if rng.chance(50) { console::SET_FOREGROUND } else { console::JOB_ENDED };
             blank(Server::Console, op, random_bytes(rng), random_leases(rng), codes(&[DENIED]))
         }
+        // The shell's (the system job's) alone: the fuzzer is refused.
         4 => {
             let mut bytes = random_bytes(rng);
-            let answer = if bytes.len() < 4 {
-                codes(&[BAD_ARGUMENT])
-            } else {
+            if bytes.len() >= 4 {
                 bytes[..4].copy_from_slice(&never_alive(rng).to_le_bytes());
-                codes(&[console::ENDED, console::INTERRUPTED])
-            };
-            blank(Server::Console, console::WAIT_FOREGROUND, bytes, Vec::new(), answer)
+            }
+            blank(Server::Console, console::WAIT_FOREGROUND, bytes, Vec::new(), codes(&[DENIED]))
         }
         _ => {
             let op = loop {

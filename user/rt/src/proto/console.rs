@@ -22,7 +22,8 @@
 //!   pending for tasks of any other job end with [`NOT_FOREGROUND`].
 //! - `JOB_ENDED` (init only): a background job of the task (u32) ended; its
 //!   read with [`READ_WAKE`] ends now, or its next one at once.
-//! - `WAIT_FOREGROUND`: blocks until the given task has ended ([`ENDED`]) or
+//! - `WAIT_FOREGROUND` (the system job only; others are `Denied`): blocks
+//!   until the given task has ended ([`ENDED`]) or
 //!   the user pressed Ctrl-C ([`INTERRUPTED`]). The shell waits for its
 //!   foreground program this way, so Ctrl-C reaches it without the console
 //!   ever calling another task (it only answers, so it cannot deadlock).

@@ -15,6 +15,7 @@ pub const ATTACKS: &[Attack] = &[
     Attack { name: "task-flood", about: "start tasks until refused and hold them MS milliseconds", run: task_flood },
     Attack { name: "console-thief", about: "leave a child reading the console and exit", run: console_thief },
     Attack { name: "console-reader", about: "(the thief's child) print every line it reads", run: console_reader },
+    Attack { name: "ctrl-c-thief", about: "wait on the console for the shell's Ctrl-C", run: ctrl_c_thief },
     Attack { name: "sleeper", about: "(a flood's child) live MS milliseconds", run: sleeper },
     Attack { name: "exit-at-once", about: "end at once", run: |_| 0 },
 ];
@@ -144,6 +145,22 @@ fn console_reader(_: &mut dyn Iterator<Item = &'static str>) -> i32 {
                 println!("console-reader: end of input");
                 return 0;
             }
+        }
+    }
+}
+
+/// Asks the console to wait for a task's end or Ctrl-C, as the shell does
+/// for its foreground program: a program that could would take the
+/// person's Ctrl-C from the shell.
+fn ctrl_c_thief(_: &mut dyn Iterator<Item = &'static str>) -> i32 {
+    match urt::io::wait_foreground(abi::TaskId::new(1, 0)) {
+        Err(err) => {
+            println!("ctrl-c-thief: refused: {err}");
+            0
+        }
+        Ok(how) => {
+            println!("ctrl-c-thief: the console waited for it: {how:?}");
+            1
         }
     }
 }
