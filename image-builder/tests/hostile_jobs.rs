@@ -193,11 +193,20 @@ fn memory_exhaustion_rounds_leave_every_server_alive_and_no_frame_behind() {
     shell.run("sockcheck");
     let (free_before, _, tasks_before) = shell.mem();
     for round in 0..EXHAUSTION_ROUNDS {
-        // Every job that can holds its whole share; one more storms init with
-        // spawns; a socket program runs against what is left.
+        // Three jobs hold their whole share; fuzzers run in a fourth; then
+        // one more storms init with spawns; a socket program runs after.
         let hogs: Vec<u32> = (0..3).map(|_| start_background(&mut shell, "hostile memory-hog --hold")).collect();
         for _ in &hogs {
             shell.expect_line("memory-hog: holding");
+        }
+        // The fuzzers run in the memory that is left, against servers that
+        // have only their reserve.
+        for fuzzer in [format!("sysfuzz {round} 20000"), format!("ipcfuzz {round} 5000")] {
+            let answer = shell.run(&fuzzer);
+            shell.check(
+                answer.last().is_some_and(|l| l.ends_with(", ok")) && !answer.iter().any(|l| l.contains("unexpected")),
+                &format!("round {round}: `{fuzzer}` under memory exhaustion: {answer:?}"),
+            );
         }
         let storm = shell.run("hostile spawn-storm 500");
         shell.check(
@@ -225,6 +234,8 @@ fn memory_exhaustion_rounds_leave_every_server_alive_and_no_frame_behind() {
     }
     let command = "cargo test --release --test hostile_jobs -- --ignored";
     common::figure("memory-exhaustion rounds, every server alive after", EXHAUSTION_ROUNDS as i64, command);
+    common::figure("syscalls fuzzed under memory exhaustion", EXHAUSTION_ROUNDS as i64 * 20_000, command);
+    common::figure("malformed requests fuzzed under memory exhaustion", EXHAUSTION_ROUNDS as i64 * 5_000, command);
     common::figure("frames leaked after memory exhaustion", 0, command);
 }
 
