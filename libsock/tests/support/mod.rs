@@ -89,7 +89,8 @@ impl Shared {
         let system = &mut *guard;
         system.kernel.kill(task);
         if let Some((_, netd)) = system.netd.as_mut() {
-            netd.task_exit_notified(&mut system.kernel);
+            let handled = netd.task_exit_notified(&mut system.kernel);
+            system.kernel.deliver(&handled);
         }
         self.0.1.notify_all();
     }
@@ -163,17 +164,11 @@ impl Transport for FakeTransport {
             })
             .collect();
         system.calls_to_netd += 1;
-        let job = system.kernel.job_of(self.me);
         system.kernel.begin_call(self.me, lent);
-        if netd.handle(
-            &mut system.kernel,
-            self.me,
-            job,
-            operation,
-            request,
-            leases.len(),
-        ) == Action::Crash
-        {
+        let message = system.kernel.message(self.me, operation, request);
+        let handled = netd.handle(&mut system.kernel, &message);
+        system.kernel.deliver(&handled);
+        if handled.action == Action::Crash {
             kill_netd(system);
         }
         wakeup.notify_all();

@@ -2,17 +2,21 @@
 //!
 //! The netd binary loops on the kernel's `recv` and hands each request to
 //! [`Netd::handle`] and each task-exit notification to
-//! [`Netd::task_exit_notified`]; everything the core needs from the kernel
-//! (replies, lease copies, liveness) goes through [`Effects`]. A call that must
-//! block (`listen`, `recv`, a `send` whose peer has not taken the previous
-//! message) is simply not answered yet: the reply comes from a later event.
+//! [`Netd::task_exit_notified`]. Each returns a [`Handled`]: the answers the
+//! event produced, in the order they must go out (`replies`). The kernel
+//! calls the core needs while it works (lease copies, liveness) go through
+//! [`Effects`]. A call that must block (`listen`, `recv`, a `send` whose peer
+//! has not taken the previous message) is simply not answered yet: its
+//! answer comes with a later event.
 //!
 //! Modules: `ports` (port -> socket, highest free port), `conn` (sockets and
 //! their table), `buffers` (the pool of small-message buffers), `counts`
-//! (sockets per task and per job), `waiters` (blocked callers), `dispatch`
-//! (request checks, quotas and the socket-level calls), `data` (moving
-//! messages), `cleanup` (disconnect, resets, task exits). `docs/sockets.md` describes the behaviour; the limits
-//! are in `libsock::limits`, re-exported here as [`limits`].
+//! (sockets per task and per job), `waiters` (blocked callers), `replies`
+//! (the answers of one event), `calls` (what every call shares: outcomes,
+//! ports, owned sockets, quotas), `dispatch` (decoding, routing, and the
+//! socket-level calls), `data` (moving messages), `cleanup` (disconnect,
+//! resets, task exits). `docs/sockets.md` describes the behaviour; the
+//! limits are in `libsock::limits`, re-exported here as [`limits`].
 //!
 //! Memory: everything but message buffers is allocated whole by
 //! [`Netd::try_new`] (port table, socket slots, the per-task and per-job
@@ -30,6 +34,7 @@
 extern crate alloc;
 
 mod buffers;
+mod calls;
 mod cleanup;
 mod conn;
 mod counts;
@@ -37,6 +42,7 @@ mod data;
 mod dispatch;
 mod effects;
 mod ports;
+mod replies;
 mod waiters;
 
 #[cfg(any(test, feature = "fake-kernel"))]
@@ -51,16 +57,20 @@ mod quota_tests;
 #[cfg(test)]
 mod rationed_alloc;
 #[cfg(test)]
+mod reply_order_tests;
+#[cfg(test)]
 mod rule_tests;
 
 use alloc::collections::TryReserveError;
 
-use abi::{JobId, TaskId};
+use abi::{JobId, MessageHeader, TaskId};
 use libsock::limits::MAX_SOCKETS;
 use libsock::proto::SocketRow;
+use urt::ipc::FirstLease;
 
-pub use effects::{Effects, LeaseInfo};
+pub use effects::Effects;
 pub use libsock::limits;
+pub use replies::{Reply, encode as encode_reply};
 
 use conn::{Inbox, SocketTable, State};
 use counts::Counts;
@@ -74,6 +84,24 @@ impl From<TryReserveError> for OutOfMemory {
     fn from(_: TryReserveError) -> Self {
         OutOfMemory
     }
+}
+
+/// One request as the kernel delivered it.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// Sender and job are stamped by the kernel.
+    pub header: MessageHeader,
+    pub bytes: &'a [u8],
+    /// Lease 0, as the kernel described it along with the message.
+    pub first_lease: Option<FirstLease>,
+}
+
+/// What an event produced: the answers to send, in this order (the sender
+/// of a request, if answered now, last), then what to do.
+#[derive(Debug)]
+pub struct Handled<'a> {
+    pub replies: &'a [Reply],
+    pub action: Action,
 }
 
 /// What the binary must do after a request.
@@ -98,6 +126,8 @@ pub struct Netd {
     job_sockets: Counts<JobId>,
     /// The only task allowed to ask for a crash.
     supervisor: Option<TaskId>,
+    /// The answers of the event being handled.
+    replies: replies::Replies,
 }
 
 #[cfg(any(test, feature = "fake-kernel"))]
@@ -117,6 +147,7 @@ impl Netd {
             owned: Counts::try_with_limit(MAX_SOCKETS)?,
             job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
             supervisor: None,
+            replies: replies::Replies::try_new()?,
         })
     }
 

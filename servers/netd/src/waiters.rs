@@ -7,10 +7,6 @@
 //! a dead task is pointless and the kernel refuses it anyway).
 
 use abi::TaskId;
-use libsock::SockError;
-use libsock::proto::{self, PROTOCOL_VERSION, Response};
-
-use crate::effects::Effects;
 
 /// A blocked call on a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,31 +31,4 @@ impl Waiter {
             | Waiter::SendLent { caller } => caller,
         }
     }
-}
-
-/// Room for `Ok` and `Received` (tag, a 5-byte varint, a flag) and errors.
-const SMALL_ANSWER: usize = 8;
-
-/// Sends `response` to a blocked caller.
-pub fn answer(fx: &mut impl Effects, to: TaskId, response: Response) {
-    // The answers of the data path take a few bytes: spare them clearing a
-    // whole message buffer.
-    let mut small = [0u8; SMALL_ANSWER];
-    if let Ok(bytes) = proto::encode_response(&response, &mut small) {
-        fx.reply(to, PROTOCOL_VERSION.into(), bytes);
-        return;
-    }
-    let mut buf = [0u8; abi::MAX_MESSAGE];
-    // Every response fits one message (checked by libsock's tests); an
-    // encoding failure would be a bug, answered as E_FAIL rather than silence.
-    let bytes = match proto::encode_response(&response, &mut buf) {
-        Ok(bytes) => bytes.len(),
-        Err(_) => proto::encode_response(&Response::Error(SockError::Fail), &mut buf)
-            .map_or(0, <[u8]>::len),
-    };
-    fx.reply(to, PROTOCOL_VERSION.into(), &buf[..bytes]);
-}
-
-pub fn answer_error(fx: &mut impl Effects, to: TaskId, error: SockError) {
-    answer(fx, to, Response::Error(error));
 }
