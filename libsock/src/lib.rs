@@ -18,14 +18,15 @@ mod client;
 mod error;
 pub mod limits;
 mod origins;
+pub mod poll;
 pub mod proto;
 mod seed;
 mod system;
 
 pub use client::{LeaseBuf, Sockets, Transport};
 pub use error::{
-    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND,
-    E_WRONG_STATE, ResetReason, SockError,
+    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND, E_TIMEOUT,
+    E_WOULD_BLOCK, E_WRONG_STATE, ResetReason, SockError,
 };
 pub use seed::SeedApi;
 pub use system::{KernelTransport, NETD_NAME, system};

@@ -28,6 +28,8 @@ impl Netd {
             }
             cursor = Some(task);
         }
+        self.forget_dead_pollers(fx);
+        self.answer_ready_polls(fx);
         Handled {
             replies: self.replies.as_slice(),
             action: crate::Action::None,
@@ -53,8 +55,11 @@ impl Netd {
     /// itself can only be its dead owner, so it gets no reply.
     pub(crate) fn close(&mut self, id: SocketId, reason: ResetReason) {
         let Some(socket) = self.free(id) else { return };
-        if let State::Connected { peer } = socket.state {
-            self.reset(peer, socket.owner, reason);
+        self.unlink_pending(&socket, id);
+        match socket.state {
+            State::Connected { peer } => self.reset(peer, socket.owner, reason),
+            State::Accepting(backlog) => self.close_backlog(backlog, reason),
+            State::Listening | State::Reset(_) => {}
         }
     }
 
@@ -71,9 +76,11 @@ impl Netd {
         {
             socket.inbox = Inbox::Empty;
         }
-        if let Some(waiter) = socket.waiter.take() {
+        if let Some(waiter) = self.end_wait(id) {
             self.wake_with_error(waiter.caller(), SockError::ConnectionReset(reason));
             self.free_if_drained(id);
+        } else {
+            self.poll_event(id);
         }
     }
 
@@ -91,8 +98,9 @@ impl Netd {
 
     /// Removes a socket from the table and releases its port, its message
     /// buffer and its place in its owner's and its job's quota.
-    fn free(&mut self, id: SocketId) -> Option<Socket> {
+    pub(crate) fn free(&mut self, id: SocketId) -> Option<Socket> {
         let socket = self.sockets.remove(id)?;
+        self.deadlines.clear(usize::from(id.slot));
         if self.ports.lookup(socket.port) == Some(id.slot) {
             self.ports.release(socket.port);
         }

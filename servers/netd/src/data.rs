@@ -14,7 +14,7 @@
 use abi::{CopySide, LeaseCopyError, TaskId, lease_flags};
 use libsock::SockError;
 use libsock::limits::{MAX_MESSAGE_LEN, SMALL_MESSAGE_MAX};
-use libsock::proto::Response;
+use libsock::proto::{Response, Wait};
 use urt::ipc::LeaseAt;
 
 use crate::Netd;
@@ -59,6 +59,7 @@ impl Netd {
         port: u32,
         len: u32,
         leases: Leases,
+        wait: Wait,
     ) -> Answer {
         let port = port_arg(port)?;
         if len > MAX_MESSAGE_LEN {
@@ -70,7 +71,7 @@ impl Netd {
             return Err(SockError::NotFound);
         };
         match socket.state {
-            State::Listening => Err(SockError::WrongState),
+            State::Listening | State::Accepting(_) => Err(SockError::WrongState),
             State::Reset(reason) => {
                 self.free_if_drained(id);
                 Err(SockError::ConnectionReset(reason))
@@ -79,11 +80,10 @@ impl Netd {
             // client could get here.
             State::Connected { .. } if socket.waiter.is_some() => Err(SockError::WrongState),
             State::Connected { peer } => match self.sockets.get(peer).map(|p| p.inbox) {
-                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len),
+                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len, wait),
                 Some(_) => {
-                    if let Some(socket) = self.sockets.get_mut(id) {
-                        socket.waiter = Some(Waiter::Send { caller, len });
-                    }
+                    let deadline = self.wait_until(fx, wait)?;
+                    self.start_wait(id, Waiter::Send { caller, len, wait }, deadline);
                     Ok(Outcome::Deferred)
                 }
                 None => Err(SockError::Fail),
@@ -98,6 +98,7 @@ impl Netd {
         port: u32,
         len: u32,
         leases: Leases,
+        wait: Wait,
     ) -> Answer {
         let port = port_arg(port)?;
         if len == 0 {
@@ -108,7 +109,7 @@ impl Netd {
         let Some(socket) = self.sockets.get(id) else {
             return Err(SockError::NotFound);
         };
-        if socket.state == State::Listening {
+        if matches!(socket.state, State::Listening | State::Accepting(_)) {
             return Err(SockError::WrongState);
         }
         if socket.waiter.is_some() {
@@ -121,7 +122,7 @@ impl Netd {
                 Err(PieceError::MessageLost) => {}
             }
         }
-        let Some(socket) = self.sockets.get_mut(id) else {
+        let Some(socket) = self.sockets.get(id) else {
             return Err(SockError::NotFound);
         };
         match socket.state {
@@ -130,7 +131,8 @@ impl Netd {
                 Err(SockError::ConnectionReset(reason))
             }
             _ => {
-                socket.waiter = Some(Waiter::Recv { caller, len });
+                let deadline = self.wait_until(fx, wait)?;
+                self.start_wait(id, Waiter::Recv { caller, len }, deadline);
                 Ok(Outcome::Deferred)
             }
         }
@@ -145,6 +147,7 @@ impl Netd {
         to: SocketId,
         caller: TaskId,
         len: u32,
+        wait: Wait,
     ) -> Answer {
         let outcome = if len <= SMALL_MESSAGE_MAX {
             if self.hand_over(fx, to, caller, len) {
@@ -170,9 +173,14 @@ impl Netd {
                     taken: 0,
                 },
             );
-            if let Some(sending) = self.sockets.get_mut(from) {
-                sending.waiter = Some(Waiter::SendLent { caller });
-            }
+            // The message stays in the sender's memory, so the sender waits
+            // until it is taken whatever its mode; a timeout withdraws it
+            // while nothing of it was taken.
+            let deadline = match wait {
+                Wait::Forever | Wait::NonBlocking => None,
+                Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
+            };
+            self.start_wait(from, Waiter::SendLent { caller }, deadline);
             Outcome::Deferred
         };
         self.deliver_if_waiting(fx, to);
@@ -197,13 +205,25 @@ impl Netd {
         if fx.lease_copy(lease_at(caller, 0), lease_at(receiver, 0), len as usize) != Ok(len as usize) {
             return false;
         }
-        socket.waiter = None;
+        self.end_wait(to);
         self.wake(receiver, Response::Received { len, more: false });
         true
     }
 
-    fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+    /// Sets the inbox of `id`, and tells a `poll` that waits on the change:
+    /// the owner's, when a message arrives; the peer's, when room appears.
+    pub(crate) fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+        let before = self.sockets.get(id).map(|socket| socket.inbox);
         self.sockets.set_inbox(id, inbox);
+        match (before, inbox) {
+            (Some(Inbox::Empty), Inbox::Buffered { .. } | Inbox::Lent { .. }) => self.poll_event(id),
+            (Some(Inbox::Buffered { .. } | Inbox::Lent { .. }), Inbox::Empty) => {
+                if let Some(State::Connected { peer }) = self.sockets.get(id).map(|s| s.state) {
+                    self.poll_event(peer);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Answers a `recv` blocked on `id` if a message is there now.
@@ -217,15 +237,14 @@ impl Netd {
         if socket.inbox == Inbox::Empty {
             return;
         }
-        socket.waiter = None;
+        let deadline = self.deadlines.get(usize::from(id.slot));
+        self.end_wait(id);
         match self.take_piece(fx, id, caller, len) {
             Ok((len, more)) => self.wake(caller, Response::Received { len, more }),
             Err(PieceError::ReceiverFault) => self.wake_with_error(caller, SockError::InvalidArg),
             // Nothing arrived after all: keep waiting.
             Err(PieceError::MessageLost) => {
-                if let Some(socket) = self.sockets.get_mut(id) {
-                    socket.waiter = Some(Waiter::Recv { caller, len });
-                }
+                self.start_wait(id, Waiter::Recv { caller, len }, deadline);
             }
         }
     }
@@ -314,10 +333,9 @@ impl Netd {
     /// of `id`.
     fn end_lent_send(&mut self, id: SocketId, sender: TaskId, response: Response) {
         if let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state)
-            && let Some(sending) = self.sockets.get_mut(peer)
-            && sending.waiter == Some(Waiter::SendLent { caller: sender })
+            && self.sockets.get(peer).and_then(|s| s.waiter) == Some(Waiter::SendLent { caller: sender })
         {
-            sending.waiter = None;
+            self.end_wait(peer);
         }
         self.wake(sender, response);
     }
@@ -328,14 +346,11 @@ impl Netd {
         else {
             return;
         };
-        let Some(sending) = self.sockets.get_mut(peer) else {
+        let Some(Waiter::Send { caller, len, wait }) = self.sockets.get(peer).and_then(|s| s.waiter) else {
             return;
         };
-        let Some(Waiter::Send { caller, len }) = sending.waiter else {
-            return;
-        };
-        sending.waiter = None;
-        match self.enqueue(fx, peer, id, caller, len) {
+        self.end_wait(peer);
+        match self.enqueue(fx, peer, id, caller, len, wait) {
             Ok(Outcome::Reply(response)) => self.wake(caller, response),
             Ok(Outcome::Deferred) => {}
             Err(error) => self.wake_with_error(caller, error),

@@ -8,7 +8,7 @@
 
 use abi::{JobId, TaskId};
 use libsock::limits::{LIST_PAGE_ROWS, is_local_host};
-use libsock::proto::{self, ListPage, Request, Response};
+use libsock::proto::{self, ListPage, Request, Response, Wait};
 use libsock::{ResetReason, SockError};
 
 use crate::calls::{Answer, Leases, Outcome, port_arg};
@@ -49,13 +49,27 @@ impl Netd {
                 return Action::Crash;
             }
             Request::Crash => Err(SockError::AccessDenied),
-            Request::Listen { port } => self.listen(sender, job, port, leases),
+            Request::Listen { port } => self.listen(fx, sender, job, port, Wait::Forever, leases),
             Request::Connect { port, host } => self.connect(sender, job, port, host, leases),
-            Request::Send { port, len } => self.send(fx, sender, port, len, leases),
-            Request::Recv { port, len } => self.recv(fx, sender, port, len, leases),
+            Request::Send { port, len } => self.send(fx, sender, port, len, leases, Wait::Forever),
+            Request::Recv { port, len } => self.recv(fx, sender, port, len, leases, Wait::Forever),
             Request::Disconnect { port } => self.disconnect(sender, port, leases),
             Request::List { start_index } => leases.none().map(|()| self.list_page(start_index)),
+            Request::ListenQueue { port, backlog } => {
+                self.listen_queue(sender, job, port, backlog, leases)
+            }
+            Request::Accept { port, wait } => self.accept(fx, sender, port, wait, leases),
+            Request::ListenWait { port, wait } => self.listen(fx, sender, job, port, wait, leases),
+            Request::SendWait { port, len, wait } => self.send(fx, sender, port, len, leases, wait),
+            Request::RecvWait { port, len, wait } => self.recv(fx, sender, port, len, leases, wait),
+            Request::Poll {
+                count,
+                wait,
+                console,
+            } => self.poll(fx, sender, count, wait, console, leases),
         };
+        // Polls woken by this request are answered before its sender.
+        self.answer_ready_polls(fx);
         match answer_now {
             Ok(Outcome::Reply(response)) => self.wake(sender, response),
             Ok(Outcome::Deferred) => {}
@@ -64,15 +78,27 @@ impl Netd {
         Action::None
     }
 
-    fn listen(&mut self, caller: TaskId, job: JobId, port: u32, leases: Leases) -> Answer {
+    fn listen(
+        &mut self,
+        fx: &mut impl Effects,
+        caller: TaskId,
+        job: JobId,
+        port: u32,
+        wait: Wait,
+        leases: Leases,
+    ) -> Answer {
         leases.none()?;
         let port = port_arg(port)?;
+        if wait == Wait::NonBlocking {
+            // A listen that cannot wait for its client is no listen at all.
+            return Err(SockError::InvalidArg);
+        }
         if self.ports.lookup(port).is_some() {
             return Err(SockError::AccessDenied);
         }
-        let mut socket = Socket::new(port, caller, job, State::Listening);
-        socket.waiter = Some(Waiter::Listen { caller });
-        self.create(socket)?;
+        let deadline = self.wait_until(fx, wait)?;
+        let id = self.create(Socket::new(port, caller, job, State::Listening))?;
+        self.start_wait(id, Waiter::Listen { caller }, deadline);
         Ok(Outcome::Deferred)
     }
 
@@ -91,8 +117,13 @@ impl Netd {
         }
         let slot = self.ports.lookup(port).ok_or(SockError::NotFound)?;
         let (listener, socket) = self.sockets.in_slot(slot).ok_or(SockError::NotFound)?;
-        if socket.state != State::Listening {
-            return Err(SockError::WrongState);
+        match socket.state {
+            State::Listening => {}
+            State::Accepting(backlog) => {
+                let local = self.connect_to_queue(caller, job, listener, backlog)?;
+                return Ok(Outcome::Reply(Response::Ok(local.into())));
+            }
+            _ => return Err(SockError::WrongState),
         }
         let local = self.ports.highest_free().ok_or(SockError::Fail)?;
         let client = self.create(Socket::new(
@@ -103,9 +134,9 @@ impl Netd {
         ))?;
         if let Some(listening) = self.sockets.get_mut(listener) {
             listening.state = State::Connected { peer: client };
-            if let Some(Waiter::Listen { caller: server }) = listening.waiter.take() {
-                self.wake(server, Response::Ok(0));
-            }
+        }
+        if let Some(Waiter::Listen { caller: server }) = self.end_wait(listener) {
+            self.wake(server, Response::Ok(0));
         }
         Ok(Outcome::Reply(Response::Ok(local.into())))
     }

@@ -1,5 +1,5 @@
-//! What the core asks of the kernel while it handles an event: lease copies
-//! and liveness. Answers are not among them: they are returned (see
+//! What the core asks of the kernel while it handles an event: lease copies,
+//! liveness and the time. Answers are not among them: they are returned (see
 //! [`crate::Handled`]). The netd binary implements [`Effects`] with
 //! syscalls; host tests use `fake_kernel`.
 
@@ -38,4 +38,7 @@ pub trait Effects {
 
     /// Whether this incarnation of the task still runs.
     fn task_alive(&mut self, task: TaskId) -> bool;
+
+    /// The kernel's clock, in ns: asked only by calls that wait with a timeout.
+    fn now_ns(&mut self) -> u64;
 }

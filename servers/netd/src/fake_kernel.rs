@@ -94,6 +94,8 @@ pub struct FakeKernel {
     replies: BTreeMap<TaskId, Reply>,
     /// Replies to a task that was not waiting (a bug unless it had died).
     pub stray_replies: usize,
+    /// The clock, in ns: moved only by the tests.
+    pub now_ns: u64,
 }
 
 impl FakeKernel {
@@ -117,7 +119,11 @@ impl FakeKernel {
     /// Starts a new task in `job` (a task another task of the job starts).
     pub fn spawn_in(&mut self, job: JobId) -> TaskId {
         self.next_index += 1;
-        let id = TaskId::new(self.next_index, 1);
+        // Slots 1..MAX_TASKS, as the kernel's; a later round is a later
+        // generation, so every id stays new.
+        let round = usize::from(self.next_index - 1) / (abi::MAX_TASKS - 1);
+        let slot = usize::from(self.next_index - 1) % (abi::MAX_TASKS - 1) + 1;
+        let id = TaskId::new(slot as u16, round as u16 + 1);
         self.alive.insert(id);
         self.jobs.insert(id, job);
         id
@@ -321,5 +327,9 @@ impl Effects for FakeKernel {
         #[cfg(test)]
         let _bookkeeping = crate::rationed_alloc::lift();
         self.alive.contains(&task)
+    }
+
+    fn now_ns(&mut self) -> u64 {
+        self.now_ns
     }
 }

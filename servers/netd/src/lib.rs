@@ -15,7 +15,9 @@
 //! (the answers of one event), `calls` (what every call shares: outcomes,
 //! ports, owned sockets, quotas), `dispatch` (decoding, routing, and the
 //! socket-level calls), `data` (moving messages), `cleanup` (disconnect,
-//! resets, task exits). `docs/sockets.md` describes the behaviour; the
+//! resets, task exits), and the extensions: `accept` (many clients per
+//! port), `waits` and `deadlines` (timeouts and non-blocking calls), `poll`
+//! (waiting on many sockets and the console). `docs/sockets.md` describes the behaviour; the
 //! limits are in `libsock::limits`, re-exported here as [`limits`].
 //!
 //! Memory: everything but message buffers is allocated whole by
@@ -33,25 +35,33 @@
 
 extern crate alloc;
 
+mod accept;
 mod buffers;
 mod calls;
 mod cleanup;
 mod conn;
 mod counts;
 mod data;
+mod deadlines;
 mod dispatch;
 mod effects;
+mod poll;
 mod ports;
 mod replies;
 mod waiters;
+mod waits;
 
 #[cfg(any(test, feature = "fake-kernel"))]
 pub mod fake_kernel;
 
 #[cfg(test)]
+mod ext_tests;
+#[cfg(test)]
 mod memory_tests;
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod poll_tests;
 #[cfg(test)]
 mod quota_tests;
 #[cfg(test)]
@@ -128,6 +138,12 @@ pub struct Netd {
     supervisor: Option<TaskId>,
     /// The answers of the event being handled.
     replies: replies::Replies,
+    /// When each timed wait gives up.
+    deadlines: deadlines::Deadlines,
+    /// Tasks blocked in `poll`.
+    pollers: poll::Pollers,
+    /// Console signals seen since netd started (see `poll`).
+    console_signals: u32,
 }
 
 #[cfg(any(test, feature = "fake-kernel"))]
@@ -148,6 +164,9 @@ impl Netd {
             job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
             supervisor: None,
             replies: replies::Replies::try_new()?,
+            deadlines: deadlines::Deadlines::try_with_keys(waits::poll_key(abi::MAX_TASKS))?,
+            pollers: poll::Pollers::try_new()?,
+            console_signals: 0,
         })
     }
 

@@ -3,7 +3,9 @@
 //! Each request goes to the pure core ([`netd::Netd::handle`]) with the
 //! first lease the kernel described along with it (so checking that lease
 //! needs no `lease_info`); each task-exit notification to
-//! [`netd::Netd::task_exit_notified`]. The core returns the answers of the
+//! [`netd::Netd::task_exit_notified`], each ring of its timer to
+//! [`netd::Netd::timer_fired`] and each console signal to
+//! [`netd::Netd::console_signalled`]. The core returns the answers of the
 //! event in order, and [`Outgoing`] sends them: all but the last at once, the
 //! last together with the next receive (`reply_recv`). The core reaches the
 //! kernel otherwise only through [`Syscalls`], the [`netd::Effects`]
@@ -22,6 +24,7 @@ extern crate alloc;
 use core::fmt::Write;
 
 use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
+use libsock::proto::CONSOLE_SIGNAL;
 use netd::{Action, Effects, Message, Netd, Reply, encode_reply};
 use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, Incoming, LeaseAt};
@@ -72,8 +75,10 @@ fn say(line: core::fmt::Arguments<'_>) {
 fn serve(netd: &mut Netd) -> ! {
     let mut fx = Syscalls;
     let mut outgoing = Outgoing::new();
+    let mut timer = Timer { armed: None };
     let mut request = [0u8; abi::MAX_MESSAGE];
     loop {
+        timer.keep_at(netd.next_deadline());
         match outgoing.send_held_and_receive(&mut request) {
             Ok(Incoming {
                 received: Received::Message(header),
@@ -98,6 +103,13 @@ fn serve(netd: &mut Netd) -> ! {
             }) => {
                 if bits & notify::TASK_EXIT != 0 {
                     outgoing.send(netd.task_exit_notified(&mut fx).replies);
+                }
+                if bits & notify::TIMER != 0 {
+                    timer.rang();
+                    outgoing.send(netd.timer_fired(&mut fx, sys::now_ns()).replies);
+                }
+                if bits & CONSOLE_SIGNAL != 0 {
+                    outgoing.send(netd.console_signalled(&mut fx).replies);
                 }
             }
             // recv fails only on a bad buffer, which ours is not; yield
@@ -147,6 +159,8 @@ impl Outgoing {
         let Some((last, earlier)) = replies.split_last() else {
             return;
         };
+        // A reply held from an earlier event of the same wake-up goes first.
+        self.flush();
         let mut bytes = [0u8; abi::MAX_MESSAGE];
         for reply in earlier {
             let (code, bytes) = encode_reply(&reply.response, &mut bytes);
@@ -182,8 +196,30 @@ impl Outgoing {
     }
 }
 
-/// The notifications netd waits for besides requests.
-const RECV_MASK: u32 = notify::TASK_EXIT;
+/// The notifications netd waits for besides requests: task exits, its
+/// timer (the earliest timed wait), and the console's input signal.
+const RECV_MASK: u32 = notify::TASK_EXIT | notify::TIMER | CONSOLE_SIGNAL;
+
+/// The kernel's one timer for netd, kept at the earliest deadline of the
+/// core's timed waits; set only when that changes.
+struct Timer {
+    armed: Option<u64>,
+}
+
+impl Timer {
+    fn keep_at(&mut self, deadline: Option<u64>) {
+        if deadline != self.armed {
+            // 0 cancels; a deadline already passed rings at the next tick.
+            let _ = sys::set_timer(deadline.unwrap_or(0));
+            self.armed = deadline;
+        }
+    }
+
+    /// The kernel clears a timer when it rings.
+    fn rang(&mut self) {
+        self.armed = None;
+    }
+}
 
 /// The core's view of the kernel: one syscall per method.
 struct Syscalls;
@@ -220,5 +256,9 @@ impl Effects for Syscalls {
 
     fn task_alive(&mut self, task: TaskId) -> bool {
         sys::task_alive(task)
+    }
+
+    fn now_ns(&mut self) -> u64 {
+        sys::now_ns()
     }
 }

@@ -7,6 +7,7 @@
 //! a dead task is pointless and the kernel refuses it anyway).
 
 use abi::TaskId;
+use libsock::proto::Wait;
 
 /// A blocked call on a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,11 +16,14 @@ pub enum Waiter {
     Listen { caller: TaskId },
     /// `recv` of up to `len` bytes, until a message arrives.
     Recv { caller: TaskId, len: u32 },
-    /// `send` of `len` bytes, until the peer has taken its previous message.
-    Send { caller: TaskId, len: u32 },
+    /// `send` of `len` bytes, until the peer has taken its previous message;
+    /// once in, a large message waits as `wait` says.
+    Send { caller: TaskId, len: u32, wait: Wait },
     /// `send` of a large message that sits in the peer's inbox, still in the
     /// caller's lease, until the peer has taken all of it.
     SendLent { caller: TaskId },
+    /// `accept`, until a connection waits in the backlog.
+    Accept { caller: TaskId },
 }
 
 impl Waiter {
@@ -28,7 +32,8 @@ impl Waiter {
             Waiter::Listen { caller }
             | Waiter::Recv { caller, .. }
             | Waiter::Send { caller, .. }
-            | Waiter::SendLent { caller } => caller,
+            | Waiter::SendLent { caller }
+            | Waiter::Accept { caller } => caller,
         }
     }
 }

@@ -102,6 +102,27 @@ impl World {
         });
     }
 
+    /// Moves the clock on by `ms` and rings netd's timer if a deadline
+    /// passed, as the kernel's timer notification would.
+    pub fn advance_ms(&mut self, ms: u64) {
+        self.kernel.now_ns += ms * 1_000_000;
+        let now = self.kernel.now_ns;
+        if self.netd.next_deadline().is_some_and(|at| at <= now) {
+            self.in_netd(|netd, kernel| {
+                let handled = netd.timer_fired(kernel, now);
+                kernel.deliver(&handled);
+            });
+        }
+    }
+
+    /// The console signals netd (`proto::CONSOLE_SIGNAL`).
+    pub fn console_signal(&mut self) {
+        self.in_netd(|netd, kernel| {
+            let handled = netd.console_signalled(kernel);
+            kernel.deliver(&handled);
+        });
+    }
+
     /// Runs one event in netd, under the allocation ration in netd's tests.
     fn in_netd<R>(&mut self, event: impl FnOnce(&mut Netd, &mut FakeKernel) -> R) -> R {
         #[cfg(test)]
