@@ -96,6 +96,8 @@ sysnums! {
     ReplyRecv = 30,
     /// `task_fork(task) -> id`: a copy of a task waiting for the caller's reply (init only).
     TaskFork = 31,
+    /// `post(task, bits)`: posts notification bits of `notify::POSTABLE` to a task.
+    Post = 32,
 }
 
 #[cfg(test)]

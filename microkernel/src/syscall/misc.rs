@@ -1,11 +1,11 @@
-//! Small calls: exit, yield, log, time, statistics, names, IRQ acks.
+//! Small calls: exit, yield, log, time, statistics, names, IRQ acks, posts.
 
 use super::{read_name, SysResult};
 use crate::arch::pic;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
-use abi::{ExitReason, KernelError, KernelStats, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
+use abi::{notify, ExitReason, KernelError, KernelStats, TaskId, TaskInfo, MAX_TASKS, SERVICE_NAME_MAX};
 
 const LOG_CHUNK: usize = 1024;
 
@@ -99,4 +99,16 @@ pub fn irq_ack(k: &mut Kernel, irq: u64) -> SysResult {
         Some(_) => Err(KernelError::Denied),
         None => Err(KernelError::BadArgument),
     }
+}
+
+/// Posts notification bits to a task. Only the bits no kernel event uses may
+/// be posted, so a task can wake another but never fake a timer, an exit or
+/// an interrupt.
+pub fn post(k: &mut Kernel, task: u64, bits: u64) -> SysResult {
+    if bits & !u64::from(notify::POSTABLE) != 0 {
+        return Err(KernelError::BadArgument);
+    }
+    let index = k.resolve(TaskId::from_raw(task as u32))?;
+    k.notify(index, bits as u32);
+    Ok(Some(0))
 }

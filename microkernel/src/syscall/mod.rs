@@ -73,6 +73,7 @@ fn call(k: &mut Kernel, number: Sysnum, a: Args) -> SysResult {
         Sysnum::Poweroff => task::poweroff(k),
         Sysnum::ReplyRecv => ipc::reply_recv(k, a0, a1, a2, a3, a4, a5),
         Sysnum::TaskFork => fork::fork(k, a0),
+        Sysnum::Post => misc::post(k, a0, a1),
     }
 }
 
