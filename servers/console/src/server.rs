@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 
 use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
 use console::discipline::{Discipline, Event, Signal};
+use console::input_watch::{InputWatches, Watch};
 use console::output_queue::{Next, OutputQueue, CHUNK};
 use console::screen::Screen;
 use urt::ipc::{lease_info, lease_read, lease_write, recv_incoming, recv_notifications, reply, FirstLease};
@@ -45,6 +46,8 @@ struct Console {
     /// Typed text was taken off the screen by other output: echo it again
     /// once that output is at a line end.
     retype: bool,
+    /// Tasks to tell when input waits for them (`WATCH_INPUT`).
+    watches: InputWatches,
 }
 
 pub fn run() -> i32 {
@@ -65,6 +68,7 @@ pub fn run() -> i32 {
         init: sys::lookup(urt::proto::init::NAME).ok(),
         output: OutputQueue::new(),
         retype: false,
+        watches: InputWatches::with_room(MAX_TASKS),
     };
     if sys::subscribe_exits().is_err() {
         console.show(TaskId::KERNEL, b"console: cannot follow task exits\n");
@@ -120,23 +124,40 @@ impl Console {
         self.screen.write(writer, text, &mut self.uart)
     }
 
-    /// Echo belongs to the reader it is typed for, so it continues the
-    /// reader's prompt line.
+    /// The task input is typed for: the first reader, else a foreground
+    /// task watching for input (a program in `poll`).
+    fn typist(&self) -> Option<TaskId> {
+        self.readers.front().map(|&(task, _)| task).or_else(|| self.watches.typist(self.foreground))
+    }
+
+    /// Echo belongs to the task it is typed for, so it continues that
+    /// task's prompt line.
     fn echo(&mut self, text: &[u8]) {
-        let writer = self.readers.front().map_or(TaskId::KERNEL, |&(task, _)| task);
+        let writer = self.typist().unwrap_or(TaskId::KERNEL);
         self.show(writer, text);
     }
 
     fn receive(&mut self) {
         while let Some(byte) = self.uart.receive() {
             let mut echo = Vec::new();
-            let signal = self.discipline.feed(byte, !self.readers.is_empty(), &mut echo);
+            let signal = self.discipline.feed(byte, self.typist().is_some(), &mut echo);
             self.echo(&echo);
             if signal == Some(Signal::Interrupt) {
                 self.interrupt();
             }
             self.deliver();
         }
+        self.tell_watchers();
+    }
+
+    /// Posts to each watcher whose read would no longer wait.
+    fn tell_watchers(&mut self) {
+        let ready = self.discipline.has_ready();
+        self.watches.take_ready(self.foreground, ready, |watch| {
+            // A watcher that named a dead task learns nothing; its own
+            // next look at the console finds the input all the same.
+            let _ = sys::post(watch.notify, watch.bits);
+        });
     }
 
     /// Hands queued input to waiting readers; then echoes the line being
@@ -157,7 +178,7 @@ impl Console {
                 None => {}
             }
         }
-        if !self.readers.is_empty() {
+        if self.typist().is_some() {
             let mut echo = Vec::new();
             self.discipline.catch_up(&mut echo);
             self.echo(&echo);
@@ -182,6 +203,7 @@ impl Console {
 
     fn forget_ended(&mut self) {
         self.readers.retain(|&(task, _)| sys::task_alive(task));
+        self.watches.retain(sys::task_alive);
         self.output.retain(sys::task_alive);
         self.waiters.retain(|&(caller, task)| {
             if !sys::task_alive(caller) {
@@ -200,6 +222,7 @@ impl Console {
         match header.operation {
             WRITE => self.write(caller, first_lease, request),
             READ_LINE => self.read_line(caller, header.job, header.leases),
+            WATCH_INPUT => self.watch_input(caller, header.job, request),
             SET_FOREGROUND => {
                 let code = self.set_foreground(caller, request).map_or_else(error_code, |()| 0);
                 let _ = reply(caller, code, &[]);
@@ -279,7 +302,7 @@ impl Console {
     /// Other output ended the line a reader was typing on: the typed text
     /// must be shown again on a new line.
     fn retype_if_broken(&mut self, writer: TaskId, broke: bool) {
-        if broke && self.discipline.is_echoing() && self.readers.front().map(|&(task, _)| task) != Some(writer) {
+        if broke && self.discipline.is_echoing() && self.typist() != Some(writer) {
             self.discipline.forget_echo();
             self.retype = true;
         }
@@ -304,6 +327,28 @@ impl Console {
         }
     }
 
+    /// Tells the caller at once whether a read would wait; if it would, the
+    /// caller's notification is posted when it no longer would.
+    fn watch_input(&mut self, caller: TaskId, job: JobId, request: &[u8]) {
+        let code = match decode_watch(request) {
+            None => error_code(KernelError::BadArgument),
+            Some(_) if job != self.foreground || self.discipline.has_ready() => INPUT_READY,
+            Some((notify, bits)) => {
+                let watch = Watch { watcher: caller, job, notify, bits };
+                if self.watches.watch(watch) {
+                    WATCHING
+                } else {
+                    error_code(KernelError::NoMemory)
+                }
+            }
+        };
+        let _ = reply(caller, code, &[]);
+        if code == WATCHING {
+            // As for a reader that arrives: what was typed ahead shows now.
+            self.deliver();
+        }
+    }
+
     fn set_foreground(&mut self, caller: TaskId, request: &[u8]) -> Result<(), KernelError> {
         if self.init.is_none() {
             self.init = sys::lookup(urt::proto::init::NAME).ok();
@@ -321,6 +366,8 @@ impl Console {
             }
             !gone
         });
+        // Watchers of the other jobs would now read end of input at once.
+        self.tell_watchers();
         Ok(())
     }
 }
