@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn entries_round_trip_through_their_bytes() {
-        let entries = [PollEntry::new(65_535, flags::READABLE), PollEntry::new(7, flags::ALL)];
+        let entries = [
+            PollEntry::new(65_535, flags::READABLE),
+            PollEntry::new(7, flags::ALL),
+        ];
         let mut bytes = [0u8; 2 * ENTRY_LEN];
         encode(&entries, &mut bytes);
         assert_eq!(bytes[..4], [0xff, 0xff, flags::READABLE, 0]);
@@ -87,6 +90,9 @@ mod tests {
         let mut back = entries;
         decode_ready(&bytes, &mut back);
         assert_eq!(back[1].ready, flags::RESET);
-        assert_eq!(PollEntry::from_bytes(bytes[4..8].try_into().unwrap()).port, 7);
+        assert_eq!(
+            PollEntry::from_bytes(bytes[4..8].try_into().unwrap()).port,
+            7
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! A `listen_queue` socket is `Accepting`: it stays listening, and each
 //! `connect` to it makes a pair of sockets at once, the client's and a
 //! server-side socket with a port of its own, owned by the listener's owner
-//! and counted in its quotas. The server-side socket waits in the listener's
+//! and counted in its job's quota (not in the task's: a server may serve as
+//! many clients as its job may hold). The server-side socket waits in the listener's
 //! backlog (oldest first) until `accept` hands out its port; it is connected
 //! from the start, so the client may send before it is accepted. A full
 //! backlog, or an owner at its quota, fails the `connect` with `E_FAIL`.
@@ -99,7 +100,11 @@ impl Netd {
             .ok_or(SockError::Fail)
             .and_then(|port| {
                 let state = State::Connected { peer: client };
-                self.create(Socket::new(port, server.owner, server.job, state))
+                let socket = Socket {
+                    served: true,
+                    ..Socket::new(port, server.owner, server.job, state)
+                };
+                self.create(socket)
             });
         let accepted = match accepted {
             Ok(accepted) => accepted,

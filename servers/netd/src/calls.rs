@@ -46,17 +46,24 @@ impl Netd {
     }
 
     /// Stores a new socket and claims its port; `E_FAIL` when the table, the
-    /// owner's quota or its job's quota is full.
+    /// owner's quota or its job's quota is full. The connections a server
+    /// accepts from a `listen_queue` count against its job's quota only, so
+    /// one task can serve as many clients as its job may hold.
     pub(crate) fn create(&mut self, socket: Socket) -> Result<SocketId, SockError> {
-        if self.owned.get(socket.owner) >= MAX_SOCKETS_PER_TASK
+        let own = self.owned.get(socket.owner) - self.served.get(socket.owner);
+        if (!socket.served && own >= MAX_SOCKETS_PER_TASK)
             || self.job_sockets.get(socket.job) >= MAX_SOCKETS_PER_JOB
         {
             return Err(SockError::Fail);
         }
         let id = self.sockets.insert(socket).ok_or(SockError::Fail)?;
-        // Both counts have room for a key per socket, so neither refuses; a
+        // The counts have room for a key per socket, so none refuses; a
         // refused add counted nothing.
-        if !self.owned.add(socket.owner) || !self.job_sockets.add(socket.job) {
+        let served = !socket.served || self.served.add(socket.owner);
+        if !served || !self.owned.add(socket.owner) || !self.job_sockets.add(socket.job) {
+            if socket.served && served {
+                self.served.remove_one(socket.owner);
+            }
             self.owned.remove_one(socket.owner);
             self.sockets.remove(id);
             return Err(SockError::Fail);

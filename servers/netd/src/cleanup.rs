@@ -105,6 +105,9 @@ impl Netd {
             self.ports.release(socket.port);
         }
         self.owned.remove_one(socket.owner);
+        if socket.served {
+            self.served.remove_one(socket.owner);
+        }
         self.job_sockets.remove_one(socket.job);
         Some(socket)
     }

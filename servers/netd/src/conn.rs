@@ -118,6 +118,8 @@ pub struct Socket {
     pub waiter: Option<Waiter>,
     /// Set while the connection waits in its listener's backlog.
     pub pending: Option<Pending>,
+    /// Made for a server by its `listen_queue`: counted against its job only.
+    pub served: bool,
     pub polled_by: Option<PollMark>,
 }
 
@@ -131,6 +133,7 @@ impl Socket {
             inbox: Inbox::Empty,
             waiter: None,
             pending: None,
+            served: false,
             polled_by: None,
         }
     }

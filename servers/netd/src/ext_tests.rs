@@ -341,3 +341,26 @@ fn the_timer_is_set_for_the_earliest_of_many_waits() {
     assert_eq!(w.reply_for(b).map(|r| r.response()), TIMEOUT);
     assert_eq!(w.netd.next_deadline(), Some(300_000_000));
 }
+
+#[test]
+fn a_server_serves_more_clients_than_its_own_quota_within_its_jobs() {
+    use libsock::limits::{MAX_SOCKETS_PER_JOB, MAX_SOCKETS_PER_TASK};
+    let mut w = World::new();
+    let server = w.spawn();
+    listen_queue(&mut w, server, 7, MAX_BACKLOG);
+    let mut served = 0;
+    while served < MAX_SOCKETS_PER_TASK + 8 {
+        let client = w.spawn();
+        client_of(&mut w, client, 7);
+        accepted(accept(&mut w, server, 7, Wait::NonBlocking));
+        served += 1;
+    }
+    // Its own sockets still stop at the task's quota: the listener and these.
+    for port in 1..MAX_SOCKETS_PER_TASK as u32 {
+        assert_eq!(listen_queue(&mut w, server, 1000 + port, 1), Response::Ok(0), "port {port}");
+    }
+    assert_eq!(listen_queue(&mut w, server, 999, 1), error(SockError::Fail));
+    assert!(w.netd.job_socket_count(w.kernel.job_of(server)) < MAX_SOCKETS_PER_JOB);
+    w.kill(server);
+    assert_eq!(w.netd.job_socket_count(w.kernel.job_of(server)), 0);
+}

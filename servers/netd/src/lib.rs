@@ -134,6 +134,9 @@ pub struct Netd {
     owned: Counts<TaskId>,
     /// Live sockets per job, for the per-job quota.
     job_sockets: Counts<JobId>,
+    /// Of `owned`, the connections accepted from a queue (not in the
+    /// per-task quota).
+    served: Counts<TaskId>,
     /// The only task allowed to ask for a crash.
     supervisor: Option<TaskId>,
     /// The answers of the event being handled.
@@ -162,6 +165,7 @@ impl Netd {
             // Each key holds a socket, so there are never more keys than sockets.
             owned: Counts::try_with_limit(MAX_SOCKETS)?,
             job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
+            served: Counts::try_with_limit(MAX_SOCKETS)?,
             supervisor: None,
             replies: replies::Replies::try_new()?,
             deadlines: deadlines::Deadlines::try_with_keys(waits::poll_key(abi::MAX_TASKS))?,
