@@ -35,7 +35,7 @@ pub const SMALL_MESSAGE_MAX: u32 = 4 * 1024;
 pub const MAX_BACKLOG: u32 = 64;
 
 /// Most ports one `poll` watches.
-pub const MAX_POLL_PORTS: usize = 64;
+pub const MAX_POLL_PORTS: usize = 128;
 
 /// The only host names `connect` accepts (matched exactly).
 pub const LOCAL_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];

@@ -211,7 +211,7 @@ fn bad_poll_requests_are_invalid_arg_and_a_dead_poller_is_forgotten() {
     let mut w = World::new();
     let (server, _) = thirty_two(&mut w);
     let too_many = Request::Poll {
-        count: 65,
+        count: 129,
         wait: Wait::NonBlocking,
         console: None,
     };

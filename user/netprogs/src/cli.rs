@@ -15,27 +15,50 @@ pub fn port(arg: &str) -> Result<u16, bool> {
 /// What `nc` was asked to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Nc<'a> {
-    /// `nc -l PORT`
-    Listen { port: &'a str },
-    /// `nc HOST PORT [MESSAGE...]`; no message means console lines.
+    /// `nc [-w SECONDS] -l [-k] PORT`; `keep`: accept clients one after another.
+    Listen {
+        port: &'a str,
+        keep: bool,
+        wait_seconds: Option<u32>,
+    },
+    /// `nc [-w SECONDS] HOST PORT [MESSAGE...]`; no message means console lines.
     Connect {
         host: &'a str,
         port: &'a str,
         messages: Vec<&'a str>,
+        wait_seconds: Option<u32>,
     },
 }
 
-pub const NC_USAGE: &str = "usage: nc -l PORT | nc HOST PORT [MESSAGE...]";
+pub const NC_USAGE: &str = "usage: nc [-w SECONDS] -l [-k] PORT | nc [-w SECONDS] HOST PORT [MESSAGE...]";
 
-/// Parses `nc`'s arguments (without the program name).
+/// Parses `nc`'s arguments (without the program name). Options come
+/// before the other arguments, in any order.
 pub fn nc<'a>(args: &[&'a str]) -> Option<Nc<'a>> {
-    match args {
-        ["-l", port] => Some(Nc::Listen { port }),
-        ["-l", ..] => None,
-        [host, port, messages @ ..] => Some(Nc::Connect {
+    let (mut listen, mut keep, mut wait_seconds) = (false, false, None);
+    let mut rest = args;
+    loop {
+        match rest {
+            ["-l", tail @ ..] => (listen, rest) = (true, tail),
+            ["-k", tail @ ..] => (keep, rest) = (true, tail),
+            ["-w", seconds, tail @ ..] => {
+                wait_seconds = Some(seconds.parse::<u32>().ok().filter(|&s| s > 0)?);
+                rest = tail;
+            }
+            _ => break,
+        }
+    }
+    match (listen, rest) {
+        (true, [port]) => Some(Nc::Listen {
+            port,
+            keep,
+            wait_seconds,
+        }),
+        (false, [host, port, messages @ ..]) if !keep => Some(Nc::Connect {
             host,
             port,
             messages: messages.to_vec(),
+            wait_seconds,
         }),
         _ => None,
     }
@@ -80,23 +103,31 @@ mod tests {
 
     #[test]
     fn nc_forms() {
-        assert_eq!(nc(&["-l", "5000"]), Some(Nc::Listen { port: "5000" }));
+        let listen = |port, keep, wait_seconds| Some(Nc::Listen { port, keep, wait_seconds });
+        assert_eq!(nc(&["-l", "5000"]), listen("5000", false, None));
+        assert_eq!(nc(&["-l", "-k", "7"]), listen("7", true, None));
+        assert_eq!(nc(&["-k", "-w", "3", "-l", "7"]), listen("7", true, Some(3)));
         assert_eq!(nc(&["-l"]), None);
         assert_eq!(nc(&["-l", "1", "2"]), None);
+        assert_eq!(nc(&["-k", "localhost", "7"]), None, "-k is for listeners");
+        assert_eq!(nc(&["-w", "0", "localhost", "7"]), None);
+        assert_eq!(nc(&["-w", "x", "localhost", "7"]), None);
         assert_eq!(
             nc(&["localhost", "5000"]),
             Some(Nc::Connect {
                 host: "localhost",
                 port: "5000",
-                messages: Vec::new()
+                messages: Vec::new(),
+                wait_seconds: None,
             })
         );
         assert_eq!(
-            nc(&["localhost", "5002", "one", "two"]),
+            nc(&["-w", "1", "localhost", "5002", "one", "two"]),
             Some(Nc::Connect {
                 host: "localhost",
                 port: "5002",
-                messages: alloc::vec!["one", "two"]
+                messages: alloc::vec!["one", "two"],
+                wait_seconds: Some(1),
             })
         );
         assert_eq!(nc(&["localhost"]), None);
