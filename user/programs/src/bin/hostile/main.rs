@@ -12,6 +12,7 @@ mod fork;
 mod jobs;
 mod kernel;
 mod netd;
+mod post;
 mod sockets;
 
 urt::entry!(main);
@@ -26,7 +27,7 @@ pub struct Attack {
 
 /// Every attack, by module: each module of this program exports `ATTACKS`.
 const MODULES: &[&[Attack]] =
-    &[console::ATTACKS, fork::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, sockets::ATTACKS];
+    &[console::ATTACKS, fork::ATTACKS, jobs::ATTACKS, kernel::ATTACKS, netd::ATTACKS, post::ATTACKS, sockets::ATTACKS];
 
 fn attacks() -> impl Iterator<Item = &'static Attack> {
     MODULES.iter().flat_map(|module| module.iter())
