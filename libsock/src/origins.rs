@@ -19,6 +19,9 @@ use crate::proto::Wait;
 /// owns, besides its own, the connections it accepted, up to its job's quota).
 pub struct Origins {
     entries: [Option<Entry>; MAX_SOCKETS_PER_JOB],
+    /// One past the highest entry ever filled: new entries take the first
+    /// free one, so a task with few sockets looks at few entries.
+    used: usize,
     /// Bumped on every insert; picks the oldest entry to evict.
     clock: u32,
 }
@@ -56,13 +59,14 @@ impl Origins {
     pub const fn new() -> Self {
         Origins {
             entries: [None; MAX_SOCKETS_PER_JOB],
+            used: 0,
             clock: 0,
         }
     }
 
     /// The netd that created the socket on `port`, if this task made one.
     pub fn get(&self, port: u16) -> Option<TaskId> {
-        self.entries
+        self.live()
             .iter()
             .flatten()
             .find(|e| e.port == port)
@@ -80,16 +84,22 @@ impl Origins {
             waits: Waits::BLOCKING,
         });
         let index = self
-            .position(|e| e.is_some_and(|e| e.port == port))
+            .find(port)
             .or_else(|| self.position(|e| e.is_none()))
             .or_else(|| self.position(|e| e.is_some_and(|e| e.netd != netd)))
             .unwrap_or_else(|| self.oldest());
         self.entries[index] = entry;
+        self.used = self.used.max(index + 1);
+    }
+
+    /// The entries that may be filled.
+    fn live(&self) -> &[Option<Entry>] {
+        &self.entries[..self.used]
     }
 
     /// How calls on `port` wait; blocking for a socket this task does not know.
     pub fn waits(&self, port: u16) -> Waits {
-        self.entries
+        self.live()
             .iter()
             .flatten()
             .find(|e| e.port == port)
@@ -98,7 +108,7 @@ impl Origins {
 
     /// Sets how calls on `port` wait; false when this task knows no socket there.
     pub fn set_waits(&mut self, port: u16, waits: Waits) -> bool {
-        match self.entries.iter_mut().flatten().find(|e| e.port == port) {
+        match self.entries[..self.used].iter_mut().flatten().find(|e| e.port == port) {
             Some(entry) => {
                 entry.waits = waits;
                 true
@@ -108,13 +118,18 @@ impl Origins {
     }
 
     pub fn forget(&mut self, port: u16) {
-        if let Some(index) = self.position(|e| e.is_some_and(|e| e.port == port)) {
+        if let Some(index) = self.find(port) {
             self.entries[index] = None;
         }
     }
 
     fn position(&self, matches: impl Fn(&Option<Entry>) -> bool) -> Option<usize> {
         self.entries.iter().position(matches)
+    }
+
+    /// An entry for `port`, among those that may be filled.
+    fn find(&self, port: u16) -> Option<usize> {
+        self.live().iter().position(|e| e.is_some_and(|e| e.port == port))
     }
 
     fn oldest(&self) -> usize {
