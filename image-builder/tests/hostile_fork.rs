@@ -10,18 +10,9 @@ use common::Shell;
 /// Tasks one job may have at once (`init::tasks::JOB_TASKS_MAX`).
 const JOB_TASKS_MAX: u32 = 160;
 
-/// Boots and loads `hostile` once (it lists its attacks): init's heap keeps
-/// room for the largest program it has loaded, so the free frames counted
-/// next compare like with like whatever the size of `hostile`.
-fn boot_with_hostile_loaded() -> Shell {
-    let mut shell = Shell::boot();
-    shell.run("hostile");
-    shell
-}
-
 #[test]
 fn a_fork_flood_stops_at_the_jobs_quota_and_leaves_nothing_behind() {
-    let mut shell = boot_with_hostile_loaded();
+    let mut shell = Shell::boot();
     let (free_before, _, tasks_before) = shell.mem();
     let answer = shell.run("hostile fork-flood 500");
     // The job's task quota stops it, or its memory share a few copies before.
@@ -49,7 +40,7 @@ fn a_fork_flood_stops_at_the_jobs_quota_and_leaves_nothing_behind() {
 
 #[test]
 fn a_fork_without_room_fails_and_gives_back_what_it_took() {
-    let mut shell = boot_with_hostile_loaded();
+    let mut shell = Shell::boot();
     let (free_before, _, tasks_before) = shell.mem();
     let line = shell.run_one_line("hostile fork-oversized");
     shell.check(
