@@ -84,6 +84,7 @@ END {
     row("socket ping-pong, 1 byte", "ns/RT", "pp-sock.ns_per_rt", 1, "TCP (NODELAY)", "linux", "pp-tcp.ns_per_rt", 1)
     row("socket ping-pong, 1 byte", "RT/s", "pp-sock.rt_per_s", 1, "AF_UNIX", "linux", "pp-unix.rt_per_s", 1)
     row("ping-pong, 64 pairs at once", "ns/RT", "pp-sock-64.ns_per_rt", 1, "this system, 1 pair", "ours", "pp-sock.ns_per_rt", 1)
+    row("fan-in, 64 clients of one echod", "ns/RT", "fan-in.ns_per_rt", 1, "this system, 1 pair", "ours", "pp-sock.ns_per_rt", 1)
     row("bulk, 4 KiB messages", "MB/s", "bulk-sock:4096.MBps", 1, "AF_UNIX", "linux", "bulk-unix:4096.MBps", 1)
     row("bulk, 4 KiB messages", "MB/s", "bulk-sock:4096.MBps", 1, "TCP", "linux", "bulk-tcp:4096.MBps", 1)
     row("bulk, 64 KiB messages", "MB/s", "bulk-sock:65536.MBps", 1, "AF_UNIX", "linux", "bulk-unix:65536.MBps", 1)

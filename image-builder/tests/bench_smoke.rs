@@ -26,6 +26,7 @@ const RESULTS: &[&str] = &[
     "bulk-sock",
     "conn",
     "pp-sock-64",
+    "fan-in",
 ];
 
 /// The value of `key=` in a RESULT line.

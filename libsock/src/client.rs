@@ -14,9 +14,9 @@ use abi::{KernelError, Lease, TaskId, lease_flags};
 use crate::error::{ResetReason, SockError};
 use crate::limits::{MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
 use crate::origins::Origins;
-use crate::proto::{self, ListPage, Request, Response};
+use crate::proto::{self, ListPage, Request, Response, Wait};
 
-const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
+pub(crate) const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
 
 /// A buffer lent to netd for one call. Borrowing it for the call keeps it
 /// alive and unaliased while netd may read or write it.
@@ -26,6 +26,8 @@ pub enum LeaseBuf<'a> {
     Read(&'a [u8]),
     /// netd may write these bytes (`recv`).
     Write(&'a mut [u8]),
+    /// netd may read and write these bytes (`poll`'s entries).
+    ReadWrite(&'a mut [u8]),
 }
 
 impl LeaseBuf<'_> {
@@ -41,6 +43,11 @@ impl LeaseBuf<'_> {
                 addr: bytes.as_ptr() as u64,
                 len: bytes.len() as u64,
                 flags: lease_flags::WRITE,
+            },
+            LeaseBuf::ReadWrite(bytes) => Lease {
+                addr: bytes.as_ptr() as u64,
+                len: bytes.len() as u64,
+                flags: lease_flags::READ | lease_flags::WRITE,
             },
         }
     }
@@ -68,6 +75,14 @@ pub trait Transport {
 
     /// Sleeps about `ms` milliseconds.
     fn sleep_ms(&mut self, ms: u64);
+
+    /// Asks the console to post netd's console bit to `netd` once input
+    /// waits for this task; `Ok(true)` when input waits already. Only
+    /// `poll_console` uses it; a transport without a console says so.
+    fn watch_console(&mut self, netd: TaskId) -> Result<bool, KernelError> {
+        let _ = netd;
+        Err(KernelError::NotFound)
+    }
 }
 
 /// The socket calls of one task.
@@ -75,7 +90,9 @@ pub struct Sockets<T> {
     transport: T,
     /// netd's id as last looked up; `None` after it died.
     netd: Option<TaskId>,
-    origins: Origins,
+    pub(crate) origins: Origins,
+    /// The console signals netd had seen at our last `poll`, and which netd.
+    pub(crate) console_seen: Option<(TaskId, u32)>,
     /// Where requests are encoded and replies land, kept from call to call
     /// so that no call pays for clearing two message buffers.
     request: [u8; abi::MAX_MESSAGE],
@@ -88,6 +105,7 @@ impl<T: Transport> Sockets<T> {
             transport,
             netd: None,
             origins: Origins::new(),
+            console_seen: None,
             request: [0; abi::MAX_MESSAGE],
             reply: [0; abi::MAX_MESSAGE],
         }
@@ -143,15 +161,26 @@ impl<T: Transport> Sockets<T> {
         }
     }
 
-    /// Sends `data` as one message; blocks while the previous one is unread.
+    /// Sends `data` as one message; blocks while the previous one is unread
+    /// (unless the socket's write wait says otherwise, see `set_write_wait`).
     pub fn send(&mut self, port: u16, data: &[u8]) -> Result<(), SockError> {
+        let wait = self.origins.waits(port).write;
+        self.send_wait(port, data, wait)
+    }
+
+    /// [`Sockets::send`], waiting as `wait` says: `E_WOULD_BLOCK` instead of
+    /// waiting for room, or `E_TIMEOUT` after the timeout.
+    pub fn send_wait(&mut self, port: u16, data: &[u8], wait: Wait) -> Result<(), SockError> {
         if data.len() > MAX_MESSAGE_LEN as usize {
             return Err(SockError::InvalidArg);
         }
         let netd = self.netd_for(port)?;
-        let request = Request::Send {
-            port: port.into(),
-            len: data.len() as u32,
+        let (wire_port, len) = (port.into(), data.len() as u32);
+        // The seed's request unless asked otherwise: a program that never
+        // uses the extensions sends exactly what it always did.
+        let request = match wait {
+            Wait::Forever => Request::Send { port: wire_port, len },
+            wait => Request::SendWait { port: wire_port, len, wait },
         };
         let result = if data.is_empty() {
             self.exchange(netd, &request, &mut [])
@@ -165,24 +194,44 @@ impl<T: Transport> Sockets<T> {
     }
 
     /// Receives the next piece of the next message into `buf`, blocking while
-    /// none waits. Returns the piece's length and whether more of the same
-    /// message remains. A piece shorter than `buf` is followed by a zero byte.
+    /// none waits (unless the socket's read wait says otherwise, see
+    /// `set_read_wait`). Returns the piece's length and whether more of the
+    /// same message remains. A piece shorter than `buf` is followed by a zero
+    /// byte.
     pub fn recv(&mut self, port: u16, buf: &mut [u8]) -> Result<(usize, bool), SockError> {
+        let wait = self.origins.waits(port).read;
+        self.recv_piece(port, buf, wait, true)
+    }
+
+    /// [`Sockets::recv`], waiting as `wait` says.
+    pub fn recv_wait(&mut self, port: u16, buf: &mut [u8], wait: Wait) -> Result<(usize, bool), SockError> {
+        self.recv_piece(port, buf, wait, true)
+    }
+
+    /// A `recv`; `terminate` writes the seed's zero byte after a short piece.
+    pub(crate) fn recv_piece(
+        &mut self,
+        port: u16,
+        buf: &mut [u8],
+        wait: Wait,
+        terminate: bool,
+    ) -> Result<(usize, bool), SockError> {
         if buf.is_empty() {
             return Err(SockError::InvalidArg);
         }
         let netd = self.netd_for(port)?;
         // No message is longer than MAX_MESSAGE_LEN: lend no more than that.
         let lent = buf.len().min(MAX_MESSAGE_LEN as usize);
-        let request = Request::Recv {
-            port: port.into(),
-            len: lent as u32,
+        let (wire_port, len) = (port.into(), lent as u32);
+        let request = match wait {
+            Wait::Forever => Request::Recv { port: wire_port, len },
+            wait => Request::RecvWait { port: wire_port, len, wait },
         };
         let result = self.exchange(netd, &request, &mut [LeaseBuf::Write(&mut buf[..lent])]);
         match result {
             Ok(Response::Received { len, more }) if len as usize <= lent => {
                 let len = len as usize;
-                if len < buf.len() {
+                if terminate && len < buf.len() {
                     buf[len] = 0;
                 }
                 Ok((len, more))
@@ -234,7 +283,7 @@ impl<T: Transport> Sockets<T> {
         self.wait_for_netd_since(start)
     }
 
-    fn wait_for_netd_since(&mut self, start: u64) -> Result<TaskId, SockError> {
+    pub(crate) fn wait_for_netd_since(&mut self, start: u64) -> Result<TaskId, SockError> {
         loop {
             if let Some(netd) = self.transport.lookup_netd() {
                 self.netd = Some(netd);
@@ -248,7 +297,7 @@ impl<T: Transport> Sockets<T> {
     }
 
     /// The cached netd, else a fresh look-up; no waiting.
-    fn any_netd(&mut self) -> Result<TaskId, SockError> {
+    pub(crate) fn any_netd(&mut self) -> Result<TaskId, SockError> {
         if self.netd.is_none() {
             self.netd = self.transport.lookup_netd();
         }
@@ -257,7 +306,7 @@ impl<T: Transport> Sockets<T> {
 
     /// The netd to ask about `port`. A socket made by another netd than the
     /// current one died with it: that is a reset, and the socket is forgotten.
-    fn netd_for(&mut self, port: u16) -> Result<TaskId, SockError> {
+    pub(crate) fn netd_for(&mut self, port: u16) -> Result<TaskId, SockError> {
         let current = self.any_netd();
         match self.origins.get(port) {
             Some(origin) if current == Ok(origin) => Ok(origin),
@@ -270,7 +319,7 @@ impl<T: Transport> Sockets<T> {
     }
 
     /// Forgets a socket netd no longer has, and passes the error on.
-    fn failed(&mut self, port: u16, error: SockError) -> SockError {
+    pub(crate) fn failed(&mut self, port: u16, error: SockError) -> SockError {
         if matches!(error, SockError::NotFound | NETD_RESTARTED) {
             self.origins.forget(port);
         }
@@ -278,7 +327,7 @@ impl<T: Transport> Sockets<T> {
     }
 
     /// Encodes, calls netd and decodes. Kernel errors become socket errors.
-    fn exchange(
+    pub(crate) fn exchange(
         &mut self,
         netd: TaskId,
         request: &Request<'_>,
@@ -308,7 +357,7 @@ impl<T: Transport> Sockets<T> {
 
 /// The error carried by a failed exchange, or `E_FAIL` for a reply of the
 /// wrong kind (a netd speaking nonsense).
-fn error_of(result: Result<Response, SockError>) -> SockError {
+pub(crate) fn error_of(result: Result<Response, SockError>) -> SockError {
     match result {
         Ok(Response::Error(error)) | Err(error) => error,
         Ok(_) => SockError::Fail,

@@ -1,8 +1,12 @@
-//! The six socket error codes, as one enum.
+//! The six socket error codes of the seed, and the two of the extensions, as
+//! one enum.
 //!
 //! The integer API returns the seed's numbers (-1025..-1030) unchanged; the Rust
 //! API returns [`SockError`], whose reset variant also says why the connection
-//! ended. All three reset reasons share the code -1030, as in the seed.
+//! ended. All three reset reasons share the code -1030, as in the seed. Only
+//! the calls of the extensions (waits, non-blocking calls) can end with
+//! [`E_TIMEOUT`] or [`E_WOULD_BLOCK`]: a program using the seed's five calls
+//! sees the six codes alone.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +22,10 @@ pub const E_FAIL: i32 = -1028;
 pub const E_INVALID_ARG: i32 = -1029;
 /// The connection ended: the peer closed or died, or netd restarted.
 pub const E_CONNECTION_RESET_BY_REMOTE: i32 = -1030;
+/// The call's timeout passed first (extensions only).
+pub const E_TIMEOUT: i32 = -1031;
+/// A non-blocking call would have had to wait (extensions only).
+pub const E_WOULD_BLOCK: i32 = -1032;
 
 /// Why a connection was reset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,7 +38,7 @@ pub enum ResetReason {
     NetdRestarted,
 }
 
-/// A failed socket call: one variant per seed error code.
+/// A failed socket call: one variant per error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SockError {
     NotFound,
@@ -39,10 +47,17 @@ pub enum SockError {
     Fail,
     InvalidArg,
     ConnectionReset(ResetReason),
+    /// `E_TIMEOUT`: only calls made with a timeout.
+    Timeout,
+    /// `E_WOULD_BLOCK`: only non-blocking calls.
+    WouldBlock,
 }
 
 impl SockError {
-    /// Every code in order, with the reset code represented by a peer disconnect.
+    /// The codes of the extensions' calls, besides the seed's.
+    pub const EXTENDED: [SockError; 2] = [SockError::Timeout, SockError::WouldBlock];
+
+    /// Every seed code in order, with the reset code represented by a peer disconnect.
     pub const ALL: [SockError; 8] = [
         SockError::NotFound,
         SockError::AccessDenied,
@@ -63,6 +78,8 @@ impl SockError {
             SockError::Fail => E_FAIL,
             SockError::InvalidArg => E_INVALID_ARG,
             SockError::ConnectionReset(_) => E_CONNECTION_RESET_BY_REMOTE,
+            SockError::Timeout => E_TIMEOUT,
+            SockError::WouldBlock => E_WOULD_BLOCK,
         }
     }
 
@@ -78,6 +95,8 @@ impl SockError {
             E_CONNECTION_RESET_BY_REMOTE => {
                 SockError::ConnectionReset(ResetReason::PeerDisconnected)
             }
+            E_TIMEOUT => SockError::Timeout,
+            E_WOULD_BLOCK => SockError::WouldBlock,
             _ => return None,
         })
     }
@@ -91,6 +110,8 @@ impl SockError {
             SockError::Fail => "E_FAIL",
             SockError::InvalidArg => "E_INVALID_ARG",
             SockError::ConnectionReset(_) => "E_CONNECTION_RESET_BY_REMOTE",
+            SockError::Timeout => "E_TIMEOUT",
+            SockError::WouldBlock => "E_WOULD_BLOCK",
         }
     }
 }
@@ -107,6 +128,8 @@ impl core::fmt::Display for SockError {
         write!(f, "{} ({})", self.name(), self.code())
     }
 }
+
+impl core::error::Error for SockError {}
 
 impl core::fmt::Display for ResetReason {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -139,15 +162,23 @@ mod tests {
     }
 
     #[test]
+    fn the_extensions_codes_follow_the_seeds() {
+        assert_eq!(SockError::Timeout.code(), -1031);
+        assert_eq!(SockError::WouldBlock.code(), -1032);
+        assert_eq!(SockError::Timeout.to_string(), "E_TIMEOUT (-1031)");
+        assert_eq!(SockError::WouldBlock.to_string(), "E_WOULD_BLOCK (-1032)");
+    }
+
+    #[test]
     fn codes_round_trip() {
-        for error in SockError::ALL {
+        for error in SockError::ALL.into_iter().chain(SockError::EXTENDED) {
             let back = SockError::from_code(error.code()).unwrap();
             assert_eq!(back.code(), error.code());
             assert_eq!(back.name(), error.name());
         }
         assert_eq!(SockError::from_code(0), None);
         assert_eq!(SockError::from_code(-1024), None);
-        assert_eq!(SockError::from_code(-1031), None);
+        assert_eq!(SockError::from_code(-1033), None);
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //!   [`Transport`] that the user runtime implements with kernel syscalls.
 //! - [`SeedApi`] (from [`Sockets::seed`]): the same calls with the seed's `i32`
 //!   results and codes -1025..-1030.
+//! - The extensions, on [`Sockets`] too (`extensions.rs`): `listen_queue`
+//!   and `accept`, timeouts and non-blocking mode, `poll` over many ports
+//!   and the console ([`poll`] has its entries).
+//! - [`Listener`] and [`Stream`]: the same calls shaped like `std::net`'s
+//!   types, closing their socket when dropped, with `embedded-io`'s `Read`
+//!   and `Write` for generic no_std code.
 //! - [`limits`]: every fixed limit of the service.
 //! - [`system`]: the sockets of the running task, over the kernel's syscalls
 //!   ([`KernelTransport`]).
@@ -16,16 +22,21 @@
 
 mod client;
 mod error;
+mod extensions;
 pub mod limits;
+mod net;
 mod origins;
+pub mod poll;
 pub mod proto;
 mod seed;
 mod system;
 
 pub use client::{LeaseBuf, Sockets, Transport};
+pub use net::{Incoming, Listener, Stream};
+pub use proto::Wait;
 pub use error::{
-    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND,
-    E_WRONG_STATE, ResetReason, SockError,
+    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND, E_TIMEOUT,
+    E_WOULD_BLOCK, E_WRONG_STATE, ResetReason, SockError,
 };
 pub use seed::SeedApi;
 pub use system::{KernelTransport, NETD_NAME, system};

@@ -31,6 +31,12 @@ pub const MAX_MESSAGE_LEN: u32 = 64 * 1024;
 /// returns at once; longer ones stay in the sender's lease until received.
 pub const SMALL_MESSAGE_MAX: u32 = 4 * 1024;
 
+/// Most connections a `listen_queue` socket holds waiting to be accepted.
+pub const MAX_BACKLOG: u32 = 64;
+
+/// Most ports one `poll` watches.
+pub const MAX_POLL_PORTS: usize = 128;
+
 /// The only host names `connect` accepts (matched exactly).
 pub const LOCAL_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
 

@@ -5,14 +5,23 @@
 //! the new netd, which might by then hold an unrelated socket on the same port.
 //! The table is a hint, not the truth: netd owns the sockets, and a stale entry
 //! for the current netd only costs netd answering `E_NOTFOUND`.
+//!
+//! Each entry also keeps how the task's calls on the socket wait (the
+//! socket's read and write [`Wait`], set with `set_read_wait` and the
+//! like): they live and die with the socket.
 
 use abi::TaskId;
 
-use crate::limits::MAX_SOCKETS_PER_TASK;
+use crate::limits::MAX_SOCKETS_PER_JOB;
+use crate::proto::Wait;
 
-/// At most one entry per port, as many as a task may own sockets.
+/// At most one entry per port, as many as a task may own sockets (a server
+/// owns, besides its own, the connections it accepted, up to its job's quota).
 pub struct Origins {
-    entries: [Option<Entry>; MAX_SOCKETS_PER_TASK],
+    entries: [Option<Entry>; MAX_SOCKETS_PER_JOB],
+    /// One past the highest entry ever filled: new entries take the first
+    /// free one, so a task with few sockets looks at few entries.
+    used: usize,
     /// Bumped on every insert; picks the oldest entry to evict.
     clock: u32,
 }
@@ -22,6 +31,22 @@ struct Entry {
     port: u16,
     netd: TaskId,
     stamp: u32,
+    waits: Waits,
+}
+
+/// How calls on one socket wait: `recv` and `accept` (read), `send` (write).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waits {
+    pub read: Wait,
+    pub write: Wait,
+}
+
+impl Waits {
+    /// The seed's: every call blocks until it can complete.
+    pub const BLOCKING: Waits = Waits {
+        read: Wait::Forever,
+        write: Wait::Forever,
+    };
 }
 
 impl Default for Origins {
@@ -33,14 +58,15 @@ impl Default for Origins {
 impl Origins {
     pub const fn new() -> Self {
         Origins {
-            entries: [None; MAX_SOCKETS_PER_TASK],
+            entries: [None; MAX_SOCKETS_PER_JOB],
+            used: 0,
             clock: 0,
         }
     }
 
     /// The netd that created the socket on `port`, if this task made one.
     pub fn get(&self, port: u16) -> Option<TaskId> {
-        self.entries
+        self.live()
             .iter()
             .flatten()
             .find(|e| e.port == port)
@@ -55,23 +81,55 @@ impl Origins {
             port,
             netd,
             stamp: self.clock,
+            waits: Waits::BLOCKING,
         });
         let index = self
-            .position(|e| e.is_some_and(|e| e.port == port))
+            .find(port)
             .or_else(|| self.position(|e| e.is_none()))
             .or_else(|| self.position(|e| e.is_some_and(|e| e.netd != netd)))
             .unwrap_or_else(|| self.oldest());
         self.entries[index] = entry;
+        self.used = self.used.max(index + 1);
+    }
+
+    /// The entries that may be filled.
+    fn live(&self) -> &[Option<Entry>] {
+        &self.entries[..self.used]
+    }
+
+    /// How calls on `port` wait; blocking for a socket this task does not know.
+    pub fn waits(&self, port: u16) -> Waits {
+        self.live()
+            .iter()
+            .flatten()
+            .find(|e| e.port == port)
+            .map_or(Waits::BLOCKING, |e| e.waits)
+    }
+
+    /// Sets how calls on `port` wait; false when this task knows no socket there.
+    pub fn set_waits(&mut self, port: u16, waits: Waits) -> bool {
+        match self.entries[..self.used].iter_mut().flatten().find(|e| e.port == port) {
+            Some(entry) => {
+                entry.waits = waits;
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn forget(&mut self, port: u16) {
-        if let Some(index) = self.position(|e| e.is_some_and(|e| e.port == port)) {
+        if let Some(index) = self.find(port) {
             self.entries[index] = None;
         }
     }
 
     fn position(&self, matches: impl Fn(&Option<Entry>) -> bool) -> Option<usize> {
         self.entries.iter().position(matches)
+    }
+
+    /// An entry for `port`, among those that may be filled.
+    fn find(&self, port: u16) -> Option<usize> {
+        self.live().iter().position(|e| e.is_some_and(|e| e.port == port))
     }
 
     fn oldest(&self) -> usize {
@@ -104,11 +162,25 @@ mod tests {
     }
 
     #[test]
+    fn waits_live_and_die_with_the_socket() {
+        let mut origins = Origins::new();
+        let nonblocking = Waits { read: Wait::NonBlocking, write: Wait::Ms(5) };
+        assert!(!origins.set_waits(10, nonblocking), "no socket there");
+        origins.remember(10, NEW);
+        assert_eq!(origins.waits(10), Waits::BLOCKING);
+        assert!(origins.set_waits(10, nonblocking));
+        assert_eq!(origins.waits(10), nonblocking);
+        origins.forget(10);
+        origins.remember(10, NEW);
+        assert_eq!(origins.waits(10), Waits::BLOCKING, "a new socket on the port starts blocking");
+    }
+
+    #[test]
     fn a_full_table_evicts_another_netds_entry_first() {
         let mut origins = Origins::new();
         origins.remember(0, NEW);
         origins.remember(1, OLD);
-        for port in 2..MAX_SOCKETS_PER_TASK as u16 {
+        for port in 2..MAX_SOCKETS_PER_JOB as u16 {
             origins.remember(port, NEW);
         }
         origins.remember(5000, NEW);

@@ -33,6 +33,28 @@ pub mod op {
     pub const DISCONNECT: u32 = 5;
     pub const LIST: u32 = 6;
     pub const CRASH: u32 = 7;
+    // The extensions.
+    pub const LISTEN_QUEUE: u32 = 8;
+    pub const ACCEPT: u32 = 9;
+    pub const LISTEN_WAIT: u32 = 10;
+    pub const SEND_WAIT: u32 = 11;
+    pub const RECV_WAIT: u32 = 12;
+    pub const POLL: u32 = 13;
+}
+
+/// The notification bit netd receives when the console has input for a
+/// task that asked the console to tell netd (see `Request::Poll`).
+pub const CONSOLE_SIGNAL: u32 = 1 << 2;
+
+/// How long a call of the extensions may wait for its condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Wait {
+    /// Until the condition holds, as the seed's calls do.
+    Forever,
+    /// Not at all: `E_WOULD_BLOCK` instead of waiting.
+    NonBlocking,
+    /// At most this many milliseconds, then `E_TIMEOUT` (0: at once).
+    Ms(u32),
 }
 
 /// One call to netd. Ports are `u32` on the wire so that netd, not the
@@ -58,6 +80,27 @@ pub enum Request<'a> {
     /// Make netd fault on purpose (honoured only from the supervisor): tests
     /// that a restarted netd and its clients recover.
     Crash,
+    // The extensions; a program that never uses them never sends them.
+    /// Listen on `port` for any number of clients, at most `backlog` of them
+    /// waiting to be accepted. Answered at once.
+    ListenQueue { port: u32, backlog: u32 },
+    /// The next connection waiting on a `ListenQueue` socket: `Accepted`.
+    Accept { port: u32, wait: Wait },
+    /// `Listen` that gives up after `wait`.
+    ListenWait { port: u32, wait: Wait },
+    /// `Send` that gives up after `wait`.
+    SendWait { port: u32, len: u32, wait: Wait },
+    /// `Recv` that gives up after `wait`.
+    RecvWait { port: u32, len: u32, wait: Wait },
+    /// Which of `count` ports are ready: lease 0 (READ and WRITE) holds
+    /// `count` entries of `crate::poll`, whose `ready` bytes netd fills in.
+    /// `console` asks to be woken by a console signal netd has not seen:
+    /// the `console_signals` of an earlier `Polled`, or `None` for no interest.
+    Poll {
+        count: u32,
+        wait: Wait,
+        console: Option<u32>,
+    },
 }
 
 impl Request<'_> {
@@ -71,6 +114,12 @@ impl Request<'_> {
             Request::Disconnect { .. } => op::DISCONNECT,
             Request::List { .. } => op::LIST,
             Request::Crash => op::CRASH,
+            Request::ListenQueue { .. } => op::LISTEN_QUEUE,
+            Request::Accept { .. } => op::ACCEPT,
+            Request::ListenWait { .. } => op::LISTEN_WAIT,
+            Request::SendWait { .. } => op::SEND_WAIT,
+            Request::RecvWait { .. } => op::RECV_WAIT,
+            Request::Poll { .. } => op::POLL,
         }
     }
 }
@@ -87,6 +136,15 @@ pub enum Response {
     Error(SockError),
     /// A page of the socket table.
     ListPage(ListPage),
+    /// `Accept`: the new connection's local port and its client's port.
+    Accepted { port: u32, remote: u32 },
+    /// `Poll`: how many entries are ready; how many console signals netd
+    /// has seen, and whether one arrived that the request had not seen.
+    Polled {
+        ready: u32,
+        console_signals: u32,
+        console: bool,
+    },
 }
 
 /// A socket's state as netstat shows it.

@@ -22,7 +22,25 @@ fn every_request() -> Vec<Request<'static>> {
         Request::Disconnect { port: 7 },
         Request::List { start_index: 1000 },
         Request::Crash,
+        Request::ListenQueue { port: 7, backlog: 64 },
+        Request::Accept { port: 7, wait: Wait::Forever },
+        Request::ListenWait { port: 10, wait: Wait::Ms(u32::MAX) },
+        Request::SendWait { port: 1, len: 65_536, wait: Wait::NonBlocking },
+        Request::RecvWait { port: 1, len: 1, wait: Wait::Ms(0) },
+        Request::Poll { count: 64, wait: Wait::Ms(100), console: Some(u32::MAX) },
+        Request::Poll { count: 0, wait: Wait::NonBlocking, console: None },
     ]
+}
+
+#[test]
+fn the_seeds_requests_keep_their_encodings() {
+    // The extensions were added after the seed's variants, so a program
+    // built for the five calls sends exactly the bytes it always did.
+    let mut buf = [0u8; abi::MAX_MESSAGE];
+    assert_eq!(encode_request(&Request::Listen { port: 10 }, &mut buf).unwrap(), [1, 0, 10]);
+    assert_eq!(encode_request(&Request::Disconnect { port: 7 }, &mut buf).unwrap(), [1, 4, 7]);
+    assert_eq!(encode_request(&Request::Crash, &mut buf).unwrap(), [1, 6]);
+    assert_eq!(encode_response(&Response::Error(SockError::Fail), &mut buf).unwrap(), [2, 3]);
 }
 
 fn full_row(port: u16) -> SocketRow {
@@ -70,8 +88,10 @@ fn every_response() -> Vec<Response> {
         Response::ListPage(full),
         Response::ListPage(partial),
         Response::ListPage(ListPage::empty(0)),
+        Response::Accepted { port: 65_535, remote: 65_534 },
+        Response::Polled { ready: 64, console_signals: u32::MAX, console: true },
     ];
-    responses.extend(SockError::ALL.iter().map(|&e| Response::Error(e)));
+    responses.extend(SockError::ALL.iter().chain(&SockError::EXTENDED).map(|&e| Response::Error(e)));
     responses
 }
 
@@ -92,6 +112,12 @@ fn every_request_round_trips_with_its_operation() {
         op::DISCONNECT,
         op::LIST,
         op::CRASH,
+        op::LISTEN_QUEUE,
+        op::ACCEPT,
+        op::LISTEN_WAIT,
+        op::SEND_WAIT,
+        op::RECV_WAIT,
+        op::POLL,
     ] {
         assert!(ops.contains(&op));
     }

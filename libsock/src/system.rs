@@ -25,6 +25,7 @@ fn loan<'a>(lease: &'a mut LeaseBuf<'_>) -> Loan<'a> {
     match lease {
         LeaseBuf::Read(bytes) => Loan::read(bytes),
         LeaseBuf::Write(bytes) => Loan::write(bytes),
+        LeaseBuf::ReadWrite(bytes) => Loan::read_write(bytes),
     }
 }
 
@@ -65,6 +66,10 @@ impl Transport for KernelTransport {
 
     fn now_ms(&mut self) -> u64 {
         urt::now_ns() / NS_PER_MS
+    }
+
+    fn watch_console(&mut self, netd: TaskId) -> Result<bool, KernelError> {
+        urt::io::watch_input(netd, crate::proto::CONSOLE_SIGNAL)
     }
 
     fn sleep_ms(&mut self, ms: u64) {

@@ -2,6 +2,9 @@
 //! netd core through [`FakeTransport`]. Time is virtual (`sleep_ms` advances
 //! a shared clock), so waits for netd cost nothing real.
 
+// Each test binary uses its own part of this.
+#![allow(dead_code)]
+
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use abi::{KernelError, TaskId};
@@ -22,6 +25,10 @@ pub struct System {
     pub calls_to_netd: usize,
     /// What the registry names while netd is down (a dead id, until rebound).
     pub stale_name: Option<TaskId>,
+    /// A console line waits to be read.
+    pub console_input: bool,
+    /// The netd the console posts to when a line comes, if a task watches.
+    pub console_watch: Option<TaskId>,
 }
 
 #[derive(Clone)]
@@ -40,6 +47,8 @@ impl Shared {
             netd_starts_at: None,
             calls_to_netd: 0,
             stale_name: None,
+            console_input: false,
+            console_watch: None,
         };
         let shared = Shared(Arc::new((Mutex::new(system), Condvar::new())));
         shared.start_netd();
@@ -89,7 +98,39 @@ impl Shared {
         let system = &mut *guard;
         system.kernel.kill(task);
         if let Some((_, netd)) = system.netd.as_mut() {
-            netd.task_exit_notified(&mut system.kernel);
+            let handled = netd.task_exit_notified(&mut system.kernel);
+            system.kernel.deliver(&handled);
+        }
+        self.0.1.notify_all();
+    }
+
+    /// Moves the clock on and rings netd's timer if a deadline passed.
+    pub fn advance_ms(&self, ms: u64) {
+        let mut guard = self.lock();
+        let system = &mut *guard;
+        system.clock_ms += ms;
+        system.kernel.now_ns = system.clock_ms * 1_000_000;
+        let now = system.kernel.now_ns;
+        if let Some((_, netd)) = system.netd.as_mut()
+            && netd.next_deadline().is_some_and(|at| at <= now)
+        {
+            let handled = netd.timer_fired(&mut system.kernel, now);
+            system.kernel.deliver(&handled);
+        }
+        self.0.1.notify_all();
+    }
+
+    /// A line is typed at the console: a watcher's netd gets the signal.
+    pub fn type_line(&self) {
+        let mut guard = self.lock();
+        let system = &mut *guard;
+        system.console_input = true;
+        if let Some(watched) = system.console_watch.take()
+            && let Some((id, netd)) = system.netd.as_mut()
+            && *id == watched
+        {
+            let handled = netd.console_signalled(&mut system.kernel);
+            system.kernel.deliver(&handled);
         }
         self.0.1.notify_all();
     }
@@ -119,6 +160,7 @@ fn kill_netd(system: &mut System) {
     }
 }
 
+#[derive(Clone)]
 pub struct FakeTransport {
     shared: Shared,
     pub me: TaskId,
@@ -160,27 +202,25 @@ impl Transport for FakeTransport {
             .map(|lease| match lease {
                 LeaseBuf::Read(bytes) => FakeLease::read(bytes),
                 LeaseBuf::Write(bytes) => FakeLease::write(bytes.len()),
+                LeaseBuf::ReadWrite(bytes) => FakeLease {
+                    flags: abi::lease_flags::READ | abi::lease_flags::WRITE,
+                    ..FakeLease::read(bytes)
+                },
             })
             .collect();
         system.calls_to_netd += 1;
-        let job = system.kernel.job_of(self.me);
         system.kernel.begin_call(self.me, lent);
-        if netd.handle(
-            &mut system.kernel,
-            self.me,
-            job,
-            operation,
-            request,
-            leases.len(),
-        ) == Action::Crash
-        {
+        let message = system.kernel.message(self.me, operation, request);
+        let handled = netd.handle(&mut system.kernel, &message);
+        system.kernel.deliver(&handled);
+        if handled.action == Action::Crash {
             kill_netd(system);
         }
         wakeup.notify_all();
         loop {
             if let Some(answer) = guard.kernel.take_reply(self.me) {
                 for (lease, lent) in leases.iter_mut().zip(&answer.leases) {
-                    if let LeaseBuf::Write(bytes) = lease {
+                    if let LeaseBuf::Write(bytes) | LeaseBuf::ReadWrite(bytes) = lease {
                         bytes.copy_from_slice(&lent.data);
                     }
                 }
@@ -199,7 +239,20 @@ impl Transport for FakeTransport {
     }
 
     fn sleep_ms(&mut self, ms: u64) {
-        self.shared.lock().clock_ms += ms;
+        {
+            let mut system = self.shared.lock();
+            system.clock_ms += ms;
+            system.kernel.now_ns = system.clock_ms * 1_000_000;
+        }
         std::thread::yield_now();
+    }
+
+    fn watch_console(&mut self, netd: TaskId) -> Result<bool, KernelError> {
+        let mut system = self.shared.lock();
+        if system.console_input {
+            return Ok(true);
+        }
+        system.console_watch = Some(netd);
+        Ok(false)
     }
 }

@@ -89,6 +89,13 @@ register_args! {
         pub count: u64 = 2,
     }
 
+    /// `post(task, bits)`.
+    pub struct PostArgs {
+        pub task: TaskId = 0,
+        /// Bits within `notify::POSTABLE`.
+        pub bits: u64 = 1,
+    }
+
     /// `grant_irq(task, irq, bit)`.
     pub struct GrantIrqArgs {
         pub task: TaskId = 0,

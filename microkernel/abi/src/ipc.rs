@@ -86,6 +86,10 @@ pub mod notify {
     pub const TIMER: u32 = 1 << 0;
     /// Some task ended (for tasks that called `subscribe_exits`, and init).
     pub const TASK_EXIT: u32 = 1 << 1;
+    /// Bits 2..7: any task may post them to any other with `post`; their
+    /// meaning is agreed between the tasks, and a receiver treats one as a
+    /// hint to look again, never as proof.
+    pub const POSTABLE: u32 = 0xfc;
     /// Bits from here up are free for interrupts (`grant_irq`).
     pub const FIRST_IRQ_BIT: u32 = 8;
 }

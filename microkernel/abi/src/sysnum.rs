@@ -100,6 +100,8 @@ sysnums! {
     TaskFork = 31,
     /// `task_fault(task)`: ends a task as faulted, with an injected fault (init only).
     TaskFault = 32,
+    /// `post(task, bits)`: posts notification bits of `notify::POSTABLE` to a task.
+    Post = 33,
 }
 
 #[cfg(test)]

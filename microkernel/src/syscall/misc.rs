@@ -1,12 +1,12 @@
-//! Small calls: exit, yield, log, time, statistics, names, IRQ acks.
+//! Small calls: exit, yield, log, time, statistics, names, IRQ acks, posts.
 
 use super::{read_name, Handled, Next};
 use crate::arch::pic;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
-use abi::{BytesArgs, ExitReason, KernelError, KernelStats, ReadLogArgs, ReadLogResult, TaskId, TaskInfo};
-use abi::{TaskInfoArgs, SERVICE_NAME_MAX};
+use abi::{notify, BytesArgs, ExitReason, KernelError, KernelStats, ReadLogArgs, ReadLogResult, TaskId, TaskInfo};
+use abi::{PostArgs, TaskInfoArgs, SERVICE_NAME_MAX};
 use kcore::task_index::TaskIndex;
 use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
@@ -100,5 +100,17 @@ pub fn task_alive(k: &mut Kernel, task: TaskId) -> Handled {
 pub fn irq_ack(k: &mut Kernel, caller: TaskIndex, irq: u64) -> Handled {
     let line = k.acknowledged_irq(irq, k.task(caller).id())?;
     pic::set_masked(line, false);
+    Ok(Next::value(0))
+}
+
+/// Posts notification bits to a task. Only the bits no kernel event uses may
+/// be posted, so a task can wake another but never fake a timer, an exit or
+/// an interrupt.
+pub fn post(k: &mut Kernel, args: PostArgs) -> Handled {
+    if args.bits & !u64::from(notify::POSTABLE) != 0 {
+        return Err(KernelError::BadArgument);
+    }
+    let index = k.resolve(args.task)?;
+    k.notify(index, args.bits as u32);
     Ok(Next::value(0))
 }

@@ -19,7 +19,7 @@ pub use memory::map_fresh;
 
 use crate::kernel::Kernel;
 use abi::{KernelError, Register, Results, Sysnum, TaskId};
-use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, ReadLogArgs, TaskCreateArgs};
+use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, PostArgs, ReadLogArgs, TaskCreateArgs};
 use abi::{CallArgs, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs};
 use abi::{TaskInfoArgs, TaskMapArgs, TaskStartArgs, UnmapArgs};
 use kcore::task_index::TaskIndex;
@@ -102,6 +102,7 @@ pub fn dispatch(k: &mut Kernel) {
         Sysnum::Poweroff => run!(task::poweroff(k, caller)),
         Sysnum::ReplyRecv => run!(ipc::reply_recv(k, caller, ReplyRecvArgs::from_regs(args))),
         Sysnum::TaskFork => run!(fork::fork(k, caller, TaskId::from_reg(first))),
+        Sysnum::Post => run!(misc::post(k, PostArgs::from_regs(args))),
     }
 }
 

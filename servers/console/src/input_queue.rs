@@ -61,6 +61,11 @@ impl<const N: usize> InputQueue<N> {
         Some(byte)
     }
 
+    /// Whether a whole line (or an end of input) waits: a read would not.
+    pub fn has_line_end(&self) -> bool {
+        (0..self.len).any(|i| ends_line(self.bytes[(self.head + i) % N]))
+    }
+
     /// Drops what follows the last line end: the line being typed ahead
     /// (Ctrl-C). Lines already ended stay.
     pub fn drop_partial_line(&mut self) {

@@ -3,8 +3,9 @@
 //! (`input_queue`), reads and their lines (`discipline`), how output from
 //! many tasks is put together line by line (`screen`), how the line being
 //! typed and that output share the terminal (`terminal`), and how long
-//! writes are shown piece by piece, fairly (`output_queue`). `main.rs`
-//! drives them with the UART and IPC.
+//! writes are shown piece by piece, fairly (`output_queue`), and who is told
+//! when input waits for it (`input_watch`). `main.rs` drives them with the
+//! UART and IPC.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ extern crate alloc;
 pub mod discipline;
 pub mod editor;
 pub mod input_queue;
+pub mod input_watch;
 pub mod keys;
 pub mod output_queue;
 pub mod screen;

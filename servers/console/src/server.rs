@@ -18,6 +18,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
+use console::input_watch::{InputWatches, Watch};
 use console::output_queue::{Next, OutputQueue, CHUNK};
 use console::terminal::Terminal;
 use urt::ipc::{lease_read, recv_incoming, recv_notifications, reply, FirstLease};
@@ -48,6 +49,8 @@ struct Console {
     /// The input queue was full: the UART is left unread and its interrupt
     /// unacknowledged (so the sender keeps the rest) until a read makes room.
     input_held: bool,
+    /// Tasks to tell when input waits for them (`WATCH_INPUT`).
+    watches: InputWatches,
 }
 
 pub fn run() -> i32 {
@@ -67,6 +70,7 @@ pub fn run() -> i32 {
         init: sys::lookup(urt::proto::init::NAME).ok(),
         output: OutputQueue::new(),
         input_held: false,
+        watches: InputWatches::with_room(MAX_TASKS),
     };
     if sys::subscribe_exits().is_err() {
         console.show(TaskId::KERNEL, b"console: cannot follow task exits\n");
@@ -126,6 +130,7 @@ impl Console {
     fn forget_ended(&mut self) {
         self.forget_readers(|reader| !sys::task_alive(reader.task), None);
         self.output.retain(sys::task_alive);
+        self.watches.retain(sys::task_alive);
         self.waiters.retain(|&(caller, task)| {
             if !sys::task_alive(caller) {
                 return false;
@@ -150,6 +155,7 @@ impl Console {
         match header.operation {
             WRITE => self.write(caller, first_lease, request),
             READ_LINE => self.read_line(caller, header.job, first_lease, request),
+            WATCH_INPUT => self.watch_input(caller, header.job, request),
             // Ctrl-C is the shell's to hear: a program that waited for a
             // foreground task would take it.
             WAIT_FOREGROUND if !header.job.is_system() => {
@@ -161,6 +167,8 @@ impl Console {
             SET_FOREGROUND => {
                 let code = self.set_foreground(request).map_or_else(error_code, |()| 0);
                 let _ = reply(caller, code, &[]);
+                // Watchers of the other jobs would now read end of input.
+                self.tell_watchers();
             }
             JOB_ENDED => {
                 let code = decode_task(request).map_or(error_code(KernelError::BadArgument), |task| {
@@ -242,10 +250,36 @@ impl Console {
             let Some(byte) = self.uart.receive() else {
                 self.input_held = false;
                 let _ = sys::irq_ack(COM1_IRQ);
+                self.tell_watchers();
                 return;
             };
             self.typed(byte);
         }
         self.input_held = true;
+        self.tell_watchers();
+    }
+
+    /// Tells the caller at once whether a read would wait; if it would, the
+    /// caller's notification is posted when it no longer would.
+    fn watch_input(&mut self, caller: TaskId, job: JobId, request: &[u8]) {
+        let code = match decode_watch(request) {
+            None => error_code(KernelError::BadArgument),
+            Some(_) if job != self.foreground || self.terminal.has_line_ready() => INPUT_READY,
+            Some((notify, bits)) => {
+                let watch = Watch { watcher: caller, job, notify, bits };
+                if self.watches.watch(watch) { WATCHING } else { error_code(KernelError::NoMemory) }
+            }
+        };
+        let _ = reply(caller, code, &[]);
+    }
+
+    /// Posts to each watcher whose read would no longer wait.
+    fn tell_watchers(&mut self) {
+        let ready = self.terminal.has_line_ready();
+        self.watches.take_ready(self.foreground, ready, |watch| {
+            // A watcher that named a dead task learns nothing; its own next
+            // look at the console finds the input all the same.
+            let _ = sys::post(watch.notify, watch.bits);
+        });
     }
 }

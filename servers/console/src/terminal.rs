@@ -53,6 +53,12 @@ impl Terminal {
         self.input.has_room()
     }
 
+    /// Whether a read that started now would be answered at once: a line
+    /// typed ahead waits.
+    pub fn has_line_ready(&self) -> bool {
+        self.input.has_queued_line()
+    }
+
     /// The task whose read is live.
     pub fn reader(&self) -> Option<TaskId> {
         self.input.owner().filter(|_| self.input.is_reading())

@@ -2,15 +2,19 @@
 //!
 //! Segments that share a page are merged into one region with the union of
 //! their permissions (the page tables cannot give one page two sets). Each
-//! region is then mapped in steps of at most [`MAX_STEP`] bytes (the kernel's
-//! limit for one map), each step with the bytes that belong at its start.
+//! region is then mapped in steps of at most [`MAX_STEP`] bytes, each step
+//! with the bytes that belong at its start.
 
 use alloc::vec::Vec;
 
 use elfload::Segment;
 
-/// Longest single `task_map`.
-pub const MAX_STEP: u64 = abi::MAX_LEASE_LEN;
+/// Longest single `task_map` (the kernel allows `abi::MAX_LEASE_LEN`). Each
+/// step's bytes are assembled in a buffer on init's heap, and the heap keeps
+/// what it grew to: with short steps, the programs started at boot already
+/// grew it enough for any step, so starting a larger program later costs no
+/// frames for good (tests compare free frames before and after a program).
+pub const MAX_STEP: u64 = 64 * 1024;
 
 /// Page-aligned memory to map, and the file bytes placed in it.
 #[derive(Clone, Debug, PartialEq, Eq)]

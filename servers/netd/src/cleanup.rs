@@ -8,29 +8,36 @@
 use abi::TaskId;
 use libsock::{ResetReason, SockError};
 
-use crate::Netd;
 use crate::conn::{Inbox, Socket, SocketId, State};
 use crate::effects::Effects;
-use crate::waiters::answer_error;
+use crate::{Handled, Netd};
 
 impl Netd {
     /// Checks which socket owners died (the kernel posted a task-exit
     /// notification) and closes their sockets as `disconnect` would, except that
     /// the peers learn the reason `PeerDied`. A `listen` they left is withdrawn.
     /// Walks the owners by id, so closing sockets (which may free other
-    /// owners' reset sockets) skips no one, and allocates nothing.
-    pub fn task_exit_notified(&mut self, fx: &mut impl Effects) {
+    /// owners' reset sockets) skips no one, and allocates nothing. Returns
+    /// the answers of the peers it reset.
+    pub fn task_exit_notified(&mut self, fx: &mut impl Effects) -> Handled<'_> {
+        self.replies.clear();
         let mut cursor = None;
         while let Some(task) = self.owned.next_key(cursor) {
             if !fx.task_alive(task) {
-                self.owner_died(fx, task);
+                self.owner_died(task);
             }
             cursor = Some(task);
+        }
+        self.forget_dead_pollers(fx);
+        self.answer_ready_polls(fx);
+        Handled {
+            replies: self.replies.as_slice(),
+            action: crate::Action::None,
         }
     }
 
     /// Closes every socket of a task known to be dead.
-    pub fn owner_died(&mut self, fx: &mut impl Effects, task: TaskId) {
+    fn owner_died(&mut self, task: TaskId) {
         let mut slot = 0;
         loop {
             let next = self.sockets.iter_from(slot).next();
@@ -39,22 +46,25 @@ impl Netd {
             };
             slot = usize::from(id.slot) + 1;
             if owner == task {
-                self.close(fx, id, ResetReason::PeerDied);
+                self.close(id, ResetReason::PeerDied);
             }
         }
     }
 
     /// Frees a socket at once and resets its peer. A waiter on the socket
     /// itself can only be its dead owner, so it gets no reply.
-    pub(crate) fn close(&mut self, fx: &mut impl Effects, id: SocketId, reason: ResetReason) {
+    pub(crate) fn close(&mut self, id: SocketId, reason: ResetReason) {
         let Some(socket) = self.free(id) else { return };
-        if let State::Connected { peer } = socket.state {
-            self.reset(fx, peer, socket.owner, reason);
+        self.unlink_pending(&socket, id);
+        match socket.state {
+            State::Connected { peer } => self.reset(peer, socket.owner, reason),
+            State::Accepting(backlog) => self.close_backlog(backlog, reason),
+            State::Listening | State::Reset(_) => {}
         }
     }
 
     /// Moves `id` to `Reset` because `closer`'s socket ended.
-    fn reset(&mut self, fx: &mut impl Effects, id: SocketId, closer: TaskId, reason: ResetReason) {
+    fn reset(&mut self, id: SocketId, closer: TaskId, reason: ResetReason) {
         let Some(socket) = self.sockets.get_mut(id) else {
             return;
         };
@@ -66,9 +76,11 @@ impl Netd {
         {
             socket.inbox = Inbox::Empty;
         }
-        if let Some(waiter) = socket.waiter.take() {
-            answer_error(fx, waiter.caller(), SockError::ConnectionReset(reason));
+        if let Some(waiter) = self.end_wait(id) {
+            self.wake_with_error(waiter.caller(), SockError::ConnectionReset(reason));
             self.free_if_drained(id);
+        } else {
+            self.poll_event(id);
         }
     }
 
@@ -86,12 +98,16 @@ impl Netd {
 
     /// Removes a socket from the table and releases its port, its message
     /// buffer and its place in its owner's and its job's quota.
-    fn free(&mut self, id: SocketId) -> Option<Socket> {
+    pub(crate) fn free(&mut self, id: SocketId) -> Option<Socket> {
         let socket = self.sockets.remove(id)?;
+        self.deadlines.clear(usize::from(id.slot));
         if self.ports.lookup(socket.port) == Some(id.slot) {
             self.ports.release(socket.port);
         }
         self.owned.remove_one(socket.owner);
+        if socket.served {
+            self.served.remove_one(socket.owner);
+        }
         self.job_sockets.remove_one(socket.job);
         Some(socket)
     }

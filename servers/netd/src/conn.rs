@@ -1,7 +1,8 @@
 //! Sockets and the table that holds them.
 //!
-//! A socket is `Listening`, `Connected` to a peer, or `Reset` after its peer
-//! went away. The peer is named by [`SocketId`] (slot + generation), never by
+//! A socket is `Listening` (for one client), `Accepting` (for any number,
+//! which wait in its backlog until accepted), `Connected` to a peer, or
+//! `Reset` after its peer went away. The peer is named by [`SocketId`] (slot + generation), never by
 //! port, so a new socket that reuses a port is a different peer.
 //!
 //! Each socket has an inbox holding at most one message from its peer. A small
@@ -31,11 +32,52 @@ pub struct SocketId {
 pub enum State {
     /// Waiting for its one client.
     Listening,
+    /// Listening for any number of clients (`listen_queue`).
+    Accepting(Backlog),
     Connected {
         peer: SocketId,
     },
     /// The peer closed or died; the inbox may still hold its last message.
     Reset(ResetReason),
+}
+
+/// The connections waiting to be accepted on an `Accepting` socket: a list
+/// threaded through the waiting sockets' [`Pending`], oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backlog {
+    pub limit: u16,
+    pub len: u16,
+    pub head: Option<SocketId>,
+    pub tail: Option<SocketId>,
+}
+
+impl Backlog {
+    pub const fn new(limit: u16) -> Self {
+        Backlog {
+            limit,
+            len: 0,
+            head: None,
+            tail: None,
+        }
+    }
+}
+
+/// A connection not yet accepted: its listener, the next one waiting, and
+/// its client's port (which `accept` reports even if the client has gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub listener: SocketId,
+    pub next: Option<SocketId>,
+    pub remote: u16,
+}
+
+/// The `poll` a socket's owner is blocked in, if it watches this socket: the
+/// owner's poll slot and that poll's serial number (an older poll's mark is
+/// stale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollMark {
+    pub slot: u16,
+    pub serial: u32,
 }
 
 /// The message waiting to be received by a socket.
@@ -74,6 +116,11 @@ pub struct Socket {
     pub state: State,
     pub inbox: Inbox,
     pub waiter: Option<Waiter>,
+    /// Set while the connection waits in its listener's backlog.
+    pub pending: Option<Pending>,
+    /// Made for a server by its `listen_queue`: counted against its job only.
+    pub served: bool,
+    pub polled_by: Option<PollMark>,
 }
 
 impl Socket {
@@ -85,12 +132,15 @@ impl Socket {
             state,
             inbox: Inbox::Empty,
             waiter: None,
+            pending: None,
+            served: false,
+            polled_by: None,
         }
     }
 
     pub fn row_state(&self) -> RowState {
         match self.state {
-            State::Listening => RowState::Listening,
+            State::Listening | State::Accepting(_) => RowState::Listening,
             State::Connected { .. } => RowState::Connected,
             State::Reset(_) => RowState::Reset,
         }

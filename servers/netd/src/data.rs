@@ -14,13 +14,14 @@
 use abi::{CopySide, LeaseCopyError, TaskId, lease_flags};
 use libsock::SockError;
 use libsock::limits::{MAX_MESSAGE_LEN, SMALL_MESSAGE_MAX};
-use libsock::proto::Response;
+use libsock::proto::{Response, Wait};
+use urt::ipc::LeaseAt;
 
 use crate::Netd;
+use crate::calls::{Answer, Leases, Outcome, port_arg};
 use crate::conn::{Inbox, SocketId, State};
-use crate::dispatch::{Answer, Outcome, port_arg};
 use crate::effects::Effects;
-use crate::waiters::{Waiter, answer, answer_error};
+use crate::waiters::Waiter;
 
 /// Why no piece could be delivered.
 enum PieceError {
@@ -34,20 +35,19 @@ enum PieceError {
 
 /// Checks lease 0 against the call: it must allow `flag` for `len` bytes. A
 /// `send` of 0 bytes may come without a lease.
-fn check_lease(
-    fx: &mut impl Effects,
-    caller: TaskId,
-    lease_count: usize,
-    len: u32,
-    flag: u64,
-) -> Result<(), SockError> {
-    match lease_count {
+fn check_lease(leases: Leases, len: u32, flag: u64) -> Result<(), SockError> {
+    match leases.count {
         0 if len == 0 => Ok(()),
-        1 => match fx.lease_info(caller, 0) {
-            Some(info) if info.flags & flag != 0 && info.len >= u64::from(len) => Ok(()),
-            _ => Err(SockError::InvalidArg),
-        },
-        _ => Err(SockError::InvalidArg),
+        _ => leases.one(flag, len as usize),
+    }
+}
+
+/// Lease 0 of `caller` from `offset` on.
+fn lease_at(caller: TaskId, offset: u32) -> LeaseAt {
+    LeaseAt {
+        caller,
+        index: 0,
+        offset: offset as usize,
     }
 }
 
@@ -58,19 +58,20 @@ impl Netd {
         caller: TaskId,
         port: u32,
         len: u32,
-        leases: usize,
+        leases: Leases,
+        wait: Wait,
     ) -> Answer {
         let port = port_arg(port)?;
         if len > MAX_MESSAGE_LEN {
             return Err(SockError::InvalidArg);
         }
-        check_lease(fx, caller, leases, len, lease_flags::READ)?;
+        check_lease(leases, len, lease_flags::READ)?;
         let id = self.owned_socket(caller, port)?;
         let Some(socket) = self.sockets.get(id) else {
             return Err(SockError::NotFound);
         };
         match socket.state {
-            State::Listening => Err(SockError::WrongState),
+            State::Listening | State::Accepting(_) => Err(SockError::WrongState),
             State::Reset(reason) => {
                 self.free_if_drained(id);
                 Err(SockError::ConnectionReset(reason))
@@ -79,11 +80,10 @@ impl Netd {
             // client could get here.
             State::Connected { .. } if socket.waiter.is_some() => Err(SockError::WrongState),
             State::Connected { peer } => match self.sockets.get(peer).map(|p| p.inbox) {
-                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len),
+                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len, wait),
                 Some(_) => {
-                    if let Some(socket) = self.sockets.get_mut(id) {
-                        socket.waiter = Some(Waiter::Send { caller, len });
-                    }
+                    let deadline = self.wait_until(fx, wait)?;
+                    self.start_wait(id, Waiter::Send { caller, len, wait }, deadline);
                     Ok(Outcome::Deferred)
                 }
                 None => Err(SockError::Fail),
@@ -97,18 +97,19 @@ impl Netd {
         caller: TaskId,
         port: u32,
         len: u32,
-        leases: usize,
+        leases: Leases,
+        wait: Wait,
     ) -> Answer {
         let port = port_arg(port)?;
         if len == 0 {
             return Err(SockError::InvalidArg);
         }
-        check_lease(fx, caller, leases, len, lease_flags::WRITE)?;
+        check_lease(leases, len, lease_flags::WRITE)?;
         let id = self.owned_socket(caller, port)?;
         let Some(socket) = self.sockets.get(id) else {
             return Err(SockError::NotFound);
         };
-        if socket.state == State::Listening {
+        if matches!(socket.state, State::Listening | State::Accepting(_)) {
             return Err(SockError::WrongState);
         }
         if socket.waiter.is_some() {
@@ -121,7 +122,7 @@ impl Netd {
                 Err(PieceError::MessageLost) => {}
             }
         }
-        let Some(socket) = self.sockets.get_mut(id) else {
+        let Some(socket) = self.sockets.get(id) else {
             return Err(SockError::NotFound);
         };
         match socket.state {
@@ -130,7 +131,8 @@ impl Netd {
                 Err(SockError::ConnectionReset(reason))
             }
             _ => {
-                socket.waiter = Some(Waiter::Recv { caller, len });
+                let deadline = self.wait_until(fx, wait)?;
+                self.start_wait(id, Waiter::Recv { caller, len }, deadline);
                 Ok(Outcome::Deferred)
             }
         }
@@ -145,6 +147,7 @@ impl Netd {
         to: SocketId,
         caller: TaskId,
         len: u32,
+        wait: Wait,
     ) -> Answer {
         let outcome = if len <= SMALL_MESSAGE_MAX {
             if self.hand_over(fx, to, caller, len) {
@@ -170,9 +173,14 @@ impl Netd {
                     taken: 0,
                 },
             );
-            if let Some(sending) = self.sockets.get_mut(from) {
-                sending.waiter = Some(Waiter::SendLent { caller });
-            }
+            // The message stays in the sender's memory, so the sender waits
+            // until it is taken whatever its mode; a timeout withdraws it
+            // while nothing of it was taken.
+            let deadline = match wait {
+                Wait::Forever | Wait::NonBlocking => None,
+                Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
+            };
+            self.start_wait(from, Waiter::SendLent { caller }, deadline);
             Outcome::Deferred
         };
         self.deliver_if_waiting(fx, to);
@@ -194,16 +202,28 @@ impl Netd {
         if len == 0 || len > cap || socket.inbox != Inbox::Empty {
             return false;
         }
-        if fx.lease_copy(caller, 0, 0, receiver, 0, 0, len.into()) != Ok(len as usize) {
+        if fx.lease_copy(lease_at(caller, 0), lease_at(receiver, 0), len as usize) != Ok(len as usize) {
             return false;
         }
-        socket.waiter = None;
-        answer(fx, receiver, Response::Received { len, more: false });
+        self.end_wait(to);
+        self.wake(receiver, Response::Received { len, more: false });
         true
     }
 
-    fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+    /// Sets the inbox of `id`, and tells a `poll` that waits on the change:
+    /// the owner's, when a message arrives; the peer's, when room appears.
+    pub(crate) fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
+        let before = self.sockets.get(id).map(|socket| socket.inbox);
         self.sockets.set_inbox(id, inbox);
+        match (before, inbox) {
+            (Some(Inbox::Empty), Inbox::Buffered { .. } | Inbox::Lent { .. }) => self.poll_event(id),
+            (Some(Inbox::Buffered { .. } | Inbox::Lent { .. }), Inbox::Empty) => {
+                if let Some(State::Connected { peer }) = self.sockets.get(id).map(|s| s.state) {
+                    self.poll_event(peer);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Answers a `recv` blocked on `id` if a message is there now.
@@ -217,15 +237,14 @@ impl Netd {
         if socket.inbox == Inbox::Empty {
             return;
         }
-        socket.waiter = None;
+        let deadline = self.deadlines.get(usize::from(id.slot));
+        self.end_wait(id);
         match self.take_piece(fx, id, caller, len) {
-            Ok((len, more)) => answer(fx, caller, Response::Received { len, more }),
-            Err(PieceError::ReceiverFault) => answer_error(fx, caller, SockError::InvalidArg),
+            Ok((len, more)) => self.wake(caller, Response::Received { len, more }),
+            Err(PieceError::ReceiverFault) => self.wake_with_error(caller, SockError::InvalidArg),
             // Nothing arrived after all: keep waiting.
             Err(PieceError::MessageLost) => {
-                if let Some(socket) = self.sockets.get_mut(id) {
-                    socket.waiter = Some(Waiter::Recv { caller, len });
-                }
+                self.start_wait(id, Waiter::Recv { caller, len }, deadline);
             }
         }
     }
@@ -261,10 +280,11 @@ impl Netd {
                     }
                 }
                 Some(sender) => {
-                    match fx.lease_copy(sender, 0, taken.into(), receiver, 0, 0, piece.into()) {
+                    let (from, to) = (lease_at(sender, taken), lease_at(receiver, 0));
+                    match fx.lease_copy(from, to, piece as usize) {
                         Ok(copied) if copied == piece as usize => {}
                         Err(LeaseCopyError { side: CopySide::Source, .. }) => {
-                            return self.drop_unreadable_message(fx, id, sender, taken);
+                            return self.drop_unreadable_message(id, sender, taken);
                         }
                         _ => return Err(PieceError::ReceiverFault),
                     }
@@ -280,7 +300,7 @@ impl Netd {
         self.set_inbox(id, rest);
         if rest == Inbox::Empty {
             if let Some(sender) = lent_by {
-                self.end_lent_send(fx, id, sender, Response::Ok(0));
+                self.end_lent_send(id, sender, Response::Ok(0));
             }
             self.inbox_emptied(fx, id);
         }
@@ -294,7 +314,6 @@ impl Netd {
     /// message is never read as the rest of this one.
     fn drop_unreadable_message(
         &mut self,
-        fx: &mut impl Effects,
         id: SocketId,
         sender: TaskId,
         taken: u32,
@@ -302,7 +321,7 @@ impl Netd {
         self.set_inbox(id, Inbox::Empty);
         // No other `send` waits for this inbox to empty: the sending socket's
         // one waiter was this very `send` (`SendLent`).
-        self.end_lent_send(fx, id, sender, Response::Error(SockError::InvalidArg));
+        self.end_lent_send(id, sender, Response::Error(SockError::InvalidArg));
         if taken > 0 {
             Ok((0, false))
         } else {
@@ -312,20 +331,13 @@ impl Netd {
 
     /// Answers the blocked sender of the large message that was in the inbox
     /// of `id`.
-    fn end_lent_send(
-        &mut self,
-        fx: &mut impl Effects,
-        id: SocketId,
-        sender: TaskId,
-        response: Response,
-    ) {
+    fn end_lent_send(&mut self, id: SocketId, sender: TaskId, response: Response) {
         if let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state)
-            && let Some(sending) = self.sockets.get_mut(peer)
-            && sending.waiter == Some(Waiter::SendLent { caller: sender })
+            && self.sockets.get(peer).and_then(|s| s.waiter) == Some(Waiter::SendLent { caller: sender })
         {
-            sending.waiter = None;
+            self.end_wait(peer);
         }
-        answer(fx, sender, response);
+        self.wake(sender, response);
     }
 
     /// The inbox of `id` is empty: a `send` blocked on the peer may go in.
@@ -334,17 +346,14 @@ impl Netd {
         else {
             return;
         };
-        let Some(sending) = self.sockets.get_mut(peer) else {
+        let Some(Waiter::Send { caller, len, wait }) = self.sockets.get(peer).and_then(|s| s.waiter) else {
             return;
         };
-        let Some(Waiter::Send { caller, len }) = sending.waiter else {
-            return;
-        };
-        sending.waiter = None;
-        match self.enqueue(fx, peer, id, caller, len) {
-            Ok(Outcome::Reply(response)) => answer(fx, caller, response),
+        self.end_wait(peer);
+        match self.enqueue(fx, peer, id, caller, len, wait) {
+            Ok(Outcome::Reply(response)) => self.wake(caller, response),
             Ok(Outcome::Deferred) => {}
-            Err(error) => answer_error(fx, caller, error),
+            Err(error) => self.wake_with_error(caller, error),
         }
     }
 }

@@ -7,112 +7,123 @@
 //! that disagrees with the request, wrong leases) are `E_INVALID_ARG`.
 
 use abi::{JobId, TaskId};
-use libsock::limits::{LIST_PAGE_ROWS, MAX_SOCKETS_PER_JOB, MAX_SOCKETS_PER_TASK, is_local_host};
-use libsock::proto::{self, ListPage, Request, Response};
+use libsock::limits::{LIST_PAGE_ROWS, is_local_host};
+use libsock::proto::{self, ListPage, Request, Response, Wait};
 use libsock::{ResetReason, SockError};
 
-use crate::conn::{Socket, SocketId, State};
+use crate::calls::{Answer, Leases, Outcome, port_arg};
+use crate::conn::{Socket, State};
 use crate::effects::Effects;
-use crate::waiters::{Waiter, answer, answer_error};
-use crate::{Action, Netd};
-
-/// How a call ends for now.
-pub(crate) enum Outcome {
-    Reply(Response),
-    /// No reply yet: the caller stays blocked.
-    Deferred,
-}
-
-pub(crate) type Answer = Result<Outcome, SockError>;
-
-/// A port from the wire, or `E_INVALID_ARG`.
-pub(crate) fn port_arg(port: u32) -> Result<u16, SockError> {
-    u16::try_from(port).map_err(|_| SockError::InvalidArg)
-}
-
-/// Calls other than `send` and `recv` carry no lease.
-fn no_leases(lease_count: usize) -> Result<(), SockError> {
-    if lease_count == 0 {
-        Ok(())
-    } else {
-        Err(SockError::InvalidArg)
-    }
-}
+use crate::waiters::Waiter;
+use crate::{Action, Handled, Message, Netd};
 
 impl Netd {
-    /// Handles one request from `sender` of job `job` (both kernel-stamped).
-    /// Replies now or later through `fx`; never panics on any input, and
-    /// allocates nothing but a message buffer (whose failure is `E_FAIL`).
-    pub fn handle(
-        &mut self,
-        fx: &mut impl Effects,
-        sender: TaskId,
-        job: JobId,
-        operation: u32,
-        request: &[u8],
-        lease_count: usize,
-    ) -> Action {
-        let request = match proto::decode_request(request) {
-            Ok(request) if request.operation() == operation => request,
+    /// Handles one request. Never panics on any input, and allocates nothing
+    /// but a message buffer (whose failure is `E_FAIL`). Returns the answers
+    /// it produced, the sender's (if it is answered now) last.
+    pub fn handle(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Handled<'_> {
+        self.replies.clear();
+        let action = self.route(fx, message);
+        Handled {
+            replies: self.replies.as_slice(),
+            action,
+        }
+    }
+
+    fn route(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Action {
+        let header = message.header;
+        let (sender, job) = (header.sender, header.job);
+        let leases = Leases {
+            count: header.leases,
+            first: message.first_lease,
+        };
+        let request = match proto::decode_request(message.bytes) {
+            Ok(request) if request.operation() == header.operation => request,
             _ => {
-                answer_error(fx, sender, SockError::InvalidArg);
+                self.wake_with_error(sender, SockError::InvalidArg);
                 return Action::None;
             }
         };
         let answer_now = match request {
-            Request::Crash if self.supervisor == Some(sender) && lease_count == 0 => {
+            Request::Crash if self.supervisor == Some(sender) && leases.count == 0 => {
                 return Action::Crash;
             }
             Request::Crash => Err(SockError::AccessDenied),
-            Request::Listen { port } => self.listen(sender, job, port, lease_count),
-            Request::Connect { port, host } => {
-                self.connect(fx, sender, job, port, host, lease_count)
+            Request::Listen { port } => self.listen(fx, sender, job, port, Wait::Forever, leases),
+            Request::Connect { port, host } => self.connect(sender, job, port, host, leases),
+            Request::Send { port, len } => self.send(fx, sender, port, len, leases, Wait::Forever),
+            Request::Recv { port, len } => self.recv(fx, sender, port, len, leases, Wait::Forever),
+            Request::Disconnect { port } => self.disconnect(sender, port, leases),
+            Request::List { start_index } => leases.none().map(|()| self.list_page(start_index)),
+            Request::ListenQueue { port, backlog } => {
+                self.listen_queue(sender, job, port, backlog, leases)
             }
-            Request::Send { port, len } => self.send(fx, sender, port, len, lease_count),
-            Request::Recv { port, len } => self.recv(fx, sender, port, len, lease_count),
-            Request::Disconnect { port } => self.disconnect(fx, sender, port, lease_count),
-            Request::List { start_index } => {
-                no_leases(lease_count).map(|()| self.list_page(start_index))
-            }
+            Request::Accept { port, wait } => self.accept(fx, sender, port, wait, leases),
+            Request::ListenWait { port, wait } => self.listen(fx, sender, job, port, wait, leases),
+            Request::SendWait { port, len, wait } => self.send(fx, sender, port, len, leases, wait),
+            Request::RecvWait { port, len, wait } => self.recv(fx, sender, port, len, leases, wait),
+            Request::Poll {
+                count,
+                wait,
+                console,
+            } => self.poll(fx, sender, count, wait, console, leases),
         };
+        // Polls woken by this request are answered before its sender.
+        self.answer_ready_polls(fx);
         match answer_now {
-            Ok(Outcome::Reply(response)) => answer(fx, sender, response),
+            Ok(Outcome::Reply(response)) => self.wake(sender, response),
             Ok(Outcome::Deferred) => {}
-            Err(error) => answer_error(fx, sender, error),
+            Err(error) => self.wake_with_error(sender, error),
         }
         Action::None
     }
 
-    fn listen(&mut self, caller: TaskId, job: JobId, port: u32, lease_count: usize) -> Answer {
-        no_leases(lease_count)?;
-        let port = port_arg(port)?;
-        if self.ports.lookup(port).is_some() {
-            return Err(SockError::AccessDenied);
-        }
-        let mut socket = Socket::new(port, caller, job, State::Listening);
-        socket.waiter = Some(Waiter::Listen { caller });
-        self.create(socket)?;
-        Ok(Outcome::Deferred)
-    }
-
-    fn connect(
+    fn listen(
         &mut self,
         fx: &mut impl Effects,
         caller: TaskId,
         job: JobId,
         port: u32,
-        host: &str,
-        lease_count: usize,
+        wait: Wait,
+        leases: Leases,
     ) -> Answer {
-        no_leases(lease_count)?;
+        leases.none()?;
+        let port = port_arg(port)?;
+        if wait == Wait::NonBlocking {
+            // A listen that cannot wait for its client is no listen at all.
+            return Err(SockError::InvalidArg);
+        }
+        if self.ports.lookup(port).is_some() {
+            return Err(SockError::AccessDenied);
+        }
+        let deadline = self.wait_until(fx, wait)?;
+        let id = self.create(Socket::new(port, caller, job, State::Listening))?;
+        self.start_wait(id, Waiter::Listen { caller }, deadline);
+        Ok(Outcome::Deferred)
+    }
+
+    fn connect(
+        &mut self,
+        caller: TaskId,
+        job: JobId,
+        port: u32,
+        host: &str,
+        leases: Leases,
+    ) -> Answer {
+        leases.none()?;
         let port = port_arg(port)?;
         if !is_local_host(host) {
             return Err(SockError::InvalidArg);
         }
         let slot = self.ports.lookup(port).ok_or(SockError::NotFound)?;
         let (listener, socket) = self.sockets.in_slot(slot).ok_or(SockError::NotFound)?;
-        if socket.state != State::Listening {
-            return Err(SockError::WrongState);
+        match socket.state {
+            State::Listening => {}
+            State::Accepting(backlog) => {
+                let local = self.connect_to_queue(caller, job, listener, backlog)?;
+                return Ok(Outcome::Reply(Response::Ok(local.into())));
+            }
+            _ => return Err(SockError::WrongState),
         }
         let local = self.ports.highest_free().ok_or(SockError::Fail)?;
         let client = self.create(Socket::new(
@@ -123,23 +134,17 @@ impl Netd {
         ))?;
         if let Some(listening) = self.sockets.get_mut(listener) {
             listening.state = State::Connected { peer: client };
-            if let Some(Waiter::Listen { caller: server }) = listening.waiter.take() {
-                answer(fx, server, Response::Ok(0));
-            }
+        }
+        if let Some(Waiter::Listen { caller: server }) = self.end_wait(listener) {
+            self.wake(server, Response::Ok(0));
         }
         Ok(Outcome::Reply(Response::Ok(local.into())))
     }
 
-    fn disconnect(
-        &mut self,
-        fx: &mut impl Effects,
-        caller: TaskId,
-        port: u32,
-        lease_count: usize,
-    ) -> Answer {
-        no_leases(lease_count)?;
+    fn disconnect(&mut self, caller: TaskId, port: u32, leases: Leases) -> Answer {
+        leases.none()?;
         let id = self.owned_socket(caller, port_arg(port)?)?;
-        self.close(fx, id, ResetReason::PeerDisconnected);
+        self.close(id, ResetReason::PeerDisconnected);
         Ok(Outcome::Reply(Response::Ok(0)))
     }
 
@@ -153,35 +158,5 @@ impl Netd {
         page.next_index = rows.next().map(|(slot, _)| u32::from(slot));
         debug_assert_eq!(page.rows.len(), LIST_PAGE_ROWS);
         Outcome::Reply(Response::ListPage(page))
-    }
-
-    /// The socket on `port`, if `caller` owns it.
-    pub(crate) fn owned_socket(&self, caller: TaskId, port: u16) -> Result<SocketId, SockError> {
-        let slot = self.ports.lookup(port).ok_or(SockError::NotFound)?;
-        let (id, socket) = self.sockets.in_slot(slot).ok_or(SockError::NotFound)?;
-        if socket.owner != caller {
-            return Err(SockError::AccessDenied);
-        }
-        Ok(id)
-    }
-
-    /// Stores a new socket and claims its port; `E_FAIL` when the table, the
-    /// owner's quota or its job's quota is full.
-    fn create(&mut self, socket: Socket) -> Result<SocketId, SockError> {
-        if self.owned.get(socket.owner) >= MAX_SOCKETS_PER_TASK
-            || self.job_sockets.get(socket.job) >= MAX_SOCKETS_PER_JOB
-        {
-            return Err(SockError::Fail);
-        }
-        let id = self.sockets.insert(socket).ok_or(SockError::Fail)?;
-        // Both counts have room for a key per socket, so neither refuses; a
-        // refused add counted nothing.
-        if !self.owned.add(socket.owner) || !self.job_sockets.add(socket.job) {
-            self.owned.remove_one(socket.owner);
-            self.sockets.remove(id);
-            return Err(SockError::Fail);
-        }
-        self.ports.claim(socket.port, id.slot);
-        Ok(id)
     }
 }

@@ -1,31 +1,20 @@
-//! What the core asks of the kernel. The netd binary implements [`Effects`]
-//! with syscalls; host tests use `fake_kernel`.
+//! What the core asks of the kernel while it handles an event: lease copies,
+//! liveness and the time. Answers are not among them: they are returned (see
+//! [`crate::Handled`]). The netd binary implements [`Effects`] with
+//! syscalls; host tests use `fake_kernel`.
 
 use abi::{KernelError, LeaseCopyError, TaskId};
-
-/// A lease as `lease_info` describes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LeaseInfo {
-    pub len: u64,
-    /// `abi::lease_flags` bits.
-    pub flags: u64,
-}
+use urt::ipc::LeaseAt;
 
 /// The kernel calls the core makes. Every lease call names a caller that is
 /// still blocked in its call to netd; the kernel refuses the others.
 pub trait Effects {
-    /// Answers a blocked caller. A caller that died meanwhile is ignored.
-    fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]);
-
-    /// Length and flags of lease `index` of a blocked caller.
-    fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo>;
-
     /// Copies from a caller's lease into netd; returns the bytes copied.
     fn lease_read(
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         buf: &mut [u8],
     ) -> Result<usize, KernelError>;
 
@@ -34,24 +23,22 @@ pub trait Effects {
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         bytes: &[u8],
     ) -> Result<usize, KernelError>;
 
-    /// Copies straight from one caller's lease into another's. An error names
-    /// the lease it is about, so the core blames the right caller.
-    #[allow(clippy::too_many_arguments)]
+    /// Copies `len` bytes straight from one caller's lease into another's. An
+    /// error names the lease it is about, so the core blames the right caller.
     fn lease_copy(
         &mut self,
-        src: TaskId,
-        src_index: usize,
-        src_offset: u64,
-        dst: TaskId,
-        dst_index: usize,
-        dst_offset: u64,
-        len: u64,
+        from: LeaseAt,
+        to: LeaseAt,
+        len: usize,
     ) -> Result<usize, LeaseCopyError>;
 
     /// Whether this incarnation of the task still runs.
     fn task_alive(&mut self, task: TaskId) -> bool;
+
+    /// The kernel's clock, in ns: asked only by calls that wait with a timeout.
+    fn now_ns(&mut self) -> u64;
 }

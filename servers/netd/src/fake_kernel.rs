@@ -7,16 +7,21 @@
 //! only to a blocked live caller (anything else is counted in
 //! `stray_replies`, which a correct netd keeps at zero except for replies to
 //! tasks that died).
-//! [`World`] pairs it with a [`Netd`] and offers calls as a client makes them.
+//! [`World`] (`fake_kernel/world.rs`) pairs it with a [`Netd`] and offers
+//! calls as a client makes them.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
-use abi::{CopySide, JobId, KernelError, LeaseCopyError, TaskId, lease_flags};
-use libsock::proto::{self, Request, Response};
+use abi::{CopySide, JobId, KernelError, LeaseCopyError, MessageHeader, TaskId, lease_flags};
+use libsock::proto::{self, Response};
+use urt::ipc::{FirstLease, LeaseAt};
 
-use crate::effects::{Effects, LeaseInfo};
-use crate::{Action, Netd};
+use crate::effects::Effects;
+use crate::{Handled, Message};
+
+mod world;
+pub use world::World;
 
 /// A lent buffer, held by the fake kernel while its caller waits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +94,8 @@ pub struct FakeKernel {
     replies: BTreeMap<TaskId, Reply>,
     /// Replies to a task that was not waiting (a bug unless it had died).
     pub stray_replies: usize,
+    /// The clock, in ns: moved only by the tests.
+    pub now_ns: u64,
 }
 
 impl FakeKernel {
@@ -112,7 +119,11 @@ impl FakeKernel {
     /// Starts a new task in `job` (a task another task of the job starts).
     pub fn spawn_in(&mut self, job: JobId) -> TaskId {
         self.next_index += 1;
-        let id = TaskId::new(self.next_index, 1);
+        // Slots 1..MAX_TASKS, as the kernel's; a later round is a later
+        // generation, so every id stays new.
+        let round = usize::from(self.next_index - 1) / (abi::MAX_TASKS - 1);
+        let slot = usize::from(self.next_index - 1) % (abi::MAX_TASKS - 1) + 1;
+        let id = TaskId::new(slot as u16, round as u16 + 1);
         self.alive.insert(id);
         self.jobs.insert(id, job);
         id
@@ -167,8 +178,61 @@ impl FakeKernel {
         self.waiting.remove(&caller)
     }
 
-    fn lease(
-        &mut self,
+    /// Delivers netd's answer to a blocked caller, as the kernel's `reply`
+    /// does: only a caller still waiting gets it.
+    pub fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
+        #[cfg(test)]
+        let _bookkeeping = crate::rationed_alloc::lift();
+        match self.waiting.remove(&to) {
+            Some(leases) => {
+                self.replies.insert(
+                    to,
+                    Reply {
+                        code,
+                        bytes: bytes.to_vec(),
+                        leases,
+                    },
+                );
+            }
+            None => self.stray_replies += 1,
+        }
+    }
+
+    /// Sends the answers of one event in their order, as the netd binary does.
+    pub fn deliver(&mut self, handled: &Handled<'_>) {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        for reply in handled.replies {
+            let (code, bytes) = crate::encode_reply(&reply.response, &mut buf);
+            self.reply(reply.to, code, bytes);
+        }
+    }
+
+    /// Lease 0 of a blocked caller as the kernel describes it with the message.
+    pub fn first_lease(&self, caller: TaskId) -> Option<FirstLease> {
+        let lease = self.waiting.get(&caller)?.first()?;
+        Some(FirstLease {
+            len: lease.data.len(),
+            flags: lease.flags,
+        })
+    }
+
+    /// The message `caller`, now waiting in its call, sent to netd.
+    pub fn message<'a>(&self, caller: TaskId, operation: u32, bytes: &'a [u8]) -> Message<'a> {
+        let leases = self.waiting.get(&caller).map_or(0, Vec::len);
+        Message {
+            header: MessageHeader {
+                sender: caller,
+                job: self.job_of(caller),
+                operation,
+                len: bytes.len(),
+                leases,
+            },
+            bytes,
+            first_lease: self.first_lease(caller),
+        }
+    }
+
+    fn lease(        &mut self,
         caller: TaskId,
         index: usize,
         flag: u64,
@@ -187,10 +251,9 @@ impl FakeKernel {
 
 fn range(
     lease: &FakeLease,
-    offset: u64,
+    start: usize,
     len: usize,
 ) -> Result<core::ops::Range<usize>, KernelError> {
-    let start = usize::try_from(offset).map_err(|_| KernelError::LeaseBounds)?;
     let end = start
         .checked_add(len)
         .filter(|&end| end <= lease.data.len())
@@ -199,39 +262,11 @@ fn range(
 }
 
 impl Effects for FakeKernel {
-    fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
-        #[cfg(test)]
-        let _bookkeeping = crate::rationed_alloc::lift();
-        match self.waiting.remove(&to) {
-            Some(leases) => {
-                self.replies.insert(
-                    to,
-                    Reply {
-                        code,
-                        bytes: bytes.to_vec(),
-                        leases,
-                    },
-                );
-            }
-            None => self.stray_replies += 1,
-        }
-    }
-
-    fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo> {
-        #[cfg(test)]
-        let _bookkeeping = crate::rationed_alloc::lift();
-        let lease = self.waiting.get(&caller)?.get(index)?;
-        Some(LeaseInfo {
-            len: lease.data.len() as u64,
-            flags: lease.flags,
-        })
-    }
-
     fn lease_read(
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         buf: &mut [u8],
     ) -> Result<usize, KernelError> {
         #[cfg(test)]
@@ -250,7 +285,7 @@ impl Effects for FakeKernel {
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         bytes: &[u8],
     ) -> Result<usize, KernelError> {
         #[cfg(test)]
@@ -268,25 +303,15 @@ impl Effects for FakeKernel {
     /// Checks in the kernel's order (source caller and lease, destination
     /// caller and lease, source range, destination range, then the memory
     /// piece by piece, source first) and names the side of the first failure.
-    fn lease_copy(
-        &mut self,
-        src: TaskId,
-        src_index: usize,
-        src_offset: u64,
-        dst: TaskId,
-        dst_index: usize,
-        dst_offset: u64,
-        len: u64,
-    ) -> Result<usize, LeaseCopyError> {
+    fn lease_copy(&mut self, src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
         #[cfg(test)]
         let _bookkeeping = crate::rationed_alloc::lift();
         let source = |error| LeaseCopyError { side: CopySide::Source, error };
         let destination = |error| LeaseCopyError { side: CopySide::Destination, error };
-        let len = usize::try_from(len).map_err(|_| source(KernelError::LeaseBounds))?;
-        let from = self.lease(src, src_index, lease_flags::READ).map_err(source)?.clone();
-        let to = self.lease(dst, dst_index, lease_flags::WRITE).map_err(destination)?;
-        let from_range = range(&from, src_offset, len).map_err(source)?;
-        let to_range = range(to, dst_offset, len).map_err(destination)?;
+        let from = self.lease(src.caller, src.index, lease_flags::READ).map_err(source)?.clone();
+        let to = self.lease(dst.caller, dst.index, lease_flags::WRITE).map_err(destination)?;
+        let from_range = range(&from, src.offset, len).map_err(source)?;
+        let to_range = range(to, dst.offset, len).map_err(destination)?;
         let (readable, writable) = (from.mapped_part(&from_range), to.mapped_part(&to_range));
         let copied = readable.min(writable);
         to.data[to_range.start..to_range.start + copied]
@@ -303,89 +328,8 @@ impl Effects for FakeKernel {
         let _bookkeeping = crate::rationed_alloc::lift();
         self.alive.contains(&task)
     }
-}
 
-/// A netd and its fake kernel, driven the way clients drive them.
-#[derive(Default)]
-pub struct World {
-    pub netd: Netd,
-    pub kernel: FakeKernel,
-    /// netd's own tests: allocations netd may make per request or exit
-    /// notification (`None`: any number); the fake kernel is not rationed.
-    #[cfg(test)]
-    pub allocations_allowed: Option<usize>,
-    /// How many allocations netd asked for under that ration, in all.
-    #[cfg(test)]
-    pub allocations_asked: usize,
-}
-
-impl World {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn spawn(&mut self) -> TaskId {
-        self.kernel.spawn()
-    }
-
-    pub fn new_job(&mut self) -> JobId {
-        self.kernel.new_job()
-    }
-
-    pub fn spawn_in(&mut self, job: JobId) -> TaskId {
-        self.kernel.spawn_in(job)
-    }
-
-    /// Sends a raw request; returns netd's action and the reply if it came at once.
-    pub fn call_raw(
-        &mut self,
-        caller: TaskId,
-        operation: u32,
-        bytes: &[u8],
-        leases: Vec<FakeLease>,
-    ) -> (Action, Option<Reply>) {
-        let count = leases.len();
-        let job = self.kernel.job_of(caller);
-        self.kernel.begin_call(caller, leases);
-        let action =
-            self.in_netd(|netd, kernel| netd.handle(kernel, caller, job, operation, bytes, count));
-        (action, self.kernel.take_reply(caller))
-    }
-
-    /// Sends `request`; returns the reply if netd answered at once.
-    pub fn call(
-        &mut self,
-        caller: TaskId,
-        request: &Request<'_>,
-        leases: Vec<FakeLease>,
-    ) -> Option<Reply> {
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        let bytes = proto::encode_request(request, &mut buf).expect("request fits");
-        self.call_raw(caller, request.operation(), bytes, leases).1
-    }
-
-    /// The reply a blocked caller got since, if any.
-    pub fn reply_for(&mut self, caller: TaskId) -> Option<Reply> {
-        self.kernel.take_reply(caller)
-    }
-
-    /// Kills a task and lets netd learn of it, as the notification would.
-    pub fn kill(&mut self, task: TaskId) {
-        self.kernel.kill(task);
-        self.in_netd(|netd, kernel| netd.task_exit_notified(kernel));
-    }
-
-    /// Runs one event in netd, under the allocation ration in netd's tests.
-    fn in_netd<R>(&mut self, event: impl FnOnce(&mut Netd, &mut FakeKernel) -> R) -> R {
-        #[cfg(test)]
-        {
-            let (result, asked) = crate::rationed_alloc::rationed(self.allocations_allowed, || {
-                event(&mut self.netd, &mut self.kernel)
-            });
-            self.allocations_asked += asked;
-            result
-        }
-        #[cfg(not(test))]
-        event(&mut self.netd, &mut self.kernel)
+    fn now_ns(&mut self) -> u64 {
+        self.now_ns
     }
 }

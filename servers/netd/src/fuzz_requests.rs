@@ -2,7 +2,7 @@
 //! them are malformed.
 
 use abi::{MAX_MESSAGE, lease_flags};
-use libsock::limits::{MAX_MESSAGE_LEN, MAX_PORT, is_local_host};
+use libsock::limits::{MAX_BACKLOG, MAX_MESSAGE_LEN, MAX_PORT, is_local_host};
 use libsock::proto::{self, Request, op};
 
 use crate::fake_kernel::FakeLease;
@@ -74,6 +74,19 @@ pub fn is_malformed(op: u32, bytes: &[u8], leases: &[FakeLease]) -> bool {
             bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len)
         }
         Request::List { .. } => !leases.is_empty(),
+        Request::ListenWait { port, .. } | Request::Accept { port, .. } => !leases.is_empty() || bad_port(port),
+        Request::ListenQueue { port, backlog } => {
+            !leases.is_empty() || bad_port(port) || backlog == 0 || backlog > MAX_BACKLOG
+        }
+        Request::SendWait { port, len, .. } => {
+            bad_port(port) || len > MAX_MESSAGE_LEN || !lease_fits(lease_flags::READ, len)
+        }
+        Request::RecvWait { port, len, .. } => {
+            bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len)
+        }
+        // Its lease must hold `count` entries; not generated here, so never
+        // called malformed (nothing is asserted about it).
+        Request::Poll { .. } => false,
     }
 }
 

@@ -2,17 +2,23 @@
 //!
 //! The netd binary loops on the kernel's `recv` and hands each request to
 //! [`Netd::handle`] and each task-exit notification to
-//! [`Netd::task_exit_notified`]; everything the core needs from the kernel
-//! (replies, lease copies, liveness) goes through [`Effects`]. A call that must
-//! block (`listen`, `recv`, a `send` whose peer has not taken the previous
-//! message) is simply not answered yet: the reply comes from a later event.
+//! [`Netd::task_exit_notified`]. Each returns a [`Handled`]: the answers the
+//! event produced, in the order they must go out (`replies`). The kernel
+//! calls the core needs while it works (lease copies, liveness) go through
+//! [`Effects`]. A call that must block (`listen`, `recv`, a `send` whose peer
+//! has not taken the previous message) is simply not answered yet: its
+//! answer comes with a later event.
 //!
 //! Modules: `ports` (port -> socket, highest free port), `conn` (sockets and
 //! their table), `buffers` (the pool of small-message buffers), `counts`
-//! (sockets per task and per job), `waiters` (blocked callers), `dispatch`
-//! (request checks, quotas and the socket-level calls), `data` (moving
-//! messages), `cleanup` (disconnect, resets, task exits). `docs/sockets.md` describes the behaviour; the limits
-//! are in `libsock::limits`, re-exported here as [`limits`].
+//! (sockets per task and per job), `waiters` (blocked callers), `replies`
+//! (the answers of one event), `calls` (what every call shares: outcomes,
+//! ports, owned sockets, quotas), `dispatch` (decoding, routing, and the
+//! socket-level calls), `data` (moving messages), `cleanup` (disconnect,
+//! resets, task exits), and the extensions: `accept` (many clients per
+//! port), `waits` and `deadlines` (timeouts and non-blocking calls), `poll`
+//! (waiting on many sockets and the console). `docs/sockets.md` describes the behaviour; the
+//! limits are in `libsock::limits`, re-exported here as [`limits`].
 //!
 //! Memory: everything but message buffers is allocated whole by
 //! [`Netd::try_new`] (port table, socket slots, the per-task and per-job
@@ -29,19 +35,27 @@
 
 extern crate alloc;
 
+mod accept;
 mod buffers;
+mod calls;
 mod cleanup;
 mod conn;
 mod counts;
 mod data;
+mod deadlines;
 mod dispatch;
 mod effects;
+mod poll;
 mod ports;
+mod replies;
 mod waiters;
+mod waits;
 
 #[cfg(any(test, feature = "fake-kernel"))]
 pub mod fake_kernel;
 
+#[cfg(test)]
+mod ext_tests;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
@@ -49,20 +63,26 @@ mod memory_tests;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]
+mod poll_tests;
+#[cfg(test)]
 mod quota_tests;
 #[cfg(test)]
 mod rationed_alloc;
+#[cfg(test)]
+mod reply_order_tests;
 #[cfg(test)]
 mod rule_tests;
 
 use alloc::collections::TryReserveError;
 
-use abi::{JobId, TaskId};
+use abi::{JobId, MessageHeader, TaskId};
 use libsock::limits::MAX_SOCKETS;
 use libsock::proto::SocketRow;
+use urt::ipc::FirstLease;
 
-pub use effects::{Effects, LeaseInfo};
+pub use effects::Effects;
 pub use libsock::limits;
+pub use replies::{Reply, encode as encode_reply};
 
 use conn::{Inbox, SocketTable, State};
 use counts::Counts;
@@ -76,6 +96,24 @@ impl From<TryReserveError> for OutOfMemory {
     fn from(_: TryReserveError) -> Self {
         OutOfMemory
     }
+}
+
+/// One request as the kernel delivered it.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// Sender and job are stamped by the kernel.
+    pub header: MessageHeader,
+    pub bytes: &'a [u8],
+    /// Lease 0, as the kernel described it along with the message.
+    pub first_lease: Option<FirstLease>,
+}
+
+/// What an event produced: the answers to send, in this order (the sender
+/// of a request, if answered now, last), then what to do.
+#[derive(Debug)]
+pub struct Handled<'a> {
+    pub replies: &'a [Reply],
+    pub action: Action,
 }
 
 /// What the binary must do after a request.
@@ -98,8 +136,19 @@ pub struct Netd {
     owned: Counts<TaskId>,
     /// Live sockets per job, for the per-job quota.
     job_sockets: Counts<JobId>,
+    /// Of `owned`, the connections accepted from a queue (not in the
+    /// per-task quota).
+    served: Counts<TaskId>,
     /// The only task allowed to ask for a crash.
     supervisor: Option<TaskId>,
+    /// The answers of the event being handled.
+    replies: replies::Replies,
+    /// When each timed wait gives up.
+    deadlines: deadlines::Deadlines,
+    /// Tasks blocked in `poll`.
+    pollers: poll::Pollers,
+    /// Console signals seen since netd started (see `poll`).
+    console_signals: u32,
 }
 
 #[cfg(any(test, feature = "fake-kernel"))]
@@ -118,7 +167,12 @@ impl Netd {
             // Each key holds a socket, so there are never more keys than sockets.
             owned: Counts::try_with_limit(MAX_SOCKETS)?,
             job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
+            served: Counts::try_with_limit(MAX_SOCKETS)?,
             supervisor: None,
+            replies: replies::Replies::try_new()?,
+            deadlines: deadlines::Deadlines::try_with_keys(waits::poll_key(abi::MAX_TASKS))?,
+            pollers: poll::Pollers::try_new()?,
+            console_signals: 0,
         })
     }
 

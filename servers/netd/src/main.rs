@@ -1,18 +1,21 @@
 //! netd, the socket server: one thread looping on the kernel's `recv`.
 //!
-//! Each request goes to the pure core ([`netd::Netd::handle`]); each task-exit
-//! notification to [`netd::Netd::task_exit_notified`]. The core reaches the
-//! kernel only through [`Syscalls`], the [`netd::Effects`] implementation
-//! below. A call that must block is simply not answered yet, so this loop
-//! never waits on anything but `recv`.
+//! Each request goes to the pure core ([`netd::Netd::handle`]) with the
+//! first lease the kernel described along with it (so checking that lease
+//! needs no `lease_info`); each task-exit notification to
+//! [`netd::Netd::task_exit_notified`], each ring of its timer to
+//! [`netd::Netd::timer_fired`] and each console signal to
+//! [`netd::Netd::console_signalled`]. The core returns the answers of the
+//! event in order, and [`Outgoing`] sends them: all but the last at once, the
+//! last together with the next receive (`reply_recv`). The core reaches the
+//! kernel otherwise only through [`Syscalls`], the [`netd::Effects`]
+//! implementation below. A call that must block is simply not answered yet,
+//! so this loop never waits on anything but `recv`.
 //!
 //! The request buffer lives on the stack, and the core allocates nothing per
-//! request but, while its pool grows, a small-message buffer (fallibly: out of
-//! memory fails that `send`, never netd). Two syscalls are saved per request where possible: the
-//! last reply a request produces is sent together with the next receive
-//! (`reply_recv`), and the kernel describes a message's first lease along with
-//! it, so checking that lease needs no `lease_info`. Init (the supervisor) may ask netd to crash; netd then
-//! faults for real, and init restarts it.
+//! request but, while its pool grows, a small-message buffer (fallibly: out
+//! of memory fails that `send`, never netd). Init (the supervisor) may ask
+//! netd to crash; netd then faults for real, and init restarts it.
 #![no_std]
 #![no_main]
 
@@ -20,10 +23,11 @@ extern crate alloc;
 
 use core::fmt::Write;
 
-use abi::{CopySide, KernelError, LeaseCopyError, Received, TaskId, notify};
-use netd::{Action, Effects, LeaseInfo, Netd};
+use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
+use libsock::proto::CONSOLE_SIGNAL;
+use netd::{Action, Effects, Message, Netd, Reply, encode_reply};
 use urt::fmtbuf::FixedBuf;
-use urt::ipc::{self, LeaseAt};
+use urt::ipc::{self, Incoming, LeaseAt};
 use urt::sys;
 
 urt::entry!(main);
@@ -32,7 +36,10 @@ fn main() -> i32 {
     urt::rt::set_program_name("netd");
     // Init passes this while `crash netd always` is in force, to test its
     // restart budget with a server that faults as soon as it starts.
-    if urt::args().skip(1).any(|arg| arg == urt::proto::init::CRASH_AT_START) {
+    if urt::args()
+        .skip(1)
+        .any(|arg| arg == urt::proto::init::CRASH_AT_START)
+    {
         crash();
     }
     // Init passes this after `crash netd hang`: a netd that answers nothing
@@ -50,12 +57,16 @@ fn main() -> i32 {
     // Every table is allocated here, once; should memory be short even for
     // that, exit and let init restart netd later rather than panic.
     let Ok(mut netd) = Netd::try_new() else {
-        say(format_args!("netd: not enough memory for the socket tables"));
+        say(format_args!(
+            "netd: not enough memory for the socket tables"
+        ));
         return 1;
     };
     match sys::lookup(urt::proto::init::NAME) {
         Ok(init) => netd.set_supervisor(init),
-        Err(err) => say(format_args!("netd: no supervisor ({err}); crash requests are refused")),
+        Err(err) => say(format_args!(
+            "netd: no supervisor ({err}); crash requests are refused"
+        )),
     }
     serve(&mut netd)
 }
@@ -69,31 +80,43 @@ fn say(line: core::fmt::Arguments<'_>) {
 }
 
 fn serve(netd: &mut Netd) -> ! {
-    let mut fx = Syscalls::new();
+    let mut fx = Syscalls;
+    let mut outgoing = Outgoing::new();
+    let mut timer = Timer { armed: None };
     let mut request = [0u8; abi::MAX_MESSAGE];
     loop {
-        let incoming = fx.send_last_reply_and_receive(&mut request);
-        match incoming.map(|incoming| (incoming.received, incoming.first_lease)) {
-            Ok((Received::Message(header), first_lease)) => {
-                fx.current = Some((header.sender, first_lease));
+        timer.keep_at(netd.next_deadline());
+        match outgoing.send_held_and_receive(&mut request) {
+            Ok(Incoming {
+                received: Received::Message(header),
+                first_lease,
+            }) => {
                 let len = header.len.min(request.len());
-                let action = netd.handle(
-                    &mut fx,
-                    header.sender,
-                    header.job,
-                    header.operation,
-                    &request[..len],
-                    header.leases,
-                );
-                fx.current = None;
-                if action == Action::Crash {
-                    fx.flush_reply();
+                let message = Message {
+                    header,
+                    bytes: &request[..len],
+                    first_lease,
+                };
+                let handled = netd.handle(&mut fx, &message);
+                outgoing.send(handled.replies);
+                if handled.action == Action::Crash {
+                    outgoing.flush();
                     crash();
                 }
             }
-            Ok((Received::Notification(bits), _)) => {
+            Ok(Incoming {
+                received: Received::Notification(bits),
+                ..
+            }) => {
                 if bits & notify::TASK_EXIT != 0 {
-                    netd.task_exit_notified(&mut fx);
+                    outgoing.send(netd.task_exit_notified(&mut fx).replies);
+                }
+                if bits & notify::TIMER != 0 {
+                    timer.rang();
+                    outgoing.send(netd.timer_fired(&mut fx, sys::now_ns()).replies);
+                }
+                if bits & CONSOLE_SIGNAL != 0 {
+                    outgoing.send(netd.console_signalled(&mut fx).replies);
                 }
             }
             // recv fails only on a bad buffer, which ours is not; yield
@@ -122,120 +145,127 @@ struct HeldReply {
     len: usize,
 }
 
-/// The core's view of the kernel: one syscall per method, except that the
-/// latest reply waits for the next receive (every earlier one is sent as
-/// soon as a newer one replaces it, so replies keep their order) and the
-/// first lease of the message in hand is already known.
-struct Syscalls {
+/// Sends an event's answers in the order the core gave them: all but the
+/// last at once with `reply`, the last with the next receive (`reply_recv`),
+/// which saves a kernel entry per request and lets the kernel run that
+/// caller next.
+struct Outgoing {
     held: Option<HeldReply>,
     held_bytes: [u8; abi::MAX_MESSAGE],
-    /// The sender of the message being handled and its first lease.
-    current: Option<(TaskId, Option<ipc::FirstLease>)>,
 }
 
-impl Syscalls {
+impl Outgoing {
     fn new() -> Self {
-        Syscalls { held: None, held_bytes: [0; abi::MAX_MESSAGE], current: None }
+        Outgoing {
+            held: None,
+            held_bytes: [0; abi::MAX_MESSAGE],
+        }
     }
 
-    fn flush_reply(&mut self) {
-        if let Some(held) = self.held.take() {
+    fn send(&mut self, replies: &[Reply]) {
+        let Some((last, earlier)) = replies.split_last() else {
+            return;
+        };
+        // A reply held from an earlier event of the same wake-up goes first.
+        self.flush();
+        let mut bytes = [0u8; abi::MAX_MESSAGE];
+        for reply in earlier {
+            let (code, bytes) = encode_reply(&reply.response, &mut bytes);
             // A caller that died meanwhile cannot be answered; nothing to do.
+            let _ = ipc::reply(reply.to, code, bytes);
+        }
+        let (code, bytes) = encode_reply(&last.response, &mut self.held_bytes);
+        let len = bytes.len();
+        self.held = Some(HeldReply {
+            to: last.to,
+            code,
+            len,
+        });
+    }
+
+    fn flush(&mut self) {
+        if let Some(held) = self.held.take() {
             let _ = ipc::reply(held.to, held.code, &self.held_bytes[..held.len]);
         }
     }
 
     /// Sends the held reply, if any, and waits for the next request or
-    /// exit notification.
-    fn send_last_reply_and_receive(&mut self, request: &mut [u8]) -> Result<ipc::Incoming, KernelError> {
+    /// notification.
+    fn send_held_and_receive(&mut self, request: &mut [u8]) -> Result<Incoming, KernelError> {
         if let Some(held) = self.held.take() {
             let bytes = &self.held_bytes[..held.len];
             // On error nothing was sent (the caller died): just receive.
-            if let Ok(incoming) = ipc::reply_recv(held.to, held.code, bytes, request, notify::TASK_EXIT) {
+            if let Ok(incoming) = ipc::reply_recv(held.to, held.code, bytes, request, RECV_MASK) {
                 return Ok(incoming);
             }
         }
-        ipc::recv_incoming(request, notify::TASK_EXIT)
+        ipc::recv_incoming(request, RECV_MASK)
     }
 }
 
-impl Effects for Syscalls {
-    fn reply(&mut self, to: TaskId, code: u32, bytes: &[u8]) {
-        self.flush_reply();
-        let len = bytes.len().min(self.held_bytes.len());
-        self.held_bytes[..len].copy_from_slice(&bytes[..len]);
-        self.held = Some(HeldReply { to, code, len });
-    }
+/// The notifications netd waits for besides requests: task exits, its
+/// timer (the earliest timed wait), and the console's input signal.
+const RECV_MASK: u32 = notify::TASK_EXIT | notify::TIMER | CONSOLE_SIGNAL;
 
-    fn lease_info(&mut self, caller: TaskId, index: usize) -> Option<LeaseInfo> {
-        if let Some((sender, first_lease)) = self.current
-            && sender == caller
-            && index == 0
-        {
-            return first_lease.map(|lease| LeaseInfo { len: lease.len as u64, flags: lease.flags });
+/// The kernel's one timer for netd, kept at the earliest deadline of the
+/// core's timed waits; set only when that changes.
+struct Timer {
+    armed: Option<u64>,
+}
+
+impl Timer {
+    fn keep_at(&mut self, deadline: Option<u64>) {
+        if deadline != self.armed {
+            // 0 cancels; a deadline already passed rings at the next tick.
+            let _ = sys::set_timer(deadline.unwrap_or(0));
+            self.armed = deadline;
         }
-        ipc::lease_info(caller, index)
-            .ok()
-            .map(|(len, flags)| LeaseInfo {
-                len: len as u64,
-                flags,
-            })
     }
 
+    /// The kernel clears a timer when it rings.
+    fn rang(&mut self) {
+        self.armed = None;
+    }
+}
+
+/// The core's view of the kernel: one syscall per method.
+struct Syscalls;
+
+impl Effects for Syscalls {
     fn lease_read(
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         buf: &mut [u8],
     ) -> Result<usize, KernelError> {
-        ipc::lease_read(caller, index, lease_offset(offset)?, buf)
+        ipc::lease_read(caller, index, offset, buf)
     }
 
     fn lease_write(
         &mut self,
         caller: TaskId,
         index: usize,
-        offset: u64,
+        offset: usize,
         bytes: &[u8],
     ) -> Result<usize, KernelError> {
-        ipc::lease_write(caller, index, lease_offset(offset)?, bytes)
+        ipc::lease_write(caller, index, offset, bytes)
     }
 
     fn lease_copy(
         &mut self,
-        src: TaskId,
-        src_index: usize,
-        src_offset: u64,
-        dst: TaskId,
-        dst_index: usize,
-        dst_offset: u64,
-        len: u64,
+        from: LeaseAt,
+        to: LeaseAt,
+        len: usize,
     ) -> Result<usize, LeaseCopyError> {
-        let side = |side| move |error| LeaseCopyError { side, error };
-        let from = LeaseAt {
-            caller: src,
-            index: src_index,
-            offset: lease_offset(src_offset).map_err(side(CopySide::Source))?,
-        };
-        let to = LeaseAt {
-            caller: dst,
-            index: dst_index,
-            offset: lease_offset(dst_offset).map_err(side(CopySide::Destination))?,
-        };
-        let len = usize::try_from(len)
-            .map_err(|_| KernelError::LeaseBounds)
-            .map_err(side(CopySide::Source))?;
         ipc::lease_copy(from, to, len)
     }
 
     fn task_alive(&mut self, task: TaskId) -> bool {
         sys::task_alive(task)
     }
-}
 
-/// Lease offsets are bounded by abi::MAX_LEASE_LEN; one that does not fit a
-/// `usize` is past any lease.
-fn lease_offset(offset: u64) -> Result<usize, KernelError> {
-    usize::try_from(offset).map_err(|_| KernelError::LeaseBounds)
+    fn now_ns(&mut self) -> u64 {
+        sys::now_ns()
+    }
 }

@@ -5,8 +5,8 @@
 //! sockbench ROLE ARGS...                         a helper task sockbench spawns
 //! ```
 //! ROUND_TRIPS (default 20,000) sets every count: `sys` makes ten times as
-//! many calls, `conn` a tenth as many cycles, `pp-sock-64` splits them over
-//! its pairs. BULK_BYTES (default 16 MiB) is what each bulk run moves.
+//! many calls, `conn` a tenth as many cycles, `pp-sock-64` and `fan-in`
+//! split them over their 64 clients. BULK_BYTES (default 16 MiB) is what each bulk run moves.
 
 /// Round trips of `ipc` and `pp-sock` when no count is given.
 pub const DEFAULT_ROUND_TRIPS: u32 = 20_000;
@@ -31,11 +31,12 @@ pub enum Bench {
     BulkSock,
     Conn,
     PpSock64,
+    FanIn,
 }
 
 impl Bench {
     /// Every benchmark, in the order they run.
-    pub const ALL: [Bench; 7] = [
+    pub const ALL: [Bench; 8] = [
         Bench::Boot,
         Bench::Sys,
         Bench::Ipc,
@@ -43,6 +44,7 @@ impl Bench {
         Bench::BulkSock,
         Bench::Conn,
         Bench::PpSock64,
+        Bench::FanIn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +56,7 @@ impl Bench {
             Bench::BulkSock => "bulk-sock",
             Bench::Conn => "conn",
             Bench::PpSock64 => "pp-sock-64",
+            Bench::FanIn => "fan-in",
         }
     }
 

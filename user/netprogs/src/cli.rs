@@ -16,32 +16,53 @@ pub fn port(arg: &str) -> Result<u16, bool> {
 /// What `nc` was asked to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Nc<'a> {
-    /// `nc -l PORT`
-    Listen { port: &'a str },
-    /// `nc HOST PORT [MESSAGE...]`; no message means console lines.
+    /// `nc [-w SECONDS] -l [-k] PORT`; `keep`: accept clients one after another.
+    Listen {
+        port: &'a str,
+        keep: bool,
+        wait_seconds: Option<u32>,
+    },
+    /// `nc [-w SECONDS] HOST PORT [MESSAGE...]`; no message means console lines.
     Connect {
         host: &'a str,
         port: &'a str,
         messages: Vec<&'a str>,
+        wait_seconds: Option<u32>,
     },
 }
 
-pub const NC_USAGE: &str = "usage: nc -l PORT | nc HOST PORT [MESSAGE...]";
+pub const NC_USAGE: &str = "usage: nc [-w SECONDS] -l [-k] PORT | nc [-w SECONDS] HOST PORT [MESSAGE...]";
 
 /// Parses `nc`'s arguments (without the program name); the error is the
 /// line to print: the usage, or which port is not one (text and numbers
-/// out of range alike).
+/// out of range alike). Options come before the other arguments, in any
+/// order.
 pub fn nc<'a>(args: &[&'a str]) -> Result<Nc<'a>, String> {
-    let command = match args {
-        ["-l", port] => Nc::Listen { port },
-        [host, port, messages @ ..] if *host != "-l" => Nc::Connect {
+    let usage = || String::from(NC_USAGE);
+    let (mut listen, mut keep, mut wait_seconds) = (false, false, None);
+    let mut rest = args;
+    loop {
+        match rest {
+            ["-l", tail @ ..] => (listen, rest) = (true, tail),
+            ["-k", tail @ ..] => (keep, rest) = (true, tail),
+            ["-w", seconds, tail @ ..] => {
+                wait_seconds = Some(seconds.parse::<u32>().ok().filter(|&s| s > 0).ok_or_else(usage)?);
+                rest = tail;
+            }
+            _ => break,
+        }
+    }
+    let command = match (listen, rest) {
+        (true, [port]) => Nc::Listen { port, keep, wait_seconds },
+        (false, [host, port, messages @ ..]) if !keep => Nc::Connect {
             host,
             port,
             messages: messages.to_vec(),
+            wait_seconds,
         },
-        _ => return Err(NC_USAGE.into()),
+        _ => return Err(usage()),
     };
-    let (Nc::Listen { port } | Nc::Connect { port, .. }) = &command;
+    let (Nc::Listen { port, .. } | Nc::Connect { port, .. }) = &command;
     match self::port(port) {
         Ok(_) => Ok(command),
         Err(_) => Err(alloc::format!("nc: bad port {port} (ports are 0 to 65535)")),
@@ -89,24 +110,32 @@ mod tests {
 
     #[test]
     fn nc_forms() {
-        let usage = Err(NC_USAGE.into());
-        assert_eq!(nc(&["-l", "5000"]), Ok(Nc::Listen { port: "5000" }));
+        let usage = Err(String::from(NC_USAGE));
+        let listen = |port, keep, wait_seconds| Ok(Nc::Listen { port, keep, wait_seconds });
+        assert_eq!(nc(&["-l", "5000"]), listen("5000", false, None));
+        assert_eq!(nc(&["-l", "-k", "7"]), listen("7", true, None));
+        assert_eq!(nc(&["-k", "-w", "3", "-l", "7"]), listen("7", true, Some(3)));
         assert_eq!(nc(&["-l"]), usage);
         assert_eq!(nc(&["-l", "1", "2"]), usage);
+        assert_eq!(nc(&["-k", "localhost", "7"]), usage, "-k is for listeners");
+        assert_eq!(nc(&["-w", "0", "localhost", "7"]), usage);
+        assert_eq!(nc(&["-w", "x", "localhost", "7"]), usage);
         assert_eq!(
             nc(&["localhost", "5000"]),
             Ok(Nc::Connect {
                 host: "localhost",
                 port: "5000",
-                messages: Vec::new()
+                messages: Vec::new(),
+                wait_seconds: None,
             })
         );
         assert_eq!(
-            nc(&["localhost", "5002", "one", "two"]),
+            nc(&["-w", "1", "localhost", "5002", "one", "two"]),
             Ok(Nc::Connect {
                 host: "localhost",
                 port: "5002",
-                messages: alloc::vec!["one", "two"]
+                messages: alloc::vec!["one", "two"],
+                wait_seconds: Some(1),
             })
         );
         assert_eq!(nc(&["localhost"]), usage);

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use libsock::proto::SocketRow;
-use libsock::{SockError, Sockets, Transport};
+use libsock::{SockError, Sockets, Transport, Wait};
 
 /// Receives one whole message into `message` (cleared first), piece by piece
 /// through `scratch`.
@@ -20,6 +20,27 @@ pub fn recv_message<T: Transport>(
         if !more {
             return Ok(());
         }
+    }
+}
+
+/// [`recv_message`], waiting for its first piece as `wait` says (the rest
+/// of a message is in netd already, so the other pieces never wait).
+pub fn recv_message_wait<T: Transport>(
+    sockets: &mut Sockets<T>,
+    port: u16,
+    scratch: &mut [u8],
+    message: &mut Vec<u8>,
+    wait: Wait,
+) -> Result<(), SockError> {
+    message.clear();
+    let mut wait = wait;
+    loop {
+        let (len, more) = sockets.recv_wait(port, scratch, wait)?;
+        message.extend_from_slice(&scratch[..len]);
+        if !more {
+            return Ok(());
+        }
+        wait = Wait::Forever;
     }
 }
 

@@ -171,6 +171,13 @@ pub fn edit_line(edit: &LineEdit<'_>) -> Edited {
     }
 }
 
+/// Asks the console to post `bits` to `notify` once a line waits for this
+/// task; `Ok(true)` when one waits already (nothing will be posted).
+pub fn watch_input(notify: TaskId, bits: u32) -> Result<bool, KernelError> {
+    let reply = call_console(proto::WATCH_INPUT, &proto::encode_watch(notify, bits), &mut [], &[])?;
+    Ok(check_code(reply.code)? == proto::INPUT_READY)
+}
+
 /// How waiting for a foreground task ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForegroundWait {

@@ -67,6 +67,13 @@ pub fn set_timer(deadline_ns: u64) -> Result<(), KernelError> {
     unsafe { invoke(Sysnum::SetTimer, [deadline_ns, 0, 0, 0, 0, 0]) }.map(|_| ())
 }
 
+/// Posts `bits` (within `abi::notify::POSTABLE`) to `task`: it sees them
+/// in its next `recv` whose mask includes them.
+pub fn post(task: TaskId, bits: u32) -> Result<(), KernelError> {
+    // SAFETY: no pointer arguments.
+    unsafe { invoke(Sysnum::Post, [task.raw() as u64, bits as u64, 0, 0, 0, 0]) }.map(|_| ())
+}
+
 /// Maps `len` bytes of zeroed memory at page-aligned `addr` in this task.
 /// Safe because the range must not overlap anything already mapped, so no
 /// existing reference can be affected.

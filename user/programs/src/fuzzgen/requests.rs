@@ -278,7 +278,7 @@ fn console_request(rng: &mut Rng) -> Planned {
         _ => {
             let op = loop {
                 let op = if rng.chance(50) { rng.below(12) as u32 } else { value(rng) as u32 };
-                if !(console::WRITE..=console::JOB_ENDED).contains(&op) {
+                if !(console::WRITE..=console::WATCH_INPUT).contains(&op) {
                     break op;
                 }
             };

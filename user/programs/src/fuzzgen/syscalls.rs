@@ -180,6 +180,19 @@ impl Planner {
                 };
                 Plan::new(n, [id as u64, 0, 0, 0, 0, 0], expect)
             }
+            Sysnum::Post => {
+                let (task, any) = (self.tasks.pick(rng), value(rng));
+                let bits = rng.pick(&[0x04, 0xfc, 0, 1, 0x100, any]);
+                let mut c = Checks::unordered();
+                c.fail_if(bits & !u64::from(notify::POSTABLE) != 0, E::BadArgument);
+                match self.tasks.classify(task) {
+                    IdClass::NoSuchTask => c.fail(E::NoSuchTask),
+                    IdClass::Dead => c.fail(E::PeerDied),
+                    IdClass::Me | IdClass::Live => {}
+                    IdClass::Unknown => c.maybe(E::PeerDied),
+                }
+                Plan::new(n, [task as u64, bits, 0, 0, 0, 0], c.finish(Expect::OK))
+            }
             Sysnum::IrqAck => {
                 let irq = if rng.chance(50) { rng.below(20) } else { value(rng) };
                 let expect = match irq {

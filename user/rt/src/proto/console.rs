@@ -27,6 +27,12 @@
 //!   the user pressed Ctrl-C ([`INTERRUPTED`]). The shell waits for its
 //!   foreground program this way, so Ctrl-C reaches it without the console
 //!   ever calling another task (it only answers, so it cannot deadlock).
+//! - `WATCH_INPUT`: a task id and notification bits (two u32). Answered at
+//!   once: [`INPUT_READY`] if a `READ_LINE` would not wait now, else
+//!   [`WATCHING`], and the console then posts the bits to that task (the
+//!   kernel's `post`) once, when it would no longer wait. A new watch
+//!   replaces the caller's earlier one. This is how a program waits for the
+//!   console and its sockets together (netd's `poll`).
 
 use abi::{JobId, TaskId};
 
@@ -40,6 +46,7 @@ pub const READ_LINE: u32 = 2;
 pub const SET_FOREGROUND: u32 = 3;
 pub const WAIT_FOREGROUND: u32 = 4;
 pub const JOB_ENDED: u32 = 5;
+pub const WATCH_INPUT: u32 = 6;
 
 /// Reply codes besides success and errors.
 pub const LINE: u32 = 0;
@@ -49,6 +56,8 @@ pub const INTERRUPTED: u32 = 101;
 pub const HANDED_BACK: u32 = 102;
 /// End of input because the caller's job does not hold the console.
 pub const NOT_FOREGROUND: u32 = 103;
+pub const INPUT_READY: u32 = 0;
+pub const WATCHING: u32 = 104;
 
 /// Longest input line kept; longer input is cut.
 pub const MAX_LINE: usize = 1024;
@@ -166,6 +175,21 @@ pub fn decode_foreground(bytes: &[u8]) -> Option<JobId> {
     read_u32(bytes, 0).map(JobId::new)
 }
 
+/// A `WATCH_INPUT` request: whom to post to, and which bits.
+pub fn encode_watch(notify: TaskId, bits: u32) -> [u8; 8] {
+    let mut bytes = [0u8; 8];
+    bytes[..4].copy_from_slice(&notify.raw().to_le_bytes());
+    bytes[4..].copy_from_slice(&bits.to_le_bytes());
+    bytes
+}
+
+pub fn decode_watch(bytes: &[u8]) -> Option<(TaskId, u32)> {
+    if bytes.len() != 8 {
+        return None;
+    }
+    Some((TaskId::from_raw(read_u32(bytes, 0)?), read_u32(bytes, 4)?))
+}
+
 /// A task id request (`WAIT_FOREGROUND`).
 pub fn decode_task(bytes: &[u8]) -> Option<TaskId> {
     read_u32(bytes, 0).map(TaskId::from_raw)
@@ -182,6 +206,8 @@ mod tests {
         assert_eq!(decode_foreground(&[1, 0, 0, 0, 7]), None);
         assert_eq!(decode_foreground(&[1, 0, 0]), None);
         assert_eq!(decode_task(&id.raw().to_le_bytes()), Some(id));
+        assert_eq!(decode_watch(&encode_watch(id, 4)), Some((id, 4)));
+        assert_eq!(decode_watch(&[0; 7]), None);
     }
 
     #[test]

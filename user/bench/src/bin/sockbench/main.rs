@@ -14,6 +14,7 @@
 extern crate alloc;
 
 mod clock;
+mod fan_in;
 mod kernel;
 mod net;
 mod pairs;
@@ -96,6 +97,7 @@ fn run(plan: &Plan, boot_ns: u64, boot_ticks: u64) -> i32 {
             Bench::BulkSock => socket::bulk(&bencher, plan),
             Bench::Conn => socket::connections(&bencher, plan),
             Bench::PpSock64 => pairs::ping_pong_pairs(&bencher, plan),
+            Bench::FanIn => fan_in::fan_in(&bencher, plan),
         };
         if let Err(why) = outcome {
             println!("sockbench: {}: {why}", bench.name());

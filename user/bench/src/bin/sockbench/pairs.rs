@@ -58,10 +58,25 @@ pub fn ping_pong_pairs(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
 fn start_and_time(per_pair: u32, helpers: &mut Vec<(TaskId, &'static str)>) -> Result<u64, String> {
     let gate = spawn(&["sockbench", "gate", &PAIRS.to_string()])?;
     helpers.push((gate, "gate"));
-    let (gate_arg, count_arg) = (gate.raw().to_string(), per_pair.to_string());
     for pair in 0..PAIRS as u16 {
         let port = (FIRST_PAIR_PORT + pair).to_string();
         helpers.push((spawn(&["sockbench", "echo", &port])?, "echo"));
+    }
+    let ports = (0..PAIRS as u16).map(|pair| FIRST_PAIR_PORT + pair);
+    start_clients_and_time(gate, ports, per_pair, helpers)
+}
+
+/// Starts a `pair-client` for each port, then asks `gate` for the ticks
+/// of the timed part.
+pub fn start_clients_and_time(
+    gate: TaskId,
+    ports: impl Iterator<Item = u16>,
+    per_pair: u32,
+    helpers: &mut Vec<(TaskId, &'static str)>,
+) -> Result<u64, String> {
+    let (gate_arg, count_arg) = (gate.raw().to_string(), per_pair.to_string());
+    for port in ports {
+        let port = port.to_string();
         helpers.push((
             spawn(&["sockbench", "pair-client", &port, &gate_arg, &count_arg])?,
             "pair-client",

@@ -5,7 +5,9 @@
 //! contract lists them, blocking and wake-ups, message boundaries, empty
 //! and 64 KiB messages, short receive buffers, peer close with data still
 //! pending, ownership across tasks, task-exit cleanup and the per-task
-//! limit. It prints one line per check and ends with `N passed, M failed`;
+//! limit, then the extensions (many clients per port, timeouts,
+//! non-blocking calls, poll). It prints one line per check and ends with
+//! `N passed, M failed`;
 //! the exit status is 0 only if none failed.
 //!
 //! The other ends of its connections are copies of itself in helper roles
@@ -22,6 +24,7 @@ extern crate alloc;
 mod arg_checks;
 mod conn_checks;
 mod data_checks;
+mod ext_checks;
 mod limit_checks;
 mod roles;
 mod suite;
@@ -56,6 +59,7 @@ fn run_all() -> i32 {
     data_checks::run(&mut suite);
     wait_checks::run(&mut suite);
     limit_checks::run(&mut suite);
+    ext_checks::run(&mut suite);
     suite.kill_helpers();
     suite.drop_all();
     let tally = suite.tally();

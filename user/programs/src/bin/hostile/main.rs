@@ -13,6 +13,7 @@ mod ipc;
 mod jobs;
 mod kernel;
 mod netd;
+mod post;
 mod prompt;
 mod sockets;
 
@@ -34,6 +35,7 @@ const MODULES: &[&[Attack]] = &[
     jobs::ATTACKS,
     kernel::ATTACKS,
     netd::ATTACKS,
+    post::ATTACKS,
     prompt::ATTACKS,
     sockets::ATTACKS,
 ];
