@@ -91,13 +91,17 @@ impl GrowingHeap {
     }
 }
 
-/// Maps `len` writable bytes at `start` in calls of at most
-/// `abi::MAX_LEASE_LEN` (the kernel's limit for one map); on failure unmaps
-/// what this call mapped, so nothing is left half-grown.
+/// Bytes asked of the kernel per `map` call: well below its limit for one
+/// call (`abi::MAX_MAP`), since the kernel maps with interrupts off and a
+/// small step keeps every other task's wait short.
+const MAP_STEP: u64 = 1 << 20;
+
+/// Maps `len` writable bytes at `start` in calls of at most [`MAP_STEP`];
+/// on failure unmaps what this call mapped, so nothing is left half-grown.
 fn map_in_steps(start: u64, len: u64) -> bool {
     let mut done = 0;
     while done < len {
-        let step = (len - done).min(abi::MAX_LEASE_LEN);
+        let step = (len - done).min(MAP_STEP);
         if crate::sys::map(start + done, step, abi::map_flags::WRITE).is_err() {
             if done > 0 {
                 // SAFETY: these pages were mapped just now and never handed
