@@ -1,5 +1,6 @@
 //! Init's pure parts, unit-tested on the host: the restart budget and what
-//! to do when a service ends, the kill policy, the table of tasks init started, how ELF segments become mappings,
+//! to do when a service ends, the kill policy, the table of tasks init
+//! started and their jobs, how ELF segments become mappings, init's answers
 //! and the wording of fault reports. `main.rs` and its modules drive them
 //! with syscalls.
 #![cfg_attr(not(test), no_std)]

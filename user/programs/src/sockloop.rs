@@ -5,7 +5,8 @@
 //! that each comes back unchanged. With `--reconnect` both survive netd
 //! restarts: after each reset (-1030) the server listens again and the
 //! client connects again and starts a new numbered exchange; the client
-//! stops after N messages in all or after MS ms (`--reconnect MS`). Message `seq` is [`message`]`(port, seq)`:
+//! stops after N messages in all or after MS ms (`--reconnect MS`).
+//! Message `seq` is [`message`]`(port, seq)`:
 //! the port and number as text, then filler derived from both, and every
 //! eighth message is longer than netd's 4 KiB copy limit, so both of netd's
 //! data paths carry it. Each side knows exactly which message must come
