@@ -136,8 +136,9 @@ test: image
 # random requests through netd's core on the host; in QEMU seeds 10..29 of
 # sysfuzz and ipcfuzz (100,000 syscalls and 50,000 requests each), ipcmesh
 # for two minutes, and netd killed and crashed for two minutes under socket
-# clients; `sockstress 16 100000` (100,000 checked messages, 1,000 clients
-# killed). Writes the figures into docs/robustness.md.
+# clients; `sockstress 16 100000` then `sockstress 16 900000` (a million
+# checked messages, 10,000 clients killed); twenty memory-exhaustion rounds.
+# About 20 minutes. Writes the figures into docs/robustness.md.
 stress: qemu image
 	KERNEL=$(abspath $(KERNEL_BIN)) INITRD=$(abspath $(BOOT_IMAGE)) stress/run.sh
 
