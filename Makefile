@@ -1,5 +1,5 @@
 SHELL := /bin/bash
-# make run | make test | make image | make debug | make stress | make bench | make bench-quick
+# make run | make test | make check | make image | make debug | make stress | make bench | make bench-quick
 #
 # C programs (docs/c-programs.md): every user/c/programs/*.c is packed into
 # the image; `make run C_PROGRAMS="a.c b/c.c"` (or `make image ...`) adds C
@@ -52,7 +52,7 @@ QEMU_ARGS := -machine pc -cpu qemu64 -m 256M -display none -serial mon:stdio \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot \
              -kernel $(KERNEL_BIN) -initrd $(BOOT_IMAGE)
 
-.PHONY: all run test image debug guest tool qemu cc c-programs host-test qemu-test stress bench bench-quick clean
+.PHONY: check all run test image debug guest tool qemu cc c-programs host-test qemu-test stress bench bench-quick clean
 
 all: image
 
@@ -131,6 +131,14 @@ qemu-test: qemu image
 test: image
 	$(MAKE) host-test
 	$(MAKE) qemu-test
+
+# Formatting (rustfmt.toml) and lints: clippy refuses an unsafe block
+# without a `// SAFETY:` comment (`[workspace.lints]` in Cargo.toml).
+check:
+	$(CARGO) fmt --all --check
+	cd image-builder && $(CARGO) fmt --all --check
+	$(CARGO) clippy --release --quiet $(addprefix -p ,$(GUEST_PACKAGES))
+	$(CARGO) clippy --quiet $(addprefix -p ,$(HOST_LIBS) $(HOST_BIN_LIBS)) --lib
 
 # Long runs kept out of `make test` (stress/run.sh): a million malformed and
 # random requests through netd's core on the host; in QEMU seeds 10..29 of
