@@ -12,7 +12,7 @@ function trim(s) {
 
 # 1234567 -> 1,234,567
 function grouped(n,    s, out) {
-    s = sprintf("%d", n)
+    s = sprintf("%.0f", n)  # %d is 32-bit in some awks
     out = ""
     while (length(s) > 3) {
         out = "," substr(s, length(s) - 2) out
