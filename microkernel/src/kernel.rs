@@ -17,7 +17,7 @@ mod task;
 pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
-use abi::{ExitReason, KernelError, TaskId, MAX_TASKS};
+use abi::{CostCounters, ExitReason, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use kcore::grants::{IrqGrant, IrqLines};
@@ -49,6 +49,8 @@ pub struct Kernel {
     now_ns: u64,
     /// Earliest timer deadline of any task, so most ticks scan nothing.
     next_deadline: u64,
+    /// What the kernel has done since boot (`counters`).
+    counters: CostCounters,
 }
 
 pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
@@ -80,7 +82,26 @@ impl Kernel {
             kernel_space_root: kernel_space,
             now_ns: 0,
             next_deadline: u64::MAX,
+            counters: CostCounters::default(),
         }
+    }
+
+    /// Counts a syscall.
+    #[inline(always)]
+    pub fn count_syscall(&mut self) {
+        self.counters.syscalls += 1;
+    }
+
+    /// Counts an entry that is not a syscall (an interrupt or exception).
+    #[inline(always)]
+    pub fn count_other_entry(&mut self) {
+        self.counters.entries += 1;
+    }
+
+    /// What the kernel has done since boot.
+    pub fn counters(&self) -> CostCounters {
+        // Syscalls are counted once, as syscalls, to keep their path short.
+        CostCounters { entries: self.counters.entries + self.counters.syscalls, ..self.counters }
     }
 
     #[inline]

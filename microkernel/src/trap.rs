@@ -30,6 +30,7 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
                 kernel_exception(unsafe { &*frame }, vector);
             }
             let handle_fault = |k: &mut Kernel| {
+                k.count_other_entry();
                 let current = adopt(k, frame);
                 user_fault(k, current, vector)
             };
@@ -38,6 +39,7 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
         // Before the first task exists only interrupts can arrive.
         Entry::Interrupt(line) => {
             let handle_irq = |k: &mut Kernel| {
+                k.count_other_entry();
                 adopt(k, frame);
                 irq(k, line)
             };

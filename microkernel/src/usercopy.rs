@@ -107,6 +107,8 @@ unsafe impl PlainData for abi::KernelStats {}
 // SAFETY: as above.
 unsafe impl PlainData for abi::TaskInfo {}
 // SAFETY: as above.
+unsafe impl PlainData for abi::CostCounters {}
+// SAFETY: as above.
 unsafe impl PlainData for abi::ExitRecord {}
 
 /// Reads a plain-data value (a lease, ...) from user memory; a slice

@@ -100,6 +100,8 @@ sysnums! {
     TaskFork = 31,
     /// `task_fault(task)`: ends a task as faulted, with an injected fault (init only).
     TaskFault = 32,
+    /// `counters(ptr)`: writes the kernel's [`crate::CostCounters`].
+    Counters = 33,
 }
 
 #[cfg(test)]

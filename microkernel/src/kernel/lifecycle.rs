@@ -103,6 +103,7 @@ impl Kernel {
         if let Some(space) = task.space.take() {
             if space.is_active() {
                 self.kernel_space_root.activate();
+                self.counters.space_switches += 1;
             }
             space.destroy(&mut mem::JobFrames(job));
         }

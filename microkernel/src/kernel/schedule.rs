@@ -143,13 +143,15 @@ impl Kernel {
             io_ports::deny(ports);
         }
         self.current = next;
-        let task = self.task_mut(next);
+        self.counters.switches += 1;
+        let task = self.tasks[super::table_position(next)].as_deref_mut().expect("task slot in use");
         if let Some(ports) = task.ports {
             io_ports::allow(ports);
         }
         if let Some(space) = &task.space {
             if !space.is_active() {
                 space.activate();
+                self.counters.space_switches += 1;
             }
         }
         // SAFETY: the task's box stays allocated while it is current: a

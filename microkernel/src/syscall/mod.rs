@@ -52,6 +52,7 @@ pub type Handled = Result<Next, KernelError>;
 
 /// Runs the syscall the current task made, from its saved registers.
 pub fn dispatch(k: &mut Kernel) {
+    k.count_syscall();
     let caller = k.current_index();
     let task = k.task_mut(caller);
     let number = match Sysnum::try_from(task.frame().syscall_number()) {
@@ -102,6 +103,7 @@ pub fn dispatch(k: &mut Kernel) {
         Sysnum::Poweroff => run!(task::poweroff(k, caller)),
         Sysnum::ReplyRecv => run!(ipc::reply_recv(k, caller, ReplyRecvArgs::from_regs(args))),
         Sysnum::TaskFork => run!(fork::fork(k, caller, TaskId::from_reg(first))),
+        Sysnum::Counters => run!(misc::counters(k, caller, first)),
     }
 }
 
