@@ -8,5 +8,6 @@ extern crate alloc;
 
 pub mod command;
 pub mod fuzzgen;
+pub mod ipcdigest;
 pub mod ipcmesh;
 pub mod sockloop;
