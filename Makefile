@@ -20,7 +20,7 @@ STRIP        ?= strip
 # Packages of the guest build, and the programs packed into the boot image
 # (init first: it is the one program the kernel starts itself).
 GUEST_PACKAGES := microkernel init console netd programs netprogs bench xv6rt
-PROGRAMS       := console netd shell fault spin ipctest socktest nc echod echoload netstat sockcheck sockstress sockbench sockloop sysfuzz ipcfuzz ipcmesh hostile
+PROGRAMS       := console netd shell fault spin ipctest socktest nc echod echoload netstat sockcheck sockstress sockbench sockloop sysfuzz ipcfuzz ipcmesh ipcdigest hostile
 # Host-tested pure logic: libraries, and the library half of binary crates
 # (whose no_std binaries cannot be built as host test harnesses).
 HOST_LIBS      := abi kcore bootimg elfload libsock

@@ -31,7 +31,7 @@ step() {
 }
 
 step netd-host "$top" cargo test -p netd --lib --release -- --ignored --nocapture netd_answers_a_million_fuzzed_requests
-step qemu "$top/image-builder" cargo test --release --test fuzz --test fuzz_ipc --test sockstress --test hostile_jobs -- --ignored --nocapture
+step qemu "$top/image-builder" cargo test --release --test fuzz --test fuzz_ipc --test sockstress --test hostile_jobs --test ipc_fast_path -- --ignored --nocapture
 
 total=$(( $(date +%s) - started ))
 echo

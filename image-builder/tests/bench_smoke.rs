@@ -1,7 +1,8 @@
 //! `sockbench` run once from the shell with small counts, as a smoke test of the
 //! benchmark program itself: it must finish, print every `RESULT` line, deliver the bulk
-//! data intact (checksums match) and leave no helper task behind. No figure is
-//! asserted: timings on a shared host under plain TCG say nothing.
+//! data intact (checksums match) and leave no helper task behind. No timing is
+//! asserted (timings on a shared host under plain TCG say nothing), but the
+//! kernel's cost counters are: they count events, not time.
 //!
 //! One boot of the artifacts named by `MK_KERNEL` / `MK_INITRD`; see `common` for how
 //! prompts and answers are read.
@@ -100,6 +101,24 @@ fn sockbench_completes_with_intact_bulk_data() {
             value.is_some_and(|value| value > 0.0),
             &format!("no positive {rate} in {line}"),
         );
+    }
+
+    // The counters on every timed line; the kernel alone is exact up to a
+    // timer tick: a null syscall is one entry, a null round trip two entries,
+    // two switches and two address-space switches.
+    for line in results.iter().filter(|line| !line.starts_with("RESULT boot ")) {
+        for key in ["entries_per_op", "switches_per_op", "cr3_per_op"] {
+            shell.check(field(line, key).is_some(), &format!("no {key} in {line}"));
+        }
+    }
+    let per_op = |name: &str, key: &str| -> f64 {
+        let line = results.iter().find(|line| line.split_whitespace().nth(1) == Some(name));
+        line.and_then(|line| field(line, key)).and_then(|text| text.parse().ok()).unwrap_or(-1.0)
+    };
+    let near = |value: f64, expected: f64| (expected..expected + 0.05).contains(&value);
+    shell.check(near(per_op("sys", "entries_per_op"), 1.0), "sys: not one entry per call");
+    for key in ["entries_per_op", "switches_per_op", "cr3_per_op"] {
+        shell.check(near(per_op("ipc", key), 2.0), &format!("ipc: {key} is not 2 per round trip"));
     }
 
     // Every helper it spawned has ended.

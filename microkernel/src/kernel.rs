@@ -17,10 +17,10 @@ mod task;
 pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
-use abi::{ExitReason, KernelError, TaskId, MAX_TASKS};
+use abi::{CostCounters, ExitReason, KernelError, TaskId, MAX_TASKS};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use kcore::grants::{IrqGrant, IrqLines};
+use kcore::grants::{IrqGrant, IrqLines, PortRange};
 use kcore::ipc::SenderQueues;
 use kcore::names::{Registry, RegistryError};
 use kcore::sched::RunQueues;
@@ -49,6 +49,13 @@ pub struct Kernel {
     now_ns: u64,
     /// Earliest timer deadline of any task, so most ticks scan nothing.
     next_deadline: u64,
+    /// What the kernel has done since boot (`counters`).
+    counters: CostCounters,
+    /// The I/O ports the bitmap lets through now: the running task's.
+    open_ports: Option<PortRange>,
+    /// Whether `call` and `reply_recv` may take the IPC fast path
+    /// (`syscall::fastpath`); the boot option `fastpath=off` clears it.
+    fast_path: bool,
 }
 
 pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
@@ -63,7 +70,7 @@ fn table_position(index: TaskIndex) -> usize {
 }
 
 impl Kernel {
-    pub fn new(kernel_space: AddressSpace, idle: Task) -> Self {
+    pub fn new(kernel_space: AddressSpace, idle: Task, fast_path: bool) -> Self {
         let mut tasks: Box<[Option<Box<Task>>; MAX_TASKS]> = Box::new([const { None }; MAX_TASKS]);
         tasks[TaskIndex::IDLE.get()] = Some(Box::new(idle));
         Kernel {
@@ -80,7 +87,46 @@ impl Kernel {
             kernel_space_root: kernel_space,
             now_ns: 0,
             next_deadline: u64::MAX,
+            counters: CostCounters::default(),
+            open_ports: None,
+            fast_path,
         }
+    }
+
+    /// Whether the IPC fast path is on.
+    #[inline(always)]
+    pub fn fast_path(&self) -> bool {
+        self.fast_path
+    }
+
+    /// Counts a `call` the fast path delivered.
+    #[inline(always)]
+    pub fn count_fast_call(&mut self) {
+        self.counters.fast_calls += 1;
+    }
+
+    /// Counts a `reply_recv` the fast path carried.
+    #[inline(always)]
+    pub fn count_fast_reply(&mut self) {
+        self.counters.fast_replies += 1;
+    }
+
+    /// Counts a syscall.
+    #[inline(always)]
+    pub fn count_syscall(&mut self) {
+        self.counters.syscalls += 1;
+    }
+
+    /// Counts an entry that is not a syscall (an interrupt or exception).
+    #[inline(always)]
+    pub fn count_other_entry(&mut self) {
+        self.counters.entries += 1;
+    }
+
+    /// What the kernel has done since boot.
+    pub fn counters(&self) -> CostCounters {
+        // Syscalls are counted once, as syscalls, to keep their path short.
+        CostCounters { entries: self.counters.entries + self.counters.syscalls, ..self.counters }
     }
 
     #[inline]
@@ -102,12 +148,11 @@ impl Kernel {
     /// Two different tasks at once (a caller and its server).
     #[inline]
     pub fn pair_mut(&mut self, a: TaskIndex, b: TaskIndex) -> (&mut Task, &mut Task) {
-        let (a, b) = (table_position(a), table_position(b));
-        assert_ne!(a, b, "a task is never its own peer");
-        let (low, high) = self.tasks.split_at_mut(a.max(b));
-        let (first, second) = (low[a.min(b)].as_deref_mut(), high[0].as_deref_mut());
-        let (first, second) = (first.expect("task slot in use"), second.expect("task slot in use"));
-        if a < b { (first, second) } else { (second, first) }
+        let positions = [table_position(a), table_position(b)];
+        let Ok([first, second]) = self.tasks.get_disjoint_mut(positions) else {
+            panic!("a task is never its own peer");
+        };
+        (first.as_deref_mut().expect("task slot in use"), second.as_deref_mut().expect("task slot in use"))
     }
 
     /// The slot of the task running this kernel entry.

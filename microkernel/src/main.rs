@@ -46,8 +46,14 @@ extern "C" fn kernel_main(multiboot_magic: u32, multiboot_info: u32) -> ! {
     if let Some(test) = kcore::cmdline::option(boot.cmdline(), "test") {
         selftest::run(test);
     }
+    // `fastpath=off` sends every call through the general path, so that the
+    // two can be compared on the same programs.
+    let fast_path = kcore::cmdline::option(boot.cmdline(), "fastpath") != Some("off");
+    if !fast_path {
+        kprintln!("kernel: IPC fast path off");
+    }
     match image {
-        Some((bytes, phys)) => start::run(kernel_space, bytes, phys),
+        Some((bytes, phys)) => start::run(kernel_space, bytes, phys, fast_path),
         None => {
             kprintln!("kernel: idle");
             arch::cpu::idle_forever()

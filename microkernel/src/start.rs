@@ -34,7 +34,8 @@ fn fail(why: core::fmt::Arguments) -> ! {
 }
 
 /// Builds init's address space from the boot image and starts the scheduler.
-pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) -> ! {
+/// `fast_path`: whether IPC may take the fast path (`syscall::fastpath`).
+pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64, fast_path: bool) -> ! {
     let parsed = BootImage::parse(image).unwrap_or_else(|e| fail(format_args!("{e}")));
     let entry = parsed.find("init").unwrap_or_else(|| fail(format_args!("no program named init in the boot image")));
     if entry.kind != EntryKind::Flat {
@@ -64,7 +65,7 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64) ->
             .unwrap_or_else(|_| fail(format_args!("mapping the boot image")));
     }
 
-    let mut kernel = Kernel::new(kernel_space, idle_task());
+    let mut kernel = Kernel::new(kernel_space, idle_task(), fast_path);
     let mut space = Some(space);
     let id = kernel
         .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()).supervisor())

@@ -17,12 +17,12 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
     // The one kind of entry whose speed matters is told apart first, alone.
     // A syscall comes from ring 3, so its frame is the task's own already.
     if syscall {
-        return with_kernel(frame, crate::syscall::dispatch, || {});
+        return with_kernel(frame, crate::syscall::enter, || {});
     }
     // SAFETY: as above.
     let entry = unsafe { (*frame).entry() };
     match entry {
-        Entry::Syscall => with_kernel(frame, crate::syscall::dispatch, || {}),
+        Entry::Syscall => with_kernel(frame, crate::syscall::enter, || {}),
         Entry::Exception(vector) => {
             // SAFETY: as above.
             if unsafe { !(*frame).from_user() } || entry.is_machine_event() {
@@ -30,16 +30,20 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
                 kernel_exception(unsafe { &*frame }, vector);
             }
             let handle_fault = |k: &mut Kernel| {
+                k.count_other_entry();
                 let current = adopt(k, frame);
-                user_fault(k, current, vector)
+                user_fault(k, current, vector);
+                k.finish_entry()
             };
             with_kernel(frame, handle_fault, || {})
         }
         // Before the first task exists only interrupts can arrive.
         Entry::Interrupt(line) => {
             let handle_irq = |k: &mut Kernel| {
+                k.count_other_entry();
                 adopt(k, frame);
-                irq(k, line)
+                irq(k, line);
+                k.finish_entry()
             };
             with_kernel(frame, handle_irq, || end_of_interrupt(line))
         }
@@ -47,11 +51,11 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
 }
 
 /// Runs `handle_entry` on the kernel (`before_tasks` before the first task
-/// exists) and returns the frame to resume.
+/// exists); either gives the frame to resume.
 #[inline(always)]
 fn with_kernel(
     frame: *mut TrapFrame,
-    handle_entry: impl FnOnce(&mut Kernel),
+    handle_entry: impl FnOnce(&mut Kernel) -> *const TrapFrame,
     before_tasks: impl FnOnce(),
 ) -> *const TrapFrame {
     let Some(mut guard) = KERNEL.try_lock() else {
@@ -63,8 +67,7 @@ fn with_kernel(
         before_tasks();
         return frame;
     };
-    handle_entry(k);
-    k.finish_entry()
+    handle_entry(k)
 }
 
 /// Makes `frame` the running task's saved registers, copying it there if

@@ -16,7 +16,16 @@ use kcore::user_memory::{resolve, runs_backwards, Pieces, UserSliceRo, UserSlice
 pub use kcore::user_memory::check_access;
 
 /// Copies `src` into the start of `out` (as much of it as `out` holds).
+#[inline(always)]
 pub fn copy_from_user(space: &AddressSpace, src: UserSliceRo, out: &mut [u8]) -> Result<(), KernelError> {
+    // Empty requests and replies are common: they cost one compare.
+    if src.is_empty() || out.is_empty() {
+        return Ok(());
+    }
+    copy_in(space, src, out)
+}
+
+fn copy_in(space: &AddressSpace, src: UserSliceRo, out: &mut [u8]) -> Result<(), KernelError> {
     let len = (src.len() as usize).min(out.len());
     let mut done = 0;
     while done < len {
@@ -34,7 +43,15 @@ pub fn copy_from_user(space: &AddressSpace, src: UserSliceRo, out: &mut [u8]) ->
 /// Copies kernel bytes into the start of `dst` (as much of them as `dst`
 /// holds), walking each page once as the copy reaches it (an unmapped page
 /// part-way fails after the pieces before it).
+#[inline(always)]
 pub fn copy_to_user(space: &AddressSpace, dst: UserSliceWo, data: &[u8]) -> Result<(), KernelError> {
+    if dst.is_empty() || data.is_empty() {
+        return Ok(());
+    }
+    copy_out(space, dst, data)
+}
+
+fn copy_out(space: &AddressSpace, dst: UserSliceWo, data: &[u8]) -> Result<(), KernelError> {
     let len = (dst.len() as usize).min(data.len());
     let mut done = 0;
     while done < len {
@@ -72,7 +89,20 @@ impl From<CopyFault> for KernelError {
 /// destination above the source the pieces go from the end backwards, so no
 /// piece overwrites source bytes a later piece still has to read, and a page
 /// found unmapped leaves the pieces after it (not before it) written.
+#[inline(always)]
 pub fn copy_between(
+    src_space: &AddressSpace,
+    src: UserSliceRo,
+    dst_space: &AddressSpace,
+    dst: UserSliceWo,
+) -> Result<(), CopyFault> {
+    if src.is_empty() || dst.is_empty() {
+        return Ok(());
+    }
+    copy_pieces(src_space, src, dst_space, dst)
+}
+
+fn copy_pieces(
     src_space: &AddressSpace,
     src: UserSliceRo,
     dst_space: &AddressSpace,
@@ -106,6 +136,8 @@ unsafe impl PlainData for abi::Lease {}
 unsafe impl PlainData for abi::KernelStats {}
 // SAFETY: as above.
 unsafe impl PlainData for abi::TaskInfo {}
+// SAFETY: as above.
+unsafe impl PlainData for abi::CostCounters {}
 // SAFETY: as above.
 unsafe impl PlainData for abi::ExitRecord {}
 

@@ -51,6 +51,15 @@ impl Shell {
         Shell { machine }
     }
 
+    /// Boots with these options (a kernel command line, QEMU arguments) and
+    /// waits for the first prompt.
+    pub fn boot_with(options: BootOptions) -> Shell {
+        let mut machine = ok(Machine::boot(options));
+        ok(machine.expect("microkernel 0.1.0", STEP));
+        ok(machine.expect(PROMPT, STEP));
+        Shell { machine }
+    }
+
     /// Where the serial log ends now: later checks look only past this.
     pub fn mark(&self) -> usize {
         self.machine.output().len()

@@ -84,6 +84,40 @@ pub struct KernelStats {
     pub job_frame_limit: u64,
 }
 
+/// What the kernel has done since boot, as `counters` reports it: the
+/// costs that an instruction count (QEMU's icount) hides, for a reader who
+/// wants to judge a figure on real hardware.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CostCounters {
+    /// Kernel entries of every kind: syscalls, interrupts, CPU exceptions.
+    pub entries: u64,
+    /// Of those, syscalls.
+    pub syscalls: u64,
+    /// Times the CPU went from one task to another (the idle task included).
+    pub switches: u64,
+    /// Address-space switches: writes of CR3.
+    pub space_switches: u64,
+    /// `call`s the IPC fast path delivered (see `docs/ipc.md`).
+    pub fast_calls: u64,
+    /// `reply_recv`s the IPC fast path carried.
+    pub fast_replies: u64,
+}
+
+impl CostCounters {
+    /// What happened between `earlier` and `self`, field by field.
+    pub fn since(&self, earlier: &CostCounters) -> CostCounters {
+        CostCounters {
+            entries: self.entries.wrapping_sub(earlier.entries),
+            syscalls: self.syscalls.wrapping_sub(earlier.syscalls),
+            switches: self.switches.wrapping_sub(earlier.switches),
+            space_switches: self.space_switches.wrapping_sub(earlier.space_switches),
+            fast_calls: self.fast_calls.wrapping_sub(earlier.fast_calls),
+            fast_replies: self.fast_replies.wrapping_sub(earlier.fast_replies),
+        }
+    }
+}
+
 /// One row of the task list (`task_info`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,6 +224,7 @@ const _: () = {
     assert!(size_of::<JobId>() == 4);
     assert!(size_of::<Lease>() == 24);
     assert!(size_of::<KernelStats>() == 40);
+    assert!(size_of::<CostCounters>() == 48);
     assert!(size_of::<TaskInfo>() == 32);
     assert!(size_of::<ExitRecord>() == 48);
 };

@@ -102,6 +102,8 @@ sysnums! {
     TaskFault = 32,
     /// `post(task, bits)`: posts notification bits of `notify::POSTABLE` to a task.
     Post = 33,
+    /// `counters(ptr)`: writes the kernel's [`crate::CostCounters`].
+    Counters = 34,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cmdline;
+pub mod fastpath;
 pub mod frames;
 pub mod grants;
 pub mod ipc;

@@ -99,6 +99,9 @@ const INDEX_WORDS: usize = (u16::MAX as usize + 1) / 64;
 
 pub struct RunQueues {
     levels: [Fifo; PRIORITY_LEVELS],
+    /// Bit `level` is set while that level holds a task, so the most urgent
+    /// one is found with one instruction.
+    busy_levels: u8,
     /// Bit `index` is set while `index` is in some level.
     queued: [u64; INDEX_WORDS],
 }
@@ -107,7 +110,17 @@ impl RunQueues {
     pub const fn new() -> Self {
         RunQueues {
             levels: [const { Fifo::new() }; PRIORITY_LEVELS],
+            busy_levels: 0,
             queued: [0; INDEX_WORDS],
+        }
+    }
+
+    /// Keeps `busy_levels` in step after `level` changed.
+    fn note_level(&mut self, level: usize) {
+        if self.levels[level].len == 0 {
+            self.busy_levels &= !(1 << level);
+        } else {
+            self.busy_levels |= 1 << level;
         }
     }
 
@@ -135,6 +148,7 @@ impl RunQueues {
             return Err(QueueError::AlreadyQueued);
         }
         self.levels[priority as usize].push_back(index)?;
+        self.busy_levels |= 1 << priority;
         self.mark(index, true);
         Ok(())
     }
@@ -142,9 +156,18 @@ impl RunQueues {
     /// Takes the next task to run: the oldest of the most urgent level.
     #[inline]
     pub fn pop(&mut self) -> Option<TaskIndex> {
-        let index = self.levels.iter_mut().find_map(Fifo::pop_front)?;
+        let level = self.highest_priority()? as usize;
+        let index = self.levels[level].pop_front()?;
+        self.note_level(level);
         self.mark(index, false);
         Some(TaskIndex::new(index))
+    }
+
+    /// The task [`RunQueues::pop`] would take, left in its queue.
+    #[inline]
+    pub fn peek(&self) -> Option<TaskIndex> {
+        let level = &self.levels[self.highest_priority()? as usize];
+        Some(TaskIndex::new(level.slots[level.head]))
     }
 
     /// Takes `index` out of whichever queue holds it; returns whether it was queued.
@@ -154,7 +177,11 @@ impl RunQueues {
             return false;
         }
         self.mark(index, false);
-        self.levels.iter_mut().any(|level| level.remove(index))
+        let Some(level) = self.levels.iter_mut().position(|level| level.remove(index)) else {
+            return false;
+        };
+        self.note_level(level);
+        true
     }
 
     pub fn contains(&self, index: TaskIndex) -> bool {
@@ -177,11 +204,12 @@ impl RunQueues {
 
     /// The most urgent level with a waiting task: lets the kernel decide
     /// whether a newly woken task should preempt the running one.
+    #[inline]
     pub fn highest_priority(&self) -> Option<u8> {
-        self.levels
-            .iter()
-            .position(|level| level.len > 0)
-            .map(|level| level as u8)
+        match self.busy_levels {
+            0 => None,
+            busy => Some(busy.trailing_zeros() as u8),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -320,6 +348,10 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(queues.len(), model.iter().map(VecDeque::len).sum::<usize>());
+                let most_urgent = model.iter().position(|level| !level.is_empty());
+                prop_assert_eq!(queues.highest_priority(), most_urgent.map(|level| level as u8));
+                let head = model.iter().find_map(|level| level.front().copied()).map(ix);
+                prop_assert_eq!(queues.peek(), head);
                 for probe in 0u16..12 {
                     let queued = model.iter().any(|level| level.contains(&probe));
                     prop_assert_eq!(queues.contains(ix(probe)), queued);

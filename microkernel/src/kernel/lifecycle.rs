@@ -89,8 +89,8 @@ impl Kernel {
             self.task_mut(waiter).set_results(&Results::error(KernelError::PeerDied));
             self.make_runnable(waiter);
         }
-        if let Some(ports) = self.task(index).ports {
-            if index == self.current {
+        if index == self.current {
+            if let Some(ports) = self.open_ports.take() {
                 io_ports::deny(ports);
             }
         }
@@ -103,6 +103,7 @@ impl Kernel {
         if let Some(space) = task.space.take() {
             if space.is_active() {
                 self.kernel_space_root.activate();
+                self.counters.space_switches += 1;
             }
             space.destroy(&mut mem::JobFrames(job));
         }
@@ -150,10 +151,11 @@ impl Kernel {
         // The bitmap holds the running task's grant: swap it now, or the
         // old range would stay open to every task after the next switch.
         if index == self.current {
-            if let Some(old) = self.task(index).ports {
+            if let Some(old) = self.open_ports.take() {
                 io_ports::deny(old);
             }
             io_ports::allow(ports);
+            self.open_ports = Some(ports);
         }
         self.task_mut(index).ports = Some(ports);
     }

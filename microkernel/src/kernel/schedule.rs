@@ -53,6 +53,68 @@ impl Kernel {
         }
     }
 
+    /// The most urgent priority a task waits with in the run queues.
+    #[inline]
+    pub fn most_urgent_queued(&self) -> Option<u8> {
+        self.run_queues.highest_priority()
+    }
+
+    /// Whether a blocked task's saved registers can be resumed as they are
+    /// (else `finish_entry` ends it with the fault they stand for).
+    #[inline]
+    pub fn resumable(&self, index: TaskIndex) -> bool {
+        let frame = &self.task(index).frame;
+        let (rip, rsp) = frame.resume_point();
+        !frame.from_user() || resume::unresumable(rip, rsp).is_none()
+    }
+
+    /// The running task just blocked, making `next` (its partner in IPC)
+    /// runnable: `next` runs now, and this returns the frame to resume.
+    /// This is what `finish_entry` does with `next` as the hand-off, without
+    /// the queues: a blocked task is not queued, the hand-off goes first,
+    /// and nothing else was asked of the scheduler in an entry that takes
+    /// this way. `next` must be [`Kernel::resumable`].
+    #[inline]
+    pub fn switch_direct(&mut self, next: TaskIndex) -> *const trap::TrapFrame {
+        let previous = self.current;
+        debug_assert!(self.handoff.is_none() && !self.need_resched);
+        debug_assert!(self.task(previous).state != State::Runnable && next != previous);
+        self.slice_left = TIME_SLICE_TICKS;
+        let task = self.switch(next);
+        task.state = State::Runnable;
+        &task.frame
+    }
+
+    /// The task at the head of the run queues (the one `finish_entry`
+    /// would take from them).
+    #[inline]
+    pub fn queue_head(&self) -> Option<TaskIndex> {
+        self.run_queues.peek()
+    }
+
+    /// The running task just blocked after waking `woken`, which does not
+    /// run next: `woken` joins its queue and the head of the queues runs
+    /// now. This is `make_runnable` then `finish_entry` for a blocked task
+    /// (a blocked task is not queued, and a reschedule it may ask for is
+    /// what happens anyway); the head must be [`Kernel::resumable`] and not
+    /// less urgent than `woken`.
+    #[inline]
+    pub fn queue_and_switch(&mut self, woken: TaskIndex) -> *const trap::TrapFrame {
+        debug_assert!(self.handoff.is_none() && !self.need_resched);
+        debug_assert!(self.task(self.current).state != State::Runnable && woken != self.current);
+        let priority = {
+            let task = self.task_mut(woken);
+            task.state = State::Runnable;
+            task.priority
+        };
+        if self.run_queues.push_back(woken, priority).is_err() {
+            panic!("run queue rejected task {woken}");
+        }
+        let next = self.run_queues.pop().expect("the woken task is queued");
+        self.slice_left = TIME_SLICE_TICKS;
+        &self.switch(next).frame
+    }
+
     /// The current task gives up the rest of its time slice.
     pub fn yield_current(&mut self) {
         self.need_resched = true;
@@ -131,30 +193,35 @@ impl Kernel {
         self.need_resched = false;
         if next != previous {
             self.slice_left = TIME_SLICE_TICKS;
-            self.switch(previous, next);
+            self.switch(next);
         }
         next
     }
 
     /// Makes `next` the running task: its I/O ports, address space, and
-    /// the frame and FPU area the next entry saves into.
-    fn switch(&mut self, previous: TaskIndex, next: TaskIndex) {
-        if let Some(ports) = self.slot(previous).and_then(|prev| prev.ports) {
+    /// the frame and FPU area the next entry saves into. Returns the task.
+    #[inline]
+    fn switch(&mut self, next: TaskIndex) -> &mut super::Task {
+        if let Some(ports) = self.open_ports.take() {
             io_ports::deny(ports);
         }
         self.current = next;
-        let task = self.task_mut(next);
+        self.counters.switches += 1;
+        let task = self.tasks[super::table_position(next)].as_deref_mut().expect("task slot in use");
         if let Some(ports) = task.ports {
             io_ports::allow(ports);
+            self.open_ports = Some(ports);
         }
         if let Some(space) = &task.space {
             if !space.is_active() {
                 space.activate();
+                self.counters.space_switches += 1;
             }
         }
         // SAFETY: the task's box stays allocated while it is current: a
         // slot is only released by reap, which never targets the running
         // task. (The same task resuming keeps the pointers it has.)
         unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
+        task
     }
 }

@@ -21,16 +21,47 @@ use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 #[inline(always)]
 pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> Handled {
-    let (request_len, lease_count) = (args.request_len as usize, args.lease_count as usize);
-    if request_len > MAX_MESSAGE || lease_count > MAX_LEASES {
+    let server = called_server(k, caller, &args)?;
+    call_to(k, caller, server, &args)
+}
+
+/// The rest of a `call` to `server` (from [`called_server`]).
+#[inline(always)]
+pub(super) fn call_to(k: &mut Kernel, caller: TaskIndex, server: TaskIndex, args: &CallArgs) -> Handled {
+    take_request(k, caller, args)?;
+    match call_step(&k.task(server).state()) {
+        CallStep::Deliver(wait) => {
+            let results = k.deliver(caller, server, wait);
+            k.task_mut(server).set_results(&results);
+            Ok(Next::HandOff(server))
+        }
+        CallStep::Queue => {
+            k.queue_call(caller, server);
+            Ok(Next::Blocked)
+        }
+    }
+}
+
+/// The server a call goes to, after the checks that need no memory.
+#[inline(always)]
+pub(super) fn called_server(k: &Kernel, caller: TaskIndex, args: &CallArgs) -> Result<TaskIndex, KernelError> {
+    if args.request_len as usize > MAX_MESSAGE || args.lease_count as usize > MAX_LEASES {
         return Err(KernelError::BadArgument);
     }
     let server = k.resolve(args.dest)?;
     if server == caller {
         return Err(KernelError::BadArgument);
     }
-    // The call block is only read while the caller is blocked, so it is
-    // filled in place; a failure below leaves nothing that matters.
+    Ok(server)
+}
+
+/// Copies a call's request and lease table into the caller's call block,
+/// after checking its reply buffer. The call block is only read while the
+/// caller is blocked, so it is filled in place; a failure leaves nothing
+/// that matters, and doing it again gives the same answer.
+#[inline(always)]
+pub(super) fn take_request(k: &mut Kernel, caller: TaskIndex, args: &CallArgs) -> Result<(), KernelError> {
+    let (request_len, lease_count) = (args.request_len as usize, args.lease_count as usize);
     let (space, call) = k.task_mut(caller).space_and_call();
     let reply = UserSliceWo::new(args.reply, args.reply_cap.min(MAX_MESSAGE as u64))?;
     check_access(space, reply)?;
@@ -45,23 +76,12 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> Handled {
     call.len = request_len;
     call.reply_buf = reply;
     call.lease_count = lease_count;
-
-    match call_step(&k.task(server).state()) {
-        CallStep::Deliver(wait) => {
-            let results = k.deliver(caller, server, wait);
-            k.task_mut(server).set_results(&results);
-            Ok(Next::HandOff(server))
-        }
-        CallStep::Queue => {
-            k.queue_call(caller, server);
-            Ok(Next::Blocked)
-        }
-    }
+    Ok(())
 }
 
 /// A receive's arguments, checked: nothing has happened yet if this fails.
 #[inline]
-fn receive_wait(k: &Kernel, receiver: TaskIndex, args: RecvArgs) -> Result<RecvWait, KernelError> {
+pub(super) fn receive_wait(k: &Kernel, receiver: TaskIndex, args: RecvArgs) -> Result<RecvWait, KernelError> {
     if args.flags & !recv_flags::NOTIFICATIONS_ONLY != 0 {
         return Err(KernelError::BadArgument);
     }
@@ -99,7 +119,8 @@ fn receive(k: &mut Kernel, receiver: TaskIndex, wait: RecvWait) -> Next {
 
 #[inline(always)]
 pub fn reply(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Handled {
-    let caller = answer(k, server, args)?;
+    let caller = answered_caller(k, server, &args)?;
+    answer(k, server, caller, &args)?;
     k.make_runnable(caller);
     Ok(Next::value(0))
 }
@@ -110,7 +131,16 @@ pub fn reply(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Handled {
 #[inline(always)]
 pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Handled {
     let wait = receive_wait(k, server, args.recv())?;
-    let caller = answer(k, server, args.reply())?;
+    let reply = args.reply();
+    let caller = answered_caller(k, server, &reply)?;
+    reply_recv_to(k, server, wait, caller, &reply)
+}
+
+/// The rest of a `reply_recv` once its receive is checked ([`receive_wait`])
+/// and its caller found ([`answered_caller`]).
+#[inline(always)]
+pub(super) fn reply_recv_to(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex, reply: &ReplyArgs) -> Handled {
+    answer(k, server, caller, reply)?;
     match receive(k, server, wait) {
         Next::Blocked => Ok(Next::RunWoken(caller)),
         next => {
@@ -120,14 +150,21 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Han
     }
 }
 
-/// Copies the reply into a caller waiting for `server` and sets its
-/// results; the caller still has to be made runnable.
-#[inline]
-fn answer(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Result<TaskIndex, KernelError> {
+/// The caller a reply goes to, which must wait for `server`, after the
+/// checks that need no memory.
+#[inline(always)]
+pub(super) fn answered_caller(k: &Kernel, server: TaskIndex, args: &ReplyArgs) -> Result<TaskIndex, KernelError> {
     if args.len > MAX_MESSAGE as u64 {
         return Err(KernelError::BadArgument);
     }
-    let caller = k.waiting_caller(server, args.caller)?;
+    k.waiting_caller(server, args.caller)
+}
+
+/// Copies the reply into `caller` (from [`answered_caller`]) and sets its
+/// results; the caller still has to be made runnable. A failure leaves only
+/// the bytes copied before it, which doing it again copies the same way.
+#[inline]
+pub(super) fn answer(k: &mut Kernel, server: TaskIndex, caller: TaskIndex, args: &ReplyArgs) -> Result<(), KernelError> {
     let (waiting, answering) = k.pair_mut(caller, server);
     let data = UserSliceRo::new(args.data, args.len)?;
     let reply = waiting.call().reply_buf.prefix(args.len);
@@ -138,5 +175,5 @@ fn answer(k: &mut Kernel, server: TaskIndex, args: ReplyArgs) -> Result<TaskInde
     }
     copy_between(answering.space(), data.prefix(reply.len()), waiting.space(), reply)?;
     waiting.set_results(&CallResult { code: args.code, len: reply.len() as usize }.to_results());
-    Ok(caller)
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Small calls: exit, yield, log, time, statistics, names, IRQ acks, posts.
+//! Small calls: exit, yield, log, time, statistics and cost counters,
+//! names, IRQ acks, posts.
 
 use super::{read_name, Handled, Next};
 use crate::arch::pic;
@@ -61,6 +62,12 @@ pub fn stats(k: &mut Kernel, caller: TaskIndex, out: u64) -> Handled {
         job_frame_limit: mem::job_frame_limit(),
     };
     write_struct(k.task(caller).space(), UserSliceWo::of::<KernelStats>(out)?, &stats)?;
+    Ok(Next::value(0))
+}
+
+pub fn counters(k: &mut Kernel, caller: TaskIndex, out: u64) -> Handled {
+    let counters = k.counters();
+    write_struct(k.task(caller).space(), UserSliceWo::of::<abi::CostCounters>(out)?, &counters)?;
     Ok(Next::value(0))
 }
 

@@ -8,6 +8,7 @@
 //! caller in `rax`. A waiting caller's results are written by whoever
 //! wakes it.
 
+mod fastpath;
 mod fork;
 mod ipc;
 mod lease;
@@ -17,6 +18,7 @@ mod task;
 
 pub use memory::map_fresh;
 
+use crate::arch::trap::TrapFrame;
 use crate::kernel::Kernel;
 use abi::{KernelError, Register, Results, Sysnum, TaskId};
 use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, PostArgs, ReadLogArgs, TaskCreateArgs};
@@ -50,15 +52,28 @@ impl Next {
 
 pub type Handled = Result<Next, KernelError>;
 
-/// Runs the syscall the current task made, from its saved registers.
-pub fn dispatch(k: &mut Kernel) {
+/// Runs the syscall the current task made, from its saved registers, and
+/// returns the frame to resume. `call` and `reply_recv` go to the IPC fast
+/// path (unless it is off), which switches straight to the partner when it
+/// can and otherwise goes on like [`dispatch`]; every other call goes
+/// through [`dispatch`] and the scheduler's choice at the end of the entry.
+#[inline(always)]
+pub fn enter(k: &mut Kernel) -> *const TrapFrame {
+    k.count_syscall();
     let caller = k.current_index();
-    let task = k.task_mut(caller);
-    let number = match Sysnum::try_from(task.frame().syscall_number()) {
-        Ok(number) => number,
-        Err(e) => return task.set_results(&Results::error(e)),
-    };
-    let args = task.frame().syscall_args();
+    let frame = k.task(caller).frame();
+    let (number, args) = (Sysnum::try_from(frame.syscall_number()), frame.syscall_args());
+    match number {
+        Ok(Sysnum::Call) if k.fast_path() => return fastpath::call(k, caller, CallArgs::from_regs(args)),
+        Ok(Sysnum::ReplyRecv) if k.fast_path() => return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(args)),
+        Ok(number) => dispatch(k, caller, number, args),
+        Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
+    }
+    k.finish_entry()
+}
+
+/// Runs syscall `number` of `caller` with its argument registers.
+fn dispatch(k: &mut Kernel, caller: TaskIndex, number: Sysnum, args: abi::ArgRegs) {
     let [first, ..] = args;
     // Each arm applies its own handler's answer, so that what a handler
     // can answer is known where it is applied.
@@ -103,7 +118,16 @@ pub fn dispatch(k: &mut Kernel) {
         Sysnum::ReplyRecv => run!(ipc::reply_recv(k, caller, ReplyRecvArgs::from_regs(args))),
         Sysnum::TaskFork => run!(fork::fork(k, caller, TaskId::from_reg(first))),
         Sysnum::Post => run!(misc::post(k, PostArgs::from_regs(args))),
+        Sysnum::Counters => run!(misc::counters(k, caller, first)),
     }
+}
+
+/// Carries out what a handler answered and returns the frame to resume:
+/// the general end of an entry.
+#[inline(always)]
+fn finish(k: &mut Kernel, caller: TaskIndex, handled: Handled) -> *const TrapFrame {
+    apply(k, caller, handled);
+    k.finish_entry()
 }
 
 /// Carries out what a handler answered: the one place results are written

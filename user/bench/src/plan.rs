@@ -149,9 +149,57 @@ pub mod gate_op {
     pub const READY: u32 = 1;
     /// A party finished; answered at once.
     pub const DONE: u32 = 2;
-    /// Held until every party is done; answered with the ticks (u64, little
-    /// endian) from the release to the last `DONE`. The gate then exits.
+    /// Held until every party is done; answered with the ticks from the
+    /// release to the last `DONE` and what the kernel did meanwhile
+    /// ([`encode_elapsed`]). The gate then exits.
     pub const ELAPSED: u32 = 3;
+
+    use abi::CostCounters;
+
+    /// Bytes of the answer to `ELAPSED`.
+    pub const ELAPSED_LEN: usize = 8 * 7;
+
+    /// The answer to `ELAPSED`: the ticks, then the counters' differences
+    /// in `CostCounters` field order, each a little-endian u64.
+    pub fn encode_elapsed(ticks: u64, costs: &CostCounters) -> [u8; ELAPSED_LEN] {
+        let words = [
+            ticks,
+            costs.entries,
+            costs.syscalls,
+            costs.switches,
+            costs.space_switches,
+            costs.fast_calls,
+            costs.fast_replies,
+        ];
+        let mut bytes = [0u8; ELAPSED_LEN];
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads an answer to `ELAPSED`; `None` unless it has exactly the length.
+    pub fn decode_elapsed(bytes: &[u8]) -> Option<(u64, CostCounters)> {
+        if bytes.len() != ELAPSED_LEN {
+            return None;
+        }
+        let mut words = bytes.chunks_exact(8).map(|chunk| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            u64::from_le_bytes(word)
+        });
+        let mut next = || words.next().unwrap_or(0);
+        let ticks = next();
+        let costs = CostCounters {
+            entries: next(),
+            syscalls: next(),
+            switches: next(),
+            space_switches: next(),
+            fast_calls: next(),
+            fast_replies: next(),
+        };
+        Some((ticks, costs))
+    }
 }
 
 /// What the arguments ask for.
@@ -269,6 +317,21 @@ fn number(text: &str, why: &'static str) -> Result<u32, UsageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gate_answer_round_trips() {
+        let costs = abi::CostCounters {
+            entries: 1,
+            syscalls: 2,
+            switches: 3,
+            space_switches: 4,
+            fast_calls: 5,
+            fast_replies: u64::MAX,
+        };
+        let bytes = gate_op::encode_elapsed(77, &costs);
+        assert_eq!(gate_op::decode_elapsed(&bytes), Some((77, costs)));
+        assert_eq!(gate_op::decode_elapsed(&bytes[..8]), None);
+    }
 
     fn run(args: &[&str]) -> Plan {
         match parse(args.iter().copied()) {

@@ -3,8 +3,11 @@
 //! A line is `RESULT <name> key=value ...`, the shape of the Linux peer's
 //! `lpbench` output but in nanoseconds: `ns_per_call`, `ns_per_rt`,
 //! `rt_per_s`, `MBps` (10^6 bytes per second), `chunk`. Values are rounded
-//! to the nearest last digit.
+//! to the nearest last digit. Every timed line also says what the kernel
+//! did per operation ([`ResultLine::costs`]): its entries, task switches and
+//! address-space switches, the costs an instruction count hides.
 
+use abi::CostCounters;
 use alloc::string::String;
 use core::fmt::{self, Display, Write};
 
@@ -80,6 +83,15 @@ impl ResultLine {
         self
     }
 
+    /// Appends what the kernel did per operation over `ops` operations:
+    /// ` entries_per_op=E switches_per_op=S cr3_per_op=C`, two decimals.
+    pub fn costs(self, costs: &CostCounters, ops: u64) -> ResultLine {
+        let per_op = |count: u64| Decimal::ratio(count as u128, ops as u128, 2);
+        self.field("entries_per_op", per_op(costs.entries))
+            .field("switches_per_op", per_op(costs.switches))
+            .field("cr3_per_op", per_op(costs.space_switches))
+    }
+
     /// The line, without a line end.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -125,5 +137,14 @@ mod tests {
             .field("chunk", 4096)
             .field("MBps", megabytes_per_second(1_000_000, 1_000_000));
         assert_eq!(line.as_str(), "RESULT bulk-sock chunk=4096 MBps=1000.00");
+    }
+
+    #[test]
+    fn costs_are_per_operation() {
+        let costs = CostCounters { entries: 24_001, switches: 8_000, space_switches: 6_000, ..Default::default() };
+        let line = ResultLine::new("ipc").costs(&costs, 2_000);
+        assert_eq!(line.as_str(), "RESULT ipc entries_per_op=12.00 switches_per_op=4.00 cr3_per_op=3.00");
+        let none = ResultLine::new("x").costs(&CostCounters::default(), 0);
+        assert_eq!(none.as_str(), "RESULT x entries_per_op=0.00 switches_per_op=0.00 cr3_per_op=0.00");
     }
 }

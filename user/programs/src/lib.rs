@@ -11,5 +11,6 @@ pub mod command;
 pub mod completion;
 pub mod fuzzgen;
 pub mod history;
+pub mod ipcdigest;
 pub mod ipcmesh;
 pub mod sockloop;

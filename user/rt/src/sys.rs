@@ -5,7 +5,7 @@
 //! in [`crate::task`]; IPC in [`crate::ipc`].
 
 use abi::{
-    check, BytesArgs, KernelError, KernelStats, MapArgs, ReadLogArgs, ReadLogResult, Sysnum, TaskId, TaskInfo, TaskInfoArgs,
+    check, BytesArgs, CostCounters, KernelError, KernelStats, MapArgs, ReadLogArgs, ReadLogResult, Sysnum, TaskId, TaskInfo, TaskInfoArgs,
     UnmapArgs,
 };
 
@@ -97,6 +97,15 @@ pub fn stats() -> Result<KernelStats, KernelError> {
     // SAFETY: `stats` is a writable KernelStats, the layout the kernel writes.
     unsafe { invoke(Sysnum::Stats, [&mut stats as *mut KernelStats as u64, 0, 0, 0, 0, 0]) }?;
     Ok(stats)
+}
+
+/// What the kernel has done since boot: entries, task and address-space
+/// switches (see `abi::CostCounters`).
+pub fn counters() -> Result<CostCounters, KernelError> {
+    let mut counters = CostCounters::default();
+    // SAFETY: `counters` is a writable CostCounters, the layout the kernel writes.
+    unsafe { invoke(Sysnum::Counters, [&mut counters as *mut CostCounters as u64, 0, 0, 0, 0, 0]) }?;
+    Ok(counters)
 }
 
 /// The task in table slot `index`: `NotFound` for an empty slot, `NoSuchTask`

@@ -127,6 +127,12 @@ impl Planner {
                 c.writable(ptr, core::mem::size_of::<abi::KernelStats>() as u64);
                 Plan::new(n, [ptr, 0, 0, 0, 0, 0], c.finish(Expect::OK))
             }
+            Sysnum::Counters => {
+                let ptr = address(rng);
+                let mut c = Checks::unordered();
+                c.writable(ptr, core::mem::size_of::<abi::CostCounters>() as u64);
+                Plan::new(n, [ptr, 0, 0, 0, 0, 0], c.finish(Expect::OK))
+            }
             Sysnum::TaskInfo => {
                 let index = if rng.chance(60) { rng.below(MAX_TASKS as u64 + 8) } else { value(rng) };
                 let ptr = address(rng);

@@ -1,7 +1,8 @@
 //! The time stamp counter, read in user space, and its rate.
 
+use abi::CostCounters;
 use bench::clock::TickRate;
-use urt::sys::now_ns;
+use urt::sys::{self, now_ns};
 
 /// How much of the kernel clock the rate is measured over.
 const CALIBRATION_NS: u64 = 20_000_000;
@@ -38,18 +39,48 @@ fn next_edge(seen: u64) -> u64 {
     }
 }
 
-/// A running measurement.
+/// A running measurement: the time stamp counter and the kernel's cost
+/// counters at its start.
 pub struct Stopwatch {
     start: u64,
+    counters: CostCounters,
+}
+
+/// What a measurement saw: ticks, and what the kernel did meanwhile.
+pub struct Lap {
+    pub ticks: u64,
+    pub costs: CostCounters,
+}
+
+/// The kernel's counters now. Should the call fail, the figures show zeros
+/// (no benchmark depends on them).
+pub fn counters() -> CostCounters {
+    sys::counters().unwrap_or_default()
 }
 
 impl Stopwatch {
     pub fn start() -> Stopwatch {
-        Stopwatch { start: ticks() }
+        let counters = counters();
+        Stopwatch { start: ticks(), counters }
     }
 
     /// Ticks since the start.
     pub fn ticks(&self) -> u64 {
         ticks().wrapping_sub(self.start)
     }
+
+    /// Ticks and kernel costs since the start.
+    pub fn lap(&self) -> Lap {
+        let ticks = self.ticks();
+        Lap { ticks, costs: since(&self.counters) }
+    }
+}
+
+/// The counters' differences from `earlier` to now, without the entry that
+/// reads them now.
+pub fn since(earlier: &CostCounters) -> CostCounters {
+    let mut costs = counters().since(earlier);
+    costs.entries = costs.entries.saturating_sub(1);
+    costs.syscalls = costs.syscalls.saturating_sub(1);
+    costs
 }

@@ -13,7 +13,7 @@ use bench::report::{ResultLine, ns_per, per_second};
 use urt::supervisor;
 
 use crate::pairs::start_clients_and_time;
-use crate::{Bencher, emit, spawn, wait_ok};
+use crate::{Bencher, Measured, emit, spawn, wait_ok};
 
 /// The port echod serves.
 const FAN_IN_PORT: u16 = 7300;
@@ -43,7 +43,7 @@ pub fn fan_in(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     // echod serves until it is killed.
     let _ = supervisor::kill(server);
     let _ = supervisor::wait(server);
-    let ns = bencher.ns(measured?);
+    let Measured { ns, costs } = bencher.measured(measured?);
     first_failure?;
     let n = u64::from(per_client) * u64::from(PAIRS);
     emit(
@@ -52,7 +52,8 @@ pub fn fan_in(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             .field("n", n)
             .field("ns", ns)
             .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns)),
+            .field("rt_per_s", per_second(n, ns))
+            .costs(&costs, n),
     );
     Ok(())
 }

@@ -9,7 +9,7 @@ use bench::report::{ResultLine, ns_per, per_second};
 use urt::ipc::{call, recv, reply, reply_recv};
 
 use crate::clock::Stopwatch;
-use crate::{Bencher, emit, spawn, wait_ok};
+use crate::{Bencher, Measured, emit, spawn, wait_ok};
 
 /// A number no syscall has: the kernel decodes it, finds nothing and returns
 /// `NoSuchCall`, which is the least work a syscall can do.
@@ -47,13 +47,14 @@ pub fn null_syscall(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     for _ in 0..calls {
         no_such_call();
     }
-    let ns = bencher.ns(watch.ticks());
+    let Measured { ns, costs } = bencher.measured(watch.lap());
     emit(
         ResultLine::new("sys")
             .field("call", "no-such-call")
             .field("n", calls)
             .field("ns", ns)
-            .field("ns_per_call", ns_per(ns, calls.into())),
+            .field("ns_per_call", ns_per(ns, calls.into()))
+            .costs(&costs, calls.into()),
     );
     Ok(())
 }
@@ -64,7 +65,7 @@ pub fn null_ipc(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let measured = time_null_calls(bencher, plan, server);
     // Stop the server whatever happened, so it does not outlive us.
     let quit = call(server, ipc_op::QUIT, &[], &mut [], &[]);
-    let ns = measured?;
+    let Measured { ns, costs } = measured?;
     quit.map_err(|err| format!("quit: {err}"))?;
     wait_ok(server, "ipc-server")?;
     let n = u64::from(plan.round_trips);
@@ -73,13 +74,14 @@ pub fn null_ipc(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             .field("n", n)
             .field("ns", ns)
             .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns)),
+            .field("rt_per_s", per_second(n, ns))
+            .costs(&costs, n),
     );
     Ok(())
 }
 
-/// Warm-up round trips, then the timed ones; ns of the timed ones.
-fn time_null_calls(bencher: &Bencher, plan: &Plan, server: TaskId) -> Result<u64, String> {
+/// Warm-up round trips, then the timed ones, measured.
+fn time_null_calls(bencher: &Bencher, plan: &Plan, server: TaskId) -> Result<Measured, String> {
     let round_trip =
         || call(server, ipc_op::NULL, &[], &mut [], &[]).map_err(|err| format!("call: {err}"));
     for _ in 0..plan.warm_up() {
@@ -89,7 +91,7 @@ fn time_null_calls(bencher: &Bencher, plan: &Plan, server: TaskId) -> Result<u64
     for _ in 0..plan.round_trips {
         round_trip()?;
     }
-    Ok(bencher.ns(watch.ticks()))
+    Ok(bencher.measured(watch.lap()))
 }
 
 /// The `ipc-server` role: answers every call at once until `QUIT`, as a

@@ -61,6 +61,17 @@ impl Bencher {
     pub fn ns(&self, ticks: u64) -> u64 {
         self.rate.to_ns(ticks)
     }
+
+    /// A lap in nanoseconds.
+    pub fn measured(&self, lap: clock::Lap) -> Measured {
+        Measured { ns: self.ns(lap.ticks), costs: lap.costs }
+    }
+}
+
+/// One timed run: how long it took and what the kernel did meanwhile.
+pub struct Measured {
+    pub ns: u64,
+    pub costs: abi::CostCounters,
 }
 
 /// Prints one finished result.

@@ -7,16 +7,16 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use abi::{Received, TaskId};
+use abi::{CostCounters, Received, TaskId};
 use bench::plan::{PAIRS, Plan, gate_op};
 use bench::report::{ResultLine, ns_per, per_second};
 use urt::ipc::{call, recv, reply};
 use urt::{println, supervisor};
 
-use crate::clock::ticks;
+use crate::clock::{Lap, counters, since, ticks};
 use crate::net::{connect_retrying, sockets};
 use crate::socket::round_trips;
-use crate::{Bencher, emit, spawn, wait_ok};
+use crate::{Bencher, Measured, emit, spawn, wait_ok};
 
 /// Ports of the pairs: this one and the next `PAIRS - 1`.
 pub const FIRST_PAIR_PORT: u16 = 7100;
@@ -39,7 +39,7 @@ pub fn ping_pong_pairs(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             first_failure = ended;
         }
     }
-    let ns = bencher.ns(measured?);
+    let Measured { ns, costs } = bencher.measured(measured?);
     first_failure?;
     let n = u64::from(per_pair) * u64::from(PAIRS);
     emit(
@@ -48,14 +48,15 @@ pub fn ping_pong_pairs(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             .field("n", n)
             .field("ns", ns)
             .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns)),
+            .field("rt_per_s", per_second(n, ns))
+            .costs(&costs, n),
     );
     Ok(())
 }
 
 /// Starts the gate and the pairs (recording each task), then asks the gate
-/// for the ticks of the timed part.
-fn start_and_time(per_pair: u32, helpers: &mut Vec<(TaskId, &'static str)>) -> Result<u64, String> {
+/// for the ticks and kernel costs of the timed part.
+fn start_and_time(per_pair: u32, helpers: &mut Vec<(TaskId, &'static str)>) -> Result<Lap, String> {
     let gate = spawn(&["sockbench", "gate", &PAIRS.to_string()])?;
     helpers.push((gate, "gate"));
     for pair in 0..PAIRS as u16 {
@@ -67,13 +68,13 @@ fn start_and_time(per_pair: u32, helpers: &mut Vec<(TaskId, &'static str)>) -> R
 }
 
 /// Starts a `pair-client` for each port, then asks `gate` for the ticks
-/// of the timed part.
+/// and kernel costs of the timed part.
 pub fn start_clients_and_time(
     gate: TaskId,
     ports: impl Iterator<Item = u16>,
     per_pair: u32,
     helpers: &mut Vec<(TaskId, &'static str)>,
-) -> Result<u64, String> {
+) -> Result<Lap, String> {
     let (gate_arg, count_arg) = (gate.raw().to_string(), per_pair.to_string());
     for port in ports {
         let port = port.to_string();
@@ -82,13 +83,13 @@ pub fn start_clients_and_time(
             "pair-client",
         ));
     }
-    let mut elapsed = [0u8; 8];
+    let mut elapsed = [0u8; gate_op::ELAPSED_LEN];
     let answer = call(gate, gate_op::ELAPSED, &[], &mut elapsed, &[])
         .map_err(|err| format!("gate: {err}"))?;
-    if answer.code != 0 || answer.len != elapsed.len() {
-        return Err(String::from("gate: no elapsed time"));
+    match gate_op::decode_elapsed(&elapsed[..answer.len.min(elapsed.len())]) {
+        Some((ticks, costs)) if answer.code == 0 => Ok(Lap { ticks, costs }),
+        _ => Err(String::from("gate: no elapsed time")),
     }
-    Ok(u64::from_le_bytes(elapsed))
 }
 
 /// The `pair-client` role: connects to its echo task, reports ready, makes
@@ -117,12 +118,13 @@ pub fn pair_client(port: u16, gate: u32, count: u32) -> i32 {
 
 /// The `gate` role: holds `READY` calls until `parties` arrived, answers
 /// them all and starts the clock; stops it at the last `DONE`; answers
-/// `ELAPSED` with the ticks once known, then ends.
+/// `ELAPSED` with the ticks and kernel costs once known, then ends.
 pub fn gate(parties: u32) -> i32 {
     let mut ready: Vec<TaskId> = Vec::new();
     let mut done = 0;
     let mut start = 0;
-    let mut elapsed: Option<u64> = None;
+    let mut start_counters = CostCounters::default();
+    let mut elapsed: Option<[u8; gate_op::ELAPSED_LEN]> = None;
     let mut asker: Option<TaskId> = None;
     let mut request = [0u8; 16];
     loop {
@@ -135,6 +137,7 @@ pub fn gate(parties: u32) -> i32 {
             gate_op::READY => {
                 ready.push(message.sender);
                 if ready.len() == parties as usize {
+                    start_counters = counters();
                     start = ticks();
                     for party in ready.drain(..) {
                         let _ = reply(party, 0, &[]);
@@ -145,7 +148,8 @@ pub fn gate(parties: u32) -> i32 {
                 let _ = reply(message.sender, 0, &[]);
                 done += 1;
                 if done == parties {
-                    elapsed = Some(ticks().wrapping_sub(start));
+                    let ticks = ticks().wrapping_sub(start);
+                    elapsed = Some(gate_op::encode_elapsed(ticks, &since(&start_counters)));
                 }
             }
             gate_op::ELAPSED => asker = Some(message.sender),
@@ -154,7 +158,7 @@ pub fn gate(parties: u32) -> i32 {
             }
         }
         if let (Some(asker), Some(elapsed)) = (asker, elapsed) {
-            let _ = reply(asker, 0, &elapsed.to_le_bytes());
+            let _ = reply(asker, 0, &elapsed);
             return 0;
         }
     }

@@ -16,7 +16,7 @@ use urt::supervisor;
 
 use crate::clock::Stopwatch;
 use crate::net::{Net, connect_retrying, sockets};
-use crate::{Bencher, emit, spawn, wait_ok};
+use crate::{Bencher, Measured, emit, spawn, wait_ok};
 
 pub const PING_PONG_PORT: u16 = 7001;
 pub const BULK_PORT: u16 = 7002;
@@ -27,7 +27,7 @@ fn sock_err(call: &str) -> impl Fn(SockError) -> String + '_ {
 }
 
 /// Ends a helper that may still wait for us, and collects it.
-fn finish_helper(task: TaskId, what: &str, measured: &Result<u64, String>) -> Result<(), String> {
+fn finish_helper(task: TaskId, what: &str, measured: &Result<Measured, String>) -> Result<(), String> {
     if measured.is_err() {
         let _ = supervisor::kill(task);
         let _ = supervisor::wait(task);
@@ -49,14 +49,15 @@ pub fn ping_pong(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             timed
         });
     finish_helper(echo, "echo", &measured)?;
-    let ns = measured?;
+    let Measured { ns, costs } = measured?;
     let n = u64::from(plan.round_trips);
     emit(
         ResultLine::new("pp-sock")
             .field("n", n)
             .field("ns", ns)
             .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns)),
+            .field("rt_per_s", per_second(n, ns))
+            .costs(&costs, n),
     );
     Ok(())
 }
@@ -66,11 +67,11 @@ fn time_ping_pong(
     plan: &Plan,
     net: &mut Net,
     local: u16,
-) -> Result<u64, String> {
+) -> Result<Measured, String> {
     round_trips(net, local, plan.warm_up())?;
     let watch = Stopwatch::start();
     round_trips(net, local, plan.round_trips)?;
-    Ok(bencher.ns(watch.ticks()))
+    Ok(bencher.measured(watch.lap()))
 }
 
 /// `count` round trips of one byte on the connected socket `local`.
@@ -109,7 +110,7 @@ fn bulk_run(bencher: &Bencher, bytes: u32, chunk: u32) -> Result<(), String> {
             timed
         });
     finish_helper(sender, "bulk-sender", &measured)?;
-    let ns = measured?;
+    let Measured { ns, costs } = measured?;
 
     let watch = Stopwatch::start();
     let sum = pattern::checksum(&stream);
@@ -123,7 +124,8 @@ fn bulk_run(bencher: &Bencher, bytes: u32, chunk: u32) -> Result<(), String> {
             .field("MBps", megabytes_per_second(bytes.into(), ns))
             .field("check", if matches { "ok" } else { "BAD" })
             .field("sum", format!("{sum:#018x}"))
-            .field("check_ns", check_ns),
+            .field("check_ns", check_ns)
+            .costs(&costs, u64::from(bytes.div_ceil(chunk))),
     );
     if !matches {
         return Err(format!(
@@ -141,7 +143,7 @@ fn receive_stream(
     local: u16,
     stream: &mut [u8],
     chunk: usize,
-) -> Result<u64, String> {
+) -> Result<Measured, String> {
     let watch = Stopwatch::start();
     net.send(local, b"g").map_err(sock_err("send"))?;
     let mut got = 0;
@@ -155,7 +157,7 @@ fn receive_stream(
         }
         got += len;
     }
-    Ok(bencher.ns(watch.ticks()))
+    Ok(bencher.measured(watch.lap()))
 }
 
 /// `conn`: connect and disconnect against a task that listens again after
@@ -168,7 +170,7 @@ pub fn connections(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let mut refused = 0u64;
     let measured = time_cycles(bencher, &mut net, cycles, &mut refused);
     finish_helper(server, "conn-server", &measured)?;
-    let ns = measured?;
+    let Measured { ns, costs } = measured?;
     let n = u64::from(cycles);
     emit(
         ResultLine::new("conn")
@@ -176,7 +178,8 @@ pub fn connections(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
             .field("ns", ns)
             .field("ns_per_cycle", ns_per(ns, n))
             .field("cycles_per_s", per_second(n, ns))
-            .field("refused", refused),
+            .field("refused", refused)
+            .costs(&costs, n),
     );
     Ok(())
 }
@@ -186,7 +189,7 @@ fn time_cycles(
     net: &mut Net,
     cycles: u32,
     refused: &mut u64,
-) -> Result<u64, String> {
+) -> Result<Measured, String> {
     let watch = Stopwatch::start();
     for _ in 0..cycles {
         let (local, tries) = connect_retrying(net, CONN_PORT).map_err(sock_err("connect"))?;
@@ -196,5 +199,5 @@ fn time_cycles(
             Err(err) => return Err(format!("disconnect: {err}")),
         }
     }
-    Ok(bencher.ns(watch.ticks()))
+    Ok(bencher.measured(watch.lap()))
 }

@@ -1,0 +1,92 @@
+//! The IPC fast path: the two calls a client and a server make on every
+//! round trip, in the case that matters most, go straight to the partner.
+//!
+//! - `call` to a server already waiting in `recv` (or `reply_recv`): the
+//!   request is delivered and the server runs at once.
+//! - `reply_recv` to a caller waiting for that reply, when the server then
+//!   finds nothing to receive: the server blocks and the caller runs at
+//!   once, or, when a task as urgent as the caller already waits in the run
+//!   queues, the caller queues behind it and the head of the queues runs.
+//!
+//! Both end in a direct switch to the partner ([`Kernel::switch_direct`])
+//! instead of a `Next` applied by `dispatch` and the scheduler's general
+//! choice at the end of the entry. The checks are the general path's own
+//! (`syscall::ipc`), each made once; the rule that decides whether a call
+//! goes fast is `kcore::fastpath`, checked on the host against a model of
+//! the general path. Anything else, including every error, goes on as the
+//! general path from where the checks got, so both paths give the same
+//! results; `fastpath=off` on the kernel command line sends everything the
+//! general way, to compare them.
+
+use super::ipc::{answer, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
+use super::finish;
+use crate::arch::trap::TrapFrame;
+use crate::kernel::Kernel;
+use abi::{CallArgs, ReplyRecvArgs};
+use kcore::fastpath::{call_goes_fast, reply_recv_goes_fast, AfterReply, Waiting};
+use kcore::task_index::TaskIndex;
+
+/// `call`: delivered to a server waiting in an open receive, which runs at
+/// once; otherwise the general path from where the checks got.
+#[inline(always)]
+pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFrame {
+    let server = match called_server(k, caller, &args) {
+        Ok(server) => server,
+        Err(e) => return finish(k, caller, Err(e)),
+    };
+    let wait = match call_goes_fast(&k.task(server).state()) {
+        Some(wait) if k.resumable(server) => wait,
+        _ => {
+            let handled = call_to(k, caller, server, &args);
+            return finish(k, caller, handled);
+        }
+    };
+    if let Err(e) = take_request(k, caller, &args) {
+        return finish(k, caller, Err(e));
+    }
+    let results = k.deliver(caller, server, wait);
+    k.task_mut(server).set_results(&results);
+    k.count_fast_call();
+    k.switch_direct(server)
+}
+
+/// `reply_recv`: when the server blocks after answering, straight to the
+/// caller or the head of the queues; otherwise the general path from where
+/// the checks got.
+#[inline(always)]
+pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *const TrapFrame {
+    let wait = match receive_wait(k, server, args.recv()) {
+        Ok(wait) => wait,
+        Err(e) => return finish(k, server, Err(e)),
+    };
+    let reply = args.reply();
+    let caller = match answered_caller(k, server, &reply) {
+        Ok(caller) => caller,
+        Err(e) => return finish(k, server, Err(e)),
+    };
+    let waiting = Waiting {
+        pending: k.task(server).pending(),
+        has_callers: k.has_queued_callers(server),
+        most_urgent_queued: k.most_urgent_queued(),
+    };
+    let after = reply_recv_goes_fast(&wait, &waiting, k.task(caller).priority());
+    let next = match after {
+        Some(AfterReply::Caller) => Some(caller),
+        Some(AfterReply::QueueHead) => k.queue_head(),
+        None => None,
+    };
+    let Some(next) = next.filter(|&next| k.resumable(next)) else {
+        let handled = reply_recv_to(k, server, wait, caller, &reply);
+        return finish(k, server, handled);
+    };
+    if let Err(e) = answer(k, server, caller, &reply) {
+        return finish(k, server, Err(e));
+    }
+    k.block_receiving(server, wait);
+    k.count_fast_reply();
+    if next == caller {
+        k.switch_direct(caller)
+    } else {
+        k.queue_and_switch(caller)
+    }
+}
