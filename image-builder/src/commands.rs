@@ -30,12 +30,8 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).with_context(|| format!("cannot create directory {}", parent.display()))?;
     }
     fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -78,21 +74,13 @@ pub fn pack_members(members: &[Member]) -> Result<Vec<u8>> {
 fn pack(out: &Path, members: &[Member]) -> Result<String> {
     let image = pack_members(members)?;
     write(out, &image)?;
-    Ok(format!(
-        "{}: {} bytes, {} entries\n",
-        out.display(),
-        image.len(),
-        members.len()
-    ))
+    Ok(format!("{}: {} bytes, {} entries\n", out.display(), image.len(), members.len()))
 }
 
 /// A table of the entries of the boot image in `bytes`.
 pub fn list(bytes: &[u8]) -> Result<String> {
     let image = BootImage::parse(bytes)?;
-    let mut text = format!(
-        "{:<32} {:<5} {:>10} {:>10}  crc32\n",
-        "name", "kind", "offset", "size"
-    );
+    let mut text = format!("{:<32} {:<5} {:>10} {:>10}  crc32\n", "name", "kind", "offset", "size");
     for entry in image.iter() {
         write!(
             text,
@@ -105,11 +93,7 @@ pub fn list(bytes: &[u8]) -> Result<String> {
         )?;
         if entry.kind == EntryKind::Flat {
             let program = FlatProgram::parse(entry.data)?;
-            write!(
-                text,
-                "  load {:#x} entry {:#x} mem {:#x}",
-                program.load_addr, program.entry, program.mem_size
-            )?;
+            write!(text, "  load {:#x} entry {:#x} mem {:#x}", program.load_addr, program.entry, program.mem_size)?;
         }
         text.push('\n');
     }
@@ -123,15 +107,7 @@ mod tests {
     use crate::elf::test_elf::{Segment, executable};
 
     fn program(vaddr: u64) -> Vec<u8> {
-        executable(
-            vaddr,
-            &[Segment {
-                vaddr,
-                paddr: 0,
-                bytes: vec![0xf4; 10],
-                mem_size: 0x2000,
-            }],
-        )
+        executable(vaddr, &[Segment { vaddr, paddr: 0, bytes: vec![0xf4; 10], mem_size: 0x2000 }])
     }
 
     #[test]
@@ -155,25 +131,14 @@ mod tests {
         let bytes = fs::read(&out).unwrap();
         let image = BootImage::parse(&bytes).unwrap();
         let init = FlatProgram::parse(image.find("init").unwrap().data).unwrap();
-        assert_eq!(
-            (init.load_addr, init.entry, init.mem_size),
-            (0x40_0000, 0x40_0000, 0x2000)
-        );
+        assert_eq!((init.load_addr, init.entry, init.mem_size), (0x40_0000, 0x40_0000, 0x2000));
         assert_eq!(image.find("shell").unwrap().data, program(0x80_0000));
 
-        let listing =
-            run(&parse_args(["list".to_string(), out.display().to_string()]).unwrap()).unwrap();
+        let listing = run(&parse_args(["list".to_string(), out.display().to_string()]).unwrap()).unwrap();
         assert!(listing.contains("init"), "{listing}");
         assert!(listing.contains("flat"), "{listing}");
-        assert!(
-            listing.contains("load 0x400000 entry 0x400000 mem 0x2000"),
-            "{listing}"
-        );
-        assert!(
-            listing
-                .lines()
-                .any(|line| line.starts_with("shell") && line.contains("elf"))
-        );
+        assert!(listing.contains("load 0x400000 entry 0x400000 mem 0x2000"), "{listing}");
+        assert!(listing.lines().any(|line| line.starts_with("shell") && line.contains("elf")));
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -182,11 +147,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("image-builder-bad-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("notes.txt"), b"not an executable").unwrap();
-        let members = [Member {
-            name: "notes".into(),
-            kind: EntryKind::Elf,
-            elf: dir.join("notes.txt"),
-        }];
+        let members = [Member { name: "notes".into(), kind: EntryKind::Elf, elf: dir.join("notes.txt") }];
         let error = format!("{:#}", pack_members(&members).unwrap_err());
         assert!(error.contains("member 'notes'"), "{error}");
         assert!(error.contains("not a valid ELF64 file"), "{error}");
@@ -196,9 +157,6 @@ mod tests {
     #[test]
     fn list_reports_damage() {
         let error = list(b"MKBOOTIM").unwrap_err().to_string();
-        assert_eq!(
-            error,
-            "boot image truncated: header needs 32 bytes, image has 8"
-        );
+        assert_eq!(error, "boot image truncated: header needs 32 bytes, image has 8");
     }
 }

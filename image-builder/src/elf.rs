@@ -38,11 +38,7 @@ pub enum ElfError {
     #[error("ELF file has type {0}, not a static executable (ET_EXEC = 2)")]
     NotExecutable(u16),
     #[error("segment {index}: file size {file_size:#x} exceeds memory size {mem_size:#x}")]
-    FileLargerThanMemory {
-        index: usize,
-        file_size: u64,
-        mem_size: u64,
-    },
+    FileLargerThanMemory { index: usize, file_size: u64, mem_size: u64 },
     #[error("ELF file has no loadable segment")]
     NoLoadSegment,
 }
@@ -66,8 +62,7 @@ pub fn read_executable(data: &[u8]) -> Result<Executable<'_>, ElfError> {
     if file_type != elf::ET_EXEC {
         return Err(ElfError::NotExecutable(file_type));
     }
-    let program_headers: &[ProgramHeader64<Endianness>] =
-        header.program_headers(endian, data).map_err(malformed)?;
+    let program_headers: &[ProgramHeader64<Endianness>] = header.program_headers(endian, data).map_err(malformed)?;
 
     let mut segments = Vec::new();
     for (index, program_header) in program_headers.iter().enumerate() {
@@ -80,11 +75,7 @@ pub fn read_executable(data: &[u8]) -> Result<Executable<'_>, ElfError> {
             .map_err(|()| ElfError::Malformed(format!("segment {index} lies outside the file")))?;
         let file_size = file_bytes.len() as u64;
         if file_size > mem_size {
-            return Err(ElfError::FileLargerThanMemory {
-                index,
-                file_size,
-                mem_size,
-            });
+            return Err(ElfError::FileLargerThanMemory { index, file_size, mem_size });
         }
         if mem_size == 0 {
             continue;
@@ -99,10 +90,7 @@ pub fn read_executable(data: &[u8]) -> Result<Executable<'_>, ElfError> {
     if segments.is_empty() {
         return Err(ElfError::NoLoadSegment);
     }
-    Ok(Executable {
-        entry: header.e_entry(endian),
-        segments,
-    })
+    Ok(Executable { entry: header.e_entry(endian), segments })
 }
 
 /// Writes minimal ELF files for tests: an ELF64 header, program headers, segment bytes.
@@ -186,24 +174,9 @@ mod tests {
         let file = executable(
             0x40_1000,
             &[
-                Segment {
-                    vaddr: 0x40_0000,
-                    paddr: 0x1000,
-                    bytes: vec![1, 2, 3],
-                    mem_size: 3,
-                },
-                Segment {
-                    vaddr: 0x40_2000,
-                    paddr: 0x3000,
-                    bytes: vec![],
-                    mem_size: 0,
-                },
-                Segment {
-                    vaddr: 0x40_3000,
-                    paddr: 0x4000,
-                    bytes: vec![9],
-                    mem_size: 0x100,
-                },
+                Segment { vaddr: 0x40_0000, paddr: 0x1000, bytes: vec![1, 2, 3], mem_size: 3 },
+                Segment { vaddr: 0x40_2000, paddr: 0x3000, bytes: vec![], mem_size: 0 },
+                Segment { vaddr: 0x40_3000, paddr: 0x4000, bytes: vec![9], mem_size: 0x100 },
             ],
         );
         let program = read_executable(&file).unwrap();
@@ -216,48 +189,22 @@ mod tests {
 
     #[test]
     fn rejects_non_executables() {
-        assert!(matches!(
-            read_executable(b"hello"),
-            Err(ElfError::Malformed(_))
-        ));
-        let mut file = executable(
-            0,
-            &[Segment {
-                vaddr: 0,
-                paddr: 0,
-                bytes: vec![1],
-                mem_size: 1,
-            }],
-        );
+        assert!(matches!(read_executable(b"hello"), Err(ElfError::Malformed(_))));
+        let mut file = executable(0, &[Segment { vaddr: 0, paddr: 0, bytes: vec![1], mem_size: 1 }]);
         file[18] = 3; // e_machine = EM_386
         assert_eq!(read_executable(&file), Err(ElfError::WrongMachine(3)));
         file[18] = 62;
         file[16] = 3; // e_type = ET_DYN
         assert_eq!(read_executable(&file), Err(ElfError::NotExecutable(3)));
-        assert_eq!(
-            read_executable(&executable(0, &[])),
-            Err(ElfError::NoLoadSegment)
-        );
+        assert_eq!(read_executable(&executable(0, &[])), Err(ElfError::NoLoadSegment));
     }
 
     #[test]
     fn rejects_segment_with_more_file_than_memory() {
-        let file = executable(
-            0,
-            &[Segment {
-                vaddr: 0,
-                paddr: 0,
-                bytes: vec![1; 8],
-                mem_size: 4,
-            }],
-        );
+        let file = executable(0, &[Segment { vaddr: 0, paddr: 0, bytes: vec![1; 8], mem_size: 4 }]);
         assert!(matches!(
             read_executable(&file),
-            Err(ElfError::FileLargerThanMemory {
-                index: 0,
-                file_size: 8,
-                mem_size: 4
-            })
+            Err(ElfError::FileLargerThanMemory { index: 0, file_size: 8, mem_size: 4 })
         ));
     }
 
@@ -265,9 +212,6 @@ mod tests {
     fn reads_a_real_linker_output() {
         // The test binary itself is a real x86_64 ELF, though position independent (ET_DYN).
         let me = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert!(matches!(
-            read_executable(&me),
-            Err(ElfError::NotExecutable(elf::ET_DYN))
-        ));
+        assert!(matches!(read_executable(&me), Err(ElfError::NotExecutable(elf::ET_DYN))));
     }
 }

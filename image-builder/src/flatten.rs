@@ -24,27 +24,11 @@ pub enum FlattenError {
     #[error(
         "segment {index} at {address:#x} comes before the previous one at {previous:#x}; PT_LOAD segments must be sorted by address"
     )]
-    Unsorted {
-        index: usize,
-        address: u64,
-        previous: u64,
-    },
-    #[error(
-        "segment {index} at {address:#x} overlaps the previous segment, which ends at {previous_end:#x}"
-    )]
-    Overlap {
-        index: usize,
-        address: u64,
-        previous_end: u64,
-    },
-    #[error(
-        "segment {index} at {address:#x} with {mem_size:#x} bytes runs past the end of the address space"
-    )]
-    AddressOverflow {
-        index: usize,
-        address: u64,
-        mem_size: u64,
-    },
+    Unsorted { index: usize, address: u64, previous: u64 },
+    #[error("segment {index} at {address:#x} overlaps the previous segment, which ends at {previous_end:#x}")]
+    Overlap { index: usize, address: u64, previous_end: u64 },
+    #[error("segment {index} at {address:#x} with {mem_size:#x} bytes runs past the end of the address space")]
+    AddressOverflow { index: usize, address: u64, mem_size: u64 },
     #[error("segments span {span:#x} bytes from {base:#x}, more than the {MAX_SPAN:#x} allowed")]
     TooLarge { base: u64, span: u64 },
     #[error("flattened program is invalid: {0}")]
@@ -67,24 +51,14 @@ pub struct FlatImage {
 /// Lays out the kernel's segments by physical address, starting at the lowest one.
 pub fn flatten_kernel(elf: &[u8]) -> Result<FlatImage, FlattenError> {
     let executable = read_executable(elf)?;
-    lay_out(
-        &executable.segments,
-        |segment| segment.paddr,
-        1,
-        executable.entry,
-    )
+    lay_out(&executable.segments, |segment| segment.paddr, 1, executable.entry)
 }
 
 /// Lays out a program's segments by virtual address from the page below the lowest one
 /// and returns the data of a Flat boot image entry: header, then the bytes.
 pub fn flatten_program(elf: &[u8]) -> Result<Vec<u8>, FlattenError> {
     let executable = read_executable(elf)?;
-    let image = lay_out(
-        &executable.segments,
-        |segment| segment.vaddr,
-        PAGE_SIZE,
-        executable.entry,
-    )?;
+    let image = lay_out(&executable.segments, |segment| segment.vaddr, PAGE_SIZE, executable.entry)?;
     let header = FlatProgram::encode_header(image.base, image.entry, image.mem_end - image.base);
     let mut data = Vec::with_capacity(FLAT_HEADER_SIZE + image.bytes.len());
     data.extend_from_slice(&header);
@@ -107,27 +81,13 @@ fn lay_out(
     for (index, segment) in segments.iter().enumerate() {
         let address = address_of(segment);
         let mem_size = segment.mem_size;
-        let end = address
-            .checked_add(mem_size)
-            .ok_or(FlattenError::AddressOverflow {
-                index,
-                address,
-                mem_size,
-            })?;
+        let end = address.checked_add(mem_size).ok_or(FlattenError::AddressOverflow { index, address, mem_size })?;
         if let Some((previous_start, previous_end)) = previous {
             if address < previous_start {
-                return Err(FlattenError::Unsorted {
-                    index,
-                    address,
-                    previous: previous_start,
-                });
+                return Err(FlattenError::Unsorted { index, address, previous: previous_start });
             }
             if address < previous_end {
-                return Err(FlattenError::Overlap {
-                    index,
-                    address,
-                    previous_end,
-                });
+                return Err(FlattenError::Overlap { index, address, previous_end });
             }
         }
         previous = Some((address, end));
@@ -135,10 +95,7 @@ fn lay_out(
             file_end = address + segment.file_bytes.len() as u64;
         }
     }
-    let first = segments
-        .first()
-        .map(&address_of)
-        .ok_or(ElfError::NoLoadSegment)?;
+    let first = segments.first().map(&address_of).ok_or(ElfError::NoLoadSegment)?;
     let base = first - first % align;
     let mem_end = previous.map_or(base, |(_, end)| end);
     let span = mem_end - base;
@@ -148,19 +105,11 @@ fn lay_out(
 
     // Within MAX_SPAN, so these fit in usize.
     let mut bytes = vec![0u8; file_end.saturating_sub(base) as usize];
-    for segment in segments
-        .iter()
-        .filter(|segment| !segment.file_bytes.is_empty())
-    {
+    for segment in segments.iter().filter(|segment| !segment.file_bytes.is_empty()) {
         let start = (address_of(segment) - base) as usize;
         bytes[start..start + segment.file_bytes.len()].copy_from_slice(segment.file_bytes);
     }
-    Ok(FlatImage {
-        base,
-        bytes,
-        mem_end,
-        entry,
-    })
+    Ok(FlatImage { base, bytes, mem_end, entry })
 }
 
 #[cfg(test)]
@@ -169,12 +118,7 @@ mod tests {
     use crate::elf::test_elf::{Segment, executable};
 
     fn segment(vaddr: u64, paddr: u64, bytes: &[u8], mem_size: u64) -> Segment {
-        Segment {
-            vaddr,
-            paddr,
-            bytes: bytes.to_vec(),
-            mem_size,
-        }
+        Segment { vaddr, paddr, bytes: bytes.to_vec(), mem_size }
     }
 
     #[test]
@@ -200,21 +144,12 @@ mod tests {
     fn kernel_starts_at_unaligned_lowest_paddr() {
         let elf = executable(0, &[segment(0, 0x10_0010, &[7; 3], 3)]);
         let image = flatten_kernel(&elf).unwrap();
-        assert_eq!(
-            (image.base, image.bytes.as_slice()),
-            (0x10_0010, &[7u8; 3][..])
-        );
+        assert_eq!((image.base, image.bytes.as_slice()), (0x10_0010, &[7u8; 3][..]));
     }
 
     #[test]
     fn bss_between_segments_becomes_zeros_in_the_file() {
-        let elf = executable(
-            0,
-            &[
-                segment(0, 0x1000, &[1; 8], 0x100),
-                segment(0, 0x1100, &[2; 8], 8),
-            ],
-        );
+        let elf = executable(0, &[segment(0, 0x1000, &[1; 8], 0x100), segment(0, 0x1100, &[2; 8], 8)]);
         let image = flatten_kernel(&elf).unwrap();
         assert_eq!(image.bytes.len(), 0x108);
         assert!(image.bytes[8..0x100].iter().all(|&b| b == 0));
@@ -222,38 +157,14 @@ mod tests {
 
     #[test]
     fn rejects_overlapping_unsorted_and_huge_layouts() {
-        let overlap = executable(
-            0,
-            &[segment(0, 0x1000, &[1], 0x200), segment(0, 0x1100, &[2], 1)],
-        );
-        assert!(matches!(
-            flatten_kernel(&overlap),
-            Err(FlattenError::Overlap { index: 1, .. })
-        ));
-        let unsorted = executable(
-            0,
-            &[segment(0, 0x5000, &[1], 1), segment(0, 0x1000, &[2], 1)],
-        );
-        assert!(matches!(
-            flatten_kernel(&unsorted),
-            Err(FlattenError::Unsorted { index: 1, .. })
-        ));
-        let huge = executable(
-            0,
-            &[
-                segment(0, 0x1000, &[1], 1),
-                segment(0, 0x4000_0000, &[2], 1),
-            ],
-        );
-        assert!(matches!(
-            flatten_kernel(&huge),
-            Err(FlattenError::TooLarge { .. })
-        ));
+        let overlap = executable(0, &[segment(0, 0x1000, &[1], 0x200), segment(0, 0x1100, &[2], 1)]);
+        assert!(matches!(flatten_kernel(&overlap), Err(FlattenError::Overlap { index: 1, .. })));
+        let unsorted = executable(0, &[segment(0, 0x5000, &[1], 1), segment(0, 0x1000, &[2], 1)]);
+        assert!(matches!(flatten_kernel(&unsorted), Err(FlattenError::Unsorted { index: 1, .. })));
+        let huge = executable(0, &[segment(0, 0x1000, &[1], 1), segment(0, 0x4000_0000, &[2], 1)]);
+        assert!(matches!(flatten_kernel(&huge), Err(FlattenError::TooLarge { .. })));
         let wrap = executable(0, &[segment(0, u64::MAX - 1, &[1], 4)]);
-        assert!(matches!(
-            flatten_kernel(&wrap),
-            Err(FlattenError::AddressOverflow { .. })
-        ));
+        assert!(matches!(flatten_kernel(&wrap), Err(FlattenError::AddressOverflow { .. })));
     }
 
     #[test]
@@ -283,9 +194,7 @@ mod tests {
         let elf = executable(0x90_0000, &[segment(0x40_0000, 0, &[1], 1)]);
         assert!(matches!(
             flatten_program(&elf),
-            Err(FlattenError::InvalidProgram(
-                FormatError::FlatEntryOutside { .. }
-            ))
+            Err(FlattenError::InvalidProgram(FormatError::FlatEntryOutside { .. }))
         ));
     }
 }

@@ -18,22 +18,11 @@ const COMMAND: &str = "sockbench 200 65536";
 /// The whole run spawns about 130 tasks; generous for a loaded host.
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 /// The `RESULT` names, in the order sockbench prints them.
-const RESULTS: &[&str] = &[
-    "boot",
-    "sys",
-    "ipc",
-    "pp-sock",
-    "bulk-sock",
-    "bulk-sock",
-    "conn",
-    "pp-sock-64",
-    "fan-in",
-];
+const RESULTS: &[&str] = &["boot", "sys", "ipc", "pp-sock", "bulk-sock", "bulk-sock", "conn", "pp-sock-64", "fan-in"];
 
 /// The value of `key=` in a RESULT line.
 fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    line.split_whitespace()
-        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+    line.split_whitespace().find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
 }
 
 #[test]
@@ -51,41 +40,17 @@ fn sockbench_completes_with_intact_bulk_data() {
         .filter(|line| line.starts_with("sockbench:") || line.starts_with("sockbench "))
         .filter(|line| !line.starts_with("sockbench clock:"))
         .collect();
-    shell.check(
-        errors.is_empty(),
-        &format!("sockbench reported errors: {errors:?}"),
-    );
-    let results: Vec<&String> = report
-        .iter()
-        .filter(|line| line.starts_with("RESULT "))
-        .collect();
-    let names: Vec<&str> = results
-        .iter()
-        .filter_map(|line| line.split_whitespace().nth(1))
-        .collect();
-    shell.check(
-        names == RESULTS,
-        &format!("RESULT lines {names:?}, expected {RESULTS:?}"),
-    );
+    shell.check(errors.is_empty(), &format!("sockbench reported errors: {errors:?}"));
+    let results: Vec<&String> = report.iter().filter(|line| line.starts_with("RESULT ")).collect();
+    let names: Vec<&str> = results.iter().filter_map(|line| line.split_whitespace().nth(1)).collect();
+    shell.check(names == RESULTS, &format!("RESULT lines {names:?}, expected {RESULTS:?}"));
 
-    let bulk: Vec<&&String> = results
-        .iter()
-        .filter(|line| line.starts_with("RESULT bulk-sock "))
-        .collect();
+    let bulk: Vec<&&String> = results.iter().filter(|line| line.starts_with("RESULT bulk-sock ")).collect();
     let chunks: Vec<Option<&str>> = bulk.iter().map(|line| field(line, "chunk")).collect();
-    shell.check(
-        chunks == [Some("4096"), Some("65536")],
-        &format!("bulk chunks {chunks:?}"),
-    );
+    shell.check(chunks == [Some("4096"), Some("65536")], &format!("bulk chunks {chunks:?}"));
     for line in &bulk {
-        shell.check(
-            field(line, "check") == Some("ok"),
-            &format!("checksum mismatch: {line}"),
-        );
-        shell.check(
-            field(line, "bytes") == Some("65536"),
-            &format!("wrong size: {line}"),
-        );
+        shell.check(field(line, "check") == Some("ok"), &format!("checksum mismatch: {line}"));
+        shell.check(field(line, "bytes") == Some("65536"), &format!("wrong size: {line}"));
     }
     for line in &results {
         let name = line.split_whitespace().nth(1).unwrap_or("");
@@ -97,10 +62,7 @@ fn sockbench_completes_with_intact_bulk_data() {
             _ => "ns",
         };
         let value: Option<f64> = field(line, rate).and_then(|text| text.parse().ok());
-        shell.check(
-            value.is_some_and(|value| value > 0.0),
-            &format!("no positive {rate} in {line}"),
-        );
+        shell.check(value.is_some_and(|value| value > 0.0), &format!("no positive {rate} in {line}"));
     }
 
     // The counters on every timed line; the kernel alone is exact up to a
@@ -123,13 +85,7 @@ fn sockbench_completes_with_intact_bulk_data() {
 
     // Every helper it spawned has ended.
     let tasks_after = shell.ps().len();
-    shell.check(
-        tasks_after == tasks_before,
-        &format!("{tasks_before} tasks before sockbench, {tasks_after} after"),
-    );
+    shell.check(tasks_after == tasks_before, &format!("{tasks_before} tasks before sockbench, {tasks_after} after"));
     let status = shell.poweroff();
-    shell.check(
-        status == common::POWEROFF_STATUS,
-        &format!("poweroff ended QEMU with {status}"),
-    );
+    shell.check(status == common::POWEROFF_STATUS, &format!("poweroff ended QEMU with {status}"));
 }

@@ -24,9 +24,7 @@ fn expect_line_containing(machine: &mut Machine, needle: &str) -> String {
     let before = ok(machine.expect(needle, STEP));
     let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
     let rest = ok(machine.expect("\n", STEP));
-    format!("{}{}", &before[line_start..], rest)
-        .trim_end()
-        .to_string()
+    format!("{}{}", &before[line_start..], rest).trim_end().to_string()
 }
 
 #[test]
@@ -47,11 +45,7 @@ fn normal_boot_reports_memory_and_modules() {
             machine.output()
         );
     }
-    assert!(
-        !machine.output().contains("EXCEPTION"),
-        "log:\n{}",
-        machine.output()
-    );
+    assert!(!machine.output().contains("EXCEPTION"), "log:\n{}", machine.output());
     if outcome == 0 {
         // An idle kernel never exits by itself.
         machine.kill();
@@ -70,11 +64,7 @@ fn self_tests_pass_and_exit_with_success_status() {
 fn page_fault_is_reported_with_its_address() {
     let mut machine = ok(boot_with_append("test=page-fault"));
     let line = expect_line_containing(&mut machine, "EXCEPTION: page fault");
-    assert!(
-        line.contains("cr2="),
-        "no cr2 in '{line}'; log:\n{}",
-        machine.output()
-    );
+    assert!(line.contains("cr2="), "no cr2 in '{line}'; log:\n{}", machine.output());
     let status = ok(machine.expect_exit(STEP));
     assert_eq!(status, FAILED, "log:\n{}", machine.output());
 }

@@ -110,7 +110,9 @@ fn a_hundred_forks_leave_free_frames_where_they_were() {
     let (free_after, _, tasks_after) = shell.mem();
     shell.check(
         (free_after, tasks_after) == (free_before, tasks_before),
-        &format!("100 forks: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"),
+        &format!(
+            "100 forks: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"
+        ),
     );
 }
 
@@ -188,8 +190,11 @@ fn the_headers_and_programs_build_with_wall_werror() {
 fn a_syntax_error_stops_make_image_with_gccs_message() {
     let dir = scratch("syntax");
     let broken = dir.join("broken.c");
-    std::fs::write(&broken, "#include \"user.h\"\nint\nmain(void)\n{\n  printf(1, \"no semicolon\\n\")\n  exit();\n}\n")
-        .expect("write broken.c");
+    std::fs::write(
+        &broken,
+        "#include \"user.h\"\nint\nmain(void)\n{\n  printf(1, \"no semicolon\\n\")\n  exit();\n}\n",
+    )
+    .expect("write broken.c");
     let build = dir.join("build");
     let output = make(&["image", &format!("BUILD={}", build.display()), &format!("C_PROGRAMS={}", broken.display())]);
     let said = text(&output);

@@ -50,9 +50,7 @@ fn flood_positions(shell: &Shell, lines: &[String]) -> Vec<usize> {
         let next = positions.len();
         if *line != flood_line(next) {
             let context = lines[at.saturating_sub(2)..(at + 3).min(lines.len())].join("\n");
-            shell.fail(&format!(
-                "flood line {next} is cut or out of order: {line:?}; around it:\n{context}"
-            ));
+            shell.fail(&format!("flood line {next} is cut or out of order: {line:?}; around it:\n{context}"));
         }
         positions.push(at);
     }
@@ -80,10 +78,7 @@ fn the_shell_answers_while_a_task_floods_the_console() {
     let lines = lines_from_flood(&shell);
     let positions = flood_positions(&shell, &lines);
     let at = |wanted: &str| lines.iter().position(|line| line == wanted).unwrap_or(usize::MAX);
-    shell.check(
-        positions.len() == FLOOD_LINES,
-        &format!("{} of {FLOOD_LINES} flood lines shown", positions.len()),
-    );
+    shell.check(positions.len() == FLOOD_LINES, &format!("{} of {FLOOD_LINES} flood lines shown", positions.len()));
     shell.check(
         positions.last().is_some_and(|&last| last < at(&done)),
         "the flood's write returned before its last line was shown",
@@ -125,8 +120,5 @@ fn a_flood_writer_killed_part_way_is_forgotten() {
             positions.last()
         ),
     );
-    shell.check(
-        !lines.iter().any(|line| line.starts_with("console-flood: ")),
-        "the killed flood reported its end",
-    );
+    shell.check(!lines.iter().any(|line| line.starts_with("console-flood: ")), "the killed flood reported its end");
 }

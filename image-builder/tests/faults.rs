@@ -35,18 +35,10 @@ const A_MOMENT: Duration = Duration::from_millis(300);
 
 /// Checks that `line` is init's report for one fault: `fault: task N (fault) TEXT..., killed`.
 fn check_fault_report(shell: &Shell, line: &str, exception: &str) {
-    let well_formed = line
-        .strip_prefix("fault: task ")
-        .and_then(|rest| rest.split_once(" (fault) "))
-        .is_some_and(|(task, report)| {
-            task.parse::<u32>().is_ok()
-                && report.starts_with(exception)
-                && report.ends_with(", killed")
-        });
-    shell.check(
-        well_formed,
-        &format!("fault report {line:?} is not `fault: task N (fault) {exception}..., killed`"),
+    let well_formed = line.strip_prefix("fault: task ").and_then(|rest| rest.split_once(" (fault) ")).is_some_and(
+        |(task, report)| task.parse::<u32>().is_ok() && report.starts_with(exception) && report.ends_with(", killed"),
     );
+    shell.check(well_formed, &format!("fault report {line:?} is not `fault: task N (fault) {exception}..., killed`"));
 }
 
 /// Checks the answer to a foreground `fault KIND`: init's fault report, then the shell's
@@ -57,10 +49,7 @@ fn check_foreground_fault(shell: &Shell, command: &str, answer: &[String], excep
         &format!("`{command}` should answer the fault and the shell's report, got {answer:?}"),
     );
     check_fault_report(shell, &answer[0], exception);
-    let task = answer[0]
-        .strip_prefix("fault: task ")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(task, _)| task);
+    let task = answer[0].strip_prefix("fault: task ").and_then(|rest| rest.split_once(' ')).map(|(task, _)| task);
     shell.check(
         task.is_some_and(|task| answer[1] == format!("[{task}] fault exited (fault)")),
         &format!("`{command}`: the shell's report is {:?}", answer[1]),
@@ -86,17 +75,9 @@ fn every_fault_is_reported_once_and_leaks_no_frames() {
     );
 
     let (free_before, _, tasks_before) = shell.mem();
-    let commands: Vec<(&str, &str)> = FAULT_KINDS
-        .iter()
-        .copied()
-        .cycle()
-        .take(LEAK_CHECK_FAULTS)
-        .collect();
+    let commands: Vec<(&str, &str)> = FAULT_KINDS.iter().copied().cycle().take(LEAK_CHECK_FAULTS).collect();
     for batch in commands.chunks(BATCH) {
-        let typed: String = batch
-            .iter()
-            .map(|(kind, _)| format!("fault {kind}\r"))
-            .collect();
+        let typed: String = batch.iter().map(|(kind, _)| format!("fault {kind}\r")).collect();
         shell.send(&typed);
         for (kind, exception) in batch {
             let command = format!("fault {kind}");
@@ -133,48 +114,28 @@ fn spin_is_preempted_killed_and_interrupted() {
     // The shell still answers while spin runs: the busy loop in ring 3 is preempted.
     let tasks = shell.ps();
     shell.check(
-        tasks
-            .iter()
-            .any(|row| row.id == spin && row.name == "spin" && row.state == "run"),
+        tasks.iter().any(|row| row.id == spin && row.name == "spin" && row.state == "run"),
         &format!("`ps` should list spin as task {spin}, running: {tasks:?}"),
     );
     let killed = shell.run("kill spin");
-    shell.check(
-        killed == [format!("[{spin}] spin exited (killed)")],
-        &format!("`kill spin` answered {killed:?}"),
-    );
+    shell.check(killed == [format!("[{spin}] spin exited (killed)")], &format!("`kill spin` answered {killed:?}"));
 
     let spin = start_background(&mut shell, "spin", "spin");
     let killed = shell.run(&format!("kill {spin}"));
-    shell.check(
-        killed == [format!("[{spin}] spin exited (killed)")],
-        &format!("`kill {spin}` answered {killed:?}"),
-    );
+    shell.check(killed == [format!("[{spin}] spin exited (killed)")], &format!("`kill {spin}` answered {killed:?}"));
 
     // A foreground spin holds the prompt until Ctrl-C.
     shell.send("spin\r");
     shell.expect("spin\r\n");
     thread::sleep(A_MOMENT);
-    shell.check(
-        !shell.machine.output().ends_with("$ "),
-        "the prompt came back while spin ran in the foreground",
-    );
+    shell.check(!shell.machine.output().ends_with("$ "), "the prompt came back while spin ran in the foreground");
     shell.send("\u{3}");
     let interrupted = shell.expect_prompt();
-    shell.check(
-        interrupted == "^C\r\n",
-        &format!("Ctrl-C on a foreground spin gave {interrupted:?}"),
-    );
+    shell.check(interrupted == "^C\r\n", &format!("Ctrl-C on a foreground spin gave {interrupted:?}"));
     let tasks = shell.ps();
-    shell.check(
-        !tasks.iter().any(|row| row.name == "spin"),
-        &format!("spin still listed after Ctrl-C: {tasks:?}"),
-    );
+    shell.check(!tasks.iter().any(|row| row.name == "spin"), &format!("spin still listed after Ctrl-C: {tasks:?}"));
     let alive = shell.run("echo after ctrl-c");
-    shell.check(
-        alive == ["after ctrl-c"],
-        &format!("after Ctrl-C: {alive:?}"),
-    );
+    shell.check(alive == ["after ctrl-c"], &format!("after Ctrl-C: {alive:?}"));
     shell.machine.kill();
 }
 
@@ -211,10 +172,7 @@ fn background_fault_is_reported_without_a_key() {
     // Reported once only.
     let quiet = shell.run("echo quiet");
     shell.check(quiet == ["quiet"], &format!("second prompt: {quiet:?}"));
-    shell.check(
-        shell.machine.output().matches(&ended).count() == 1,
-        &format!("{ended:?} should be printed once"),
-    );
+    shell.check(shell.machine.output().matches(&ended).count() == 1, &format!("{ended:?} should be printed once"));
 
     // A background program that exits with a status is reported with it.
     let usage = start_background(&mut shell, "fault nonsense", "fault");

@@ -19,10 +19,7 @@ const SERVICES: [&str; 4] = ["init", "console", "netd", "shell"];
 const PORT: u16 = 5000;
 
 fn services(rows: &[PsRow]) -> Vec<PsRow> {
-    SERVICES
-        .iter()
-        .filter_map(|name| rows.iter().find(|row| row.name == *name).cloned())
-        .collect()
+    SERVICES.iter().filter_map(|name| rows.iter().find(|row| row.name == *name).cloned()).collect()
 }
 
 /// The number right after `before` in `line`, if any.
@@ -131,7 +128,9 @@ fn survive(runs: &[(&str, u64, u64)]) -> Fuzzed {
     eprintln!("free frames: {free_before} before the fuzzers, {free_after} after");
     shell.check(
         free_after == free_before && tasks_after == tasks_before,
-        &format!("mem: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"),
+        &format!(
+            "mem: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"
+        ),
     );
     sockets_still_work(&mut shell);
     fuzzed

@@ -143,7 +143,10 @@ fn netd_faults(seed: u64, pairs: u16, seconds: u64, limit: Duration) -> Injected
         let answer = shell.run(action);
         shell.check(
             answer.iter().any(|line| line.starts_with("init: netd restarted as task ")),
-            &format!("`{action}` (after {} kills, {} crashes): netd was not restarted: {answer:?}", injected.kills, injected.crashes),
+            &format!(
+                "`{action}` (after {} kills, {} crashes): netd was not restarted: {answer:?}",
+                injected.kills, injected.crashes
+            ),
         );
         if action == "crash netd" {
             injected.crashes += 1;

@@ -37,60 +37,21 @@ fn artifacts() -> &'static Artifacts {
         std::fs::create_dir_all(&dir).unwrap();
         let object = dir.join("echo_kernel.o");
         let elf = dir.join("echo_kernel.elf");
-        tool(
-            "as",
-            &[
-                Path::new("--64"),
-                Path::new("-o"),
-                &object,
-                &fixtures.join("echo_kernel.s"),
-            ],
-        );
+        tool("as", &[Path::new("--64"), Path::new("-o"), &object, &fixtures.join("echo_kernel.s")]);
         let script = fixtures.join("echo_kernel.ld");
         let script_arg = PathBuf::from(format!("-T{}", script.display()));
         let options = ["-n", "-static", "--no-warn-rwx-segments", "-o"].map(Path::new);
-        tool(
-            "ld",
-            &[
-                options[0],
-                options[1],
-                options[2],
-                &script_arg,
-                options[3],
-                &elf,
-                &object,
-            ],
-        );
+        tool("ld", &[options[0], options[1], options[2], &script_arg, options[3], &elf, &object]);
 
         let kernel = dir.join("kernel.bin");
         let initrd = dir.join("boot.img");
-        run(&cli::Command::Kernel {
-            elf: elf.clone(),
-            out: kernel.clone(),
-        })
-        .unwrap();
+        run(&cli::Command::Kernel { elf: elf.clone(), out: kernel.clone() }).unwrap();
         let members = vec![
-            Member {
-                name: "init".into(),
-                kind: EntryKind::Flat,
-                elf: elf.clone(),
-            },
-            Member {
-                name: "echo".into(),
-                kind: EntryKind::Elf,
-                elf: elf.clone(),
-            },
+            Member { name: "init".into(), kind: EntryKind::Flat, elf: elf.clone() },
+            Member { name: "echo".into(), kind: EntryKind::Elf, elf: elf.clone() },
         ];
-        run(&cli::Command::Pack {
-            out: initrd.clone(),
-            members,
-        })
-        .unwrap();
-        Artifacts {
-            elf,
-            kernel,
-            initrd,
-        }
+        run(&cli::Command::Pack { out: initrd.clone(), members }).unwrap();
+        Artifacts { elf, kernel, initrd }
     })
 }
 
@@ -113,30 +74,15 @@ fn boot_echo_kernel() -> Machine {
 fn flat_kernel_mirrors_the_elf_load_segment() {
     let artifacts = artifacts();
     let kernel = std::fs::read(&artifacts.kernel).unwrap();
-    assert_eq!(
-        &kernel[..4],
-        &0x1bad_b002u32.to_le_bytes(),
-        "multiboot header comes first"
-    );
-    assert!(
-        kernel
-            .windows(15)
-            .any(|window| window == b"mini kernel up\n")
-    );
+    assert_eq!(&kernel[..4], &0x1bad_b002u32.to_le_bytes(), "multiboot header comes first");
+    assert!(kernel.windows(15).any(|window| window == b"mini kernel up\n"));
 
     let image_bytes = std::fs::read(&artifacts.initrd).unwrap();
     let image = BootImage::parse(&image_bytes).unwrap();
     let init = FlatProgram::parse(image.find("init").unwrap().data).unwrap();
     assert_eq!(init.load_addr, 0x10_0000);
-    assert_eq!(
-        init.bytes,
-        kernel.as_slice(),
-        "program and kernel flatten the same segment"
-    );
-    assert_eq!(
-        image.find("echo").unwrap().data,
-        std::fs::read(&artifacts.elf).unwrap()
-    );
+    assert_eq!(init.bytes, kernel.as_slice(), "program and kernel flatten the same segment");
+    assert_eq!(image.find("echo").unwrap().data, std::fs::read(&artifacts.elf).unwrap());
 }
 
 #[test]
@@ -155,13 +101,8 @@ fn guest_greets_echoes_input_and_exits_with_its_status() {
 #[test]
 fn failure_shows_the_guest_log() {
     let mut machine = boot_echo_kernel();
-    let error = machine
-        .expect("text the guest never prints", Duration::from_secs(2))
-        .unwrap_err();
+    let error = machine.expect("text the guest never prints", Duration::from_secs(2)).unwrap_err();
     let message = error.to_string();
     assert!(message.contains("timed out after 2s"), "{message}");
-    assert!(
-        message.contains("----- guest serial log -----\nmini kernel up\n"),
-        "{message}"
-    );
+    assert!(message.contains("----- guest serial log -----\nmini kernel up\n"), "{message}");
 }

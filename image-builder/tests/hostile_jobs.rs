@@ -14,10 +14,7 @@ const JOB_TASKS_MAX: u64 = 160;
 
 /// Parses `memory-hog: mapped N frames; job holds X of L (within its share), F free`.
 fn hog_report(shell: &Shell, line: &str) -> (u64, u64) {
-    let numbers: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
+    let numbers: Vec<u64> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
     let [_, held, limit, _] = numbers[..] else {
         shell.fail(&format!("memory-hog report {line:?} does not parse"));
     };
@@ -27,10 +24,7 @@ fn hog_report(shell: &Shell, line: &str) -> (u64, u64) {
 
 /// Parses `ATTACK: spawned S, refused R ...`.
 fn spawn_report(shell: &Shell, line: &str) -> (u64, u64) {
-    let numbers: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
+    let numbers: Vec<u64> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
     match numbers[..] {
         [spawned, refused, ..] => (spawned, refused),
         _ => shell.fail(&format!("spawn report {line:?} does not parse")),
@@ -99,7 +93,9 @@ fn memory_exhaustion_by_every_job_at_once_leaves_init_and_the_shell_working() {
     let (free_after, _, tasks_after) = wait_for_tasks(&mut shell, tasks_before);
     shell.check(
         (free_after, tasks_after) == (free_before, tasks_before),
-        &format!("mem: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"),
+        &format!(
+            "mem: {free_before} free frames and {tasks_before} tasks before, {free_after} and {tasks_after} after"
+        ),
     );
     let line = shell.run_one_line("hostile memory-hog");
     hog_report(&shell, &line);
@@ -159,7 +155,9 @@ fn task_and_uncollected_child_quotas_hold_per_job() {
     let (free_end, _, tasks_end) = wait_for_tasks(&mut shell, tasks_before);
     shell.check(
         (free_end, tasks_end) == (free_before, tasks_before),
-        &format!("after the floods: {free_end} free frames and {tasks_end} tasks, {free_before} and {tasks_before} before"),
+        &format!(
+            "after the floods: {free_end} free frames and {tasks_end} tasks, {free_before} and {tasks_before} before"
+        ),
     );
 }
 
@@ -178,7 +176,9 @@ fn ctrl_c_ends_the_whole_foreground_job() {
     let (free_after, _, tasks_after) = wait_for_tasks(&mut shell, tasks_before);
     shell.check(
         (free_after, tasks_after) == (free_before, tasks_before),
-        &format!("after Ctrl-C: {free_after} free frames and {tasks_after} tasks, {free_before} and {tasks_before} before"),
+        &format!(
+            "after Ctrl-C: {free_after} free frames and {tasks_after} tasks, {free_before} and {tasks_before} before"
+        ),
     );
 }
 

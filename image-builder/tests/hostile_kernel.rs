@@ -40,7 +40,9 @@ fn syscall_in_the_last_bytes_of_user_space_faults_in_the_task_only() {
                 && answer[..2] == expected
                 && is_hostile_fault(&answer[2], &fault)
                 && common::is_exit_report(&answer[3], "hostile", "fault"),
-            &format!("`hostile syscall-at-top` answered {answer:?}, expected {expected:?}, `{fault}` and the shell's report"),
+            &format!(
+                "`hostile syscall-at-top` answered {answer:?}, expected {expected:?}, `{fault}` and the shell's report"
+            ),
         );
         frames.push(shell.mem());
     }
@@ -55,7 +57,9 @@ fn syscall_in_the_last_bytes_of_user_space_faults_in_the_task_only() {
         answer.len() == 3
             && common::is_exit_report(&answer[2], "hostile", "fault")
             && answer[0] == "hostile: syscall with rsp 0x800000000000"
-            && answer[1].strip_prefix("fault: task ").and_then(|rest| rest.split_once(" (hostile) "))
+            && answer[1]
+                .strip_prefix("fault: task ")
+                .and_then(|rest| rest.split_once(" (hostile) "))
                 .is_some_and(|(_, report)| report.starts_with(kind) && report.ends_with(", killed")),
         &format!("`hostile noncanonical-rsp` answered {answer:?}, expected a `{kind}...` report"),
     );
@@ -77,7 +81,10 @@ fn a_send_from_a_half_mapped_buffer_fails_the_sender_only() {
     // Twice: the first attack left nothing behind that stops the second.
     for _ in 0..2 {
         let answer = shell.run("hostile half-mapped-send");
-        shell.check(answer == expected, &format!("`hostile half-mapped-send` answered {answer:?}, expected {expected:?}"));
+        shell.check(
+            answer == expected,
+            &format!("`hostile half-mapped-send` answered {answer:?}, expected {expected:?}"),
+        );
     }
     let sockets = shell.run("netstat");
     shell.check(

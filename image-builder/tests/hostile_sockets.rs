@@ -17,10 +17,7 @@ const REFUSED: &str = "refused: E_FAIL (-1028)";
 
 /// netstat's rows whose owner is named `name`.
 fn rows_owned_by(table: &[String], name: &str) -> usize {
-    table
-        .iter()
-        .filter(|row| row.split_whitespace().nth(3) == Some(name))
-        .count()
+    table.iter().filter(|row| row.split_whitespace().nth(3) == Some(name)).count()
 }
 
 /// Asks netstat until `done` holds for its table; fails after 50 tries.
@@ -46,12 +43,7 @@ fn netd_restarts(shell: &mut Shell) -> u32 {
 /// The first line of the serial log since `from` that starts with `prefix`.
 fn line_since(shell: &Shell, from: usize, prefix: &str) -> Option<String> {
     let output = shell.machine.output();
-    output
-        .get(from..)?
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with(prefix))
-        .map(String::from)
+    output.get(from..)?.lines().map(str::trim).find(|line| line.starts_with(prefix)).map(String::from)
 }
 
 /// Waits, typing `sleep 100` meanwhile, for a line starting with `prefix`
@@ -71,9 +63,7 @@ fn unrelated_programs_talk(shell: &mut Shell, port: u16) {
     let from = shell.machine.output().len();
     shell.run(&format!("nc -l {port} &"));
     wait_netstat(shell, "the nc listener", |table| {
-        table
-            .iter()
-            .any(|row| row.starts_with(&format!("{port} ")) && row.contains("listening"))
+        table.iter().any(|row| row.starts_with(&format!("{port} ")) && row.contains("listening"))
     });
     shell.run(&format!("nc localhost {port} hello &"));
     wait_line(shell, from, "hello");
@@ -104,9 +94,7 @@ fn a_flooding_job_meets_its_quota_and_other_programs_still_use_sockets() {
     unrelated_programs_talk(&mut shell, 7_000);
 
     shell.run("kill hostile");
-    wait_netstat(&mut shell, "the flood's sockets gone", |table| {
-        rows_owned_by(table, "hostile") == 0
-    });
+    wait_netstat(&mut shell, "the flood's sockets gone", |table| rows_owned_by(table, "hostile") == 0);
     assert_eq!(netd_restarts(&mut shell), 0);
 }
 
@@ -129,10 +117,7 @@ fn netd_serves_a_job_that_has_taken_all_its_memory() {
         mapped_kib >= 16 * 1024 && report.contains("until refused (") && report.ends_with(" 0 other"),
         &format!("every call should end in a result or E_FAIL after the job's memory is gone: {report:?}"),
     );
-    shell.check(
-        !shell.machine.output().contains("netd: panic"),
-        "netd panicked",
-    );
+    shell.check(!shell.machine.output().contains("netd: panic"), "netd panicked");
     assert_eq!(netd_restarts(&mut shell), 0);
     unrelated_programs_talk(&mut shell, 7_001);
     assert_eq!(netd_restarts(&mut shell), 0);

@@ -28,39 +28,23 @@ fn ipctest_passes_every_check_and_cleans_up() {
     let tasks_before = shell.ps();
 
     let report = shell.run("ipctest");
-    let failures: Vec<&String> = report
-        .iter()
-        .filter(|line| line.starts_with("FAIL"))
-        .collect();
-    shell.check(
-        failures.is_empty(),
-        &format!("ipctest failures: {failures:?}"),
-    );
+    let failures: Vec<&String> = report.iter().filter(|line| line.starts_with("FAIL")).collect();
+    shell.check(failures.is_empty(), &format!("ipctest failures: {failures:?}"));
     for check in CHECKS {
-        shell.check(
-            report.contains(&format!("ok - {check}")),
-            &format!("ipctest did not pass `{check}`: {report:?}"),
-        );
+        shell.check(report.contains(&format!("ok - {check}")), &format!("ipctest did not pass `{check}`: {report:?}"));
     }
-    let passed = report
-        .iter()
-        .filter(|line| line.starts_with("ok - "))
-        .count();
+    let passed = report.iter().filter(|line| line.starts_with("ok - ")).count();
     let summary = report.last().map(String::as_str).unwrap_or("");
     shell.check(
         summary == format!("{passed} passed, 0 failed"),
         &format!("last line {summary:?} after {passed} passed checks"),
     );
-    shell.check(
-        report.len() == passed + 1,
-        &format!("ipctest printed more than its checks and summary: {report:?}"),
-    );
+    shell.check(report.len() == passed + 1, &format!("ipctest printed more than its checks and summary: {report:?}"));
 
     // Its servers and clients are all gone; nothing else changed.
     let tasks_after = shell.ps();
-    let summary = |rows: &[common::PsRow]| -> Vec<(u32, String)> {
-        rows.iter().map(|row| (row.id, row.name.clone())).collect()
-    };
+    let summary =
+        |rows: &[common::PsRow]| -> Vec<(u32, String)> { rows.iter().map(|row| (row.id, row.name.clone())).collect() };
     shell.check(
         summary(&tasks_after) == summary(&tasks_before),
         &format!("tasks before ipctest {tasks_before:?}, after {tasks_after:?}"),

@@ -38,8 +38,7 @@ fn background_output_goes_above_the_line_being_typed() {
     let rows: Vec<&str> = since.split("\r\n").skip(1).collect();
     let output: Vec<&&str> = rows.iter().filter(|row| !row.starts_with("$ echo par")).collect();
     shell.check(
-        !output.is_empty()
-            && output.iter().all(|row| row.starts_with("sysfuzz: ") || **row == report),
+        !output.is_empty() && output.iter().all(|row| row.starts_with("sysfuzz: ") || **row == report),
         &format!("output while typing, cut or mixed: {output:?}"),
     );
     for (at, row) in rows.iter().enumerate() {
@@ -70,14 +69,21 @@ fn job_ends_are_reported_at_once_and_jobs_lists_the_running_ones() {
     let sleeper = start_background(&mut shell, "hostile sleeper 2000", "hostile");
     let jobs = shell.run("jobs");
     shell.check(
-        jobs == [format!("[{first}] spin &"), format!("[{second}] spin &"), format!("[{sleeper}] hostile sleeper 2000 &")],
+        jobs == [
+            format!("[{first}] spin &"),
+            format!("[{second}] spin &"),
+            format!("[{sleeper}] hostile sleeper 2000 &"),
+        ],
         &format!("`jobs` answered {jobs:?}"),
     );
     // The sleeper ends by itself: its report comes with no key typed.
     shell.expect_line(&format!("[{sleeper}] hostile exited (status 0)"));
     shell.expect("$ ");
     let jobs = shell.run("jobs");
-    shell.check(jobs == [format!("[{first}] spin &"), format!("[{second}] spin &")], &format!("`jobs` answered {jobs:?}"));
+    shell.check(
+        jobs == [format!("[{first}] spin &"), format!("[{second}] spin &")],
+        &format!("`jobs` answered {jobs:?}"),
+    );
     let killed = shell.run(&format!("kill {first}"));
     shell.check(killed == [format!("[{first}] spin exited (killed)")], &format!("`kill {first}` answered {killed:?}"));
     let jobs = shell.run("jobs");

@@ -199,7 +199,10 @@ fn a_netd_that_answers_nothing_is_still_crashed_and_restarted() {
         // The new netd spins: it is running, never waiting in recv.
         for _ in 0..3 {
             let netd = netd_row(&mut shell);
-            shell.check(netd.as_ref().is_some_and(|row| row.state == "run"), &format!("netd after `crash netd hang`: {netd:?}"));
+            shell.check(
+                netd.as_ref().is_some_and(|row| row.state == "run"),
+                &format!("netd after `crash netd hang`: {netd:?}"),
+            );
         }
         let answer = shell.run(recovery);
         restarts += 1;
@@ -252,7 +255,9 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
         // Each of the four prints exactly one outcome, then the shell reports it.
         let outcomes = |shell: &Shell| {
             let text = since(shell, from);
-            text.matches(SOCKLOOP_RESET).count() + text.matches(SOCKLOOP_OK).count() + text.matches("sockloop: wrong").count()
+            text.matches(SOCKLOOP_RESET).count()
+                + text.matches(SOCKLOOP_OK).count()
+                + text.matches("sockloop: wrong").count()
         };
         let deadline = Instant::now() + STEP;
         while outcomes(&shell) < 4 {
@@ -265,10 +270,11 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
             !text.contains("sockloop: wrong") && outcomes(&shell) == 4,
             &format!("round {round} ({action}): each program completes or reports -1030, once"),
         );
-        let statuses_ok = text.matches("sockloop exited (status 1)").count()
-            + text.matches("sockloop exited (status 0)").count();
+        let statuses_ok =
+            text.matches("sockloop exited (status 1)").count() + text.matches("sockloop exited (status 0)").count();
         shell.check(statuses_ok == 4, &format!("round {round}: exit statuses other than 0 and 1"));
-        let exchanged: u64 = numbers_after(&text, SOCKLOOP_RESET).iter().chain(&numbers_after(&text, SOCKLOOP_OK)).sum();
+        let exchanged: u64 =
+            numbers_after(&text, SOCKLOOP_RESET).iter().chain(&numbers_after(&text, SOCKLOOP_OK)).sum();
         shell.check(exchanged > 0, &format!("round {round}: no data moved before `{action}`"));
     }
 

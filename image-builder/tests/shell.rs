@@ -13,10 +13,8 @@ use common::{LIVE_STATES, POWEROFF_STATUS, Shell, lines};
 /// Programs every boot image has (`make image`); `netd` and the socket tools are optional.
 const REQUIRED_PROGRAMS: &[&str] = &["console", "shell", "fault", "spin", "ipctest"];
 /// The builtins `help` must list.
-const BUILTINS: &[&str] = &[
-    "help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "history", "jobs", "restart",
-    "crash", "poweroff",
-];
+const BUILTINS: &[&str] =
+    &["help", "ls", "ps", "kill", "echo", "sleep", "mem", "dmesg", "history", "jobs", "restart", "crash", "poweroff"];
 /// Lower bound for `sleep 200` in host time: guest time cannot run ahead of the host's
 /// clock under TCG, so only a short sleep could come in below this.
 const SLEEP_200_AT_LEAST: Duration = Duration::from_millis(180);
@@ -28,10 +26,8 @@ fn builtins_answer_with_real_content() {
 
     let programs = shell.run("ls");
     for program in REQUIRED_PROGRAMS {
-        shell.check(
-            programs.iter().any(|line| line == program),
-            &format!("`ls` does not list {program}: {programs:?}"),
-        );
+        shell
+            .check(programs.iter().any(|line| line == program), &format!("`ls` does not list {program}: {programs:?}"));
     }
 
     let tasks = shell.ps();
@@ -42,10 +38,8 @@ fn builtins_answer_with_real_content() {
             &format!("`ps` should list {name} with a live state: {tasks:?}"),
         );
     }
-    shell.check(
-        tasks.iter().any(|row| row.name == "init" && row.id == 1),
-        &format!("init should be task 1: {tasks:?}"),
-    );
+    shell
+        .check(tasks.iter().any(|row| row.name == "init" && row.id == 1), &format!("init should be task 1: {tasks:?}"));
     let shell_row = tasks.iter().find(|row| row.name == "shell");
     shell.check(
         shell_row.is_some_and(|row| row.state == "run"),
@@ -53,10 +47,7 @@ fn builtins_answer_with_real_content() {
     );
 
     let (free, used, task_count) = shell.mem();
-    shell.check(
-        free > 0 && used > 0,
-        &format!("mem: {free} free, {used} used"),
-    );
+    shell.check(free > 0 && used > 0, &format!("mem: {free} free, {used} used"));
     shell.check(
         free + used == banner_frames,
         &format!("mem: {free} free + {used} used != {banner_frames} frames of the boot banner"),
@@ -69,35 +60,22 @@ fn builtins_answer_with_real_content() {
     );
 
     let echoed = shell.run_one_line("echo hello   world 'two  blanks' \"x\"");
-    shell.check(
-        echoed == "hello world two  blanks x",
-        &format!("echo printed {echoed:?}"),
-    );
+    shell.check(echoed == "hello world two  blanks x", &format!("echo printed {echoed:?}"));
     let empty_echo = shell.run("echo");
-    shell.check(
-        empty_echo == [""],
-        &format!("`echo` alone should print one empty line: {empty_echo:?}"),
-    );
+    shell.check(empty_echo == [""], &format!("`echo` alone should print one empty line: {empty_echo:?}"));
 
     let help = shell.run("help").join("\n");
     for builtin in BUILTINS {
         shell.check(
-            help.lines()
-                .any(|line| line.trim_start().starts_with(builtin)),
+            help.lines().any(|line| line.trim_start().starts_with(builtin)),
             &format!("`help` does not list {builtin}"),
         );
     }
 
     let slept = shell.time_command("sleep 200");
-    shell.check(
-        slept >= SLEEP_200_AT_LEAST,
-        &format!("`sleep 200` returned after {slept:?}"),
-    );
+    shell.check(slept >= SLEEP_200_AT_LEAST, &format!("`sleep 200` returned after {slept:?}"));
     let usage = shell.run_one_line("sleep soon");
-    shell.check(
-        usage.contains("usage: sleep MS"),
-        &format!("`sleep soon` answered {usage:?}"),
-    );
+    shell.check(usage.contains("usage: sleep MS"), &format!("`sleep soon` answered {usage:?}"));
 
     let log = shell.run("dmesg");
     for expected in ["microkernel 0.1.0", "memory: ", "init: shell is task"] {
@@ -120,9 +98,7 @@ fn banner_frame_total(shell: &Shell) -> u64 {
         Some(free.parse::<u64>().ok()? + used.parse::<u64>().ok()?)
     });
     numbers.unwrap_or_else(|| {
-        shell.fail(&format!(
-            "boot banner has no `memory: ..., F frames free, U used` line: {line:?}"
-        ))
+        shell.fail(&format!("boot banner has no `memory: ..., F frames free, U used` line: {line:?}"))
     })
 }
 
@@ -132,10 +108,7 @@ fn line_ends_errors_and_control_keys() {
 
     // A terminal sends CR, a pipe LF; both are echoed as the console's CR LF.
     let from_terminal = shell.run_ended("echo cr", "\r");
-    shell.check(
-        from_terminal == ["cr"],
-        &format!("CR line: {from_terminal:?}"),
-    );
+    shell.check(from_terminal == ["cr"], &format!("CR line: {from_terminal:?}"));
     let from_pipe = shell.run_ended("echo lf", "\n");
     shell.check(from_pipe == ["lf"], &format!("LF line: {from_pipe:?}"));
 
@@ -144,25 +117,16 @@ fn line_ends_errors_and_control_keys() {
     shell.send("echo crlf\r\necho second\r\n");
     shell.expect("echo crlf");
     let batch = shell.expect("second\r\n$ ");
-    shell.check(
-        batch == "\r\ncrlf\r\n$ echo second\r\nsecond\r\n$ ",
-        &format!("CRLF batch read as {batch:?}"),
-    );
+    shell.check(batch == "\r\ncrlf\r\n$ echo second\r\nsecond\r\n$ ", &format!("CRLF batch read as {batch:?}"));
     // Typed only now: an empty line read from the last LF would print its prompt first.
     shell.send("echo done\r");
     let typed = shell.expect("echo done");
-    shell.check(
-        typed == "echo done",
-        &format!("after the CRLF batch, before `echo done`: {typed:?}"),
-    );
+    shell.check(typed == "echo done", &format!("after the CRLF batch, before `echo done`: {typed:?}"));
     let done = shell.expect_prompt();
     shell.check(done == "\r\ndone\r\n", &format!("after CRLF: {done:?}"));
 
     let unknown = shell.run("nosuchprogram");
-    shell.check(
-        unknown == ["nosuchprogram: unknown command"],
-        &format!("unknown command answered {unknown:?}"),
-    );
+    shell.check(unknown == ["nosuchprogram: unknown command"], &format!("unknown command answered {unknown:?}"));
 
     // An empty line just prompts again: CR LF echoed, then the prompt.
     shell.send("\r");
@@ -172,17 +136,11 @@ fn line_ends_errors_and_control_keys() {
     // Ctrl-D at the prompt: the console ends the open line and the shell prompts again.
     shell.send("\u{4}");
     let end_of_input = shell.expect_prompt();
-    shell.check(
-        end_of_input == "\r\n",
-        &format!("Ctrl-D at the prompt gave {end_of_input:?}"),
-    );
+    shell.check(end_of_input == "\r\n", &format!("Ctrl-D at the prompt gave {end_of_input:?}"));
     let alive = shell.run("echo still here");
     shell.check(alive == ["still here"], &format!("after Ctrl-D: {alive:?}"));
     let quote = shell.run_one_line("echo \"open");
-    shell.check(
-        quote == "echo: unclosed quote",
-        &format!("unclosed quote answered {quote:?}"),
-    );
+    shell.check(quote == "echo: unclosed quote", &format!("unclosed quote answered {quote:?}"));
     shell.machine.kill();
 }
 
@@ -208,23 +166,15 @@ fn init_and_console_cannot_be_killed_and_poweroff_ends_qemu() {
         let find = |rows: &[common::PsRow]| rows.iter().find(|row| row.name == name).cloned();
         let (was, is) = (find(&before), find(&after));
         shell.check(
-            was.is_some()
-                && was.as_ref().map(|r| (r.id, r.restarts))
-                    == is.as_ref().map(|r| (r.id, r.restarts)),
+            was.is_some() && was.as_ref().map(|r| (r.id, r.restarts)) == is.as_ref().map(|r| (r.id, r.restarts)),
             &format!("{name} changed after the refused kill: {was:?} -> {is:?}"),
         );
     }
     let echoed = shell.run("echo alive");
-    shell.check(
-        echoed == ["alive"],
-        &format!("console after kill: {echoed:?}"),
-    );
+    shell.check(echoed == ["alive"], &format!("console after kill: {echoed:?}"));
 
     let status = shell.poweroff();
-    shell.check(
-        status == POWEROFF_STATUS,
-        &format!("QEMU exited with status {status} after poweroff"),
-    );
+    shell.check(status == POWEROFF_STATUS, &format!("QEMU exited with status {status} after poweroff"));
     let tail = lines(&shell.machine.output());
     shell.check(
         tail.iter().all(|line| !line.starts_with("poweroff: ")),

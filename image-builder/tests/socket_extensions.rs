@@ -151,7 +151,9 @@ fn a_flood_of_posts_wakes_netd_for_nothing_and_every_poll_goes_on_waiting() {
     wait_blocked(&mut shell, "echod");
     let answer = shell.run("hostile post-flood");
     shell.check(
-        answer.iter().any(|l| l.starts_with("hostile: posted 300000 times; kernel bits refused: true; the kernel id refused: true")),
+        answer.iter().any(|l| {
+            l.starts_with("hostile: posted 300000 times; kernel bits refused: true; the kernel id refused: true")
+        }),
         &format!("post-flood: {answer:?}"),
     );
     // echod's poll was woken by nothing it waits for: it still waits, and serves.

@@ -29,10 +29,7 @@ struct Shell {
 
 impl Shell {
     fn boot() -> Shell {
-        let options = BootOptions {
-            timeout: SUITE_TIME + Duration::from_secs(60),
-            ..BootOptions::from_env()
-        };
+        let options = BootOptions { timeout: SUITE_TIME + Duration::from_secs(60), ..BootOptions::from_env() };
         let mut machine = ok(Machine::boot(options));
         ok(machine.expect(PROMPT, STEP));
         Shell { machine }
@@ -69,10 +66,7 @@ impl Shell {
         let start = format!("{port} ");
         for _ in 0..50 {
             let table = self.run("netstat");
-            let line = table
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with(&start) && l.contains("listening"));
+            let line = table.lines().map(str::trim).find(|l| l.starts_with(&start) && l.contains("listening"));
             if let Some(line) = line {
                 return line.to_string();
             }
@@ -96,10 +90,7 @@ impl Shell {
     /// Fails if any socket call failed so far.
     fn assert_no_failed_call(&self) {
         let output = self.machine.output();
-        if let Some(line) = output
-            .lines()
-            .find(|l| l.contains(": E_") && l.contains("(-10"))
-        {
+        if let Some(line) = output.lines().find(|l| l.contains(": E_") && l.contains("(-10")) {
             self.fail(&format!("a call failed: {line}"));
         }
     }
@@ -124,10 +115,7 @@ fn socktest_demo_answers_each_line_and_ends_at_exit() {
     let mut shell = Shell::boot();
     shell.type_line("socktest");
     let connected = shell.expect_line("client: connected to port 10 from port ");
-    assert!(
-        connected.ends_with("65535"),
-        "first client port: {connected}"
-    );
+    assert!(connected.ends_with("65535"), "first client port: {connected}");
     converse(&mut shell, &["hello", "a second line", "third"]);
     shell.expect(PROMPT);
     // The server says it listens once its `listen` succeeded: when the client came.
@@ -139,10 +127,7 @@ fn socktest_demo_answers_each_line_and_ends_at_exit() {
     shell.assert_no_failed_call();
     // Both halves are gone and their sockets with them.
     let table = shell.run("netstat");
-    assert!(
-        table.contains("no sockets"),
-        "netstat after socktest:\n{table}"
-    );
+    assert!(table.contains("no sockets"), "netstat after socktest:\n{table}");
     let tasks = shell.run("ps");
     assert!(!tasks.contains("socktest"), "ps after socktest:\n{tasks}");
 }
@@ -172,20 +157,14 @@ fn nc_client_lines_reach_the_listener_until_ctrl_d() {
     // The console echoes the typed line; the listener prints it again.
     let echoed = shell.expect_line("hello there");
     let printed = shell.expect_line("hello there");
-    assert_eq!(
-        (echoed.as_str(), printed.as_str()),
-        ("hello there", "hello there")
-    );
+    assert_eq!((echoed.as_str(), printed.as_str()), ("hello there", "hello there"));
     ok(shell.machine.send(CTRL_D));
     shell.expect("nc: connection closed by peer");
     shell.expect(PROMPT);
     shell.wait_reports("nc exited (status 0)", 1);
     shell.assert_no_failed_call();
     let table = shell.run("netstat");
-    assert!(
-        table.contains("no sockets"),
-        "netstat after both ended:\n{table}"
-    );
+    assert!(table.contains("no sockets"), "netstat after both ended:\n{table}");
 }
 
 #[test]
@@ -203,37 +182,19 @@ fn nc_sends_each_message_argument() {
 fn nc_reports_failed_calls_and_netstat_shows_owners() {
     let mut shell = Shell::boot();
     let refused = shell.run("nc localhost 5001");
-    assert!(
-        refused.contains("nc: connect: E_NOTFOUND (-1025)"),
-        "{refused}"
-    );
+    assert!(refused.contains("nc: connect: E_NOTFOUND (-1025)"), "{refused}");
     let bad_host = shell.run("nc example.com 5000");
-    assert!(
-        bad_host.contains("nc: connect: E_INVALID_ARG (-1029)"),
-        "{bad_host}"
-    );
+    assert!(bad_host.contains("nc: connect: E_INVALID_ARG (-1029)"), "{bad_host}");
     let started = shell.run("nc -l 5000 &");
     let id = started
         .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix('[')
-                .and_then(|l| l.split_once(']'))
-                .map(|(id, _)| id.to_string())
-        })
+        .find_map(|l| l.trim().strip_prefix('[').and_then(|l| l.split_once(']')).map(|(id, _)| id.to_string()))
         .unwrap_or_else(|| shell.fail("no job number for nc -l"));
     let row = shell.wait_listening(5000);
     let columns: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(
-        columns[..4],
-        ["5000", "listening", id.as_str(), "nc"],
-        "netstat row: {row}"
-    );
+    assert_eq!(columns[..4], ["5000", "listening", id.as_str(), "nc"], "netstat row: {row}");
     let taken = shell.run("nc -l 5000");
-    assert!(
-        taken.contains("nc: listen: E_ACCESS_DENIED (-1026)"),
-        "{taken}"
-    );
+    assert!(taken.contains("nc: listen: E_ACCESS_DENIED (-1026)"), "{taken}");
 }
 
 #[test]
@@ -245,30 +206,16 @@ fn sockcheck_passes_while_other_programs_hold_sockets() {
     assert_eq!(shell.expect_line("hi"), "hi");
     shell.type_line("sockcheck");
     let through_summary = ok(shell.machine.expect(" failed", SUITE_TIME));
-    let summary = through_summary
-        .rsplit('\n')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let summary = through_summary.rsplit('\n').next().unwrap_or_default().trim().to_string();
     let passed: usize = summary
         .split_whitespace()
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| shell.fail(&format!("summary line: {summary}")));
-    assert!(
-        summary.ends_with("passed, 0 failed"),
-        "{summary}; log:\n{}",
-        shell.machine.output()
-    );
+    assert!(summary.ends_with("passed, 0 failed"), "{summary}; log:\n{}", shell.machine.output());
     assert!(passed >= 40, "only {passed} checks ran");
     shell.expect(PROMPT);
     // The other programs' connection survived the suite.
     let table = shell.run("netstat");
-    assert!(
-        table
-            .lines()
-            .any(|l| l.trim().starts_with("5000 ") && l.contains("connected")),
-        "{table}"
-    );
+    assert!(table.lines().any(|l| l.trim().starts_with("5000 ") && l.contains("connected")), "{table}");
 }

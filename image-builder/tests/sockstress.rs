@@ -26,11 +26,7 @@ fn summary(line: &str) -> Option<Vec<u64>> {
     if pairs.len() != FIELDS.len() {
         return None;
     }
-    pairs
-        .iter()
-        .zip(FIELDS)
-        .map(|(pair, name)| pair.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-        .collect()
+    pairs.iter().zip(FIELDS).map(|(pair, name)| pair.strip_prefix(name)?.strip_prefix('=')?.parse().ok()).collect()
 }
 
 /// Boots with an overall limit of `limit` and waits for the first prompt.
@@ -70,10 +66,7 @@ fn run_clean(shell: &mut Shell, args: &str, limit: Duration, min_resets: u64) ->
         [pairs, messages] == asked[..] && bytes >= messages,
         &format!("`{command}` verified the wrong amount: {report:?}"),
     );
-    shell.check(
-        (lost, duplicated, corrupted) == (0, 0, 0),
-        &format!("`{command}` saw damage: {report:?}"),
-    );
+    shell.check((lost, duplicated, corrupted) == (0, 0, 0), &format!("`{command}` saw damage: {report:?}"));
     shell.check(resets >= min_resets, &format!("`{command}`: too few resets, {report:?}"));
     (numbers, took)
 }
@@ -83,10 +76,7 @@ fn nothing_left(shell: &mut Shell, tasks_before: usize) {
     let table = shell.run("netstat");
     shell.check(table == ["no sockets"], &format!("netstat after sockstress: {table:?}"));
     let tasks_after = shell.ps().len();
-    shell.check(
-        tasks_after == tasks_before,
-        &format!("{tasks_before} tasks before sockstress, {tasks_after} after"),
-    );
+    shell.check(tasks_after == tasks_before, &format!("{tasks_before} tasks before sockstress, {tasks_after} after"));
 }
 
 #[test]

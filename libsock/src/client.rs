@@ -34,16 +34,12 @@ impl LeaseBuf<'_> {
     /// The kernel's description of this buffer, for the `call` syscall.
     pub fn to_abi(&self) -> Lease {
         match self {
-            LeaseBuf::Read(bytes) => Lease {
-                addr: bytes.as_ptr() as u64,
-                len: bytes.len() as u64,
-                flags: lease_flags::READ,
-            },
-            LeaseBuf::Write(bytes) => Lease {
-                addr: bytes.as_ptr() as u64,
-                len: bytes.len() as u64,
-                flags: lease_flags::WRITE,
-            },
+            LeaseBuf::Read(bytes) => {
+                Lease { addr: bytes.as_ptr() as u64, len: bytes.len() as u64, flags: lease_flags::READ }
+            }
+            LeaseBuf::Write(bytes) => {
+                Lease { addr: bytes.as_ptr() as u64, len: bytes.len() as u64, flags: lease_flags::WRITE }
+            }
             LeaseBuf::ReadWrite(bytes) => Lease {
                 addr: bytes.as_ptr() as u64,
                 len: bytes.len() as u64,
@@ -134,10 +130,7 @@ impl<T: Transport> Sockets<T> {
         if !is_local_host(host) {
             return Err(SockError::InvalidArg);
         }
-        let request = Request::Connect {
-            port: port.into(),
-            host,
-        };
+        let request = Request::Connect { port: port.into(), host };
         let start = self.transport.now_ms();
         loop {
             let netd = self.wait_for_netd_since(start)?;
@@ -333,12 +326,8 @@ impl<T: Transport> Sockets<T> {
         request: &Request<'_>,
         leases: &mut [LeaseBuf<'_>],
     ) -> Result<Response, SockError> {
-        let bytes =
-            proto::encode_request(request, &mut self.request).map_err(|_| SockError::InvalidArg)?;
-        match self
-            .transport
-            .call(netd, request.operation(), bytes, &mut self.reply, leases)
-        {
+        let bytes = proto::encode_request(request, &mut self.request).map_err(|_| SockError::InvalidArg)?;
+        match self.transport.call(netd, request.operation(), bytes, &mut self.reply, leases) {
             Ok((code, len)) => {
                 let bytes = self.reply.get(..len).ok_or(SockError::Fail)?;
                 proto::decode_response(code, bytes).map_err(|_| SockError::Fail)

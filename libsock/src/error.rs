@@ -92,9 +92,7 @@ impl SockError {
             E_WRONG_STATE => SockError::WrongState,
             E_FAIL => SockError::Fail,
             E_INVALID_ARG => SockError::InvalidArg,
-            E_CONNECTION_RESET_BY_REMOTE => {
-                SockError::ConnectionReset(ResetReason::PeerDisconnected)
-            }
+            E_CONNECTION_RESET_BY_REMOTE => SockError::ConnectionReset(ResetReason::PeerDisconnected),
             E_TIMEOUT => SockError::Timeout,
             E_WOULD_BLOCK => SockError::WouldBlock,
             _ => return None,
@@ -152,11 +150,7 @@ mod tests {
         assert_eq!(SockError::WrongState.code(), -1027);
         assert_eq!(SockError::Fail.code(), -1028);
         assert_eq!(SockError::InvalidArg.code(), -1029);
-        for reason in [
-            ResetReason::PeerDisconnected,
-            ResetReason::PeerDied,
-            ResetReason::NetdRestarted,
-        ] {
+        for reason in [ResetReason::PeerDisconnected, ResetReason::PeerDied, ResetReason::NetdRestarted] {
             assert_eq!(SockError::ConnectionReset(reason).code(), -1030);
         }
     }

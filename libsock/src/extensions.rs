@@ -19,10 +19,7 @@ impl<T: Transport> Sockets<T> {
     /// (1..=64) of them waiting to be accepted; returns at once.
     pub fn listen_queue(&mut self, port: u16, backlog: u32) -> Result<(), SockError> {
         let netd = self.wait_for_netd()?;
-        let request = Request::ListenQueue {
-            port: port.into(),
-            backlog,
-        };
+        let request = Request::ListenQueue { port: port.into(), backlog };
         match self.exchange(netd, &request, &mut []) {
             Ok(Response::Ok(_)) => {
                 self.origins.remember(port, netd);
@@ -42,15 +39,9 @@ impl<T: Transport> Sockets<T> {
 
     pub fn accept_wait(&mut self, port: u16, wait: Wait) -> Result<(u16, u16), SockError> {
         let netd = self.netd_for(port)?;
-        let request = Request::Accept {
-            port: port.into(),
-            wait,
-        };
+        let request = Request::Accept { port: port.into(), wait };
         match self.exchange(netd, &request, &mut []) {
-            Ok(Response::Accepted {
-                port: local,
-                remote,
-            }) if local <= MAX_PORT && remote <= MAX_PORT => {
+            Ok(Response::Accepted { port: local, remote }) if local <= MAX_PORT && remote <= MAX_PORT => {
                 self.origins.remember(local as u16, netd);
                 Ok((local as u16, remote as u16))
             }
@@ -62,10 +53,7 @@ impl<T: Transport> Sockets<T> {
     /// (`Wait::NonBlocking` is `E_INVALID_ARG`: a listen must wait).
     pub fn listen_wait(&mut self, port: u16, wait: Wait) -> Result<(), SockError> {
         let netd = self.wait_for_netd()?;
-        let request = Request::ListenWait {
-            port: port.into(),
-            wait,
-        };
+        let request = Request::ListenWait { port: port.into(), wait };
         match self.exchange(netd, &request, &mut []) {
             Ok(Response::Ok(_)) => {
                 self.origins.remember(port, netd);
@@ -91,21 +79,11 @@ impl<T: Transport> Sockets<T> {
     /// `E_WOULD_BLOCK` instead (or, off, blocks as the seed's calls do).
     pub fn set_nonblocking(&mut self, port: u16, on: bool) -> Result<(), SockError> {
         let wait = if on { Wait::NonBlocking } else { Wait::Forever };
-        self.set_waits(
-            port,
-            Waits {
-                read: wait,
-                write: wait,
-            },
-        )
+        self.set_waits(port, Waits { read: wait, write: wait })
     }
 
     fn set_waits(&mut self, port: u16, waits: Waits) -> Result<(), SockError> {
-        if self.origins.set_waits(port, waits) {
-            Ok(())
-        } else {
-            Err(SockError::NotFound)
-        }
+        if self.origins.set_waits(port, waits) { Ok(()) } else { Err(SockError::NotFound) }
     }
 
     /// Fills in which `entries` are ready, waiting up to `wait` for one to
@@ -124,11 +102,7 @@ impl<T: Transport> Sockets<T> {
     /// and that signal together. A signal meant for another task wakes this
     /// poll too; it then asks the console again and goes on waiting for the
     /// rest of `wait`.
-    pub fn poll_console(
-        &mut self,
-        entries: &mut [PollEntry],
-        wait: Wait,
-    ) -> Result<(usize, bool), SockError> {
+    pub fn poll_console(&mut self, entries: &mut [PollEntry], wait: Wait) -> Result<(usize, bool), SockError> {
         let start = self.transport().now_ms();
         loop {
             let netd = self.any_netd()?;
@@ -145,11 +119,7 @@ impl<T: Transport> Sockets<T> {
                 }
             };
             let console = self.console_ready(netd)?;
-            let left = if console {
-                Wait::NonBlocking
-            } else {
-                remaining(wait, start, self.transport().now_ms())
-            };
+            let left = if console { Wait::NonBlocking } else { remaining(wait, start, self.transport().now_ms()) };
             let (ready, signalled) = self.poll_once(entries, left, Some(seen))?;
             if ready > 0 || console || !signalled {
                 return Ok((ready, console));
@@ -158,9 +128,7 @@ impl<T: Transport> Sockets<T> {
     }
 
     fn console_ready(&mut self, netd: TaskId) -> Result<bool, SockError> {
-        self.transport()
-            .watch_console(netd)
-            .map_err(|_| SockError::Fail)
+        self.transport().watch_console(netd).map_err(|_| SockError::Fail)
     }
 
     /// One `Poll` request; returns the ready count and whether a console
@@ -178,11 +146,7 @@ impl<T: Transport> Sockets<T> {
         // A socket of an older netd died with it: a reset, as for any call.
         let mut stale = false;
         for entry in entries.iter() {
-            if self
-                .origins
-                .get(entry.port)
-                .is_some_and(|origin| origin != netd)
-            {
+            if self.origins.get(entry.port).is_some_and(|origin| origin != netd) {
                 self.origins.forget(entry.port);
                 stale = true;
             }
@@ -193,22 +157,14 @@ impl<T: Transport> Sockets<T> {
         let mut bytes = [0u8; MAX_POLL_PORTS * ENTRY_LEN];
         let bytes = &mut bytes[..entries.len() * ENTRY_LEN];
         poll::encode(entries, bytes);
-        let request = Request::Poll {
-            count: entries.len() as u32,
-            wait,
-            console,
-        };
+        let request = Request::Poll { count: entries.len() as u32, wait, console };
         let result = if entries.is_empty() {
             self.exchange(netd, &request, &mut [])
         } else {
             self.exchange(netd, &request, &mut [LeaseBuf::ReadWrite(bytes)])
         };
         match result {
-            Ok(Response::Polled {
-                ready,
-                console_signals,
-                console,
-            }) => {
+            Ok(Response::Polled { ready, console_signals, console }) => {
                 self.console_seen = Some((netd, console_signals));
                 poll::decode_ready(bytes, entries);
                 Ok((ready as usize, console))

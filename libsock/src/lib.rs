@@ -32,11 +32,11 @@ mod seed;
 mod system;
 
 pub use client::{LeaseBuf, Sockets, Transport};
+pub use error::{
+    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND, E_TIMEOUT, E_WOULD_BLOCK,
+    E_WRONG_STATE, ResetReason, SockError,
+};
 pub use net::{Incoming, Listener, Stream};
 pub use proto::Wait;
-pub use error::{
-    E_ACCESS_DENIED, E_CONNECTION_RESET_BY_REMOTE, E_FAIL, E_INVALID_ARG, E_NOTFOUND, E_TIMEOUT,
-    E_WOULD_BLOCK, E_WRONG_STATE, ResetReason, SockError,
-};
 pub use seed::SeedApi;
 pub use system::{KernelTransport, NETD_NAME, system};

@@ -67,15 +67,7 @@ mod tests {
     fn host_must_match_exactly() {
         assert!(is_local_host("localhost"));
         assert!(is_local_host("127.0.0.1"));
-        for bad in [
-            "",
-            "local",
-            "localhost ",
-            "LOCALHOST",
-            "127.0.0.",
-            "127.0.0.10",
-            "localhostx",
-        ] {
+        for bad in ["", "local", "localhost ", "LOCALHOST", "127.0.0.", "127.0.0.10", "localhostx"] {
             assert!(!is_local_host(bad), "{bad:?}");
         }
     }

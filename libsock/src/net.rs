@@ -120,13 +120,7 @@ impl<T: Transport> Stream<T> {
     }
 
     fn new(sockets: Sockets<T>, port: u16, peer: u16) -> Self {
-        Stream {
-            sockets,
-            port,
-            peer,
-            ended: false,
-            closed: false,
-        }
+        Stream { sockets, port, peer, ended: false, closed: false }
     }
 
     pub fn local_port(&self) -> u16 {
@@ -228,9 +222,7 @@ fn wait_of(timeout: Option<Duration>) -> Result<Wait, SockError> {
         None => Ok(Wait::Forever),
         Some(duration) if duration.is_zero() => Err(SockError::InvalidArg),
         // At least a millisecond, at most what the wire carries (49 days).
-        Some(duration) => Ok(Wait::Ms(
-            duration.as_millis().clamp(1, u32::MAX.into()) as u32
-        )),
+        Some(duration) => Ok(Wait::Ms(duration.as_millis().clamp(1, u32::MAX.into()) as u32)),
     }
 }
 

@@ -43,10 +43,7 @@ pub struct Waits {
 
 impl Waits {
     /// The seed's: every call blocks until it can complete.
-    pub const BLOCKING: Waits = Waits {
-        read: Wait::Forever,
-        write: Wait::Forever,
-    };
+    pub const BLOCKING: Waits = Waits { read: Wait::Forever, write: Wait::Forever };
 }
 
 impl Default for Origins {
@@ -57,32 +54,19 @@ impl Default for Origins {
 
 impl Origins {
     pub const fn new() -> Self {
-        Origins {
-            entries: [None; MAX_SOCKETS_PER_JOB],
-            used: 0,
-            clock: 0,
-        }
+        Origins { entries: [None; MAX_SOCKETS_PER_JOB], used: 0, clock: 0 }
     }
 
     /// The netd that created the socket on `port`, if this task made one.
     pub fn get(&self, port: u16) -> Option<TaskId> {
-        self.live()
-            .iter()
-            .flatten()
-            .find(|e| e.port == port)
-            .map(|e| e.netd)
+        self.live().iter().flatten().find(|e| e.port == port).map(|e| e.netd)
     }
 
     /// Records that `netd` created this task's socket on `port`. When the
     /// table is full, an entry from another netd goes first, else the oldest.
     pub fn remember(&mut self, port: u16, netd: TaskId) {
         self.clock = self.clock.wrapping_add(1);
-        let entry = Some(Entry {
-            port,
-            netd,
-            stamp: self.clock,
-            waits: Waits::BLOCKING,
-        });
+        let entry = Some(Entry { port, netd, stamp: self.clock, waits: Waits::BLOCKING });
         let index = self
             .find(port)
             .or_else(|| self.position(|e| e.is_none()))
@@ -99,11 +83,7 @@ impl Origins {
 
     /// How calls on `port` wait; blocking for a socket this task does not know.
     pub fn waits(&self, port: u16) -> Waits {
-        self.live()
-            .iter()
-            .flatten()
-            .find(|e| e.port == port)
-            .map_or(Waits::BLOCKING, |e| e.waits)
+        self.live().iter().flatten().find(|e| e.port == port).map_or(Waits::BLOCKING, |e| e.waits)
     }
 
     /// Sets how calls on `port` wait; false when this task knows no socket there.
@@ -134,9 +114,7 @@ impl Origins {
 
     fn oldest(&self) -> usize {
         let age = |e: &Option<Entry>| e.map_or(0, |e| self.clock.wrapping_sub(e.stamp));
-        (0..self.entries.len())
-            .max_by_key(|&i| age(&self.entries[i]))
-            .unwrap_or(0)
+        (0..self.entries.len()).max_by_key(|&i| age(&self.entries[i])).unwrap_or(0)
     }
 }
 

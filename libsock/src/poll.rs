@@ -38,11 +38,7 @@ pub struct PollEntry {
 
 impl PollEntry {
     pub const fn new(port: u16, interest: u8) -> Self {
-        PollEntry {
-            port,
-            interest,
-            ready: 0,
-        }
+        PollEntry { port, interest, ready: 0 }
     }
 
     pub fn to_bytes(self) -> [u8; ENTRY_LEN] {
@@ -51,11 +47,7 @@ impl PollEntry {
     }
 
     pub fn from_bytes(bytes: [u8; ENTRY_LEN]) -> Self {
-        PollEntry {
-            port: u16::from_le_bytes([bytes[0], bytes[1]]),
-            interest: bytes[2],
-            ready: bytes[3],
-        }
+        PollEntry { port: u16::from_le_bytes([bytes[0], bytes[1]]), interest: bytes[2], ready: bytes[3] }
     }
 }
 
@@ -79,10 +71,7 @@ mod tests {
 
     #[test]
     fn entries_round_trip_through_their_bytes() {
-        let entries = [
-            PollEntry::new(65_535, flags::READABLE),
-            PollEntry::new(7, flags::ALL),
-        ];
+        let entries = [PollEntry::new(65_535, flags::READABLE), PollEntry::new(7, flags::ALL)];
         let mut bytes = [0u8; 2 * ENTRY_LEN];
         encode(&entries, &mut bytes);
         assert_eq!(bytes[..4], [0xff, 0xff, flags::READABLE, 0]);
@@ -90,9 +79,6 @@ mod tests {
         let mut back = entries;
         decode_ready(&bytes, &mut back);
         assert_eq!(back[1].ready, flags::RESET);
-        assert_eq!(
-            PollEntry::from_bytes(bytes[4..8].try_into().unwrap()).port,
-            7
-        );
+        assert_eq!(PollEntry::from_bytes(bytes[4..8].try_into().unwrap()).port, 7);
     }
 }

@@ -96,11 +96,7 @@ pub enum Request<'a> {
     /// `count` entries of `crate::poll`, whose `ready` bytes netd fills in.
     /// `console` asks to be woken by a console signal netd has not seen:
     /// the `console_signals` of an earlier `Polled`, or `None` for no interest.
-    Poll {
-        count: u32,
-        wait: Wait,
-        console: Option<u32>,
-    },
+    Poll { count: u32, wait: Wait, console: Option<u32> },
 }
 
 impl Request<'_> {
@@ -140,11 +136,7 @@ pub enum Response {
     Accepted { port: u32, remote: u32 },
     /// `Poll`: how many entries are ready; how many console signals netd
     /// has seen, and whether one arrived that the request had not seen.
-    Polled {
-        ready: u32,
-        console_signals: u32,
-        console: bool,
-    },
+    Polled { ready: u32, console_signals: u32, console: bool },
 }
 
 /// A socket's state as netstat shows it.
@@ -180,11 +172,7 @@ pub struct ListPage {
 
 impl ListPage {
     pub const fn empty(total: u32) -> Self {
-        ListPage {
-            total,
-            next_index: None,
-            rows: [None; LIST_PAGE_ROWS],
-        }
+        ListPage { total, next_index: None, rows: [None; LIST_PAGE_ROWS] }
     }
 
     /// The rows present, in order.
@@ -204,15 +192,10 @@ pub enum ProtoError {
     TooLong,
 }
 
-fn encode_versioned<'b, T: Serialize>(
-    value: &T,
-    buf: &'b mut [u8],
-) -> Result<&'b [u8], ProtoError> {
+fn encode_versioned<'b, T: Serialize>(value: &T, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
     let (version, body) = buf.split_first_mut().ok_or(ProtoError::TooLong)?;
     *version = PROTOCOL_VERSION;
-    let used = postcard::to_slice(value, body)
-        .map_err(|_| ProtoError::TooLong)?
-        .len();
+    let used = postcard::to_slice(value, body).map_err(|_| ProtoError::TooLong)?.len();
     Ok(&buf[..1 + used])
 }
 
@@ -224,10 +207,7 @@ fn decode_exact<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ProtoEr
 }
 
 /// Encodes `request` (version byte first) into `buf`, returning the bytes used.
-pub fn encode_request<'b>(
-    request: &Request<'_>,
-    buf: &'b mut [u8],
-) -> Result<&'b [u8], ProtoError> {
+pub fn encode_request<'b>(request: &Request<'_>, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
     if let Some(used) = fast::encode_request(request, buf) {
         return Ok(&buf[..used]);
     }
@@ -252,9 +232,7 @@ pub fn encode_response<'b>(response: &Response, buf: &'b mut [u8]) -> Result<&'b
     if let Some(used) = fast::encode_response(response, buf) {
         return Ok(&buf[..used]);
     }
-    let used = postcard::to_slice(response, buf)
-        .map_err(|_| ProtoError::TooLong)?
-        .len();
+    let used = postcard::to_slice(response, buf).map_err(|_| ProtoError::TooLong)?.len();
     Ok(&buf[..used])
 }
 

@@ -6,18 +6,9 @@ fn every_request() -> Vec<Request<'static>> {
     vec![
         Request::Listen { port: 10 },
         Request::Listen { port: u32::MAX },
-        Request::Connect {
-            port: 65_535,
-            host: "localhost",
-        },
-        Request::Connect {
-            port: 0,
-            host: "127.0.0.1",
-        },
-        Request::Send {
-            port: 127,
-            len: 65_536,
-        },
+        Request::Connect { port: 65_535, host: "localhost" },
+        Request::Connect { port: 0, host: "127.0.0.1" },
+        Request::Send { port: 127, len: 65_536 },
         Request::Recv { port: 300, len: 1 },
         Request::Disconnect { port: 7 },
         Request::List { start_index: 1000 },
@@ -44,13 +35,7 @@ fn the_seeds_requests_keep_their_encodings() {
 }
 
 fn full_row(port: u16) -> SocketRow {
-    SocketRow {
-        port,
-        state: RowState::Connected,
-        owner: u32::MAX,
-        peer_port: Some(u16::MAX),
-        queued: u32::MAX,
-    }
+    SocketRow { port, state: RowState::Connected, owner: u32::MAX, peer_port: Some(u16::MAX), queued: u32::MAX }
 }
 
 fn every_response() -> Vec<Response> {
@@ -60,31 +45,13 @@ fn every_response() -> Vec<Response> {
         *row = Some(full_row(65_535 - i as u16));
     }
     let mut partial = ListPage::empty(2);
-    partial.rows[0] = Some(SocketRow {
-        port: 10,
-        state: RowState::Listening,
-        owner: 3,
-        peer_port: None,
-        queued: 0,
-    });
-    partial.rows[1] = Some(SocketRow {
-        port: 11,
-        state: RowState::Reset,
-        owner: 4,
-        peer_port: None,
-        queued: 5,
-    });
+    partial.rows[0] = Some(SocketRow { port: 10, state: RowState::Listening, owner: 3, peer_port: None, queued: 0 });
+    partial.rows[1] = Some(SocketRow { port: 11, state: RowState::Reset, owner: 4, peer_port: None, queued: 5 });
     let mut responses = vec![
         Response::Ok(0),
         Response::Ok(65_535),
-        Response::Received {
-            len: 65_536,
-            more: true,
-        },
-        Response::Received {
-            len: 0,
-            more: false,
-        },
+        Response::Received { len: 65_536, more: true },
+        Response::Received { len: 0, more: false },
         Response::ListPage(full),
         Response::ListPage(partial),
         Response::ListPage(ListPage::empty(0)),
@@ -128,10 +95,7 @@ fn every_response_round_trips_and_fits_one_message() {
     for response in every_response() {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = encode_response(&response, &mut buf).unwrap();
-        assert_eq!(
-            decode_response(PROTOCOL_VERSION as u32, bytes),
-            Ok(response)
-        );
+        assert_eq!(decode_response(PROTOCOL_VERSION as u32, bytes), Ok(response));
     }
 }
 
@@ -141,20 +105,14 @@ fn every_truncation_is_an_error() {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = encode_request(&request, &mut buf).unwrap();
         for cut in 0..bytes.len() {
-            assert!(
-                decode_request(&bytes[..cut]).is_err(),
-                "{request:?} cut at {cut}"
-            );
+            assert!(decode_request(&bytes[..cut]).is_err(), "{request:?} cut at {cut}");
         }
     }
     for response in every_response() {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = encode_response(&response, &mut buf).unwrap();
         for cut in 0..bytes.len() {
-            assert!(
-                decode_response(PROTOCOL_VERSION as u32, &bytes[..cut]).is_err(),
-                "{response:?} cut at {cut}"
-            );
+            assert!(decode_response(PROTOCOL_VERSION as u32, &bytes[..cut]).is_err(), "{response:?} cut at {cut}");
         }
     }
 }
@@ -162,23 +120,16 @@ fn every_truncation_is_an_error() {
 #[test]
 fn trailing_bytes_are_an_error() {
     let mut buf = [0u8; abi::MAX_MESSAGE];
-    let len = encode_request(&Request::Listen { port: 1 }, &mut buf)
-        .unwrap()
-        .len();
+    let len = encode_request(&Request::Listen { port: 1 }, &mut buf).unwrap().len();
     assert_eq!(decode_request(&buf[..len + 1]), Err(ProtoError::Malformed));
 }
 
 #[test]
 fn another_version_is_refused() {
     let mut buf = [0u8; abi::MAX_MESSAGE];
-    let len = encode_request(&Request::Disconnect { port: 1 }, &mut buf)
-        .unwrap()
-        .len();
+    let len = encode_request(&Request::Disconnect { port: 1 }, &mut buf).unwrap().len();
     buf[0] = PROTOCOL_VERSION + 1;
-    assert_eq!(
-        decode_request(&buf[..len]),
-        Err(ProtoError::WrongVersion(PROTOCOL_VERSION + 1))
-    );
+    assert_eq!(decode_request(&buf[..len]), Err(ProtoError::WrongVersion(PROTOCOL_VERSION + 1)));
     let len = encode_response(&Response::Ok(0), &mut buf).unwrap().len();
     assert!(decode_response(PROTOCOL_VERSION as u32 + 1, &buf[..len]).is_err());
 }
@@ -187,16 +138,7 @@ fn another_version_is_refused() {
 fn a_host_too_long_for_one_message_does_not_encode() {
     let host = "h".repeat(abi::MAX_MESSAGE);
     let mut buf = [0u8; abi::MAX_MESSAGE];
-    assert_eq!(
-        encode_request(
-            &Request::Connect {
-                port: 1,
-                host: &host
-            },
-            &mut buf
-        ),
-        Err(ProtoError::TooLong)
-    );
+    assert_eq!(encode_request(&Request::Connect { port: 1, host: &host }, &mut buf), Err(ProtoError::TooLong));
 }
 
 #[test]
@@ -205,10 +147,7 @@ fn reset_reasons_survive_the_wire() {
         let response = Response::Error(SockError::ConnectionReset(reason));
         let mut buf = [0u8; 16];
         let bytes = encode_response(&response, &mut buf).unwrap();
-        assert_eq!(
-            decode_response(PROTOCOL_VERSION as u32, bytes),
-            Ok(response)
-        );
+        assert_eq!(decode_response(PROTOCOL_VERSION as u32, bytes), Ok(response));
     }
 }
 

@@ -41,10 +41,7 @@ impl<T: Transport> SeedApi<'_, T> {
 
     /// `connect(port, host)`: the new socket's local port.
     pub fn connect(&mut self, remote_port: i32, host: &str) -> i32 {
-        code(
-            port(remote_port).and_then(|p| self.0.connect(p, host)),
-            i32::from,
-        )
+        code(port(remote_port).and_then(|p| self.0.connect(p, host)), i32::from)
     }
 
     /// `send(port, buf, len)`: sends the first `len` bytes of `buf`.

@@ -4,9 +4,7 @@ mod support;
 
 use std::thread;
 
-use libsock::{
-    E_CONNECTION_RESET_BY_REMOTE, E_INVALID_ARG, E_NOTFOUND, ResetReason, SockError, Sockets,
-};
+use libsock::{E_CONNECTION_RESET_BY_REMOTE, E_INVALID_ARG, E_NOTFOUND, ResetReason, SockError, Sockets};
 use support::Shared;
 
 const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
@@ -38,11 +36,7 @@ fn the_seed_demo_round_trip_with_the_integer_api() {
     assert_eq!(api.send(port, b"hello", 5), 0);
     let mut buf = [0xffu8; 64];
     assert_eq!(api.recv(port, &mut buf, 64), 0);
-    assert_eq!(
-        &buf[..9],
-        b"hello OK\0",
-        "a short piece is followed by a zero byte"
-    );
+    assert_eq!(&buf[..9], b"hello OK\0", "a short piece is followed by a zero byte");
     assert_eq!(api.disconnect(port), 0);
     serving.join().unwrap();
 }
@@ -104,10 +98,7 @@ fn bad_arguments_are_refused_before_any_ipc() {
     assert_eq!(api.recv(1, &mut buf, 0), E_INVALID_ARG);
     assert_eq!(api.recv(1, &mut buf, 9), E_INVALID_ARG);
     assert_eq!(api.disconnect(70_000), E_INVALID_ARG);
-    assert_eq!(
-        sockets.send(1, &vec![0; 65_537]),
-        Err(SockError::InvalidArg)
-    );
+    assert_eq!(sockets.send(1, &vec![0; 65_537]), Err(SockError::InvalidArg));
     assert_eq!(system.lock().calls_to_netd, 0);
     assert_eq!(sockets.seed().disconnect(3), E_NOTFOUND);
     assert_eq!(system.lock().calls_to_netd, 1);
@@ -179,16 +170,8 @@ fn sockets_of_an_old_netd_reset_without_reaching_the_new_one() {
     system.start_netd();
     let calls = system.lock().calls_to_netd;
     assert_eq!(client.send(port, b"lost"), Err(NETD_RESTARTED));
-    assert_eq!(
-        client.seed().recv(port as i32, &mut [0; 4], 4),
-        E_NOTFOUND,
-        "forgotten: the new netd answers"
-    );
-    assert_eq!(
-        system.lock().calls_to_netd,
-        calls + 1,
-        "only the second call reached the new netd"
-    );
+    assert_eq!(client.seed().recv(port as i32, &mut [0; 4], 4), E_NOTFOUND, "forgotten: the new netd answers");
+    assert_eq!(system.lock().calls_to_netd, calls + 1, "only the second call reached the new netd");
 }
 
 #[test]

@@ -17,11 +17,7 @@ const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRe
 fn echo_server(system: &Shared, port: u16, clients: usize) -> thread::JoinHandle<Vec<u16>> {
     let mut listener = Listener::bind_with(system.task(), port, 8).unwrap();
     thread::spawn(move || {
-        let mut streams: Vec<Stream<FakeTransport>> = listener
-            .incoming()
-            .take(clients)
-            .map(Result::unwrap)
-            .collect();
+        let mut streams: Vec<Stream<FakeTransport>> = listener.incoming().take(clients).map(Result::unwrap).collect();
         let mut buf = [0u8; 64];
         for stream in streams.iter_mut() {
             let len = stream.read(&mut buf).unwrap();
@@ -53,10 +49,7 @@ fn a_listener_serves_many_streams_each_gets_its_own_echo() {
     let mut remotes = server.join().unwrap();
     locals.sort();
     remotes.sort();
-    assert_eq!(
-        locals, remotes,
-        "each accepted stream names its client's port"
-    );
+    assert_eq!(locals, remotes, "each accepted stream names its client's port");
 }
 
 #[test]
@@ -71,11 +64,7 @@ fn a_dropped_stream_is_the_end_of_its_peers_stream() {
     assert_eq!(accepted.read(&mut buf), Ok(0), "and stays ended");
     drop(accepted);
     drop(listener);
-    assert_eq!(
-        Sockets::new(system.task()).list(0).unwrap().total,
-        0,
-        "nothing left behind"
-    );
+    assert_eq!(Sockets::new(system.task()).list(0).unwrap().total, 0, "nothing left behind");
 }
 
 #[test]
@@ -90,13 +79,8 @@ fn read_timeouts_and_non_blocking_mode() {
     listener.set_nonblocking(true).unwrap();
     assert_eq!(listener.accept().err(), Some(SockError::WouldBlock));
     accepted.set_nonblocking(false).unwrap();
-    assert_eq!(
-        accepted.set_read_timeout(Some(Duration::ZERO)),
-        Err(SockError::InvalidArg)
-    );
-    accepted
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
+    assert_eq!(accepted.set_read_timeout(Some(Duration::ZERO)), Err(SockError::InvalidArg));
+    accepted.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
     let me = system.lock().kernel.waiting_tasks().len();
     let reader = thread::spawn(move || {
         let mut buf = [0u8; 8];

@@ -1,7 +1,7 @@
 //! What the boot loader hands over: the Multiboot info, the memory map and
 //! the boot image module.
 
-use crate::arch::paging::{self, phys_to_virt, KernelSections};
+use crate::arch::paging::{self, KernelSections, phys_to_virt};
 use crate::{kprintln, mem};
 use kcore::multiboot::{self, BootInfo, PhysMemory};
 

@@ -17,7 +17,7 @@ mod task;
 pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
-use abi::{CostCounters, ExitReason, KernelError, TaskId, MAX_TASKS};
+use abi::{CostCounters, ExitReason, KernelError, MAX_TASKS, TaskId};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use kcore::grants::{IrqGrant, IrqLines, PortRange};

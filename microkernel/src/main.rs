@@ -36,12 +36,7 @@ extern "C" fn kernel_main(multiboot_magic: u32, multiboot_info: u32) -> ! {
     mem::init_heap();
     arch::init_cpu();
     let (free, used) = mem::frame_counts();
-    kprintln!(
-        "memory: {} MiB usable, {} frames free, {} used",
-        boot.usable_bytes() >> 20,
-        free,
-        used
-    );
+    kprintln!("memory: {} MiB usable, {} frames free, {} used", boot.usable_bytes() >> 20, free, used);
     let image = bootinfo::boot_image(&boot);
     if let Some(test) = kcore::cmdline::option(boot.cmdline(), "test") {
         selftest::run(test);

@@ -1,8 +1,8 @@
 //! Physical memory: the global frame allocator and the kernel heap.
 
-use crate::arch::paging::{phys_to_virt, FrameSource};
-use abi::{JobId, JOB_FRAME_SHARE, MAX_TASKS, SYSTEM_RESERVE_FRAMES};
-use kcore::frames::{bitmap_words, FrameAllocator};
+use crate::arch::paging::{FrameSource, phys_to_virt};
+use abi::{JOB_FRAME_SHARE, JobId, MAX_TASKS, SYSTEM_RESERVE_FRAMES};
+use kcore::frames::{FrameAllocator, bitmap_words};
 use kcore::jobs::JobAccounts;
 use kcore::multiboot::BootInfo;
 use linked_list_allocator::LockedHeap;
@@ -37,9 +37,7 @@ pub fn init_frames(info: &BootInfo) {
     }
     frames.reserve_range(0, LOW_MEMORY_END);
     // SAFETY: linker symbols; only their addresses are used.
-    let (start, end) = unsafe {
-        (&__kernel_phys_start as *const u8 as u64, &__bss_end_phys as *const u8 as u64)
-    };
+    let (start, end) = unsafe { (&__kernel_phys_start as *const u8 as u64, &__bss_end_phys as *const u8 as u64) };
     frames.reserve_range(start, end);
     for module in info.modules() {
         frames.reserve_range(module.start, module.end);

@@ -5,18 +5,15 @@
 //! QEMU through isa-debug-exit with success or failure.
 
 use crate::arch::cpu;
-use crate::arch::paging::{user_page_flags, AddressSpace};
-use kcore::pages::PageRights;
+use crate::arch::paging::{AddressSpace, user_page_flags};
 use crate::{kprintln, mem};
 use alloc::vec::Vec;
+use kcore::pages::PageRights;
 
 type Check = (&'static str, fn() -> Result<(), &'static str>);
 
-const CHECKS: &[Check] = &[
-    ("frames", frames_round_trip),
-    ("heap", heap_round_trip),
-    ("paging", address_space_round_trip),
-];
+const CHECKS: &[Check] =
+    &[("frames", frames_round_trip), ("heap", heap_round_trip), ("paging", address_space_round_trip)];
 
 pub fn run(which: &str) -> ! {
     match which {

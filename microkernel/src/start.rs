@@ -4,13 +4,13 @@
 //! entry, memory size, bytes) that the image builder prepared. Init gets the
 //! whole boot image mapped read-only and loads every other program itself.
 
-use crate::arch::paging::{user_page_flags, AddressSpace, BORROWED};
+use crate::arch::paging::{AddressSpace, BORROWED, user_page_flags};
 use crate::arch::pic;
 use crate::arch::trap::{self, TrapFrame};
-use crate::kernel::{Kernel, Task, KERNEL};
+use crate::kernel::{KERNEL, Kernel, Task};
 use crate::mem::JobFrames;
 use crate::syscall::map_fresh;
-use abi::{JobId, BOOT_IMAGE_VADDR, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
+use abi::{BOOT_IMAGE_VADDR, JobId, PRIORITY_LEVELS, STACK_SIZE, STACK_TOP};
 use bootimg::{BootImage, EntryKind, FlatProgram};
 use kcore::pages::PageRights;
 use kcore::task_index::TaskIndex;

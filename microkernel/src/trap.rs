@@ -2,7 +2,7 @@
 
 use crate::arch::trap::{Entry, TrapFrame};
 use crate::arch::{pic, serial};
-use crate::kernel::{Kernel, KERNEL};
+use crate::kernel::{KERNEL, Kernel};
 use abi::ExitReason;
 use kcore::task_index::TaskIndex;
 

@@ -9,9 +9,9 @@
 //! one's: this is how a server copies straight between two waiting
 //! callers' leases.
 
-use crate::arch::paging::{phys_to_virt, AddressSpace};
+use crate::arch::paging::{AddressSpace, phys_to_virt};
 use abi::{CopySide, KernelError};
-use kcore::user_memory::{resolve, runs_backwards, Pieces, UserSliceRo, UserSliceWo};
+use kcore::user_memory::{Pieces, UserSliceRo, UserSliceWo, resolve, runs_backwards};
 
 pub use kcore::user_memory::check_access;
 
@@ -111,8 +111,10 @@ fn copy_pieces(
     let len = src.len().min(dst.len());
     let backwards = core::ptr::eq(src_space, dst_space) && runs_backwards(src.addr(), dst.addr(), len);
     for piece in Pieces::new(src.addr(), dst.addr(), len, backwards) {
-        let (from, _) = resolve(src_space, src.addr() + piece.offset, false).map_err(|_| CopyFault(CopySide::Source))?;
-        let (to, _) = resolve(dst_space, dst.addr() + piece.offset, true).map_err(|_| CopyFault(CopySide::Destination))?;
+        let (from, _) =
+            resolve(src_space, src.addr() + piece.offset, false).map_err(|_| CopyFault(CopySide::Source))?;
+        let (to, _) =
+            resolve(dst_space, dst.addr() + piece.offset, true).map_err(|_| CopyFault(CopySide::Destination))?;
         // SAFETY: both are physical addresses of checked user pages, valid
         // through the direct map for the piece, which lies in one page on
         // either side; `copy` tolerates their overlap when a task copies

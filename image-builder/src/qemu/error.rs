@@ -16,35 +16,19 @@ pub struct Transcript {
 #[derive(Debug)]
 pub enum HarnessError {
     /// A build artifact is missing: nothing was started.
-    MissingArtifact {
-        what: &'static str,
-        path: PathBuf,
-        env_var: &'static str,
-    },
+    MissingArtifact { what: &'static str, path: PathBuf, env_var: &'static str },
     /// QEMU could not be started.
     Spawn { program: String, source: io::Error },
     /// Both QEMU slots stayed busy for too long.
     NoFreeSlot { waited: Duration },
     /// The awaited text or exit did not come in time.
-    Timeout {
-        waiting_for: String,
-        timeout: Duration,
-        transcript: Transcript,
-    },
+    Timeout { waiting_for: String, timeout: Duration, transcript: Transcript },
     /// QEMU ended while text was still awaited.
-    Exited {
-        waiting_for: String,
-        status: Option<i32>,
-        transcript: Transcript,
-    },
+    Exited { waiting_for: String, status: Option<i32>, transcript: Transcript },
     /// QEMU ended without an exit status (killed by a signal).
     NoExitStatus { transcript: Transcript },
     /// Talking to QEMU failed.
-    Io {
-        action: &'static str,
-        source: io::Error,
-        transcript: Transcript,
-    },
+    Io { action: &'static str, source: io::Error, transcript: Transcript },
 }
 
 impl HarnessError {
@@ -63,44 +47,23 @@ impl HarnessError {
 impl fmt::Display for HarnessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HarnessError::MissingArtifact {
-                what,
-                path,
-                env_var,
-            } => write!(
-                f,
-                "{what} not found at {}: build it first (`make`), or point {env_var} at it",
-                path.display()
-            )?,
+            HarnessError::MissingArtifact { what, path, env_var } => {
+                write!(f, "{what} not found at {}: build it first (`make`), or point {env_var} at it", path.display())?
+            }
             HarnessError::Spawn { program, source } => {
                 write!(f, "cannot start {program}: {source} (is QEMU installed?)")?
             }
-            HarnessError::NoFreeSlot { waited } => write!(
-                f,
-                "no QEMU slot became free in {waited:?}: other test runs hold both slots"
-            )?,
-            HarnessError::Timeout {
-                waiting_for,
-                timeout,
-                ..
-            } => write!(f, "timed out after {timeout:?} waiting for {waiting_for}")?,
-            HarnessError::Exited {
-                waiting_for,
-                status,
-                ..
-            } => match status {
-                Some(code) => write!(
-                    f,
-                    "QEMU exited with status {code} while waiting for {waiting_for}"
-                )?,
-                None => write!(
-                    f,
-                    "QEMU ended (no exit status) while waiting for {waiting_for}"
-                )?,
-            },
-            HarnessError::NoExitStatus { .. } => {
-                write!(f, "QEMU ended without an exit status (killed by a signal)")?
+            HarnessError::NoFreeSlot { waited } => {
+                write!(f, "no QEMU slot became free in {waited:?}: other test runs hold both slots")?
             }
+            HarnessError::Timeout { waiting_for, timeout, .. } => {
+                write!(f, "timed out after {timeout:?} waiting for {waiting_for}")?
+            }
+            HarnessError::Exited { waiting_for, status, .. } => match status {
+                Some(code) => write!(f, "QEMU exited with status {code} while waiting for {waiting_for}")?,
+                None => write!(f, "QEMU ended (no exit status) while waiting for {waiting_for}")?,
+            },
+            HarnessError::NoExitStatus { .. } => write!(f, "QEMU ended without an exit status (killed by a signal)")?,
             HarnessError::Io { action, source, .. } => write!(f, "cannot {action}: {source}")?,
         }
         if let Some(transcript) = self.transcript() {
@@ -110,11 +73,7 @@ impl fmt::Display for HarnessError {
             }
             write!(f, "----- end of serial log -----")?;
             if !transcript.qemu_stderr.is_empty() {
-                write!(
-                    f,
-                    "\n----- QEMU stderr -----\n{}",
-                    transcript.qemu_stderr.trim_end()
-                )?;
+                write!(f, "\n----- QEMU stderr -----\n{}", transcript.qemu_stderr.trim_end())?;
             }
         }
         Ok(())

@@ -73,10 +73,7 @@ impl BootOptions {
 
     /// The full QEMU argument list.
     pub fn qemu_args(&self) -> Vec<String> {
-        let mut args: Vec<String> = FIXED_QEMU_ARGS
-            .split_whitespace()
-            .map(String::from)
-            .collect();
+        let mut args: Vec<String> = FIXED_QEMU_ARGS.split_whitespace().map(String::from).collect();
         args.extend(["-kernel".into(), self.kernel.display().to_string()]);
         args.extend(["-initrd".into(), self.initrd.display().to_string()]);
         if let Some(append) = &self.append {
@@ -102,10 +99,7 @@ pub fn boot_default() -> Result<Machine, HarnessError> {
 
 /// Boots the default artifacts with kernel command line `append`.
 pub fn boot_with_append(append: &str) -> Result<Machine, HarnessError> {
-    Machine::boot(BootOptions {
-        append: Some(append.into()),
-        ..BootOptions::from_env()
-    })
+    Machine::boot(BootOptions { append: Some(append.into()), ..BootOptions::from_env() })
 }
 
 /// A running QEMU and everything it has printed.
@@ -125,16 +119,11 @@ pub struct Machine {
 impl Machine {
     /// Checks the artifacts exist, waits for a QEMU slot, and starts QEMU.
     pub fn boot(options: BootOptions) -> Result<Machine, HarnessError> {
-        for (what, path, env_var) in [
-            ("kernel image", &options.kernel, KERNEL_ENV),
-            ("boot image", &options.initrd, INITRD_ENV),
-        ] {
+        for (what, path, env_var) in
+            [("kernel image", &options.kernel, KERNEL_ENV), ("boot image", &options.initrd, INITRD_ENV)]
+        {
             if !path.is_file() {
-                return Err(HarnessError::MissingArtifact {
-                    what,
-                    path: path.clone(),
-                    env_var,
-                });
+                return Err(HarnessError::MissingArtifact { what, path: path.clone(), env_var });
             }
         }
         let program = std::env::var(QEMU_ENV).unwrap_or_else(|_| "qemu-system-x86_64".into());
@@ -150,11 +139,7 @@ impl Machine {
         slot: Option<QemuSlot>,
     ) -> Result<Machine, HarnessError> {
         let mut command = Command::new(program);
-        command
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         // SAFETY: the closure runs in the forked child before exec and only calls prctl,
         // which is async-signal-safe and touches no memory of the parent.
         unsafe {
@@ -164,10 +149,7 @@ impl Machine {
                 Ok(())
             });
         }
-        let mut child = command.spawn().map_err(|source| HarnessError::Spawn {
-            program: program.into(),
-            source,
-        })?;
+        let mut child = command.spawn().map_err(|source| HarnessError::Spawn { program: program.into(), source })?;
         let stdin = child.stdin.take();
         let (serial, _) = OutputLog::collect(child.stdout.take().expect("piped stdout"));
         let (qemu_stderr, _) = OutputLog::collect(child.stderr.take().expect("piped stderr"));
@@ -210,27 +192,20 @@ impl Machine {
     pub fn expect(&mut self, needle: &str, timeout: Duration) -> Result<String, HarnessError> {
         let what = format!("{needle:?}");
         let needle = needle.as_bytes();
-        self.wait(what, timeout, |bytes, from| {
-            find_after(bytes, needle, from).map(|(_, end)| (end, ()))
-        })
-        .map(|((), text)| text)
+        self.wait(what, timeout, |bytes, from| find_after(bytes, needle, from).map(|(_, end)| (end, ())))
+            .map(|((), text)| text)
     }
 
     /// Waits for whichever of `needles` appears first after the previous match; returns its
     /// index and the output up to and including it.
-    pub fn expect_any(
-        &mut self,
-        needles: &[&str],
-        timeout: Duration,
-    ) -> Result<(usize, String), HarnessError> {
+    pub fn expect_any(&mut self, needles: &[&str], timeout: Duration) -> Result<(usize, String), HarnessError> {
         let what = format!("any of {needles:?}");
         self.wait(what, timeout, |bytes, from| {
             needles
                 .iter()
                 .enumerate()
                 .filter_map(|(index, needle)| {
-                    find_after(bytes, needle.as_bytes(), from)
-                        .map(|(start, end)| (start, end, index))
+                    find_after(bytes, needle.as_bytes(), from).map(|(start, end)| (start, end, index))
                 })
                 .min_by_key(|&(start, _, _)| start)
                 .map(|(_, end, index)| (end, index))
@@ -245,11 +220,7 @@ impl Machine {
         let (line_start, _) = self.wait(what, timeout, |bytes, from| {
             find_line_after(bytes, prefix_bytes, from).map(|(start, end)| (end, start))
         })?;
-        Ok(self
-            .serial
-            .text_between(line_start, self.cursor)
-            .trim_end()
-            .to_string())
+        Ok(self.serial.text_between(line_start, self.cursor).trim_end().to_string())
     }
 
     /// Waits until `matcher(log, cursor)` finds (match end, value); moves the cursor there.
@@ -272,11 +243,7 @@ impl Machine {
                 // have read its last words yet; they usually say why it exited.
                 self.qemu_stderr.wait_closed(Instant::now() + DRAIN_TIME);
                 let status = self.status.and_then(|status| status.code());
-                Err(HarnessError::Exited {
-                    waiting_for,
-                    status,
-                    transcript: self.transcript(),
-                })
+                Err(HarnessError::Exited { waiting_for, status, transcript: self.transcript() })
             }
             WaitOutcome::TimedOut => Err(self.timeout_error(waiting_for, timeout, limited)),
         }
@@ -291,9 +258,7 @@ impl Machine {
         };
         self.serial.wait_closed(Instant::now() + DRAIN_TIME);
         self.qemu_stderr.wait_closed(Instant::now() + DRAIN_TIME);
-        status.code().ok_or_else(|| HarnessError::NoExitStatus {
-            transcript: self.transcript(),
-        })
+        status.code().ok_or_else(|| HarnessError::NoExitStatus { transcript: self.transcript() })
     }
 
     /// Ends QEMU now (for scenarios that never exit by themselves).
@@ -312,36 +277,22 @@ impl Machine {
 
     /// Serial log and QEMU's stderr so far.
     pub fn transcript(&self) -> Transcript {
-        Transcript {
-            serial: self.serial.text(),
-            qemu_stderr: self.qemu_stderr.text(),
-        }
+        Transcript { serial: self.serial.text(), qemu_stderr: self.qemu_stderr.text() }
     }
 
     /// The earlier of now + `timeout` and the machine's deadline, and whether the latter won.
     fn deadline_for(&self, timeout: Duration) -> (Instant, bool) {
         let requested = Instant::now() + timeout;
-        if requested > self.deadline {
-            (self.deadline, true)
-        } else {
-            (requested, false)
-        }
+        if requested > self.deadline { (self.deadline, true) } else { (requested, false) }
     }
 
     fn timeout_error(&self, waiting_for: String, timeout: Duration, limited: bool) -> HarnessError {
         let (waiting_for, timeout) = if limited {
-            (
-                format!("{waiting_for} (the machine's overall time limit ran out)"),
-                self.time_limit,
-            )
+            (format!("{waiting_for} (the machine's overall time limit ran out)"), self.time_limit)
         } else {
             (waiting_for, timeout)
         };
-        HarnessError::Timeout {
-            waiting_for,
-            timeout,
-            transcript: self.transcript(),
-        }
+        HarnessError::Timeout { waiting_for, timeout, transcript: self.transcript() }
     }
 
     /// Polls for QEMU's exit until `deadline`; records and returns the status.

@@ -57,9 +57,7 @@ impl OutputLog {
 
     /// A poisoned lock only means a waiting test panicked; the bytes are still good.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Everything received so far, decoded lossily.
@@ -76,11 +74,7 @@ impl OutputLog {
 
     /// Re-runs `matcher` on the whole buffer each time it grows until it returns a
     /// result, the pipe closes, or `deadline` passes.
-    pub(crate) fn wait_for<T>(
-        &self,
-        deadline: Instant,
-        mut matcher: impl FnMut(&[u8]) -> Option<T>,
-    ) -> WaitOutcome<T> {
+    pub(crate) fn wait_for<T>(&self, deadline: Instant, mut matcher: impl FnMut(&[u8]) -> Option<T>) -> WaitOutcome<T> {
         let mut state = self.lock();
         loop {
             if let Some(found) = matcher(&state.bytes) {
@@ -113,18 +107,12 @@ pub(crate) fn find_after(haystack: &[u8], needle: &[u8], from: usize) -> Option<
     if needle.is_empty() {
         return Some((from, from));
     }
-    tail.windows(needle.len())
-        .position(|window| window == needle)
-        .map(|at| (from + at, from + at + needle.len()))
+    tail.windows(needle.len()).position(|window| window == needle).map(|at| (from + at, from + at + needle.len()))
 }
 
 /// First complete line (ended by `\n`) that starts at or after `from` and begins with
 /// `prefix`: (line start, end after the `\n`). A line starts at offset 0 or after `\n`.
-pub(crate) fn find_line_after(
-    haystack: &[u8],
-    prefix: &[u8],
-    from: usize,
-) -> Option<(usize, usize)> {
+pub(crate) fn find_line_after(haystack: &[u8], prefix: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut search = from;
     loop {
         let (start, _) = find_after(haystack, prefix, search)?;
@@ -156,15 +144,8 @@ mod tests {
     fn find_line_needs_line_start_and_line_end() {
         let text = b"no memory: here\nmemory: 255 MiB\r\nmemory: partial";
         assert_eq!(find_line_after(text, b"memory: ", 0), Some((16, 33)));
-        assert_eq!(
-            find_line_after(text, b"memory: ", 17),
-            None,
-            "unterminated line"
-        );
-        assert_eq!(
-            find_line_after(b"memory: x\n", b"memory: ", 0),
-            Some((0, 10))
-        );
+        assert_eq!(find_line_after(text, b"memory: ", 17), None, "unterminated line");
+        assert_eq!(find_line_after(b"memory: x\n", b"memory: ", 0), Some((0, 10)));
     }
 
     #[test]

@@ -37,11 +37,7 @@ impl QemuSlot {
         loop {
             for index in 0..SLOT_COUNT {
                 // A slot file that cannot be opened is treated as busy; the wait is bounded.
-                let Ok(file) = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(slot_path(directory, index))
-                else {
+                let Ok(file) = OpenOptions::new().create(true).append(true).open(slot_path(directory, index)) else {
                     continue;
                 };
                 match file.try_lock() {

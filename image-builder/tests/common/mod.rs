@@ -140,10 +140,7 @@ impl Shell {
     /// Like [`Shell::run`], but fails unless the answer is exactly one line; returns it.
     pub fn run_one_line(&mut self, command: &str) -> String {
         let answer = self.run(command);
-        self.check(
-            answer.len() == 1,
-            &format!("`{command}` should answer one line, got {answer:?}"),
-        );
+        self.check(answer.len() == 1, &format!("`{command}` should answer one line, got {answer:?}"));
         answer.into_iter().next().unwrap_or_default()
     }
 
@@ -185,9 +182,7 @@ impl Shell {
         let line = self.run_one_line("mem");
         match parse_mem(&line) {
             Some(numbers) => numbers,
-            None => self.fail(&format!(
-                "`mem` answered {line:?}, not `free frames: N, used frames: M, tasks: T`"
-            )),
+            None => self.fail(&format!("`mem` answered {line:?}, not `free frames: N, used frames: M, tasks: T`")),
         }
     }
 
@@ -196,8 +191,7 @@ impl Shell {
         let answer = self.run("ps");
         let header = answer.first().map(String::as_str).unwrap_or("");
         self.check(
-            header.split_whitespace().collect::<Vec<_>>()
-                == ["ID", "NAME", "STATE", "PRIO", "RESTARTS"],
+            header.split_whitespace().collect::<Vec<_>>() == ["ID", "NAME", "STATE", "PRIO", "RESTARTS"],
             &format!("`ps` header is {header:?}"),
         );
         let rows: Option<Vec<PsRow>> = answer[1..].iter().map(|row| PsRow::parse(row)).collect();
@@ -219,10 +213,7 @@ impl Shell {
 
     /// Fails the test with `message` and the whole serial log.
     pub fn fail(&self, message: &str) -> ! {
-        panic!(
-            "{message}\n----- guest serial log -----\n{}\n----- end of log -----",
-            self.machine.output()
-        )
+        panic!("{message}\n----- guest serial log -----\n{}\n----- end of log -----", self.machine.output())
     }
 }
 

@@ -62,18 +62,12 @@ impl Shared {
     /// A new task and its transport.
     pub fn task(&self) -> FakeTransport {
         let me = self.lock().kernel.spawn();
-        FakeTransport {
-            shared: self.clone(),
-            me,
-        }
+        FakeTransport { shared: self.clone(), me }
     }
 
     /// The supervisor's transport.
     pub fn supervisor(&self) -> FakeTransport {
-        FakeTransport {
-            shared: self.clone(),
-            me: self.lock().supervisor,
-        }
+        FakeTransport { shared: self.clone(), me: self.lock().supervisor }
     }
 
     /// Ends netd: every call blocked in it fails as the kernel fails it.
@@ -169,18 +163,10 @@ pub struct FakeTransport {
 impl Transport for FakeTransport {
     fn lookup_netd(&mut self) -> Option<TaskId> {
         let mut system = self.shared.lock();
-        if system.netd.is_none()
-            && system
-                .netd_starts_at
-                .is_some_and(|at| system.clock_ms >= at)
-        {
+        if system.netd.is_none() && system.netd_starts_at.is_some_and(|at| system.clock_ms >= at) {
             start_netd(&mut system);
         }
-        system
-            .netd
-            .as_ref()
-            .map(|(id, _)| *id)
-            .or(system.stale_name)
+        system.netd.as_ref().map(|(id, _)| *id).or(system.stale_name)
     }
 
     fn call(
@@ -202,10 +188,9 @@ impl Transport for FakeTransport {
             .map(|lease| match lease {
                 LeaseBuf::Read(bytes) => FakeLease::read(bytes),
                 LeaseBuf::Write(bytes) => FakeLease::write(bytes.len()),
-                LeaseBuf::ReadWrite(bytes) => FakeLease {
-                    flags: abi::lease_flags::READ | abi::lease_flags::WRITE,
-                    ..FakeLease::read(bytes)
-                },
+                LeaseBuf::ReadWrite(bytes) => {
+                    FakeLease { flags: abi::lease_flags::READ | abi::lease_flags::WRITE, ..FakeLease::read(bytes) }
+                }
             })
             .collect();
         system.calls_to_netd += 1;

@@ -2,8 +2,8 @@
 //! with a single argument take it as is (`exit`'s status, a task id, an
 //! address); `docs/abi.md` names each register.
 
-use crate::regs::register_args;
 use crate::TaskId;
+use crate::regs::register_args;
 
 register_args! {
     /// `log(text, len)`, `lookup(name, len)`: a byte string in the caller.

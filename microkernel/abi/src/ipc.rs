@@ -2,7 +2,6 @@
 
 use crate::{JobId, KernelError, TaskId};
 
-
 /// Largest request or reply copied through the kernel. Bulk data travels in
 /// leases instead.
 pub const MAX_MESSAGE: usize = 256;

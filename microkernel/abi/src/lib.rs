@@ -17,11 +17,11 @@ mod sysnum;
 mod task_id;
 
 pub use args::*;
-pub use error::{check, KernelError};
+pub use error::{KernelError, check};
 pub use ipc::*;
 pub use ipc_regs::*;
+pub use job::{JOB_FRAME_SHARE, JobId, SYSTEM_RESERVE_FRAMES};
 pub use regs::{ArgRegs, Register, ResultRegs, Results};
-pub use job::{JobId, JOB_FRAME_SHARE, SYSTEM_RESERVE_FRAMES};
 pub use sysnum::Sysnum;
 pub use task_id::TaskId;
 

@@ -28,9 +28,7 @@ pub struct FlatProgram<'a> {
 impl<'a> FlatProgram<'a> {
     /// Checks the header of `data` (an entry of kind Flat) and splits off the bytes.
     pub fn parse(data: &'a [u8]) -> Result<FlatProgram<'a>, FormatError> {
-        let truncated = FormatError::FlatTruncated {
-            available: data.len() as u64,
-        };
+        let truncated = FormatError::FlatTruncated { available: data.len() as u64 };
         let (header, bytes) = data.split_at_checked(FLAT_HEADER_SIZE).ok_or(truncated)?;
         let load_addr = read_u64(header, 0).ok_or(truncated)?;
         let entry = read_u64(header, 8).ok_or(truncated)?;
@@ -41,30 +39,13 @@ impl<'a> FlatProgram<'a> {
         }
         let file_size = bytes.len() as u64;
         if mem_size < file_size {
-            return Err(FormatError::FlatMemoryTooSmall {
-                mem_size,
-                file_size,
-            });
+            return Err(FormatError::FlatMemoryTooSmall { mem_size, file_size });
         }
-        let end = load_addr
-            .checked_add(mem_size)
-            .ok_or(FormatError::FlatAddressOverflow {
-                load_addr,
-                mem_size,
-            })?;
+        let end = load_addr.checked_add(mem_size).ok_or(FormatError::FlatAddressOverflow { load_addr, mem_size })?;
         if !(load_addr..end).contains(&entry) {
-            return Err(FormatError::FlatEntryOutside {
-                entry,
-                load_addr,
-                mem_size,
-            });
+            return Err(FormatError::FlatEntryOutside { entry, load_addr, mem_size });
         }
-        Ok(FlatProgram {
-            load_addr,
-            entry,
-            mem_size,
-            bytes,
-        })
+        Ok(FlatProgram { load_addr, entry, mem_size, bytes })
     }
 
     /// The header a host tool writes in front of the bytes; the inverse of [`Self::parse`].
@@ -108,12 +89,7 @@ mod tests {
         let data = program(0x40_0000, 0x40_0000, 0x1000, &[]);
         for len in 0..FLAT_HEADER_SIZE {
             let err = FlatProgram::parse(&data[..len]).unwrap_err();
-            assert_eq!(
-                err,
-                FormatError::FlatTruncated {
-                    available: len as u64
-                }
-            );
+            assert_eq!(err, FormatError::FlatTruncated { available: len as u64 });
         }
         assert!(FlatProgram::parse(&data).is_ok());
     }
@@ -121,33 +97,18 @@ mod tests {
     #[test]
     fn rejects_inconsistent_headers() {
         let misaligned = program(0x40_0010, 0x40_0010, 0x1000, &[]);
-        assert!(matches!(
-            FlatProgram::parse(&misaligned),
-            Err(FormatError::FlatMisaligned { .. })
-        ));
+        assert!(matches!(FlatProgram::parse(&misaligned), Err(FormatError::FlatMisaligned { .. })));
         let small = program(0x40_0000, 0x40_0000, 4, &[0; 8]);
-        assert!(matches!(
-            FlatProgram::parse(&small),
-            Err(FormatError::FlatMemoryTooSmall { .. })
-        ));
+        assert!(matches!(FlatProgram::parse(&small), Err(FormatError::FlatMemoryTooSmall { .. })));
         let overflow = program(0xffff_ffff_ffff_f000, 0xffff_ffff_ffff_f000, 0x2000, &[]);
-        assert!(matches!(
-            FlatProgram::parse(&overflow),
-            Err(FormatError::FlatAddressOverflow { .. })
-        ));
+        assert!(matches!(FlatProgram::parse(&overflow), Err(FormatError::FlatAddressOverflow { .. })));
         let outside = program(0x40_0000, 0x40_1000, 0x1000, &[]);
-        assert!(matches!(
-            FlatProgram::parse(&outside),
-            Err(FormatError::FlatEntryOutside { .. })
-        ));
+        assert!(matches!(FlatProgram::parse(&outside), Err(FormatError::FlatEntryOutside { .. })));
     }
 
     #[test]
     fn error_messages_name_the_problem() {
         let err = FlatProgram::parse(&[0; 10]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "flat program truncated: header needs 24 bytes, entry has 10"
-        );
+        assert_eq!(err.to_string(), "flat program truncated: header needs 24 bytes, entry has 10");
     }
 }

@@ -37,10 +37,7 @@ mod tests;
 
 pub use error::{EntryLabel, FormatError, TruncatedPart};
 pub use flat::{FLAT_HEADER_SIZE, FlatProgram};
-pub use layout::{
-    DATA_ALIGN, ENTRY_SIZE, EntryKind, FORMAT_VERSION, HEADER_SIZE, MAGIC, MAX_ENTRIES,
-    NAME_CAPACITY,
-};
+pub use layout::{DATA_ALIGN, ENTRY_SIZE, EntryKind, FORMAT_VERSION, HEADER_SIZE, MAGIC, MAX_ENTRIES, NAME_CAPACITY};
 pub use reader::{BootImage, Entries, Entry};
 #[cfg(any(test, feature = "std"))]
 pub use writer::{BuildError, Builder};

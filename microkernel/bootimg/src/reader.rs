@@ -53,13 +53,11 @@ impl<'a> BootImage<'a> {
             return Err(FormatError::TooManyEntries { count: count_field });
         }
         let table_end = table_end(count);
-        let table = bytes
-            .get(HEADER_SIZE..table_end)
-            .ok_or(FormatError::Truncated {
-                part: TruncatedPart::EntryTable,
-                needed: table_end as u64,
-                available,
-            })?;
+        let table = bytes.get(HEADER_SIZE..table_end).ok_or(FormatError::Truncated {
+            part: TruncatedPart::EntryTable,
+            needed: table_end as u64,
+            available,
+        })?;
         // Checked before any other table-derived field so that damage reads as damage.
         let stored = field(HDR_TABLE_CRC);
         let computed = table_crc(header, table);
@@ -71,19 +69,12 @@ impl<'a> BootImage<'a> {
         }
         let image_size = read_u64(header, HDR_IMAGE_SIZE).unwrap_or(0);
         if image_size < table_end as u64 {
-            return Err(FormatError::ImageSizeTooSmall {
-                image_size,
-                table_end: table_end as u64,
-            });
+            return Err(FormatError::ImageSizeTooSmall { image_size, table_end: table_end as u64 });
         }
         let image = usize::try_from(image_size)
             .ok()
             .and_then(|size| bytes.get(..size))
-            .ok_or(FormatError::Truncated {
-                part: TruncatedPart::Image,
-                needed: image_size,
-                available,
-            })?;
+            .ok_or(FormatError::Truncated { part: TruncatedPart::Image, needed: image_size, available })?;
 
         let boot_image = BootImage { image, count };
         boot_image.validate_entries()?;
@@ -98,26 +89,17 @@ impl<'a> BootImage<'a> {
             let label = EntryLabel::new(index, entry.name.as_bytes());
             let offset = entry.offset as u64;
             if offset < previous_end {
-                return Err(FormatError::DataOverlap {
-                    entry: label,
-                    offset,
-                    previous_end,
-                });
+                return Err(FormatError::DataOverlap { entry: label, offset, previous_end });
             }
             previous_end = offset + entry.data.len() as u64;
-            let duplicate = (0..index)
-                .filter_map(|earlier| self.entry_at(earlier).ok())
-                .any(|earlier| earlier.name == entry.name);
+            let duplicate =
+                (0..index).filter_map(|earlier| self.entry_at(earlier).ok()).any(|earlier| earlier.name == entry.name);
             if duplicate {
                 return Err(FormatError::DuplicateName { entry: label });
             }
             let computed = crc32fast::hash(entry.data);
             if computed != entry.crc32 {
-                return Err(FormatError::DataChecksum {
-                    entry: label,
-                    stored: entry.crc32,
-                    computed,
-                });
+                return Err(FormatError::DataChecksum { entry: label, stored: entry.crc32, computed });
             }
         }
         Ok(())
@@ -129,15 +111,12 @@ impl<'a> BootImage<'a> {
         let image = self.image;
         let start = record_offset(index);
         let record = image.get(start..start + ENTRY_SIZE).unwrap_or(&[]);
-        let name_field = record
-            .get(ENT_NAME..ENT_NAME + NAME_CAPACITY)
-            .unwrap_or(&[]);
+        let name_field = record.get(ENT_NAME..ENT_NAME + NAME_CAPACITY).unwrap_or(&[]);
         let label = EntryLabel::new(index, name_field);
         let name = decode_name(name_field).ok_or(FormatError::BadName { entry: label })?;
 
         let code = read_u32(record, ENT_KIND).unwrap_or(0);
-        let kind =
-            EntryKind::from_code(code).ok_or(FormatError::UnknownKind { entry: label, code })?;
+        let kind = EntryKind::from_code(code).ok_or(FormatError::UnknownKind { entry: label, code })?;
         if read_u64(record, ENT_RESERVED) != Some(0) {
             return Err(FormatError::ReservedNotZero { entry: Some(label) });
         }
@@ -145,32 +124,15 @@ impl<'a> BootImage<'a> {
         let offset = read_u64(record, ENT_OFFSET).unwrap_or(0);
         let size = read_u64(record, ENT_SIZE).unwrap_or(0);
         if !offset.is_multiple_of(DATA_ALIGN as u64) {
-            return Err(FormatError::MisalignedData {
-                entry: label,
-                offset,
-            });
+            return Err(FormatError::MisalignedData { entry: label, offset });
         }
         let image_size = image.len() as u64;
-        let out_of_bounds = FormatError::DataOutOfBounds {
-            entry: label,
-            offset,
-            size,
-            image_size,
-        };
-        let end = offset
-            .checked_add(size)
-            .filter(|&end| end <= image_size)
-            .ok_or(out_of_bounds)?;
+        let out_of_bounds = FormatError::DataOutOfBounds { entry: label, offset, size, image_size };
+        let end = offset.checked_add(size).filter(|&end| end <= image_size).ok_or(out_of_bounds)?;
         // Both fit in usize: they are at most image.len().
         let (offset, end) = (offset as usize, end as usize);
         let data = image.get(offset..end).ok_or(out_of_bounds)?;
-        Ok(Entry {
-            name,
-            kind,
-            data,
-            offset,
-            crc32,
-        })
+        Ok(Entry { name, kind, data, offset, crc32 })
     }
 
     /// Number of entries.
@@ -184,10 +146,7 @@ impl<'a> BootImage<'a> {
 
     /// Entries in table order (ascending data offset).
     pub fn iter(&self) -> Entries<'a> {
-        Entries {
-            image: *self,
-            next: 0,
-        }
+        Entries { image: *self, next: 0 }
     }
 
     /// The entry called `name`, if any.

@@ -58,12 +58,7 @@ impl Builder {
     }
 
     /// Adds an entry after the ones already added.
-    pub fn add(
-        mut self,
-        name: &str,
-        kind: EntryKind,
-        data: impl Into<Vec<u8>>,
-    ) -> Result<Builder, BuildError> {
+    pub fn add(mut self, name: &str, kind: EntryKind, data: impl Into<Vec<u8>>) -> Result<Builder, BuildError> {
         if name.is_empty() {
             return Err(BuildError::EmptyName);
         }
@@ -98,13 +93,11 @@ impl Builder {
         let image_size = cursor.next_multiple_of(DATA_ALIGN);
 
         let mut image = vec![0u8; image_size];
-        for (index, ((name, kind, data), &offset)) in self.entries.iter().zip(&offsets).enumerate()
-        {
+        for (index, ((name, kind, data), &offset)) in self.entries.iter().zip(&offsets).enumerate() {
             let record = &mut image[record_offset(index)..record_offset(index) + ENTRY_SIZE];
             record[ENT_NAME..ENT_NAME + name.len()].copy_from_slice(name.as_bytes());
             record[ENT_KIND..ENT_KIND + 4].copy_from_slice(&kind.code().to_le_bytes());
-            record[ENT_DATA_CRC..ENT_DATA_CRC + 4]
-                .copy_from_slice(&crc32fast::hash(data).to_le_bytes());
+            record[ENT_DATA_CRC..ENT_DATA_CRC + 4].copy_from_slice(&crc32fast::hash(data).to_le_bytes());
             record[ENT_OFFSET..ENT_OFFSET + 8].copy_from_slice(&(offset as u64).to_le_bytes());
             record[ENT_SIZE..ENT_SIZE + 8].copy_from_slice(&(data.len() as u64).to_le_bytes());
             image[offset..offset + data.len()].copy_from_slice(data);
@@ -113,8 +106,7 @@ impl Builder {
         image[HDR_MAGIC..HDR_MAGIC + 8].copy_from_slice(&MAGIC);
         image[HDR_VERSION..HDR_VERSION + 4].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
         image[HDR_COUNT..HDR_COUNT + 4].copy_from_slice(&(count as u32).to_le_bytes());
-        image[HDR_IMAGE_SIZE..HDR_IMAGE_SIZE + 8]
-            .copy_from_slice(&(image_size as u64).to_le_bytes());
+        image[HDR_IMAGE_SIZE..HDR_IMAGE_SIZE + 8].copy_from_slice(&(image_size as u64).to_le_bytes());
         let crc = table_crc(&image[..HEADER_SIZE], &image[HEADER_SIZE..table_end]);
         image[HDR_TABLE_CRC..HDR_TABLE_CRC + 4].copy_from_slice(&crc.to_le_bytes());
         image

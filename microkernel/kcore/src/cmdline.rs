@@ -10,13 +10,10 @@ pub fn option<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
     if key.is_empty() {
         return None;
     }
-    cmdline
-        .split_ascii_whitespace()
-        .rev()
-        .find_map(|word| match word.strip_prefix(key)? {
-            "" => Some(""),
-            rest => rest.strip_prefix('='),
-        })
+    cmdline.split_ascii_whitespace().rev().find_map(|word| match word.strip_prefix(key)? {
+        "" => Some(""),
+        rest => rest.strip_prefix('='),
+    })
 }
 
 /// Whether `key` is present at all, with or without a value.

@@ -14,7 +14,7 @@
 //! `fastpath/tests.rs` checks, for any state, that the general path's steps
 //! end exactly where the direct switch does.
 
-use crate::ipc::{call_step, recv_step, CallStep, RecvStep, RecvWait, State};
+use crate::ipc::{CallStep, RecvStep, RecvWait, State, call_step, recv_step};
 use crate::next_task::woken_runs_next;
 
 /// The receive a call is delivered into at once, if the server waits in

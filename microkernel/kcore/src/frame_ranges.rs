@@ -38,10 +38,7 @@ pub(crate) struct RangeSet<const N: usize> {
 
 impl<const N: usize> RangeSet<N> {
     pub const fn new() -> Self {
-        RangeSet {
-            ranges: [FrameRange { start: 0, end: 0 }; N],
-            len: 0,
-        }
+        RangeSet { ranges: [FrameRange { start: 0, end: 0 }; N], len: 0 }
     }
 
     fn as_slice(&self) -> &[FrameRange] {
@@ -193,10 +190,7 @@ mod tests {
         assert!(set.insert(r(100, 110)));
         assert!(!set.can_insert(r(10, 12)));
         assert!(!set.insert(r(10, 12)));
-        assert!(
-            set.can_insert(r(2, 5)),
-            "touching a stored range needs no slot"
-        );
+        assert!(set.can_insert(r(2, 5)), "touching a stored range needs no slot");
         assert_eq!(set.insert_widening(r(10, 12)), r(0, 12));
         assert_eq!(set.as_slice(), &[r(0, 12), r(100, 110)]);
         assert_eq!(set.insert_widening(r(90, 95)), r(90, 110));

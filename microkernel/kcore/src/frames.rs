@@ -97,13 +97,7 @@ impl<'a> FrameAllocator<'a> {
         if !self.usable.can_insert(range) {
             return;
         }
-        let Self {
-            bitmap,
-            usable,
-            reserved,
-            usable_frames,
-            ..
-        } = self;
+        let Self { bitmap, usable, reserved, usable_frames, .. } = self;
         usable.for_each_gap(range, |new_ram| {
             reserved.for_each_gap(new_ram, |piece| {
                 clear_bits(bitmap, piece);
@@ -122,14 +116,7 @@ impl<'a> FrameAllocator<'a> {
             return;
         }
         let effective = self.reserved.widened(FrameRange::new(first, last));
-        let Self {
-            bitmap,
-            usable,
-            reserved,
-            usable_frames,
-            used_frames,
-            ..
-        } = self;
+        let Self { bitmap, usable, reserved, usable_frames, used_frames, .. } = self;
         usable.for_each_overlap(effective, |ram| {
             reserved.for_each_gap(ram, |piece| {
                 *used_frames -= count_set_bits(bitmap, piece);
@@ -232,11 +219,7 @@ fn for_each_word(range: FrameRange, mut f: impl FnMut(usize, u64)) {
         let low = frame - word_start;
         let high = (range.end - word_start).min(BITS_PER_WORD);
         let width = high - low;
-        let mask = if width == BITS_PER_WORD {
-            u64::MAX
-        } else {
-            ((1 << width) - 1) << low
-        };
+        let mask = if width == BITS_PER_WORD { u64::MAX } else { ((1 << width) - 1) << low };
         f((word_start / BITS_PER_WORD) as usize, mask);
         frame = word_start + high;
     }
@@ -252,9 +235,7 @@ fn clear_bits(bitmap: &mut [u64], range: FrameRange) {
 
 fn count_set_bits(bitmap: &[u64], range: FrameRange) -> usize {
     let mut count = 0;
-    for_each_word(range, |word, mask| {
-        count += (bitmap[word] & mask).count_ones() as usize
-    });
+    for_each_word(range, |word, mask| count += (bitmap[word] & mask).count_ones() as usize);
     count
 }
 

@@ -1,7 +1,7 @@
 //! Devices init grants to drivers: a range of I/O ports, and interrupt
 //! lines that arrive as notification bits.
 
-use abi::{notify, KernelError, TaskId};
+use abi::{KernelError, TaskId, notify};
 
 /// Legacy interrupt lines (two cascaded 8259s).
 pub const IRQ_LINES: usize = 16;

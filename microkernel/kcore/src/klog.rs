@@ -16,10 +16,7 @@ impl<const N: usize> LogRing<N> {
 
     pub const fn new() -> Self {
         let () = Self::NOT_EMPTY;
-        LogRing {
-            bytes: [0; N],
-            total: 0,
-        }
+        LogRing { bytes: [0; N], total: 0 }
     }
 
     /// Appends `data`, overwriting the oldest bytes when the ring is full.

@@ -2,7 +2,7 @@
 //! lease passes when `call` takes it, and the bounds and rights every later
 //! use of it passes.
 
-use abi::{lease_flags, KernelError, Lease, LeaseInfo, MAX_LEASE_LEN};
+use abi::{KernelError, Lease, LeaseInfo, MAX_LEASE_LEN, lease_flags};
 
 use crate::user_memory::{UserSlice, UserSliceRo, UserSliceWo};
 

@@ -69,12 +69,7 @@ pub struct Module {
 }
 
 impl Module {
-    const EMPTY: Module = Module {
-        start: 0,
-        end: 0,
-        cmdline: [0; MODULE_CMDLINE_MAX],
-        cmdline_len: 0,
-    };
+    const EMPTY: Module = Module { start: 0, end: 0, cmdline: [0; MODULE_CMDLINE_MAX], cmdline_len: 0 };
 
     /// The module's string from the loader (for QEMU, the `-initrd` word).
     pub fn cmdline(&self) -> &str {
@@ -158,10 +153,7 @@ impl BootInfo {
 
     /// Total bytes of usable RAM listed.
     pub fn usable_bytes(&self) -> u64 {
-        self.regions()
-            .iter()
-            .map(|r| r.end - r.start)
-            .fold(0, u64::saturating_add)
+        self.regions().iter().map(|r| r.end - r.start).fold(0, u64::saturating_add)
     }
 
     /// Smallest physical range holding every piece of loader data that was
@@ -208,12 +200,7 @@ pub fn parse(info_phys: u64, mem: &impl PhysMemory) -> Result<BootInfo, BootInfo
     };
 
     if flags & flag::MMAP != 0 {
-        read_memory_map(
-            &mut info,
-            mem,
-            field(offset::MMAP_ADDR),
-            field(offset::MMAP_LENGTH),
-        )?;
+        read_memory_map(&mut info, mem, field(offset::MMAP_ADDR), field(offset::MMAP_LENGTH))?;
     } else if flags & flag::MEM != 0 {
         let lower = field(offset::MEM_LOWER) * KIB;
         let upper = field(offset::MEM_UPPER) * KIB;
@@ -224,12 +211,7 @@ pub fn parse(info_phys: u64, mem: &impl PhysMemory) -> Result<BootInfo, BootInfo
     }
 
     if flags & flag::MODS != 0 {
-        read_modules(
-            &mut info,
-            mem,
-            field(offset::MODS_ADDR),
-            field(offset::MODS_COUNT),
-        )?;
+        read_modules(&mut info, mem, field(offset::MODS_ADDR), field(offset::MODS_COUNT))?;
     }
 
     if flags & flag::CMDLINE != 0 {
@@ -242,18 +224,11 @@ pub fn parse(info_phys: u64, mem: &impl PhysMemory) -> Result<BootInfo, BootInfo
     Ok(info)
 }
 
-fn read_memory_map(
-    info: &mut BootInfo,
-    mem: &impl PhysMemory,
-    addr: u64,
-    length: u64,
-) -> Result<(), BootInfoError> {
+fn read_memory_map(info: &mut BootInfo, mem: &impl PhysMemory, addr: u64, length: u64) -> Result<(), BootInfoError> {
     if length > MAX_MMAP_BYTES as u64 {
         return Err(BootInfoError::MemoryMapTooLong);
     }
-    let map_end = addr
-        .checked_add(length)
-        .ok_or(BootInfoError::MemoryMapUnreadable)?;
+    let map_end = addr.checked_add(length).ok_or(BootInfoError::MemoryMapUnreadable)?;
     info.cover(addr, length);
     // Each entry: u32 size (not counting itself), then u64 base, u64 length,
     // u32 type, and possibly more bytes that `size` accounts for.
@@ -280,19 +255,12 @@ fn read_memory_map(
     Ok(())
 }
 
-fn read_modules(
-    info: &mut BootInfo,
-    mem: &impl PhysMemory,
-    addr: u64,
-    count: u64,
-) -> Result<(), BootInfoError> {
+fn read_modules(info: &mut BootInfo, mem: &impl PhysMemory, addr: u64, count: u64) -> Result<(), BootInfoError> {
     if count > MAX_MODULES as u64 {
         return Err(BootInfoError::TooManyModules);
     }
     for index in 0..count {
-        let entry_addr = addr
-            .checked_add(index * MODULE_ENTRY_BYTES)
-            .ok_or(BootInfoError::ModulesUnreadable)?;
+        let entry_addr = addr.checked_add(index * MODULE_ENTRY_BYTES).ok_or(BootInfoError::ModulesUnreadable)?;
         let mut entry = [0u8; MODULE_ENTRY_BYTES as usize];
         if !mem.read(entry_addr, &mut entry) {
             return Err(BootInfoError::ModulesUnreadable);
@@ -301,11 +269,7 @@ fn read_modules(
         if end < start {
             return Err(BootInfoError::BadModuleRange);
         }
-        let mut module = Module {
-            start,
-            end,
-            ..Module::EMPTY
-        };
+        let mut module = Module { start, end, ..Module::EMPTY };
         let string = u32_at(&entry, 8) as u64;
         module.cmdline_len = read_c_string(mem, string, &mut module.cmdline)?;
         if string != 0 {
@@ -325,9 +289,7 @@ fn read_c_string(mem: &impl PhysMemory, addr: u64, out: &mut [u8]) -> Result<usi
         return Ok(0);
     }
     for (len, slot) in out.iter_mut().enumerate() {
-        let at = addr
-            .checked_add(len as u64)
-            .ok_or(BootInfoError::CmdlineUnreadable)?;
+        let at = addr.checked_add(len as u64).ok_or(BootInfoError::CmdlineUnreadable)?;
         let mut byte = [0u8];
         if !mem.read(at, &mut byte) {
             return Err(BootInfoError::CmdlineUnreadable);

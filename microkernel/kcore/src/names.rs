@@ -7,7 +7,7 @@
 //! When a task dies its names are dropped, so a lookup never returns a dead
 //! id. Fixed capacity `N`, names of 1 to `abi::SERVICE_NAME_MAX` bytes.
 
-use abi::{TaskId, SERVICE_NAME_MAX};
+use abi::{SERVICE_NAME_MAX, TaskId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegistryError {
@@ -72,16 +72,8 @@ impl<const N: usize> Registry<N> {
             existing.task = task;
             return Ok(());
         }
-        let free = self
-            .slots
-            .iter_mut()
-            .find(|slot| slot.is_none())
-            .ok_or(RegistryError::Full)?;
-        let mut binding = Binding {
-            name: [0; SERVICE_NAME_MAX],
-            name_len: name.len() as u8,
-            task,
-        };
+        let free = self.slots.iter_mut().find(|slot| slot.is_none()).ok_or(RegistryError::Full)?;
+        let mut binding = Binding { name: [0; SERVICE_NAME_MAX], name_len: name.len() as u8, task };
         binding.name[..name.len()].copy_from_slice(name);
         *free = Some(binding);
         Ok(())
@@ -89,20 +81,12 @@ impl<const N: usize> Registry<N> {
 
     /// The task bound to `name`.
     pub fn lookup(&self, name: &[u8]) -> Option<TaskId> {
-        self.slots
-            .iter()
-            .flatten()
-            .find(|b| b.name() == name)
-            .map(|b| b.task)
+        self.slots.iter().flatten().find(|b| b.name() == name).map(|b| b.task)
     }
 
     /// Removes `name`; returns whether it was bound.
     pub fn unbind(&mut self, name: &[u8]) -> bool {
-        match self
-            .slots
-            .iter_mut()
-            .find(|slot| slot.is_some_and(|b| b.name() == name))
-        {
+        match self.slots.iter_mut().find(|slot| slot.is_some_and(|b| b.name() == name)) {
             Some(slot) => {
                 *slot = None;
                 true
@@ -156,11 +140,7 @@ mod tests {
         assert_eq!(registry.lookup(b"net"), None);
         assert_eq!(registry.lookup(b"netd2"), None);
         registry.bind(b"netd", TaskId::from_raw(0x0002_0003)).unwrap();
-        assert_eq!(
-            registry.lookup(b"netd"),
-            Some(TaskId::from_raw(0x0002_0003)),
-            "restart rebinds"
-        );
+        assert_eq!(registry.lookup(b"netd"), Some(TaskId::from_raw(0x0002_0003)), "restart rebinds");
         assert_eq!(registry.len(), 2);
     }
 
@@ -168,17 +148,11 @@ mod tests {
     fn rejects_bad_names() {
         let mut registry = Registry::<4>::new();
         assert_eq!(registry.bind(b"", TaskId::from_raw(1)), Err(RegistryError::EmptyName));
-        assert_eq!(
-            registry.bind(&[b'a'; SERVICE_NAME_MAX + 1], TaskId::from_raw(1)),
-            Err(RegistryError::NameTooLong)
-        );
+        assert_eq!(registry.bind(&[b'a'; SERVICE_NAME_MAX + 1], TaskId::from_raw(1)), Err(RegistryError::NameTooLong));
         assert_eq!(registry.bind(&[b'a'; SERVICE_NAME_MAX], TaskId::from_raw(1)), Ok(()));
         assert_eq!(registry.lookup(&[b'a'; SERVICE_NAME_MAX]), Some(TaskId::from_raw(1)));
         assert!(registry.lookup(b"").is_none());
-        assert_eq!(
-            RegistryError::NameTooLong.kernel_error(),
-            abi::KernelError::BadArgument
-        );
+        assert_eq!(RegistryError::NameTooLong.kernel_error(), abi::KernelError::BadArgument);
     }
 
     #[test]
@@ -203,10 +177,7 @@ mod tests {
         assert_eq!(registry.unbind_task(TaskId::from_raw(7)), 2);
         assert_eq!(registry.lookup(b"netd"), None);
         assert_eq!(registry.lookup(b"sockets"), None);
-        assert_eq!(
-            registry.iter().collect::<Vec<_>>(),
-            vec![(&b"console"[..], TaskId::from_raw(2))]
-        );
+        assert_eq!(registry.iter().collect::<Vec<_>>(), vec![(&b"console"[..], TaskId::from_raw(2))]);
         assert_eq!(registry.unbind_task(TaskId::from_raw(7)), 0);
     }
 }

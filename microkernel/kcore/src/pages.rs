@@ -1,6 +1,6 @@
 //! The page ranges and rights `map`, `unmap` and `task_map` accept.
 
-use abi::{map_flags, KernelError, MAX_MAP, USER_END, USER_START};
+use abi::{KernelError, MAX_MAP, USER_END, USER_START, map_flags};
 
 use crate::user_memory::PAGE;
 

@@ -46,11 +46,7 @@ struct Fifo {
 
 impl Fifo {
     const fn new() -> Self {
-        Fifo {
-            slots: [0; LEVEL_CAPACITY],
-            head: 0,
-            len: 0,
-        }
+        Fifo { slots: [0; LEVEL_CAPACITY], head: 0, len: 0 }
     }
 
     fn slot(&self, position: usize) -> usize {
@@ -108,11 +104,7 @@ pub struct RunQueues {
 
 impl RunQueues {
     pub const fn new() -> Self {
-        RunQueues {
-            levels: [const { Fifo::new() }; PRIORITY_LEVELS],
-            busy_levels: 0,
-            queued: [0; INDEX_WORDS],
-        }
+        RunQueues { levels: [const { Fifo::new() }; PRIORITY_LEVELS], busy_levels: 0, queued: [0; INDEX_WORDS] }
     }
 
     /// Keeps `busy_levels` in step after `level` changed.
@@ -137,10 +129,7 @@ impl RunQueues {
     #[inline]
     pub fn push_back(&mut self, index: TaskIndex, priority: u8) -> Result<(), QueueError> {
         let index = index.get() as u16;
-        let level = self
-            .levels
-            .get(priority as usize)
-            .ok_or(QueueError::BadPriority)?;
+        let level = self.levels.get(priority as usize).ok_or(QueueError::BadPriority)?;
         if level.len == LEVEL_CAPACITY {
             return Err(QueueError::LevelFull);
         }
@@ -195,10 +184,7 @@ impl RunQueues {
     /// The level `index` is queued at.
     pub fn priority_of(&self, index: TaskIndex) -> Option<u8> {
         let index = index.get() as u16;
-        let level = self
-            .levels
-            .iter()
-            .position(|level| level.iter().any(|queued| queued == index))?;
+        let level = self.levels.iter().position(|level| level.iter().any(|queued| queued == index))?;
         Some(level as u8)
     }
 
@@ -276,10 +262,7 @@ mod tests {
         queues.push_back(ix(5), 1).unwrap();
         assert_eq!(queues.push_back(ix(5), 1), Err(QueueError::AlreadyQueued));
         assert_eq!(queues.push_back(ix(5), 0), Err(QueueError::AlreadyQueued));
-        assert_eq!(
-            queues.push_back(ix(6), PRIORITY_LEVELS as u8),
-            Err(QueueError::BadPriority)
-        );
+        assert_eq!(queues.push_back(ix(6), PRIORITY_LEVELS as u8), Err(QueueError::BadPriority));
         assert_eq!(queues.len(), 1);
         assert_eq!(queues.priority_of(ix(5)), Some(1));
     }

@@ -1,6 +1,6 @@
 //! Task-table slots.
 
-use abi::{TaskId, MAX_TASKS};
+use abi::{MAX_TASKS, TaskId};
 
 /// A slot of the kernel's task table: the index half of a `TaskId`. The
 /// kernel's are below `MAX_TASKS`; the queues here take any `u16`.

@@ -130,9 +130,8 @@ impl Kernel {
     fn announce_exit(&mut self, ended: TaskIndex) {
         let listeners: Vec<TaskIndex> = TaskIndex::all()
             .filter(|&i| {
-                self.slot(i).is_some_and(|t| {
-                    i != ended && !t.is_dead() && (t.is_supervisor || t.wants_exit_notifications)
-                })
+                self.slot(i)
+                    .is_some_and(|t| i != ended && !t.is_dead() && (t.is_supervisor || t.wants_exit_notifications))
             })
             .collect();
         for listener in listeners {

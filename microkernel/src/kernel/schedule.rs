@@ -5,7 +5,7 @@
 use super::{Kernel, State, TIME_SLICE_TICKS};
 use crate::arch::{io_ports, trap};
 use abi::{ExitReason, FaultInfo};
-use kcore::next_task::{choose_next, preempts, woken_runs_next, Outgoing};
+use kcore::next_task::{Outgoing, choose_next, preempts, woken_runs_next};
 use kcore::resume;
 use kcore::task_index::TaskIndex;
 
@@ -186,7 +186,8 @@ impl Kernel {
         let outgoing = Outgoing { index: previous, runnable: self.task(previous).state == State::Runnable };
         let handoff = self.handoff.take();
         let tasks = &self.tasks;
-        let priority = |index: TaskIndex| tasks[super::table_position(index)].as_deref().expect("task slot in use").priority;
+        let priority =
+            |index: TaskIndex| tasks[super::table_position(index)].as_deref().expect("task slot in use").priority;
         let Ok(next) = choose_next(&mut self.run_queues, outgoing, handoff, self.need_resched, priority) else {
             panic!("run queue rejected task {previous}");
         };

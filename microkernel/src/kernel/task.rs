@@ -9,7 +9,7 @@
 
 use crate::arch::paging::AddressSpace;
 use crate::arch::trap::{FpuState, TrapFrame};
-use abi::{JobId, Results, TaskId, MAX_LEASES, MAX_MESSAGE, TASK_NAME_MAX};
+use abi::{JobId, MAX_LEASES, MAX_MESSAGE, Results, TASK_NAME_MAX, TaskId};
 use kcore::grants::PortRange;
 use kcore::lease::LentLease;
 use kcore::user_memory::UserSliceWo;
@@ -187,7 +187,10 @@ impl Task {
     /// from the other).
     #[inline]
     pub fn space_and_call(&mut self) -> (&AddressSpace, &mut Call) {
-        (self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls"), &mut self.call)
+        (
+            self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls"),
+            &mut self.call,
+        )
     }
 
     #[inline]

@@ -18,12 +18,12 @@
 //! results; `fastpath=off` on the kernel command line sends everything the
 //! general way, to compare them.
 
-use super::ipc::{answer, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
 use super::finish;
+use super::ipc::{answer, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
 use crate::arch::trap::TrapFrame;
 use crate::kernel::Kernel;
 use abi::{CallArgs, ReplyRecvArgs};
-use kcore::fastpath::{call_goes_fast, reply_recv_goes_fast, AfterReply, Waiting};
+use kcore::fastpath::{AfterReply, Waiting, call_goes_fast, reply_recv_goes_fast};
 use kcore::task_index::TaskIndex;
 
 /// `call`: delivered to a server waiting in an open receive, which runs at
@@ -84,9 +84,5 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
     }
     k.block_receiving(server, wait);
     k.count_fast_reply();
-    if next == caller {
-        k.switch_direct(caller)
-    } else {
-        k.queue_and_switch(caller)
-    }
+    if next == caller { k.switch_direct(caller) } else { k.queue_and_switch(caller) }
 }

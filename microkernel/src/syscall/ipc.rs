@@ -12,9 +12,9 @@
 use super::{Handled, Next};
 use crate::kernel::{Kernel, RecvWait};
 use crate::usercopy::{check_access, copy_between, copy_from_user, read_struct};
-use abi::{recv_flags, CallArgs, CallResult, KernelError, Lease};
-use abi::{RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs, MAX_LEASES, MAX_MESSAGE};
-use kcore::ipc::{call_step, recv_step, CallStep, RecvStep};
+use abi::{CallArgs, CallResult, KernelError, Lease, recv_flags};
+use abi::{MAX_LEASES, MAX_MESSAGE, RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs};
+use kcore::ipc::{CallStep, RecvStep, call_step, recv_step};
 use kcore::lease::LentLease;
 use kcore::task_index::TaskIndex;
 use kcore::user_memory::{UserSliceRo, UserSliceWo};
@@ -139,7 +139,13 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Han
 /// The rest of a `reply_recv` once its receive is checked ([`receive_wait`])
 /// and its caller found ([`answered_caller`]).
 #[inline(always)]
-pub(super) fn reply_recv_to(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex, reply: &ReplyArgs) -> Handled {
+pub(super) fn reply_recv_to(
+    k: &mut Kernel,
+    server: TaskIndex,
+    wait: RecvWait,
+    caller: TaskIndex,
+    reply: &ReplyArgs,
+) -> Handled {
     answer(k, server, caller, reply)?;
     match receive(k, server, wait) {
         Next::Blocked => Ok(Next::RunWoken(caller)),
@@ -164,7 +170,12 @@ pub(super) fn answered_caller(k: &Kernel, server: TaskIndex, args: &ReplyArgs) -
 /// results; the caller still has to be made runnable. A failure leaves only
 /// the bytes copied before it, which doing it again copies the same way.
 #[inline]
-pub(super) fn answer(k: &mut Kernel, server: TaskIndex, caller: TaskIndex, args: &ReplyArgs) -> Result<(), KernelError> {
+pub(super) fn answer(
+    k: &mut Kernel,
+    server: TaskIndex,
+    caller: TaskIndex,
+    args: &ReplyArgs,
+) -> Result<(), KernelError> {
     let (waiting, answering) = k.pair_mut(caller, server);
     let data = UserSliceRo::new(args.data, args.len)?;
     let reply = waiting.call().reply_buf.prefix(args.len);

@@ -4,8 +4,8 @@
 
 use super::{Handled, Next};
 use crate::kernel::Kernel;
-use crate::usercopy::{copy_between, CopyFault};
-use abi::{lease_copy_results, CopySide, KernelError, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError, LeaseRef};
+use crate::usercopy::{CopyFault, copy_between};
+use abi::{CopySide, KernelError, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError, LeaseRef, lease_copy_results};
 use kcore::lease::LentLease;
 use kcore::task_index::TaskIndex;
 use kcore::user_memory::{UserSliceRo, UserSliceWo};

@@ -1,7 +1,7 @@
 //! map / unmap: anonymous memory for user heaps and stacks.
 
 use super::{Handled, Next};
-use crate::arch::paging::{phys_to_virt, user_page_flags, AddressSpace, FrameSource, PageTableFlags};
+use crate::arch::paging::{AddressSpace, FrameSource, PageTableFlags, phys_to_virt, user_page_flags};
 use crate::kernel::Kernel;
 use crate::mem::{self, JobFrames};
 use abi::{KernelError, MapArgs, UnmapArgs};

@@ -1,13 +1,13 @@
 //! Small calls: exit, yield, log, time, statistics and cost counters,
 //! names, IRQ acks, posts.
 
-use super::{read_name, Handled, Next};
+use super::{Handled, Next, read_name};
 use crate::arch::pic;
 use crate::kernel::Kernel;
 use crate::usercopy::{copy_from_user, copy_to_user, write_struct};
 use crate::{klog, mem};
-use abi::{notify, BytesArgs, ExitReason, KernelError, KernelStats, ReadLogArgs, ReadLogResult, TaskId, TaskInfo};
-use abi::{PostArgs, TaskInfoArgs, SERVICE_NAME_MAX};
+use abi::{BytesArgs, ExitReason, KernelError, KernelStats, ReadLogArgs, ReadLogResult, TaskId, TaskInfo, notify};
+use abi::{PostArgs, SERVICE_NAME_MAX, TaskInfoArgs};
 use kcore::task_index::TaskIndex;
 use kcore::user_memory::{UserSliceRo, UserSliceWo};
 

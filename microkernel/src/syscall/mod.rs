@@ -20,9 +20,9 @@ pub use memory::map_fresh;
 
 use crate::arch::trap::TrapFrame;
 use crate::kernel::Kernel;
-use abi::{KernelError, Register, Results, Sysnum, TaskId};
 use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, PostArgs, ReadLogArgs, TaskCreateArgs};
 use abi::{CallArgs, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs};
+use abi::{KernelError, Register, Results, Sysnum, TaskId};
 use abi::{TaskInfoArgs, TaskMapArgs, TaskStartArgs, UnmapArgs};
 use kcore::task_index::TaskIndex;
 use kcore::user_memory::UserSliceRo;
@@ -65,7 +65,9 @@ pub fn enter(k: &mut Kernel) -> *const TrapFrame {
     let (number, args) = (Sysnum::try_from(frame.syscall_number()), frame.syscall_args());
     match number {
         Ok(Sysnum::Call) if k.fast_path() => return fastpath::call(k, caller, CallArgs::from_regs(args)),
-        Ok(Sysnum::ReplyRecv) if k.fast_path() => return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(args)),
+        Ok(Sysnum::ReplyRecv) if k.fast_path() => {
+            return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(args));
+        }
         Ok(number) => dispatch(k, caller, number, args),
         Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
     }

@@ -2,20 +2,22 @@
 //! kill and reap tasks, bind names, grant devices, power off.
 
 use super::memory::map_fresh;
-use super::{read_name, Handled, Next};
-use crate::arch::paging::{user_page_flags, AddressSpace};
+use super::{Handled, Next, read_name};
+use crate::arch::paging::{AddressSpace, user_page_flags};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{cpu, pic};
 use crate::kernel::{Kernel, Task};
 use crate::mem::JobFrames;
 use crate::usercopy::{check_access, copy_from_user, write_struct};
-use abi::{BindArgs, BytesArgs, ExitReason, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, TaskCreateArgs};
+use abi::{
+    BindArgs, BytesArgs, ExitReason, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, TaskCreateArgs,
+};
 use abi::{FaultInfo, INJECTED_FAULT};
-use abi::{TaskId, TaskMapArgs, TaskStartArgs, PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX};
+use abi::{PRIORITY_LEVELS, SERVICE_NAME_MAX, TASK_NAME_MAX, TaskId, TaskMapArgs, TaskStartArgs};
 use kcore::grants::{IrqGrant, PortRange};
 use kcore::pages::{PageRange, PageRights};
 use kcore::task_index::TaskIndex;
-use kcore::user_memory::{UserSliceRo, UserSliceWo, PAGE};
+use kcore::user_memory::{PAGE, UserSliceRo, UserSliceWo};
 
 fn require_supervisor(k: &Kernel, caller: TaskIndex) -> Result<(), KernelError> {
     if k.task(caller).is_supervisor() { Ok(()) } else { Err(KernelError::Denied) }

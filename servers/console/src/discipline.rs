@@ -28,7 +28,7 @@ pub use urt::proto::console::{HandBack, MAX_PROMPT};
 
 use crate::editor::LineEditor;
 use crate::input_queue::InputQueue;
-use crate::keys::{Key, KeyDecoder, CTRL_C};
+use crate::keys::{CTRL_C, Key, KeyDecoder};
 use crate::screen::Sink;
 
 pub use crate::editor::MAX_LINE;

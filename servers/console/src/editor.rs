@@ -122,7 +122,8 @@ impl LineEditor {
         }
         let len = self.text.len();
         self.splice(start, len, &text[start..], out);
-        let cursor = if cursor <= self.text.len() && is_boundary(&self.text, cursor) { cursor } else { self.text.len() };
+        let cursor =
+            if cursor <= self.text.len() && is_boundary(&self.text, cursor) { cursor } else { self.text.len() };
         self.move_to(cursor, out);
     }
 

@@ -31,9 +31,7 @@ pub struct InputWatches {
 impl InputWatches {
     /// Room for `room` watches (a task has one at most), taken now.
     pub fn with_room(room: usize) -> Self {
-        InputWatches {
-            list: Vec::with_capacity(room),
-        }
+        InputWatches { list: Vec::with_capacity(room) }
     }
 
     /// Adds `watch`, replacing the watcher's earlier one; false when there
@@ -74,12 +72,7 @@ mod tests {
     const FG: JobId = JobId::new(4);
 
     fn watch(index: u16, job: JobId) -> Watch {
-        Watch {
-            watcher: TaskId::new(index, 1),
-            job,
-            notify: NETD,
-            bits: 1 << 2,
-        }
+        Watch { watcher: TaskId::new(index, 1), job, notify: NETD, bits: 1 << 2 }
     }
 
     fn ready(watches: &mut InputWatches, foreground: JobId, input: bool) -> Vec<TaskId> {

@@ -20,7 +20,10 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
     /// Text: one character, its UTF-8 bytes in `bytes[..len]`.
-    Text { bytes: [u8; 4], len: u8 },
+    Text {
+        bytes: [u8; 4],
+        len: u8,
+    },
     Tab,
     Enter,
     Backspace,
@@ -73,11 +76,19 @@ enum State {
     /// Saw ESC; the next byte decides.
     Escape,
     /// Inside `ESC [ ...` until a final byte: its first two parameters.
-    Csi { first: u16, second: u16, on_second: bool },
+    Csi {
+        first: u16,
+        second: u16,
+        on_second: bool,
+    },
     /// Saw `ESC O`; the next byte is the key.
     Ss3,
     /// Inside a UTF-8 character: bytes so far and bytes it needs.
-    Utf8 { bytes: [u8; 4], len: u8, needs: u8 },
+    Utf8 {
+        bytes: [u8; 4],
+        len: u8,
+        needs: u8,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -258,7 +269,10 @@ mod tests {
         assert_eq!(keys(b"\x1b[H\x1b[1~\x1b[7~"), [Key::Home; 3]);
         assert_eq!(keys(b"\x1b[F\x1b[4~\x1b[8~"), [Key::End; 3]);
         assert_eq!(keys(b"\x1b[3~"), [Key::Delete]);
-        assert_eq!(keys(b"\x1b[1;5C\x1b[1;5D\x1bb\x1bf"), [Key::WordRight, Key::WordLeft, Key::WordLeft, Key::WordRight]);
+        assert_eq!(
+            keys(b"\x1b[1;5C\x1b[1;5D\x1bb\x1bf"),
+            [Key::WordRight, Key::WordLeft, Key::WordLeft, Key::WordRight]
+        );
         assert_eq!(
             keys(b"\x01\x05\x02\x06\x10\x0e\x15\x0b\x17\x0c\x7f\x08\x03\x04\t"),
             [

@@ -17,11 +17,11 @@ mod reads;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use abi::{notify, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE, MAX_TASKS};
+use abi::{JobId, KernelError, MAX_MESSAGE, MAX_TASKS, MessageHeader, Received, TaskId, notify};
 use console::input_watch::{InputWatches, Watch};
-use console::output_queue::{Next, OutputQueue, CHUNK};
+use console::output_queue::{CHUNK, Next, OutputQueue};
 use console::terminal::Terminal;
-use urt::ipc::{lease_read, recv_incoming, recv_notifications, reply, FirstLease};
+use urt::ipc::{FirstLease, lease_read, recv_incoming, recv_notifications, reply};
 use urt::proto::console::*;
 use urt::proto::error_code;
 use urt::sys;

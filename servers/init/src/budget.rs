@@ -32,10 +32,7 @@ impl RestartBudget {
 
     /// Crashes within the window ending at `now_ns`.
     pub fn recent(&self, now_ns: u64) -> usize {
-        self.crashes[..self.count]
-            .iter()
-            .filter(|&&t| now_ns.saturating_sub(t) < WINDOW_NS)
-            .count()
+        self.crashes[..self.count].iter().filter(|&&t| now_ns.saturating_sub(t) < WINDOW_NS).count()
     }
 
     /// Forgets all crashes (an explicit restart gives a fresh budget).

@@ -30,9 +30,7 @@ pub struct Region<'a> {
 impl<'a> Region<'a> {
     /// The steps to map: (address, length) pairs covering the region.
     pub fn steps(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        (self.start..self.end)
-            .step_by(MAX_STEP as usize)
-            .map(|at| (at, (self.end - at).min(MAX_STEP)))
+        (self.start..self.end).step_by(MAX_STEP as usize).map(|at| (at, (self.end - at).min(MAX_STEP)))
     }
 
     /// The bytes to copy to the start of `at..at + len`: everything up to the
@@ -40,12 +38,8 @@ impl<'a> Region<'a> {
     /// `None` when init has no memory for them (a step is at most 1 MiB).
     pub fn contents(&self, at: u64, len: u64) -> Option<Vec<u8>> {
         let end = at + len;
-        let used = self
-            .pieces
-            .iter()
-            .map(|&(addr, bytes)| (addr + bytes.len() as u64).clamp(at, end))
-            .max()
-            .unwrap_or(at);
+        let used =
+            self.pieces.iter().map(|&(addr, bytes)| (addr + bytes.len() as u64).clamp(at, end)).max().unwrap_or(at);
         let size = (used - at) as usize;
         let mut out = Vec::new();
         out.try_reserve_exact(size).ok()?;

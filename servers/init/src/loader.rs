@@ -1,10 +1,10 @@
 //! Starting a program from the boot image: check its ELF file, create the
 //! task, map its segments, stack and argument page, then start it.
 
-use abi::{map_flags, JobId, KernelError, TaskId, ARGS_VADDR, PAGE_SIZE, STACK_SIZE, STACK_TOP, TASK_NAME_MAX};
+use abi::{ARGS_VADDR, JobId, KernelError, PAGE_SIZE, STACK_SIZE, STACK_TOP, TASK_NAME_MAX, TaskId, map_flags};
 use bootimg::{BootImage, EntryKind};
 use init::layout::plan;
-use urt::args::{Args, ARGS_MAX};
+use urt::args::{ARGS_MAX, Args};
 use urt::task;
 
 /// Loads and starts the program named by the first argument in `blob` as a
@@ -22,15 +22,12 @@ pub fn load(
     if name.is_empty() || blob.len() > ARGS_MAX {
         return Err(KernelError::BadArgument);
     }
-    let entry = image
-        .find(name)
-        .filter(|entry| entry.kind == EntryKind::Elf)
-        .ok_or(KernelError::NotFound)?;
+    let entry = image.find(name).filter(|entry| entry.kind == EntryKind::Elf).ok_or(KernelError::NotFound)?;
     let program = elfload::parse(entry.data).map_err(|_| KernelError::BadArgument)?;
     let id = task::task_create(task_name(name), priority, job)?;
-    let started = fill(id, &program, blob).and_then(|()| prepare(id)).and_then(|()| {
-        task::task_start(id, program.entry, STACK_TOP, ARGS_VADDR, blob.len() as u64)
-    });
+    let started = fill(id, &program, blob)
+        .and_then(|()| prepare(id))
+        .and_then(|()| task::task_start(id, program.entry, STACK_TOP, ARGS_VADDR, blob.len() as u64));
     if let Err(err) = started {
         // It never ran; its exit record is reaped like any other.
         let _ = task::task_kill(id);

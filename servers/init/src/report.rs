@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use abi::{exception_name, FaultInfo};
+use abi::{FaultInfo, exception_name};
 
 const PAGE_FAULT: u8 = 14;
 

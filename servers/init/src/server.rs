@@ -3,11 +3,11 @@
 
 mod supervise;
 
-use abi::{notify, ExitReason, ExitRecord, JobId, KernelError, MessageHeader, Received, TaskId, MAX_MESSAGE};
+use abi::{ExitReason, ExitRecord, JobId, KernelError, MAX_MESSAGE, MessageHeader, Received, TaskId, notify};
 use bootimg::{BootImage, EntryKind};
-use init::policy::{may_kill, KillRequest};
-use init::report::FaultLine;
+use init::policy::{KillRequest, may_kill};
 use init::reply::ReplyBytes;
+use init::report::FaultLine;
 use init::tasks::{Name, Record, Tasks};
 use urt::ipc::{recv, reply};
 use urt::proto::error_code;
@@ -15,7 +15,7 @@ use urt::proto::init::*;
 use urt::{println, task};
 
 use crate::loader::{load, task_name};
-use crate::services::{self, Kind, Service, PROGRAM_PRIORITY};
+use crate::services::{self, Kind, PROGRAM_PRIORITY, Service};
 
 pub struct Init<'a> {
     image: BootImage<'a>,
@@ -130,11 +130,15 @@ impl<'a> Init<'a> {
             FORK => Answer::Now(self.fork(caller).map(id_bytes)),
             TASK_ID => Answer::Now(Ok(id_bytes(caller))),
             POLL => Answer::Now(self.poll(caller)),
-            KILL => Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| ReplyBytes::EMPTY)),
+            KILL => {
+                Answer::Now(decode_id(request).and_then(|target| self.kill(caller, target)).map(|()| ReplyBytes::EMPTY))
+            }
             RESTART if from_shell => self.restart(caller, request),
             POWEROFF if from_shell => Answer::Now(Err(task::poweroff())),
             CRASH if from_shell => self.crash(caller, request),
-            KILL_JOB if from_shell => Answer::Now(decode_id(request).and_then(|task| self.kill_job(task)).map(|()| ReplyBytes::EMPTY)),
+            KILL_JOB if from_shell => {
+                Answer::Now(decode_id(request).and_then(|task| self.kill_job(task)).map(|()| ReplyBytes::EMPTY))
+            }
             RESTART | POWEROFF | CRASH | KILL_JOB => Answer::Now(Err(KernelError::Denied)),
             PROGRAM => Answer::Now(self.program(request)),
             RESTARTS => Answer::Now(decode_id(request).map(|task| {
@@ -174,7 +178,8 @@ impl<'a> Init<'a> {
             self.tasks.set_foreground(job);
         }
         let background = flags & FOREGROUND == 0;
-        let record = Record { id, name: Name::new(name), parent: Some(caller), job, leads_job, background, ended: None };
+        let record =
+            Record { id, name: Name::new(name), parent: Some(caller), job, leads_job, background, ended: None };
         // `admit` saw room, and nothing was added since.
         self.tasks.add(record)?;
         Ok(id)

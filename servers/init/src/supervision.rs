@@ -93,11 +93,7 @@ impl Supervision {
     /// The running incarnation ended at `now_ns`.
     pub fn ended(&mut self, now_ns: u64) -> Decision {
         let requested = core::mem::take(&mut self.end_requested);
-        if requested || self.budget.crash(now_ns) {
-            Decision::Restart
-        } else {
-            Decision::GiveUp
-        }
+        if requested || self.budget.crash(now_ns) { Decision::Restart } else { Decision::GiveUp }
     }
 
     /// A new incarnation was started.

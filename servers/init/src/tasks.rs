@@ -16,7 +16,7 @@
 
 use alloc::vec::Vec;
 
-use abi::{JobId, KernelError, TaskId, MAX_TASKS, TASK_NAME_MAX};
+use abi::{JobId, KernelError, MAX_TASKS, TASK_NAME_MAX, TaskId};
 use urt::proto::init::Ended;
 
 /// Tasks one job may have at once, running or awaiting collection.
@@ -224,7 +224,12 @@ impl Tasks {
         if let Some(at) = waiter {
             let (waiter, awaited) = self.waiters.swap_remove(at);
             self.records.swap_remove(index);
-            return AfterEnd { waiter: Some(waiter), any_child: awaited == Awaited::AnyChild, console_back, to_poll: None };
+            return AfterEnd {
+                waiter: Some(waiter),
+                any_child: awaited == Awaited::AnyChild,
+                console_back,
+                to_poll: None,
+            };
         }
         let collectable = record.parent.is_some_and(|p| self.running(p));
         if collectable {
@@ -239,11 +244,8 @@ impl Tasks {
     /// `caller` waits for its child: `Some` if it already ended (the record is
     /// collected), `None` if the answer comes when it ends.
     pub fn wait(&mut self, caller: TaskId, child: TaskId) -> Result<Option<Ended>, KernelError> {
-        let index = self
-            .records
-            .iter()
-            .position(|r| r.id == child && r.parent == Some(caller))
-            .ok_or(KernelError::NotFound)?;
+        let index =
+            self.records.iter().position(|r| r.id == child && r.parent == Some(caller)).ok_or(KernelError::NotFound)?;
         if let Some(how) = self.records[index].ended {
             self.records.swap_remove(index);
             return Ok(Some(how));
@@ -299,10 +301,7 @@ impl Tasks {
 
     /// Collects the oldest ended background child of `caller`.
     pub fn poll(&mut self, caller: TaskId) -> Option<Record> {
-        let index = self
-            .records
-            .iter()
-            .position(|r| r.parent == Some(caller) && r.background && r.ended.is_some())?;
+        let index = self.records.iter().position(|r| r.parent == Some(caller) && r.background && r.ended.is_some())?;
         Some(self.records.remove(index))
     }
 }

@@ -94,18 +94,11 @@ impl Netd {
         let placeholder = State::Reset(ResetReason::PeerDisconnected);
         let client_port = self.ports.highest_free().ok_or(SockError::Fail)?;
         let client = self.create(Socket::new(client_port, caller, job, placeholder))?;
-        let accepted = self
-            .ports
-            .highest_free()
-            .ok_or(SockError::Fail)
-            .and_then(|port| {
-                let state = State::Connected { peer: client };
-                let socket = Socket {
-                    served: true,
-                    ..Socket::new(port, server.owner, server.job, state)
-                };
-                self.create(socket)
-            });
+        let accepted = self.ports.highest_free().ok_or(SockError::Fail).and_then(|port| {
+            let state = State::Connected { peer: client };
+            let socket = Socket { served: true, ..Socket::new(port, server.owner, server.job, state) };
+            self.create(socket)
+        });
         let accepted = match accepted {
             Ok(accepted) => accepted,
             Err(error) => {
@@ -117,9 +110,7 @@ impl Netd {
             socket.state = State::Connected { peer: accepted };
         }
         self.push_pending(listener, accepted, client_port);
-        if let Some(Waiter::Accept { caller: owner }) =
-            self.sockets.get(listener).and_then(|s| s.waiter)
-        {
+        if let Some(Waiter::Accept { caller: owner }) = self.sockets.get(listener).and_then(|s| s.waiter) {
             self.end_wait(listener);
             if let Some(response) = self.take_pending(listener) {
                 self.wake(owner, response);
@@ -131,8 +122,7 @@ impl Netd {
     }
 
     fn push_pending(&mut self, listener: SocketId, accepted: SocketId, remote: u16) {
-        let Some(State::Accepting(mut backlog)) = self.sockets.get(listener).map(|s| s.state)
-        else {
+        let Some(State::Accepting(mut backlog)) = self.sockets.get(listener).map(|s| s.state) else {
             return;
         };
         if let Some(tail) = backlog.tail
@@ -146,19 +136,14 @@ impl Netd {
         backlog.tail = Some(accepted);
         backlog.len += 1;
         if let Some(socket) = self.sockets.get_mut(accepted) {
-            socket.pending = Some(Pending {
-                listener,
-                next: None,
-                remote,
-            });
+            socket.pending = Some(Pending { listener, next: None, remote });
         }
         self.set_backlog(listener, backlog);
     }
 
     /// The oldest connection waiting on `listener`, as `accept`'s answer.
     fn take_pending(&mut self, listener: SocketId) -> Option<Response> {
-        let Some(State::Accepting(mut backlog)) = self.sockets.get(listener).map(|s| s.state)
-        else {
+        let Some(State::Accepting(mut backlog)) = self.sockets.get(listener).map(|s| s.state) else {
             return None;
         };
         let first = backlog.head?;
@@ -171,10 +156,7 @@ impl Netd {
         }
         backlog.len -= 1;
         self.set_backlog(listener, backlog);
-        Some(Response::Accepted {
-            port: port.into(),
-            remote: remote.into(),
-        })
+        Some(Response::Accepted { port: port.into(), remote: remote.into() })
     }
 
     /// Takes a waiting connection that is being closed out of its backlog.
@@ -182,19 +164,14 @@ impl Netd {
         let Some(pending) = closing.pending else {
             return;
         };
-        let Some(State::Accepting(mut backlog)) =
-            self.sockets.get(pending.listener).map(|s| s.state)
-        else {
+        let Some(State::Accepting(mut backlog)) = self.sockets.get(pending.listener).map(|s| s.state) else {
             return;
         };
         let mut previous = None;
         let mut cursor = backlog.head;
         while let Some(current) = cursor {
             if current == id {
-                match previous
-                    .and_then(|p| self.sockets.get_mut(p))
-                    .and_then(|s| s.pending.as_mut())
-                {
+                match previous.and_then(|p| self.sockets.get_mut(p)).and_then(|s| s.pending.as_mut()) {
                     Some(before) => before.next = pending.next,
                     None => backlog.head = pending.next,
                 }
@@ -205,11 +182,7 @@ impl Netd {
                 break;
             }
             previous = Some(current);
-            cursor = self
-                .sockets
-                .get(current)
-                .and_then(|s| s.pending)
-                .and_then(|p| p.next);
+            cursor = self.sockets.get(current).and_then(|s| s.pending).and_then(|p| p.next);
         }
         self.set_backlog(pending.listener, backlog);
     }
@@ -218,11 +191,7 @@ impl Netd {
     pub(crate) fn close_backlog(&mut self, backlog: Backlog, reason: ResetReason) {
         let mut cursor = backlog.head;
         while let Some(waiting) = cursor {
-            cursor = self
-                .sockets
-                .get(waiting)
-                .and_then(|s| s.pending)
-                .and_then(|p| p.next);
+            cursor = self.sockets.get(waiting).and_then(|s| s.pending).and_then(|p| p.next);
             if let Some(socket) = self.sockets.get_mut(waiting) {
                 socket.pending = None;
             }

@@ -71,9 +71,7 @@ mod tests {
     #[test]
     fn buffers_come_back_for_reuse_and_stop_at_the_limit() {
         let mut pool = BufferPool::try_new().unwrap();
-        let mut held: Vec<Buffer> = (0..MAX_BUFFERED_MESSAGES)
-            .map(|_| pool.take().expect("below the limit"))
-            .collect();
+        let mut held: Vec<Buffer> = (0..MAX_BUFFERED_MESSAGES).map(|_| pool.take().expect("below the limit")).collect();
         assert!(held.iter().all(|b| b.len() == SMALL_MESSAGE_MAX as usize));
         assert!(pool.take().is_none());
         pool.give_back(held.pop().unwrap());

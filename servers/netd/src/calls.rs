@@ -51,9 +51,7 @@ impl Netd {
     /// one task can serve as many clients as its job may hold.
     pub(crate) fn create(&mut self, socket: Socket) -> Result<SocketId, SockError> {
         let own = self.owned.get(socket.owner) - self.served.get(socket.owner);
-        if (!socket.served && own >= MAX_SOCKETS_PER_TASK)
-            || self.job_sockets.get(socket.job) >= MAX_SOCKETS_PER_JOB
-        {
+        if (!socket.served && own >= MAX_SOCKETS_PER_TASK) || self.job_sockets.get(socket.job) >= MAX_SOCKETS_PER_JOB {
             return Err(SockError::Fail);
         }
         let id = self.sockets.insert(socket).ok_or(SockError::Fail)?;
@@ -84,11 +82,7 @@ pub(crate) struct Leases {
 impl Leases {
     /// Calls other than `send`, `recv` and `poll` carry no lease.
     pub fn none(self) -> Result<(), SockError> {
-        if self.count == 0 {
-            Ok(())
-        } else {
-            Err(SockError::InvalidArg)
-        }
+        if self.count == 0 { Ok(()) } else { Err(SockError::InvalidArg) }
     }
 
     /// Exactly one lease allowing `flags` over at least `len` bytes.

@@ -30,10 +30,7 @@ impl Netd {
         }
         self.forget_dead_pollers(fx);
         self.answer_ready_polls(fx);
-        Handled {
-            replies: self.replies.as_slice(),
-            action: crate::Action::None,
-        }
+        Handled { replies: self.replies.as_slice(), action: crate::Action::None }
     }
 
     /// Closes every socket of a task known to be dead.
@@ -87,11 +84,7 @@ impl Netd {
     /// Frees a reset socket whose owner was just told -1030, unless a message
     /// still waits for it.
     pub(crate) fn free_if_drained(&mut self, id: SocketId) {
-        if self
-            .sockets
-            .get(id)
-            .is_some_and(|socket| socket.inbox == Inbox::Empty)
-        {
+        if self.sockets.get(id).is_some_and(|socket| socket.inbox == Inbox::Empty) {
             self.free(id);
         }
     }

@@ -53,12 +53,7 @@ pub struct Backlog {
 
 impl Backlog {
     pub const fn new(limit: u16) -> Self {
-        Backlog {
-            limit,
-            len: 0,
-            head: None,
-            tail: None,
-        }
+        Backlog { limit, len: 0, head: None, tail: None }
     }
 }
 
@@ -171,22 +166,12 @@ impl SocketTable {
     pub fn try_new() -> Result<Self, TryReserveError> {
         let mut slots = Vec::new();
         slots.try_reserve_exact(MAX_SOCKETS)?;
-        slots.resize_with(MAX_SOCKETS, || Slot {
-            generation: 0,
-            socket: None,
-            buffer: None,
-        });
+        slots.resize_with(MAX_SOCKETS, || Slot { generation: 0, socket: None, buffer: None });
         let mut free = Vec::new();
         free.try_reserve_exact(MAX_SOCKETS)?;
         // Lowest slot first, as netstat lists them.
         free.extend((0..MAX_SOCKETS as u16).rev());
-        Ok(SocketTable {
-            slots,
-            free,
-            live: 0,
-            used_end: 0,
-            buffers: BufferPool::try_new()?,
-        })
+        Ok(SocketTable { slots, free, live: 0, used_end: 0, buffers: BufferPool::try_new()? })
     }
 
     pub fn len(&self) -> usize {
@@ -200,18 +185,12 @@ impl SocketTable {
         entry.socket = Some(socket);
         self.live += 1;
         self.used_end = self.used_end.max(usize::from(slot) + 1);
-        Some(SocketId {
-            slot,
-            generation: entry.generation,
-        })
+        Some(SocketId { slot, generation: entry.generation })
     }
 
     /// Frees a socket; its id never names anything again.
     pub fn remove(&mut self, id: SocketId) -> Option<Socket> {
-        let entry = self
-            .slots
-            .get_mut(usize::from(id.slot))
-            .filter(|e| e.generation == id.generation)?;
+        let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         let socket = entry.socket.take()?;
         entry.generation = entry.generation.wrapping_add(1);
         if let Some(buffer) = entry.buffer.take() {
@@ -224,18 +203,12 @@ impl SocketTable {
     }
 
     pub fn get(&self, id: SocketId) -> Option<&Socket> {
-        let entry = self
-            .slots
-            .get(usize::from(id.slot))
-            .filter(|e| e.generation == id.generation)?;
+        let entry = self.slots.get(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         entry.socket.as_ref()
     }
 
     pub fn get_mut(&mut self, id: SocketId) -> Option<&mut Socket> {
-        let entry = self
-            .slots
-            .get_mut(usize::from(id.slot))
-            .filter(|e| e.generation == id.generation)?;
+        let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         entry.socket.as_mut()
     }
 
@@ -243,13 +216,7 @@ impl SocketTable {
     pub fn in_slot(&self, slot: u16) -> Option<(SocketId, &Socket)> {
         let entry = self.slots.get(usize::from(slot))?;
         let socket = entry.socket.as_ref()?;
-        Some((
-            SocketId {
-                slot,
-                generation: entry.generation,
-            },
-            socket,
-        ))
+        Some((SocketId { slot, generation: entry.generation }, socket))
     }
 
     /// A message buffer for the inbox of `id`, taken from the pool unless the
@@ -266,20 +233,13 @@ impl SocketTable {
 
     /// The bytes of a buffered message; empty if the slot holds no buffer.
     pub fn buffer(&self, id: SocketId) -> &[u8] {
-        self.slots
-            .get(usize::from(id.slot))
-            .and_then(|entry| entry.buffer.as_deref())
-            .unwrap_or(&[])
+        self.slots.get(usize::from(id.slot)).and_then(|entry| entry.buffer.as_deref()).unwrap_or(&[])
     }
 
     /// Sets the inbox of `id`; a buffer the inbox no longer needs goes back
     /// to the pool.
     pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
-        let Some(entry) = self
-            .slots
-            .get_mut(usize::from(id.slot))
-            .filter(|e| e.generation == id.generation)
-        else {
+        let Some(entry) = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation) else {
             return;
         };
         let Some(socket) = entry.socket.as_mut() else {
@@ -337,9 +297,7 @@ mod tests {
         let mut table = SocketTable::try_new().unwrap();
         let reserved = table.reserved();
         assert_eq!(reserved, (MAX_SOCKETS, MAX_SOCKETS));
-        let ids: Vec<_> = (0..MAX_SOCKETS)
-            .map(|i| table.insert(socket(i as u16)).unwrap())
-            .collect();
+        let ids: Vec<_> = (0..MAX_SOCKETS).map(|i| table.insert(socket(i as u16)).unwrap()).collect();
         assert_eq!(ids[0].slot, 0, "slots are used lowest first");
         assert_eq!(table.len(), MAX_SOCKETS);
         assert!(table.insert(socket(5000)).is_none());
@@ -363,10 +321,7 @@ mod tests {
         assert!(table.buffer(id).is_empty());
         // The spare buffer serves the next message: none is allocated.
         let other = table.insert(socket(2)).unwrap();
-        assert_eq!(
-            table.buffer_for(other).unwrap().len(),
-            SMALL_MESSAGE_MAX as usize
-        );
+        assert_eq!(table.buffer_for(other).unwrap().len(), SMALL_MESSAGE_MAX as usize);
         table.set_inbox(other, Inbox::Buffered { len: 1, taken: 0 });
         table.remove(other);
         assert_eq!(table.buffers_allocated(), 1);
@@ -375,9 +330,7 @@ mod tests {
     #[test]
     fn buffers_stop_at_the_limit_and_come_back_with_their_socket() {
         let mut table = SocketTable::try_new().unwrap();
-        let ids: Vec<_> = (0..=MAX_BUFFERED_MESSAGES)
-            .map(|i| table.insert(socket(i as u16)).unwrap())
-            .collect();
+        let ids: Vec<_> = (0..=MAX_BUFFERED_MESSAGES).map(|i| table.insert(socket(i as u16)).unwrap()).collect();
         for id in &ids[..MAX_BUFFERED_MESSAGES] {
             assert!(table.buffer_for(*id).is_some());
             table.set_inbox(*id, Inbox::Buffered { len: 1, taken: 0 });

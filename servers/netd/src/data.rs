@@ -44,11 +44,7 @@ fn check_lease(leases: Leases, len: u32, flag: u64) -> Result<(), SockError> {
 
 /// Lease 0 of `caller` from `offset` on.
 fn lease_at(caller: TaskId, offset: u32) -> LeaseAt {
-    LeaseAt {
-        caller,
-        index: 0,
-        offset: offset as usize,
-    }
+    LeaseAt { caller, index: 0, offset: offset as usize }
 }
 
 impl Netd {
@@ -165,14 +161,7 @@ impl Netd {
             self.set_inbox(to, Inbox::Buffered { len, taken: 0 });
             Outcome::Reply(Response::Ok(0))
         } else {
-            self.set_inbox(
-                to,
-                Inbox::Lent {
-                    sender: caller,
-                    len,
-                    taken: 0,
-                },
-            );
+            self.set_inbox(to, Inbox::Lent { sender: caller, len, taken: 0 });
             // The message stays in the sender's memory, so the sender waits
             // until it is taken whatever its mode; a timeout withdraws it
             // while nothing of it was taken.
@@ -258,10 +247,7 @@ impl Netd {
         receiver: TaskId,
         cap: u32,
     ) -> Result<(u32, bool), PieceError> {
-        let inbox = self
-            .sockets
-            .get(id)
-            .map_or(Inbox::Empty, |socket| socket.inbox);
+        let inbox = self.sockets.get(id).map_or(Inbox::Empty, |socket| socket.inbox);
         let (len, taken, lent_by) = match inbox {
             Inbox::Empty => return Err(PieceError::MessageLost),
             Inbox::Buffered { len, taken } => (len, taken, None),
@@ -312,21 +298,12 @@ impl Netd {
     /// its message is dropped. If the receiver already took pieces of it, the
     /// message ends there: this `recv` gets an empty last piece, so the next
     /// message is never read as the rest of this one.
-    fn drop_unreadable_message(
-        &mut self,
-        id: SocketId,
-        sender: TaskId,
-        taken: u32,
-    ) -> Result<(u32, bool), PieceError> {
+    fn drop_unreadable_message(&mut self, id: SocketId, sender: TaskId, taken: u32) -> Result<(u32, bool), PieceError> {
         self.set_inbox(id, Inbox::Empty);
         // No other `send` waits for this inbox to empty: the sending socket's
         // one waiter was this very `send` (`SendLent`).
         self.end_lent_send(id, sender, Response::Error(SockError::InvalidArg));
-        if taken > 0 {
-            Ok((0, false))
-        } else {
-            Err(PieceError::MessageLost)
-        }
+        if taken > 0 { Ok((0, false)) } else { Err(PieceError::MessageLost) }
     }
 
     /// Answers the blocked sender of the large message that was in the inbox
@@ -342,8 +319,7 @@ impl Netd {
 
     /// The inbox of `id` is empty: a `send` blocked on the peer may go in.
     fn inbox_emptied(&mut self, fx: &mut impl Effects, id: SocketId) {
-        let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state)
-        else {
+        let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state) else {
             return;
         };
         let Some(Waiter::Send { caller, len, wait }) = self.sockets.get(peer).and_then(|s| s.waiter) else {

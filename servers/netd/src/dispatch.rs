@@ -24,19 +24,13 @@ impl Netd {
     pub fn handle(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Handled<'_> {
         self.replies.clear();
         let action = self.route(fx, message);
-        Handled {
-            replies: self.replies.as_slice(),
-            action,
-        }
+        Handled { replies: self.replies.as_slice(), action }
     }
 
     fn route(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Action {
         let header = message.header;
         let (sender, job) = (header.sender, header.job);
-        let leases = Leases {
-            count: header.leases,
-            first: message.first_lease,
-        };
+        let leases = Leases { count: header.leases, first: message.first_lease };
         let request = match proto::decode_request(message.bytes) {
             Ok(request) if request.operation() == header.operation => request,
             _ => {
@@ -55,18 +49,12 @@ impl Netd {
             Request::Recv { port, len } => self.recv(fx, sender, port, len, leases, Wait::Forever),
             Request::Disconnect { port } => self.disconnect(sender, port, leases),
             Request::List { start_index } => leases.none().map(|()| self.list_page(start_index)),
-            Request::ListenQueue { port, backlog } => {
-                self.listen_queue(sender, job, port, backlog, leases)
-            }
+            Request::ListenQueue { port, backlog } => self.listen_queue(sender, job, port, backlog, leases),
             Request::Accept { port, wait } => self.accept(fx, sender, port, wait, leases),
             Request::ListenWait { port, wait } => self.listen(fx, sender, job, port, wait, leases),
             Request::SendWait { port, len, wait } => self.send(fx, sender, port, len, leases, wait),
             Request::RecvWait { port, len, wait } => self.recv(fx, sender, port, len, leases, wait),
-            Request::Poll {
-                count,
-                wait,
-                console,
-            } => self.poll(fx, sender, count, wait, console, leases),
+            Request::Poll { count, wait, console } => self.poll(fx, sender, count, wait, console, leases),
         };
         // Polls woken by this request are answered before its sender.
         self.answer_ready_polls(fx);
@@ -102,14 +90,7 @@ impl Netd {
         Ok(Outcome::Deferred)
     }
 
-    fn connect(
-        &mut self,
-        caller: TaskId,
-        job: JobId,
-        port: u32,
-        host: &str,
-        leases: Leases,
-    ) -> Answer {
+    fn connect(&mut self, caller: TaskId, job: JobId, port: u32, host: &str, leases: Leases) -> Answer {
         leases.none()?;
         let port = port_arg(port)?;
         if !is_local_host(host) {
@@ -126,12 +107,7 @@ impl Netd {
             _ => return Err(SockError::WrongState),
         }
         let local = self.ports.highest_free().ok_or(SockError::Fail)?;
-        let client = self.create(Socket::new(
-            local,
-            caller,
-            job,
-            State::Connected { peer: listener },
-        ))?;
+        let client = self.create(Socket::new(local, caller, job, State::Connected { peer: listener }))?;
         if let Some(listening) = self.sockets.get_mut(listener) {
             listening.state = State::Connected { peer: client };
         }

@@ -36,27 +36,16 @@ pub struct FakeLease {
 
 impl FakeLease {
     pub fn read(data: &[u8]) -> Self {
-        FakeLease {
-            flags: lease_flags::READ,
-            data: data.to_vec(),
-            unmapped_from: None,
-        }
+        FakeLease { flags: lease_flags::READ, data: data.to_vec(), unmapped_from: None }
     }
 
     pub fn write(len: usize) -> Self {
-        FakeLease {
-            flags: lease_flags::WRITE,
-            data: alloc::vec![0; len],
-            unmapped_from: None,
-        }
+        FakeLease { flags: lease_flags::WRITE, data: alloc::vec![0; len], unmapped_from: None }
     }
 
     /// The same lease with its memory unmapped from `offset` on.
     pub fn unmapped_from(self, offset: usize) -> Self {
-        FakeLease {
-            unmapped_from: Some(offset),
-            ..self
-        }
+        FakeLease { unmapped_from: Some(offset), ..self }
     }
 
     /// How many bytes of `range` lie before the unmapped part.
@@ -152,10 +141,7 @@ impl FakeKernel {
     /// Records that `caller` now waits in a call with these leases.
     pub fn begin_call(&mut self, caller: TaskId, leases: Vec<FakeLease>) {
         assert!(self.alive.contains(&caller), "a dead task cannot call");
-        assert!(
-            !self.waiting.contains_key(&caller),
-            "a task waits in one call at a time"
-        );
+        assert!(!self.waiting.contains_key(&caller), "a task waits in one call at a time");
         self.waiting.insert(caller, leases);
     }
 
@@ -185,14 +171,7 @@ impl FakeKernel {
         let _bookkeeping = crate::rationed_alloc::lift();
         match self.waiting.remove(&to) {
             Some(leases) => {
-                self.replies.insert(
-                    to,
-                    Reply {
-                        code,
-                        bytes: bytes.to_vec(),
-                        leases,
-                    },
-                );
+                self.replies.insert(to, Reply { code, bytes: bytes.to_vec(), leases });
             }
             None => self.stray_replies += 1,
         }
@@ -210,37 +189,21 @@ impl FakeKernel {
     /// Lease 0 of a blocked caller as the kernel describes it with the message.
     pub fn first_lease(&self, caller: TaskId) -> Option<FirstLease> {
         let lease = self.waiting.get(&caller)?.first()?;
-        Some(FirstLease {
-            len: lease.data.len(),
-            flags: lease.flags,
-        })
+        Some(FirstLease { len: lease.data.len(), flags: lease.flags })
     }
 
     /// The message `caller`, now waiting in its call, sent to netd.
     pub fn message<'a>(&self, caller: TaskId, operation: u32, bytes: &'a [u8]) -> Message<'a> {
         let leases = self.waiting.get(&caller).map_or(0, Vec::len);
         Message {
-            header: MessageHeader {
-                sender: caller,
-                job: self.job_of(caller),
-                operation,
-                len: bytes.len(),
-                leases,
-            },
+            header: MessageHeader { sender: caller, job: self.job_of(caller), operation, len: bytes.len(), leases },
             bytes,
             first_lease: self.first_lease(caller),
         }
     }
 
-    fn lease(        &mut self,
-        caller: TaskId,
-        index: usize,
-        flag: u64,
-    ) -> Result<&mut FakeLease, KernelError> {
-        let leases = self
-            .waiting
-            .get_mut(&caller)
-            .ok_or(KernelError::NotWaiting)?;
+    fn lease(&mut self, caller: TaskId, index: usize, flag: u64) -> Result<&mut FakeLease, KernelError> {
+        let leases = self.waiting.get_mut(&caller).ok_or(KernelError::NotWaiting)?;
         let lease = leases.get_mut(index).ok_or(KernelError::LeaseBounds)?;
         if lease.flags & flag == 0 {
             return Err(KernelError::LeaseBounds);
@@ -249,15 +212,8 @@ impl FakeKernel {
     }
 }
 
-fn range(
-    lease: &FakeLease,
-    start: usize,
-    len: usize,
-) -> Result<core::ops::Range<usize>, KernelError> {
-    let end = start
-        .checked_add(len)
-        .filter(|&end| end <= lease.data.len())
-        .ok_or(KernelError::LeaseBounds)?;
+fn range(lease: &FakeLease, start: usize, len: usize) -> Result<core::ops::Range<usize>, KernelError> {
+    let end = start.checked_add(len).filter(|&end| end <= lease.data.len()).ok_or(KernelError::LeaseBounds)?;
     Ok(start..end)
 }
 
@@ -281,13 +237,7 @@ impl Effects for FakeKernel {
         Ok(buf.len())
     }
 
-    fn lease_write(
-        &mut self,
-        caller: TaskId,
-        index: usize,
-        offset: usize,
-        bytes: &[u8],
-    ) -> Result<usize, KernelError> {
+    fn lease_write(&mut self, caller: TaskId, index: usize, offset: usize, bytes: &[u8]) -> Result<usize, KernelError> {
         #[cfg(test)]
         let _bookkeeping = crate::rationed_alloc::lift();
         let lease = self.lease(caller, index, lease_flags::WRITE)?;

@@ -61,18 +61,10 @@ pub fn is_malformed(op: u32, bytes: &[u8], leases: &[FakeLease]) -> bool {
     };
     match request {
         Request::Crash => false,
-        Request::Listen { port } | Request::Disconnect { port } => {
-            !leases.is_empty() || bad_port(port)
-        }
-        Request::Connect { port, host } => {
-            !leases.is_empty() || bad_port(port) || !is_local_host(host)
-        }
-        Request::Send { port, len } => {
-            bad_port(port) || len > MAX_MESSAGE_LEN || !lease_fits(lease_flags::READ, len)
-        }
-        Request::Recv { port, len } => {
-            bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len)
-        }
+        Request::Listen { port } | Request::Disconnect { port } => !leases.is_empty() || bad_port(port),
+        Request::Connect { port, host } => !leases.is_empty() || bad_port(port) || !is_local_host(host),
+        Request::Send { port, len } => bad_port(port) || len > MAX_MESSAGE_LEN || !lease_fits(lease_flags::READ, len),
+        Request::Recv { port, len } => bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len),
         Request::List { .. } => !leases.is_empty(),
         Request::ListenWait { port, .. } | Request::Accept { port, .. } => !leases.is_empty() || bad_port(port),
         Request::ListenQueue { port, backlog } => {
@@ -81,37 +73,15 @@ pub fn is_malformed(op: u32, bytes: &[u8], leases: &[FakeLease]) -> bool {
         Request::SendWait { port, len, .. } => {
             bad_port(port) || len > MAX_MESSAGE_LEN || !lease_fits(lease_flags::READ, len)
         }
-        Request::RecvWait { port, len, .. } => {
-            bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len)
-        }
+        Request::RecvWait { port, len, .. } => bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len),
         // Its lease must hold `count` entries; not generated here, so never
         // called malformed (nothing is asserted about it).
         Request::Poll { .. } => false,
     }
 }
 
-const HOSTS: [&str; 6] = [
-    "localhost",
-    "127.0.0.1",
-    "",
-    "LOCALHOST",
-    "127.0.0.2",
-    "localhost\0",
-];
-const LENGTHS: [u32; 12] = [
-    0,
-    1,
-    7,
-    100,
-    4095,
-    4096,
-    4097,
-    6000,
-    65_535,
-    65_536,
-    65_537,
-    u32::MAX,
-];
+const HOSTS: [&str; 6] = ["localhost", "127.0.0.1", "", "LOCALHOST", "127.0.0.2", "localhost\0"];
+const LENGTHS: [u32; 12] = [0, 1, 7, 100, 4095, 4096, 4097, 6000, 65_535, 65_536, 65_537, u32::MAX];
 
 fn port(rng: &mut Rng, ports: &[u32]) -> u32 {
     match rng.below(10) {
@@ -122,45 +92,25 @@ fn port(rng: &mut Rng, ports: &[u32]) -> u32 {
 }
 
 fn length(rng: &mut Rng) -> u32 {
-    if rng.chance(60) {
-        rng.below(200) as u32
-    } else {
-        rng.pick(&LENGTHS)
-    }
+    if rng.chance(60) { rng.below(200) as u32 } else { rng.pick(&LENGTHS) }
 }
 
 fn request<'h>(rng: &mut Rng, ports: &[u32]) -> Request<'h> {
     let port = port(rng, ports);
     match rng.below(12) {
         0 | 1 => Request::Listen { port },
-        2 | 3 => Request::Connect {
-            port,
-            host: if rng.chance(85) {
-                "localhost"
-            } else {
-                rng.pick(&HOSTS)
-            },
-        },
-        4..=6 => Request::Send {
-            port,
-            len: length(rng),
-        },
-        7..=9 => Request::Recv {
-            port,
-            len: length(rng),
-        },
+        2 | 3 => Request::Connect { port, host: if rng.chance(85) { "localhost" } else { rng.pick(&HOSTS) } },
+        4..=6 => Request::Send { port, len: length(rng) },
+        7..=9 => Request::Recv { port, len: length(rng) },
         10 => Request::Disconnect { port },
-        _ if rng.chance(80) => Request::List {
-            start_index: rng.below(20) as u32,
-        },
+        _ if rng.chance(80) => Request::List { start_index: rng.below(20) as u32 },
         _ => Request::Crash,
     }
 }
 
 /// Leases as a client would lend them for `request`, usually right.
 fn leases(rng: &mut Rng, request: &Request<'_>) -> Vec<FakeLease> {
-    let data =
-        |rng: &mut Rng, len: usize| (0..len).map(|_| rng.next_u64() as u8).collect::<Vec<u8>>();
+    let data = |rng: &mut Rng, len: usize| (0..len).map(|_| rng.next_u64() as u8).collect::<Vec<u8>>();
     let lend = |len: u32| (len as usize).min(MAX_MESSAGE_LEN as usize + 8);
     let mut leases = match *request {
         Request::Send { len, .. } if len > 0 || rng.chance(30) => {
@@ -180,9 +130,7 @@ fn leases(rng: &mut Rng, request: &Request<'_>) -> Vec<FakeLease> {
             }
             _ => {
                 for lease in &mut leases {
-                    lease
-                        .data
-                        .truncate(rng.below(lease.data.len() as u64 + 1) as usize);
+                    lease.data.truncate(rng.below(lease.data.len() as u64 + 1) as usize);
                 }
             }
         }
@@ -208,28 +156,14 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
 /// leases, fields out of range).
 pub fn plan(rng: &mut Rng, ports: &[u32]) -> Shape {
     if rng.chance(8) {
-        let len = if rng.chance(90) {
-            rng.below(40)
-        } else {
-            rng.below(MAX_MESSAGE as u64 + 1)
-        };
+        let len = if rng.chance(90) { rng.below(40) } else { rng.below(MAX_MESSAGE as u64 + 1) };
         let bytes = (0..len).map(|_| rng.next_u64() as u8).collect();
-        let op = if rng.chance(80) {
-            rng.below(9) as u32
-        } else {
-            rng.next_u64() as u32
-        };
-        return Shape {
-            op,
-            bytes,
-            leases: vec![],
-        };
+        let op = if rng.chance(80) { rng.below(9) as u32 } else { rng.next_u64() as u32 };
+        return Shape { op, bytes, leases: vec![] };
     }
     let request = request(rng, ports);
     let mut buf = [0u8; MAX_MESSAGE];
-    let mut bytes = proto::encode_request(&request, &mut buf)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
+    let mut bytes = proto::encode_request(&request, &mut buf).map(<[u8]>::to_vec).unwrap_or_default();
     let mut op = request.operation();
     let leases = leases(rng, &request);
     match rng.below(10) {
@@ -260,55 +194,16 @@ mod tests {
         let send = Request::Send { port: 1, len: 4 };
         let bytes = encoded(&send);
         assert!(!is_malformed(op::SEND, &bytes, &[FakeLease::read(b"abcd")]));
-        assert!(
-            is_malformed(op::RECV, &bytes, &[FakeLease::read(b"abcd")]),
-            "operation code disagrees"
-        );
-        assert!(
-            is_malformed(op::SEND, &bytes, &[FakeLease::read(b"abc")]),
-            "lease too short"
-        );
-        assert!(
-            is_malformed(op::SEND, &bytes, &[FakeLease::write(4)]),
-            "no READ right"
-        );
+        assert!(is_malformed(op::RECV, &bytes, &[FakeLease::read(b"abcd")]), "operation code disagrees");
+        assert!(is_malformed(op::SEND, &bytes, &[FakeLease::read(b"abc")]), "lease too short");
+        assert!(is_malformed(op::SEND, &bytes, &[FakeLease::write(4)]), "no READ right");
         assert!(is_malformed(op::SEND, &bytes, &[]), "no lease for data");
-        assert!(
-            is_malformed(
-                op::SEND,
-                &bytes[..bytes.len() - 1],
-                &[FakeLease::read(b"abcd")]
-            ),
-            "cut"
-        );
-        assert!(!is_malformed(
-            op::SEND,
-            &encoded(&Request::Send { port: 1, len: 0 }),
-            &[]
-        ));
-        assert!(is_malformed(
-            op::RECV,
-            &encoded(&Request::Recv { port: 1, len: 0 }),
-            &[FakeLease::write(4)]
-        ));
-        assert!(is_malformed(
-            op::LISTEN,
-            &encoded(&Request::Listen { port: 65_536 }),
-            &[]
-        ));
-        assert!(is_malformed(
-            op::LIST,
-            &encoded(&Request::List { start_index: 0 }),
-            &[FakeLease::write(1)]
-        ));
-        assert!(is_malformed(
-            op::CONNECT,
-            &encoded(&Request::Connect {
-                port: 1,
-                host: "example"
-            }),
-            &[]
-        ));
+        assert!(is_malformed(op::SEND, &bytes[..bytes.len() - 1], &[FakeLease::read(b"abcd")]), "cut");
+        assert!(!is_malformed(op::SEND, &encoded(&Request::Send { port: 1, len: 0 }), &[]));
+        assert!(is_malformed(op::RECV, &encoded(&Request::Recv { port: 1, len: 0 }), &[FakeLease::write(4)]));
+        assert!(is_malformed(op::LISTEN, &encoded(&Request::Listen { port: 65_536 }), &[]));
+        assert!(is_malformed(op::LIST, &encoded(&Request::List { start_index: 0 }), &[FakeLease::write(1)]));
+        assert!(is_malformed(op::CONNECT, &encoded(&Request::Connect { port: 1, host: "example" }), &[]));
         assert!(
             !is_malformed(op::CRASH, &encoded(&Request::Crash), &[FakeLease::write(1)]),
             "access denied, not malformed"
@@ -319,13 +214,7 @@ mod tests {
     fn plans_mix_malformed_and_well_formed_requests() {
         let mut rng = Rng::new(7);
         let shapes: Vec<Shape> = (0..2000).map(|_| plan(&mut rng, &[1, 2, 3])).collect();
-        let malformed = shapes
-            .iter()
-            .filter(|s| is_malformed(s.op, &s.bytes, &s.leases))
-            .count();
-        assert!(
-            (500..1500).contains(&malformed),
-            "{malformed} of 2000 malformed"
-        );
+        let malformed = shapes.iter().filter(|s| is_malformed(s.op, &s.bytes, &s.leases)).count();
+        assert!((500..1500).contains(&malformed), "{malformed} of 2000 malformed");
     }
 }

@@ -56,14 +56,7 @@ impl Fuzz {
         let supervisor = w.spawn();
         w.netd.set_supervisor(supervisor);
         let tasks = (0..TASKS).map(|_| w.spawn()).collect();
-        Fuzz {
-            w,
-            rng: Rng::new(seed),
-            tasks,
-            supervisor,
-            ports: vec![1, 2, 3],
-            counts: Counts::default(),
-        }
+        Fuzz { w, rng: Rng::new(seed), tasks, supervisor, ports: vec![1, 2, 3], counts: Counts::default() }
     }
 
     fn step(&mut self) {
@@ -91,21 +84,11 @@ impl Fuzz {
         let caller = self.idle_task();
         let shape = requests::plan(&mut self.rng, &self.ports);
         let malformed = requests::is_malformed(shape.op, &shape.bytes, &shape.leases);
-        let rows_before: Vec<SocketRow> = if malformed {
-            self.w.netd.rows().collect()
-        } else {
-            Vec::new()
-        };
+        let rows_before: Vec<SocketRow> = if malformed { self.w.netd.rows().collect() } else { Vec::new() };
         let waiting_before = self.w.kernel.waiting_tasks();
         self.counts.requests += 1;
-        let (action, reply) = self
-            .w
-            .call_raw(caller, shape.op, &shape.bytes, shape.leases.clone());
-        assert_eq!(
-            action,
-            Action::None,
-            "only the supervisor's Crash makes netd fault: {shape:?}"
-        );
+        let (action, reply) = self.w.call_raw(caller, shape.op, &shape.bytes, shape.leases.clone());
+        assert_eq!(action, Action::None, "only the supervisor's Crash makes netd fault: {shape:?}");
         if malformed {
             self.counts.malformed += 1;
             let reply = reply.unwrap_or_else(|| panic!("no answer at once to malformed {shape:?}"));
@@ -115,10 +98,7 @@ impl Fuzz {
                 "malformed {shape:?}"
             );
             let rows_after: Vec<SocketRow> = self.w.netd.rows().collect();
-            assert_eq!(
-                rows_before, rows_after,
-                "a malformed request changed the sockets: {shape:?}"
-            );
+            assert_eq!(rows_before, rows_after, "a malformed request changed the sockets: {shape:?}");
             assert_eq!(
                 self.w.kernel.waiting_tasks(),
                 waiting_before,
@@ -132,22 +112,14 @@ impl Fuzz {
             }
         }
         self.collect_deferred_replies();
-        assert_eq!(
-            self.w.kernel.stray_replies, 0,
-            "a reply to a task that did not wait: {shape:?}"
-        );
+        assert_eq!(self.w.kernel.stray_replies, 0, "a reply to a task that did not wait: {shape:?}");
     }
 
     fn check_reply(&mut self, shape: &Shape, code: &u32, bytes: &[u8]) {
-        assert_eq!(
-            *code,
-            u32::from(PROTOCOL_VERSION),
-            "reply code to {shape:?}"
-        );
+        assert_eq!(*code, u32::from(PROTOCOL_VERSION), "reply code to {shape:?}");
         let response = proto::decode_response(*code, bytes)
             .unwrap_or_else(|err| panic!("undecodable reply {bytes:?} ({err:?}) to {shape:?}"));
-        if let (Ok(Request::Connect { .. }), Response::Ok(port)) =
-            (proto::decode_request(&shape.bytes), response)
+        if let (Ok(Request::Connect { .. }), Response::Ok(port)) = (proto::decode_request(&shape.bytes), response)
             && !self.ports.contains(&port)
         {
             self.ports.push(port);
@@ -181,17 +153,8 @@ impl Fuzz {
     /// The supervisor asks for a crash: netd must fault; a new netd starts
     /// empty and every caller blocked in the old one is dropped (PeerDied).
     fn crash_request(&mut self) {
-        let (action, reply) = self.w.call_raw(
-            self.supervisor,
-            proto::op::CRASH,
-            &[PROTOCOL_VERSION, 6],
-            vec![],
-        );
-        assert_eq!(
-            (action, reply.is_none()),
-            (Action::Crash, true),
-            "the supervisor's Crash"
-        );
+        let (action, reply) = self.w.call_raw(self.supervisor, proto::op::CRASH, &[PROTOCOL_VERSION, 6], vec![]);
+        assert_eq!((action, reply.is_none()), (Action::Crash, true), "the supervisor's Crash");
         self.counts.requests += 1;
         self.counts.crashes += 1;
         for task in self.w.kernel.waiting_tasks() {
@@ -208,20 +171,13 @@ impl Fuzz {
             self.w.kill(task);
         }
         self.collect_deferred_replies();
-        assert_eq!(
-            self.w.netd.socket_count(),
-            0,
-            "sockets left after every owner died"
-        );
+        assert_eq!(self.w.netd.socket_count(), 0, "sockets left after every owner died");
         assert_eq!(self.w.kernel.stray_replies, 0);
     }
 }
 
 fn requests_from_env(default: u64) -> u64 {
-    std::env::var("NETD_FUZZ_REQUESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
+    std::env::var("NETD_FUZZ_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(default)
 }
 
 fn run(requests: u64, seed: u64) -> Counts {
@@ -247,35 +203,20 @@ fn fuzz_and_report(requests: u64, command: &str) {
         total.kills += c.kills;
         total.crashes += c.crashes;
     }
-    println!(
-        "netd host fuzz: {total:?} in {} ms",
-        started.elapsed().as_millis()
-    );
-    assert!(
-        total.malformed > total.requests / 4,
-        "too few malformed requests: {total:?}"
-    );
-    assert!(
-        total.deferred_answers > 0 && total.crashes > 0,
-        "the run never blocked or crashed: {total:?}"
-    );
+    println!("netd host fuzz: {total:?} in {} ms", started.elapsed().as_millis());
+    assert!(total.malformed > total.requests / 4, "too few malformed requests: {total:?}");
+    assert!(total.deferred_answers > 0 && total.crashes > 0, "the run never blocked or crashed: {total:?}");
     // Rows of docs/robustness.md's figures (collected by `make stress`).
     println!(
         "FIGURE | netd requests fuzzed on the host (random, mutated, well-formed) | {} | {command}",
         total.requests
     );
-    println!(
-        "FIGURE | of those, malformed: answered E_INVALID_ARG at once | {} | {command}",
-        total.malformed
-    );
+    println!("FIGURE | of those, malformed: answered E_INVALID_ARG at once | {} | {command}", total.malformed);
 }
 
 #[test]
 fn netd_answers_fuzzed_requests_and_never_panics() {
-    fuzz_and_report(
-        requests_from_env(DEFAULT_REQUESTS),
-        "cargo test -p netd --lib fuzz",
-    );
+    fuzz_and_report(requests_from_env(DEFAULT_REQUESTS), "cargo test -p netd --lib fuzz");
 }
 
 #[test]

@@ -36,10 +36,7 @@ fn main() -> i32 {
     urt::rt::set_program_name("netd");
     // Init passes this while `crash netd always` is in force, to test its
     // restart budget with a server that faults as soon as it starts.
-    if urt::args()
-        .skip(1)
-        .any(|arg| arg == urt::proto::init::CRASH_AT_START)
-    {
+    if urt::args().skip(1).any(|arg| arg == urt::proto::init::CRASH_AT_START) {
         crash();
     }
     // Init passes this after `crash netd hang`: a netd that answers nothing
@@ -57,16 +54,12 @@ fn main() -> i32 {
     // Every table is allocated here, once; should memory be short even for
     // that, exit and let init restart netd later rather than panic.
     let Ok(mut netd) = Netd::try_new() else {
-        say(format_args!(
-            "netd: not enough memory for the socket tables"
-        ));
+        say(format_args!("netd: not enough memory for the socket tables"));
         return 1;
     };
     match sys::lookup(urt::proto::init::NAME) {
         Ok(init) => netd.set_supervisor(init),
-        Err(err) => say(format_args!(
-            "netd: no supervisor ({err}); crash requests are refused"
-        )),
+        Err(err) => say(format_args!("netd: no supervisor ({err}); crash requests are refused")),
     }
     serve(&mut netd)
 }
@@ -87,16 +80,9 @@ fn serve(netd: &mut Netd) -> ! {
     loop {
         timer.keep_at(netd.next_deadline());
         match outgoing.send_held_and_receive(&mut request) {
-            Ok(Incoming {
-                received: Received::Message(header),
-                first_lease,
-            }) => {
+            Ok(Incoming { received: Received::Message(header), first_lease }) => {
                 let len = header.len.min(request.len());
-                let message = Message {
-                    header,
-                    bytes: &request[..len],
-                    first_lease,
-                };
+                let message = Message { header, bytes: &request[..len], first_lease };
                 let handled = netd.handle(&mut fx, &message);
                 outgoing.send(handled.replies);
                 if handled.action == Action::Crash {
@@ -104,10 +90,7 @@ fn serve(netd: &mut Netd) -> ! {
                     crash();
                 }
             }
-            Ok(Incoming {
-                received: Received::Notification(bits),
-                ..
-            }) => {
+            Ok(Incoming { received: Received::Notification(bits), .. }) => {
                 if bits & notify::TASK_EXIT != 0 {
                     outgoing.send(netd.task_exit_notified(&mut fx).replies);
                 }
@@ -156,10 +139,7 @@ struct Outgoing {
 
 impl Outgoing {
     fn new() -> Self {
-        Outgoing {
-            held: None,
-            held_bytes: [0; abi::MAX_MESSAGE],
-        }
+        Outgoing { held: None, held_bytes: [0; abi::MAX_MESSAGE] }
     }
 
     fn send(&mut self, replies: &[Reply]) {
@@ -176,11 +156,7 @@ impl Outgoing {
         }
         let (code, bytes) = encode_reply(&last.response, &mut self.held_bytes);
         let len = bytes.len();
-        self.held = Some(HeldReply {
-            to: last.to,
-            code,
-            len,
-        });
+        self.held = Some(HeldReply { to: last.to, code, len });
     }
 
     fn flush(&mut self) {
@@ -242,22 +218,11 @@ impl Effects for Syscalls {
         ipc::lease_read(caller, index, offset, buf)
     }
 
-    fn lease_write(
-        &mut self,
-        caller: TaskId,
-        index: usize,
-        offset: usize,
-        bytes: &[u8],
-    ) -> Result<usize, KernelError> {
+    fn lease_write(&mut self, caller: TaskId, index: usize, offset: usize, bytes: &[u8]) -> Result<usize, KernelError> {
         ipc::lease_write(caller, index, offset, bytes)
     }
 
-    fn lease_copy(
-        &mut self,
-        from: LeaseAt,
-        to: LeaseAt,
-        len: usize,
-    ) -> Result<usize, LeaseCopyError> {
+    fn lease_copy(&mut self, from: LeaseAt, to: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
         ipc::lease_copy(from, to, len)
     }
 

@@ -33,12 +33,8 @@ fn without_memory_for_its_tables_netd_says_so_instead_of_panicking() {
 fn list_all(w: &mut World, task: abi::TaskId) -> usize {
     let (mut rows, mut cursor) = (0, Some(0));
     while let Some(start_index) = cursor {
-        let reply = w
-            .call(task, &Request::List { start_index }, vec![])
-            .unwrap();
-        let Response::ListPage(page) = reply.response() else {
-            panic!("not a page")
-        };
+        let reply = w.call(task, &Request::List { start_index }, vec![]).unwrap();
+        let Response::ListPage(page) = reply.response() else { panic!("not a page") };
         rows += page.iter().count();
         cursor = page.next_index;
     }
@@ -56,10 +52,7 @@ fn no_request_or_task_exit_allocates_anything_but_a_message_buffer() {
     let child = w.spawn_in(job);
     assert_eq!(listen(&mut w, child, 9_000), E_FAIL);
     assert_eq!(list_all(&mut w, child), MAX_SOCKETS_PER_JOB);
-    assert_eq!(
-        disconnect(&mut w, links[0].client, links[0].client_port),
-        Response::Ok(0)
-    );
+    assert_eq!(disconnect(&mut w, links[0].client, links[0].client_port), Response::Ok(0));
     w.kill(links[1].server);
 
     // Data that needs no buffer: a small message to a waiting receiver, a
@@ -67,46 +60,25 @@ fn no_request_or_task_exit_allocates_anything_but_a_message_buffer() {
     let (server, client) = (w.spawn(), w.spawn());
     let pair = link(&mut w, server, client, 9_001);
     assert_eq!(recv(&mut w, server, pair.server_port, 64), None);
-    assert_eq!(
-        send(&mut w, client, pair.client_port, b"hi"),
-        Some(Response::Ok(0))
-    );
+    assert_eq!(send(&mut w, client, pair.client_port, b"hi"), Some(Response::Ok(0)));
     let delivered = w.reply_for(server).unwrap();
-    assert_eq!(
-        delivered.response(),
-        Response::Received {
-            len: 2,
-            more: false
-        }
-    );
+    assert_eq!(delivered.response(), Response::Received { len: 2, more: false });
     assert_eq!(&delivered.leases[0].data[..2], b"hi");
     let large = vec![7u8; SMALL_MESSAGE_MAX as usize + 1];
     assert_eq!(send(&mut w, client, pair.client_port, &large), None);
     let (got, more) = piece(recv(&mut w, server, pair.server_port, 70_000).unwrap());
     assert_eq!((got, more), (large, false));
     assert_eq!(w.reply_for(client).unwrap().response(), Response::Ok(0));
-    let empty = Request::Send {
-        port: pair.client_port,
-        len: 0,
-    };
-    assert_eq!(
-        w.call(client, &empty, vec![]).unwrap().response(),
-        Response::Ok(0)
-    );
-    assert_eq!(
-        piece(recv(&mut w, server, pair.server_port, 8).unwrap()).0,
-        b""
-    );
+    let empty = Request::Send { port: pair.client_port, len: 0 };
+    assert_eq!(w.call(client, &empty, vec![]).unwrap().response(), Response::Ok(0));
+    assert_eq!(piece(recv(&mut w, server, pair.server_port, 8).unwrap()).0, b"");
 
     for link in &links {
         w.kill(link.server);
         w.kill(link.client);
     }
     w.kill(child);
-    assert_eq!(
-        w.allocations_asked, 0,
-        "netd allocated on a request or an exit"
-    );
+    assert_eq!(w.allocations_asked, 0, "netd allocated on a request or an exit");
     assert_eq!(w.netd.message_buffers(), 0);
 
     // Only a message that must wait in netd needs memory: refused here, so
@@ -114,11 +86,7 @@ fn no_request_or_task_exit_allocates_anything_but_a_message_buffer() {
     assert_eq!(send(&mut w, client, pair.client_port, b"wait"), E_FAIL);
     assert_eq!(w.allocations_asked, 1);
     assert_eq!(w.netd.socket_count(), 2);
-    assert!(
-        w.netd
-            .rows()
-            .all(|row| row.state == RowState::Connected && row.queued == 0)
-    );
+    assert!(w.netd.rows().all(|row| row.state == RowState::Connected && row.queued == 0));
 }
 
 #[test]
@@ -132,38 +100,19 @@ fn a_send_that_finds_no_memory_fails_alone_and_the_next_one_works() {
     w.allocations_allowed = Some(0);
     assert_eq!(send(&mut w, b_client, b.client_port, b"lost"), E_FAIL);
     // The other connection, netd and the failing one's sockets carry on.
-    assert_eq!(
-        send(&mut w, a_client, a.client_port, b"mine"),
-        Some(Response::Ok(0))
-    );
+    assert_eq!(send(&mut w, a_client, a.client_port, b"mine"), Some(Response::Ok(0)));
     assert!(w.reply_for(a_server).is_some());
     assert_eq!(w.netd.socket_count(), 4);
-    assert_eq!(
-        recv(&mut w, b_server, b.server_port, 64),
-        None,
-        "nothing arrived"
-    );
+    assert_eq!(recv(&mut w, b_server, b.server_port, 64), None, "nothing arrived");
     let other = w.spawn();
     assert_eq!(listen(&mut w, other, 12), None);
-    assert!(matches!(
-        connect(&mut w, b_client, 12, "localhost"),
-        Response::Ok(_)
-    ));
+    assert!(matches!(connect(&mut w, b_client, 12, "localhost"), Response::Ok(_)));
 
     // Memory is back: the same connection works.
     w.allocations_allowed = None;
-    assert_eq!(
-        send(&mut w, b_client, b.client_port, b"again"),
-        Some(Response::Ok(0))
-    );
+    assert_eq!(send(&mut w, b_client, b.client_port, b"again"), Some(Response::Ok(0)));
     let reply = w.reply_for(b_server).unwrap();
-    assert_eq!(
-        reply.response(),
-        Response::Received {
-            len: 5,
-            more: false
-        }
-    );
+    assert_eq!(reply.response(), Response::Received { len: 5, more: false });
 }
 
 #[test]
@@ -171,30 +120,18 @@ fn message_buffers_are_reused_so_traffic_allocates_once() {
     let mut w = World::new();
     let (server, client) = (w.spawn(), w.spawn());
     let pair = link(&mut w, server, client, 10);
-    assert_eq!(
-        send(&mut w, client, pair.client_port, b"first"),
-        Some(Response::Ok(0))
-    );
+    assert_eq!(send(&mut w, client, pair.client_port, b"first"), Some(Response::Ok(0)));
     piece(recv(&mut w, server, pair.server_port, 64).unwrap());
     assert_eq!(w.netd.message_buffers(), 1);
 
     w.allocations_allowed = Some(0);
     for round in 0..100u8 {
-        assert_eq!(
-            send(&mut w, client, pair.client_port, &[round]),
-            Some(Response::Ok(0))
-        );
+        assert_eq!(send(&mut w, client, pair.client_port, &[round]), Some(Response::Ok(0)));
         // A second send waits for room, then moves into the freed buffer.
         assert_eq!(send(&mut w, client, pair.client_port, &[round, 1]), None);
-        assert_eq!(
-            piece(recv(&mut w, server, pair.server_port, 64).unwrap()).0,
-            [round]
-        );
+        assert_eq!(piece(recv(&mut w, server, pair.server_port, 64).unwrap()).0, [round]);
         assert_eq!(w.reply_for(client).unwrap().response(), Response::Ok(0));
-        assert_eq!(
-            piece(recv(&mut w, server, pair.server_port, 64).unwrap()).0,
-            [round, 1]
-        );
+        assert_eq!(piece(recv(&mut w, server, pair.server_port, 64).unwrap()).0, [round, 1]);
     }
     assert_eq!(w.allocations_asked, 0);
     assert_eq!(w.netd.message_buffers(), 1);
@@ -211,14 +148,8 @@ fn buffered_messages_stop_at_the_limit_and_a_received_one_makes_room() {
         })
         .collect();
     for link in &links {
-        assert_eq!(
-            send(&mut w, link.client, link.client_port, b"up"),
-            Some(Response::Ok(0))
-        );
-        assert_eq!(
-            send(&mut w, link.server, link.server_port, b"down"),
-            Some(Response::Ok(0))
-        );
+        assert_eq!(send(&mut w, link.client, link.client_port, b"up"), Some(Response::Ok(0)));
+        assert_eq!(send(&mut w, link.server, link.server_port, b"down"), Some(Response::Ok(0)));
     }
     assert_eq!(w.netd.message_buffers(), MAX_BUFFERED_MESSAGES);
 
@@ -229,21 +160,12 @@ fn buffered_messages_stop_at_the_limit_and_a_received_one_makes_room() {
     assert_eq!(send(&mut w, client, late.client_port, &[1; 5_000]), None);
     assert_eq!(
         recv(&mut w, server, late.server_port, 5_000).unwrap().0,
-        Response::Received {
-            len: 5_000,
-            more: false
-        }
+        Response::Received { len: 5_000, more: false }
     );
     assert_eq!(w.reply_for(client).unwrap().response(), Response::Ok(0));
 
     let first = links[0];
-    assert_eq!(
-        piece(recv(&mut w, first.server, first.server_port, 8).unwrap()).0,
-        b"up"
-    );
-    assert_eq!(
-        send(&mut w, client, late.client_port, b"late"),
-        Some(Response::Ok(0))
-    );
+    assert_eq!(piece(recv(&mut w, first.server, first.server_port, 8).unwrap()).0, b"up");
+    assert_eq!(send(&mut w, client, late.client_port, b"late"), Some(Response::Ok(0)));
     assert_eq!(w.netd.message_buffers(), MAX_BUFFERED_MESSAGES);
 }

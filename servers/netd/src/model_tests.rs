@@ -21,31 +21,12 @@ const TASKS: usize = 4;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Listen {
-        task: usize,
-        port: u16,
-    },
-    Connect {
-        task: usize,
-        port: u16,
-    },
-    Send {
-        task: usize,
-        which: usize,
-        len: usize,
-    },
-    Recv {
-        task: usize,
-        which: usize,
-        cap: u32,
-    },
-    Disconnect {
-        task: usize,
-        which: usize,
-    },
-    Kill {
-        task: usize,
-    },
+    Listen { task: usize, port: u16 },
+    Connect { task: usize, port: u16 },
+    Send { task: usize, which: usize, len: usize },
+    Recv { task: usize, which: usize, cap: u32 },
+    Disconnect { task: usize, which: usize },
+    Kill { task: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -111,11 +92,7 @@ impl Harness {
     }
 
     fn owned(&self, task: TaskId) -> Vec<u16> {
-        self.sockets
-            .iter()
-            .filter(|(_, s)| s.owner == task)
-            .map(|(p, _)| *p)
-            .collect()
+        self.sockets.iter().filter(|(_, s)| s.owner == task).map(|(p, _)| *p).collect()
     }
 
     fn pick(&self, task: TaskId, which: usize) -> Option<u16> {
@@ -155,43 +132,23 @@ impl Harness {
     fn call(&mut self, task: TaskId, op: Op) {
         match op {
             Op::Listen { port, .. } => {
-                let reply = self
-                    .w
-                    .call(task, &Request::Listen { port: port.into() }, vec![]);
+                let reply = self.w.call(task, &Request::Listen { port: port.into() }, vec![]);
                 if let std::collections::btree_map::Entry::Vacant(e) = self.sockets.entry(port) {
                     assert!(reply.is_none(), "listen must block");
-                    let sock = MSock {
-                        owner: task,
-                        state: MState::Listening,
-                        inbox: VecDeque::new(),
-                        taken: 0,
-                    };
+                    let sock = MSock { owner: task, state: MState::Listening, inbox: VecDeque::new(), taken: 0 };
                     e.insert(sock);
                     self.blocked.insert(task, Blocked::Listen { port });
                 } else {
-                    assert_eq!(
-                        reply.map(|r| r.response()),
-                        Some(Response::Error(SockError::AccessDenied))
-                    );
+                    assert_eq!(reply.map(|r| r.response()), Some(Response::Error(SockError::AccessDenied)));
                 }
             }
             Op::Connect { port, .. } => {
-                let request = Request::Connect {
-                    port: port.into(),
-                    host: "localhost",
-                };
-                let response = self
-                    .w
-                    .call(task, &request, vec![])
-                    .expect("connect never blocks")
-                    .response();
+                let request = Request::Connect { port: port.into(), host: "localhost" };
+                let response = self.w.call(task, &request, vec![]).expect("connect never blocks").response();
                 match self.sockets.get(&port).map(|s| s.state) {
                     None => assert_eq!(response, Response::Error(SockError::NotFound)),
                     Some(MState::Listening) => {
-                        let local = (0..=u16::MAX)
-                            .rev()
-                            .find(|p| !self.sockets.contains_key(p))
-                            .unwrap();
+                        let local = (0..=u16::MAX).rev().find(|p| !self.sockets.contains_key(p)).unwrap();
                         assert_eq!(response, Response::Ok(local.into()), "highest free port");
                         let sock = MSock {
                             owner: task,
@@ -200,8 +157,7 @@ impl Harness {
                             taken: 0,
                         };
                         self.sockets.insert(local, sock);
-                        self.sockets.get_mut(&port).unwrap().state =
-                            MState::Connected { peer: local };
+                        self.sockets.get_mut(&port).unwrap().state = MState::Connected { peer: local };
                     }
                     Some(_) => assert_eq!(response, Response::Error(SockError::WrongState)),
                 }
@@ -213,17 +169,10 @@ impl Harness {
                 self.messages_sent += 1;
                 let n = self.messages_sent;
                 let data: Vec<u8> = (0..len).map(|i| (n as usize * 31 + i * 7) as u8).collect();
-                let request = Request::Send {
-                    port: port.into(),
-                    len: len as u32,
-                };
+                let request = Request::Send { port: port.into(), len: len as u32 };
                 let reply = self.w.call(task, &request, vec![FakeLease::read(&data)]);
                 if let MState::Connected { peer } = self.sockets[&port].state {
-                    self.sockets
-                        .get_mut(&peer)
-                        .unwrap()
-                        .inbox
-                        .push_back(data.clone());
+                    self.sockets.get_mut(&peer).unwrap().inbox.push_back(data.clone());
                 }
                 self.blocked.insert(task, Blocked::Send { port, data });
                 self.arrived.extend(reply.map(|reply| (task, reply)));
@@ -232,13 +181,8 @@ impl Harness {
                 let Some(port) = self.pick(task, which) else {
                     return;
                 };
-                let request = Request::Recv {
-                    port: port.into(),
-                    len: cap,
-                };
-                let reply = self
-                    .w
-                    .call(task, &request, vec![FakeLease::write(cap as usize)]);
+                let request = Request::Recv { port: port.into(), len: cap };
+                let reply = self.w.call(task, &request, vec![FakeLease::write(cap as usize)]);
                 self.blocked.insert(task, Blocked::Recv { port, cap });
                 self.arrived.extend(reply.map(|reply| (task, reply)));
             }
@@ -246,9 +190,7 @@ impl Harness {
                 let Some(port) = self.pick(task, which) else {
                     return;
                 };
-                let reply = self
-                    .w
-                    .call(task, &Request::Disconnect { port: port.into() }, vec![]);
+                let reply = self.w.call(task, &Request::Disconnect { port: port.into() }, vec![]);
                 assert_eq!(reply.map(|r| r.response()), Some(Response::Ok(0)));
                 self.close(port, ResetReason::PeerDisconnected);
             }
@@ -264,11 +206,7 @@ impl Harness {
         if let MState::Connected { peer } = sock.state {
             let survivor = self.sockets.get_mut(&peer).unwrap();
             survivor.state = MState::Reset(reason);
-            let keep = survivor
-                .inbox
-                .front()
-                .filter(|m| m.len() <= SMALL_MESSAGE_MAX as usize)
-                .cloned();
+            let keep = survivor.inbox.front().filter(|m| m.len() <= SMALL_MESSAGE_MAX as usize).cloned();
             survivor.inbox.clear();
             survivor.inbox.extend(keep);
             if survivor.inbox.is_empty() {
@@ -279,18 +217,12 @@ impl Harness {
 
     /// Checks the reply to `task`'s blocked call against the model.
     fn check_reply(&mut self, task: TaskId, reply: Reply) {
-        let blocked = self
-            .blocked
-            .remove(&task)
-            .expect("a reply goes to a waiting caller");
+        let blocked = self.blocked.remove(&task).expect("a reply goes to a waiting caller");
         let response = reply.response();
         match blocked {
             Blocked::Listen { port } => {
                 assert_eq!(response, Response::Ok(0));
-                assert!(
-                    matches!(self.sockets[&port].state, MState::Connected { .. }),
-                    "woken only once connected"
-                );
+                assert!(matches!(self.sockets[&port].state, MState::Connected { .. }), "woken only once connected");
             }
             Blocked::Recv { port, cap } => match response {
                 Response::Received { len, more } => {
@@ -298,10 +230,7 @@ impl Harness {
                     let front = sock.inbox.front().expect("data only when a message waits");
                     let expected = (front.len() - sock.taken).min(cap as usize);
                     assert_eq!(len as usize, expected);
-                    assert_eq!(
-                        &reply.leases[0].data[..expected],
-                        &front[sock.taken..sock.taken + expected]
-                    );
+                    assert_eq!(&reply.leases[0].data[..expected], &front[sock.taken..sock.taken + expected]);
                     sock.taken += expected;
                     assert_eq!(more, sock.taken < front.len());
                     if !more {
@@ -321,10 +250,7 @@ impl Harness {
                     if data.len() > SMALL_MESSAGE_MAX as usize {
                         assert!(inbox.is_empty(), "a large send returns once received");
                     } else {
-                        assert!(
-                            inbox.len() <= 1,
-                            "a small send returns once in the peer's inbox"
-                        );
+                        assert!(inbox.len() <= 1, "a small send returns once in the peer's inbox");
                     }
                 }
                 Response::Error(error) => self.check_reset(port, error),
@@ -335,9 +261,7 @@ impl Harness {
 
     fn check_reset(&mut self, port: u16, error: SockError) {
         let sock = &self.sockets[&port];
-        let MState::Reset(reason) = sock.state else {
-            panic!("{error:?} on a live socket")
-        };
+        let MState::Reset(reason) = sock.state else { panic!("{error:?} on a live socket") };
         assert_eq!(error, SockError::ConnectionReset(reason));
         if sock.inbox.is_empty() {
             self.sockets.remove(&port);
@@ -355,9 +279,8 @@ impl Harness {
         // Replies given in one step are checked receivers first: a large send
         // completes only through the recv that took its last byte.
         let arrived = std::mem::take(&mut self.arrived);
-        let (sends, others): (Vec<_>, Vec<_>) = arrived
-            .into_iter()
-            .partition(|(task, _)| matches!(self.blocked[task], Blocked::Send { .. }));
+        let (sends, others): (Vec<_>, Vec<_>) =
+            arrived.into_iter().partition(|(task, _)| matches!(self.blocked[task], Blocked::Send { .. }));
         for (task, reply) in others.into_iter().chain(sends) {
             self.check_reply(task, reply);
         }
@@ -367,22 +290,14 @@ impl Harness {
                 Blocked::Listen { port } => assert_eq!(self.sockets[port].state, MState::Listening),
                 Blocked::Recv { port, .. } => {
                     let sock = &self.sockets[port];
-                    assert!(
-                        matches!(sock.state, MState::Connected { .. }),
-                        "a reset wakes recv"
-                    );
+                    assert!(matches!(sock.state, MState::Connected { .. }), "a reset wakes recv");
                     assert!(sock.inbox.is_empty(), "a waiting message wakes recv");
                 }
                 Blocked::Send { port, data } => {
-                    let MState::Connected { peer } = self.sockets[port].state else {
-                        panic!("a reset wakes send")
-                    };
+                    let MState::Connected { peer } = self.sockets[port].state else { panic!("a reset wakes send") };
                     let inbox = &self.sockets[&peer].inbox;
                     let is_front = inbox.len() == 1;
-                    assert!(
-                        !(is_front && data.len() <= SMALL_MESSAGE_MAX as usize),
-                        "room wakes a small send"
-                    );
+                    assert!(!(is_front && data.len() <= SMALL_MESSAGE_MAX as usize), "room wakes a small send");
                 }
             }
         }
@@ -402,10 +317,7 @@ impl Harness {
                     continue;
                 }
                 for _ in self.owned(task) {
-                    self.step(Op::Disconnect {
-                        task: slot,
-                        which: 0,
-                    });
+                    self.step(Op::Disconnect { task: slot, which: 0 });
                 }
             }
         }
@@ -414,19 +326,8 @@ impl Harness {
         assert_eq!(self.w.netd.rows().count(), 0);
         // No port leaked: a fresh client gets the top of the range again.
         let (server, client) = (self.tasks[0], self.tasks[1]);
-        assert!(
-            self.w
-                .call(server, &Request::Listen { port: 1 }, vec![])
-                .is_none()
-        );
-        let reply = self.w.call(
-            client,
-            &Request::Connect {
-                port: 1,
-                host: "localhost",
-            },
-            vec![],
-        );
+        assert!(self.w.call(server, &Request::Listen { port: 1 }, vec![]).is_none());
+        let reply = self.w.call(client, &Request::Connect { port: 1, host: "localhost" }, vec![]);
         assert_eq!(reply.unwrap().response(), Response::Ok(65_535));
     }
 }

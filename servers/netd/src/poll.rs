@@ -58,11 +58,7 @@ impl Pollers {
         slots.resize(MAX_TASKS, None);
         let mut to_check = Vec::new();
         to_check.try_reserve_exact(MAX_TASKS)?;
-        Ok(Pollers {
-            slots,
-            to_check,
-            next_serial: 0,
-        })
+        Ok(Pollers { slots, to_check, next_serial: 0 })
     }
 
     /// Lists the poll in `slot` to be looked at again, once.
@@ -119,17 +115,8 @@ impl Netd {
         };
         let serial = self.pollers.next_serial;
         self.pollers.next_serial = serial.wrapping_add(1);
-        self.pollers.slots[slot] = Some(Poller {
-            caller,
-            count,
-            serial,
-            console_seen: console,
-            listed: false,
-        });
-        let mark = PollMark {
-            slot: slot as u16,
-            serial,
-        };
+        self.pollers.slots[slot] = Some(Poller { caller, count, serial, console_seen: console, listed: false });
+        let mark = PollMark { slot: slot as u16, serial };
         for chunk in bytes.chunks_exact(ENTRY_LEN) {
             let entry = PollEntry::from_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
             if let Ok(id) = self.owned_socket(caller, entry.port)
@@ -152,14 +139,7 @@ impl Netd {
             return;
         };
         let slot = usize::from(mark.slot);
-        if self
-            .pollers
-            .slots
-            .get(slot)
-            .copied()
-            .flatten()
-            .is_some_and(|p| p.serial == mark.serial)
-        {
+        if self.pollers.slots.get(slot).copied().flatten().is_some_and(|p| p.serial == mark.serial) {
             self.pollers.list(slot);
         }
     }
@@ -175,10 +155,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled {
-            replies: self.replies.as_slice(),
-            action: Action::None,
-        }
+        Handled { replies: self.replies.as_slice(), action: Action::None }
     }
 
     /// Answers every listed poll that has something ready now.
@@ -221,9 +198,7 @@ impl Netd {
             return;
         }
         let ready = self.fill_ready(caller, bytes);
-        let console_news = poller
-            .console_seen
-            .is_some_and(|seen| seen != self.console_signals);
+        let console_news = poller.console_seen.is_some_and(|seen| seen != self.console_signals);
         if ready == 0 && !console_news && !timed_out {
             return;
         }
@@ -243,11 +218,7 @@ impl Netd {
     }
 
     fn polled(&self, ready: u32, console: bool) -> Response {
-        Response::Polled {
-            ready,
-            console_signals: self.console_signals,
-            console,
-        }
+        Response::Polled { ready, console_signals: self.console_signals, console }
     }
 
     /// Writes each entry's ready flags; returns how many have any.
@@ -264,27 +235,16 @@ impl Netd {
     /// What of `interest` holds for `caller`'s socket on `port` now; a reset
     /// and a missing socket are reported always.
     fn readiness(&self, caller: TaskId, port: u16, interest: u8) -> u8 {
-        let Some(socket) = self
-            .owned_socket(caller, port)
-            .ok()
-            .and_then(|id| self.sockets.get(id))
-        else {
+        let Some(socket) = self.owned_socket(caller, port).ok().and_then(|id| self.sockets.get(id)) else {
             return flags::CLOSED;
         };
-        let readable = if socket.inbox == Inbox::Empty {
-            0
-        } else {
-            flags::READABLE
-        };
+        let readable = if socket.inbox == Inbox::Empty { 0 } else { flags::READABLE };
         let found = match socket.state {
             State::Listening => 0,
             State::Accepting(backlog) if backlog.len > 0 => flags::ACCEPTABLE,
             State::Accepting(_) => 0,
             State::Connected { peer } => {
-                let room = self
-                    .sockets
-                    .get(peer)
-                    .is_some_and(|p| p.inbox == Inbox::Empty);
+                let room = self.sockets.get(peer).is_some_and(|p| p.inbox == Inbox::Empty);
                 readable | if room { flags::WRITABLE } else { 0 }
             }
             State::Reset(_) => readable | flags::RESET,

@@ -67,12 +67,7 @@ impl PortTable {
 
     /// The highest port no socket uses.
     pub fn highest_free(&self) -> Option<u16> {
-        let (group, bits) = self
-            .summary
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, bits)| **bits != 0)?;
+        let (group, bits) = self.summary.iter().enumerate().rev().find(|(_, bits)| **bits != 0)?;
         let word = group * 64 + highest_bit(*bits);
         let port = word * 64 + highest_bit(self.free[word]);
         u16::try_from(port).ok()

@@ -21,23 +21,14 @@ fn a_job_past_its_quota_gets_e_fail_whichever_of_its_tasks_asks() {
     assert_eq!(listen(&mut w, child, 5_000), Some(error(SockError::Fail)));
     let stranger = w.spawn();
     assert_eq!(listen(&mut w, stranger, 5_001), None);
-    assert_eq!(
-        connect(&mut w, child, 5_001, "localhost"),
-        error(SockError::Fail)
-    );
+    assert_eq!(connect(&mut w, child, 5_001, "localhost"), error(SockError::Fail));
     // The order of checks holds: a used port is still E_ACCESS_DENIED.
-    assert_eq!(
-        listen(&mut w, child, 5_001),
-        Some(error(SockError::AccessDenied))
-    );
+    assert_eq!(listen(&mut w, child, 5_001), Some(error(SockError::AccessDenied)));
     assert_eq!(w.netd.job_socket_count(greedy), MAX_SOCKETS_PER_JOB);
 
     // Another job is not affected.
     let other = w.spawn();
-    assert!(matches!(
-        connect(&mut w, other, 5_001, "localhost"),
-        Response::Ok(_)
-    ));
+    assert!(matches!(connect(&mut w, other, 5_001, "localhost"), Response::Ok(_)));
     assert_eq!(w.reply_for(stranger).unwrap().response(), Response::Ok(0));
     let server = w.spawn();
     assert_eq!(listen(&mut w, server, 5_002), None);
@@ -54,10 +45,7 @@ fn the_quota_comes_back_when_sockets_close_and_when_tasks_die() {
     // Closing a socket gives its place back (its peer, reset, still counts
     // until its owner learns of the reset).
     let first = links[0];
-    assert_eq!(
-        disconnect(&mut w, first.client, first.client_port),
-        Response::Ok(0)
-    );
+    assert_eq!(disconnect(&mut w, first.client, first.client_port), Response::Ok(0));
     assert_eq!(w.netd.job_socket_count(job), MAX_SOCKETS_PER_JOB - 1);
     assert_eq!(listen(&mut w, child, 5_000), None);
     let sibling = w.spawn_in(job);
@@ -67,10 +55,7 @@ fn the_quota_comes_back_when_sockets_close_and_when_tasks_die() {
     // job stay until their owners learn of the reset.
     let last = links[links.len() - 1];
     w.kill(last.client);
-    assert_eq!(
-        w.netd.job_socket_count(job),
-        MAX_SOCKETS_PER_JOB - MAX_SOCKETS_PER_TASK
-    );
+    assert_eq!(w.netd.job_socket_count(job), MAX_SOCKETS_PER_JOB - MAX_SOCKETS_PER_TASK);
     assert_eq!(listen(&mut w, sibling, 5_001), None);
     w.kill(last.server);
     assert_eq!(

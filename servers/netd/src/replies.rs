@@ -78,8 +78,7 @@ pub fn encode<'b>(response: &Response, buf: &'b mut [u8; abi::MAX_MESSAGE]) -> (
         // encoding failure would be a bug, answered as E_FAIL rather than silence.
         Err(_) => match proto::encode_response(response, buf) {
             Ok(bytes) => bytes.len(),
-            Err(_) => proto::encode_response(&Response::Error(SockError::Fail), buf)
-                .map_or(0, <[u8]>::len),
+            Err(_) => proto::encode_response(&Response::Error(SockError::Fail), buf).map_or(0, <[u8]>::len),
         },
     };
     (PROTOCOL_VERSION.into(), &buf[..used])
@@ -106,10 +105,7 @@ mod tests {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         for response in [
             Response::Ok(65_535),
-            Response::Received {
-                len: 4096,
-                more: true,
-            },
+            Response::Received { len: 4096, more: true },
             Response::Error(SockError::InvalidArg),
             Response::ListPage(proto::ListPage::empty(3)),
         ] {

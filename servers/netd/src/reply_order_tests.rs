@@ -19,22 +19,9 @@ fn order(replies: &[Reply]) -> Vec<(TaskId, Response)> {
 fn connect_answers_the_waiting_listener_before_the_client() {
     let mut w = World::new();
     let (server, client) = (w.spawn(), w.spawn());
-    assert!(
-        w.call(server, &Request::Listen { port: 10 }, vec![])
-            .is_none()
-    );
-    let replies = w.call_for_replies(
-        client,
-        &Request::Connect {
-            port: 10,
-            host: "localhost",
-        },
-        vec![],
-    );
-    assert_eq!(
-        order(&replies),
-        [(server, Response::Ok(0)), (client, Response::Ok(65_535))]
-    );
+    assert!(w.call(server, &Request::Listen { port: 10 }, vec![]).is_none());
+    let replies = w.call_for_replies(client, &Request::Connect { port: 10, host: "localhost" }, vec![]);
+    assert_eq!(order(&replies), [(server, Response::Ok(0)), (client, Response::Ok(65_535))]);
 }
 
 #[test]
@@ -42,24 +29,8 @@ fn a_send_answers_the_waiting_receiver_before_the_sender() {
     let mut w = World::new();
     let (server, client, port) = connected_pair(&mut w);
     assert_eq!(recv(&mut w, server, 10, 16), None);
-    let replies = w.call_for_replies(
-        client,
-        &Request::Send { port, len: 2 },
-        vec![FakeLease::read(b"hi")],
-    );
-    assert_eq!(
-        order(&replies),
-        [
-            (
-                server,
-                Response::Received {
-                    len: 2,
-                    more: false
-                }
-            ),
-            (client, Response::Ok(0))
-        ]
-    );
+    let replies = w.call_for_replies(client, &Request::Send { port, len: 2 }, vec![FakeLease::read(b"hi")]);
+    assert_eq!(order(&replies), [(server, Response::Received { len: 2, more: false }), (client, Response::Ok(0))]);
 }
 
 #[test]
@@ -68,43 +39,11 @@ fn a_large_send_to_a_waiting_receiver_answers_only_the_receiver() {
     let (server, client, port) = connected_pair(&mut w);
     assert_eq!(recv(&mut w, server, 10, 5000), None);
     let message = vec![7u8; 6000];
-    let replies = w.call_for_replies(
-        client,
-        &Request::Send { port, len: 6000 },
-        vec![FakeLease::read(&message)],
-    );
-    assert_eq!(
-        order(&replies),
-        [(
-            server,
-            Response::Received {
-                len: 5000,
-                more: true
-            }
-        )]
-    );
+    let replies = w.call_for_replies(client, &Request::Send { port, len: 6000 }, vec![FakeLease::read(&message)]);
+    assert_eq!(order(&replies), [(server, Response::Received { len: 5000, more: true })]);
     // The last piece answers the sender first, then the receiver.
-    let replies = w.call_for_replies(
-        server,
-        &Request::Recv {
-            port: 10,
-            len: 5000,
-        },
-        vec![FakeLease::write(5000)],
-    );
-    assert_eq!(
-        order(&replies),
-        [
-            (client, Response::Ok(0)),
-            (
-                server,
-                Response::Received {
-                    len: 1000,
-                    more: false
-                }
-            )
-        ]
-    );
+    let replies = w.call_for_replies(server, &Request::Recv { port: 10, len: 5000 }, vec![FakeLease::write(5000)]);
+    assert_eq!(order(&replies), [(client, Response::Ok(0)), (server, Response::Received { len: 1000, more: false })]);
 }
 
 #[test]
@@ -112,29 +51,9 @@ fn taking_a_message_lets_the_blocked_sender_in_and_answers_it_before_the_receive
     let mut w = World::new();
     let (server, client, port) = connected_pair(&mut w);
     assert_eq!(send(&mut w, client, port, b"one"), Some(Response::Ok(0)));
-    assert_eq!(
-        send(&mut w, client, port, b"two"),
-        None,
-        "the inbox is full"
-    );
-    let replies = w.call_for_replies(
-        server,
-        &Request::Recv { port: 10, len: 8 },
-        vec![FakeLease::write(8)],
-    );
-    assert_eq!(
-        order(&replies),
-        [
-            (client, Response::Ok(0)),
-            (
-                server,
-                Response::Received {
-                    len: 3,
-                    more: false
-                }
-            )
-        ]
-    );
+    assert_eq!(send(&mut w, client, port, b"two"), None, "the inbox is full");
+    let replies = w.call_for_replies(server, &Request::Recv { port: 10, len: 8 }, vec![FakeLease::write(8)]);
+    assert_eq!(order(&replies), [(client, Response::Ok(0)), (server, Response::Received { len: 3, more: false })]);
 }
 
 #[test]
@@ -143,13 +62,7 @@ fn disconnect_answers_the_blocked_peer_before_the_caller() {
     let (server, client, port) = connected_pair(&mut w);
     assert_eq!(recv(&mut w, server, 10, 8), None);
     let replies = w.call_for_replies(client, &Request::Disconnect { port }, vec![]);
-    assert_eq!(
-        order(&replies),
-        [
-            (server, Response::Error(RESET_BY_CLOSE)),
-            (client, Response::Ok(0))
-        ]
-    );
+    assert_eq!(order(&replies), [(server, Response::Error(RESET_BY_CLOSE)), (client, Response::Ok(0))]);
 }
 
 #[test]
@@ -158,15 +71,7 @@ fn an_exit_answers_each_blocked_peer_once_in_socket_order() {
     let (first, second, doomed) = (w.spawn(), w.spawn(), w.spawn());
     for (server, port) in [(first, 10), (second, 11)] {
         assert!(w.call(server, &Request::Listen { port }, vec![]).is_none());
-        w.call(
-            doomed,
-            &Request::Connect {
-                port,
-                host: "localhost",
-            },
-            vec![],
-        )
-        .unwrap();
+        w.call(doomed, &Request::Connect { port, host: "localhost" }, vec![]).unwrap();
         w.reply_for(server).unwrap();
     }
     assert_eq!(recv(&mut w, second, 11, 8), None);
@@ -175,10 +80,7 @@ fn an_exit_answers_each_blocked_peer_once_in_socket_order() {
     let handled = w.netd.task_exit_notified(&mut w.kernel);
     assert_eq!(
         order(handled.replies),
-        [
-            (first, Response::Error(RESET_BY_DEATH)),
-            (second, Response::Error(RESET_BY_DEATH))
-        ]
+        [(first, Response::Error(RESET_BY_DEATH)), (second, Response::Error(RESET_BY_DEATH))]
     );
 }
 
@@ -186,13 +88,7 @@ fn an_exit_answers_each_blocked_peer_once_in_socket_order() {
 fn a_refused_request_answers_only_its_sender() {
     let mut w = World::new();
     let (task, other) = (w.spawn(), w.spawn());
-    assert!(
-        w.call(other, &Request::Listen { port: 10 }, vec![])
-            .is_none()
-    );
+    assert!(w.call(other, &Request::Listen { port: 10 }, vec![]).is_none());
     let replies = w.call_for_replies(task, &Request::Disconnect { port: 10 }, vec![]);
-    assert_eq!(
-        order(&replies),
-        [(task, Response::Error(SockError::AccessDenied))]
-    );
+    assert_eq!(order(&replies), [(task, Response::Error(SockError::AccessDenied))]);
 }

@@ -36,10 +36,7 @@ fn a_bad_receiver_buffer_fails_the_receiver_only() {
     let (server, client, port) = connected_pair(&mut w);
     let large = message(TWO_PAGES);
     assert_eq!(send(&mut w, client, port, &large), None, "a large send waits to be taken");
-    assert_eq!(
-        recv_half_mapped(&mut w, server, 10, TWO_PAGES as u32, PAGE),
-        Some(error(SockError::InvalidArg))
-    );
+    assert_eq!(recv_half_mapped(&mut w, server, 10, TWO_PAGES as u32, PAGE), Some(error(SockError::InvalidArg)));
     assert!(w.reply_for(client).is_none(), "the sender is not blamed");
     // The message stays whole for a good buffer.
     assert_eq!(piece(recv(&mut w, server, 10, TWO_PAGES as u32).unwrap()), (large, false));
@@ -61,10 +58,7 @@ fn a_bad_sender_buffer_fails_the_sender_only() {
 
     // The receiver waits first: the failed copy happens as the send arrives.
     assert_eq!(recv(&mut w, server, 10, TWO_PAGES as u32), None);
-    assert_eq!(
-        send_half_mapped(&mut w, client, port, &large, PAGE),
-        Some(error(SockError::InvalidArg))
-    );
+    assert_eq!(send_half_mapped(&mut w, client, port, &large, PAGE), Some(error(SockError::InvalidArg)));
     assert!(w.reply_for(server).is_none(), "the receiver keeps waiting");
     assert_eq!(send(&mut w, client, port, b"after"), Some(Response::Ok(0)));
     let reply = w.reply_for(server).unwrap();

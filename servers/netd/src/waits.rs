@@ -35,11 +35,7 @@ pub(crate) const fn poll_key(poll_slot: usize) -> usize {
 
 impl Netd {
     /// May a call wait, and until when: `None` for as long as it takes.
-    pub(crate) fn wait_until(
-        &self,
-        fx: &mut impl Effects,
-        wait: Wait,
-    ) -> Result<Option<u64>, SockError> {
+    pub(crate) fn wait_until(&self, fx: &mut impl Effects, wait: Wait) -> Result<Option<u64>, SockError> {
         match wait {
             Wait::Forever => Ok(None),
             Wait::NonBlocking => Err(SockError::WouldBlock),
@@ -88,10 +84,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled {
-            replies: self.replies.as_slice(),
-            action: Action::None,
-        }
+        Handled { replies: self.replies.as_slice(), action: Action::None }
     }
 
     fn socket_wait_timed_out(&mut self, slot: u16) {
@@ -102,9 +95,7 @@ impl Netd {
             return;
         };
         match waiter {
-            Waiter::Recv { caller, .. }
-            | Waiter::Send { caller, .. }
-            | Waiter::Accept { caller } => {
+            Waiter::Recv { caller, .. } | Waiter::Send { caller, .. } | Waiter::Accept { caller } => {
                 self.end_wait(id);
                 self.wake_with_error(caller, SockError::Timeout);
             }

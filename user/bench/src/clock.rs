@@ -21,9 +21,7 @@ pub struct TickRate {
 
 impl TickRate {
     /// One tick per nanosecond (QEMU with `-icount shift=0`).
-    pub const ONE_PER_NS: TickRate = TickRate {
-        ticks_per_ms: NS_PER_MS,
-    };
+    pub const ONE_PER_NS: TickRate = TickRate { ticks_per_ms: NS_PER_MS };
 
     /// The rate seen when the counter advanced `ticks` while the kernel clock
     /// advanced `ns`; `None` if either did not move.
@@ -39,9 +37,7 @@ impl TickRate {
         if off_ppm <= SNAP_TOLERANCE_PPM as u128 {
             Some(TickRate::ONE_PER_NS)
         } else {
-            Some(TickRate {
-                ticks_per_ms: per_ms,
-            })
+            Some(TickRate { ticks_per_ms: per_ms })
         }
     }
 

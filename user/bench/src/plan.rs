@@ -114,11 +114,7 @@ pub enum Role {
     Gate { parties: u32 },
     /// Connects to the echo task on `port`, waits at gate task `gate` (raw
     /// id), then makes `round_trips` 1-byte round trips.
-    PairClient {
-        port: u16,
-        gate: u32,
-        round_trips: u32,
-    },
+    PairClient { port: u16, gate: u32, round_trips: u32 },
 }
 
 impl Role {
@@ -214,8 +210,7 @@ pub enum Invocation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UsageError(pub &'static str);
 
-pub const USAGE: &str =
-    "usage: sockbench [boot|sys|ipc|pp-sock|bulk-sock|conn|pp-sock-64] [ROUND_TRIPS [BULK_BYTES]]";
+pub const USAGE: &str = "usage: sockbench [boot|sys|ipc|pp-sock|bulk-sock|conn|pp-sock-64] [ROUND_TRIPS [BULK_BYTES]]";
 
 /// Parses the arguments after the program name.
 pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Invocation, UsageError> {
@@ -254,26 +249,12 @@ pub fn parse<'a>(args: impl IntoIterator<Item = &'a str>) -> Result<Invocation, 
 }
 
 fn default_plan(only: Option<Bench>) -> Plan {
-    Plan {
-        only,
-        round_trips: DEFAULT_ROUND_TRIPS,
-        bulk_bytes: DEFAULT_BULK_BYTES,
-    }
+    Plan { only, round_trips: DEFAULT_ROUND_TRIPS, bulk_bytes: DEFAULT_BULK_BYTES }
 }
 
-fn parse_role<'a>(
-    name: &str,
-    args: &mut impl Iterator<Item = &'a str>,
-) -> Result<Option<Role>, UsageError> {
+fn parse_role<'a>(name: &str, args: &mut impl Iterator<Item = &'a str>) -> Result<Option<Role>, UsageError> {
     const BAD: UsageError = UsageError("bad helper arguments");
-    let known = [
-        "ipc-server",
-        "echo",
-        "bulk-sender",
-        "conn-server",
-        "gate",
-        "pair-client",
-    ];
+    let known = ["ipc-server", "echo", "bulk-sender", "conn-server", "gate", "pair-client"];
     if !known.contains(&name) {
         return Ok(None);
     }
@@ -282,24 +263,11 @@ fn parse_role<'a>(
     let port = |value: u32| u16::try_from(value).map_err(|_| BAD);
     let role = match name {
         "ipc-server" => Role::IpcServer,
-        "echo" => Role::Echo {
-            port: port(next()?)?,
-        },
-        "bulk-sender" => Role::BulkSender {
-            port: port(next()?)?,
-            bytes: next()?,
-            chunk: next()?,
-        },
-        "conn-server" => Role::ConnServer {
-            port: port(next()?)?,
-            cycles: next()?,
-        },
+        "echo" => Role::Echo { port: port(next()?)? },
+        "bulk-sender" => Role::BulkSender { port: port(next()?)?, bytes: next()?, chunk: next()? },
+        "conn-server" => Role::ConnServer { port: port(next()?)?, cycles: next()? },
         "gate" => Role::Gate { parties: next()? },
-        _ => Role::PairClient {
-            port: port(next()?)?,
-            gate: next()?,
-            round_trips: next()?,
-        },
+        _ => Role::PairClient { port: port(next()?)?, gate: next()?, round_trips: next()? },
     };
     if args.next().is_some() {
         return Err(BAD);
@@ -343,14 +311,7 @@ mod tests {
     #[test]
     fn no_arguments_run_everything_at_full_size() {
         let plan = run(&[]);
-        assert_eq!(
-            plan,
-            Plan {
-                only: None,
-                round_trips: 20_000,
-                bulk_bytes: 16 << 20
-            }
-        );
+        assert_eq!(plan, Plan { only: None, round_trips: 20_000, bulk_bytes: 16 << 20 });
         assert!(Bench::ALL.iter().all(|&bench| plan.runs(bench)));
         assert_eq!(plan.sys_calls(), 200_000);
         assert_eq!(plan.warm_up(), 2_000);
@@ -361,33 +322,19 @@ mod tests {
     #[test]
     fn counts_and_a_single_benchmark() {
         let plan = run(&["1000"]);
-        assert_eq!(
-            (plan.only, plan.round_trips, plan.bulk_bytes),
-            (None, 1000, 16 << 20)
-        );
+        assert_eq!((plan.only, plan.round_trips, plan.bulk_bytes), (None, 1000, 16 << 20));
         let plan = run(&["pp-sock", "50", "4096"]);
         assert_eq!(plan.only, Some(Bench::PpSock));
         assert!(plan.runs(Bench::PpSock) && !plan.runs(Bench::Ipc));
         assert_eq!((plan.round_trips, plan.bulk_bytes), (50, 4096));
         // Small counts keep a minimum of work.
-        assert_eq!(
-            (plan.warm_up(), plan.conn_cycles(), plan.pair_round_trips()),
-            (100, 5, 1)
-        );
+        assert_eq!((plan.warm_up(), plan.conn_cycles(), plan.pair_round_trips()), (100, 5, 1));
         assert_eq!(run(&["pp-sock-64"]).only, Some(Bench::PpSock64));
     }
 
     #[test]
     fn nonsense_is_refused() {
-        for bad in [
-            &["0"][..],
-            &["-5"],
-            &["12x"],
-            &["10", "0"],
-            &["10", "67108865"],
-            &["1", "2", "3"],
-            &["nosuch"],
-        ] {
+        for bad in [&["0"][..], &["-5"], &["12x"], &["10", "0"], &["10", "67108865"], &["1", "2", "3"], &["nosuch"]] {
             assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
         }
         assert_eq!(parse(["--help"]), Ok(Invocation::Help));
@@ -398,41 +345,16 @@ mod tests {
         let cases: [(&[&str], Role); 6] = [
             (&["ipc-server"], Role::IpcServer),
             (&["echo", "7001"], Role::Echo { port: 7001 }),
-            (
-                &["bulk-sender", "7002", "4096", "512"],
-                Role::BulkSender {
-                    port: 7002,
-                    bytes: 4096,
-                    chunk: 512,
-                },
-            ),
-            (
-                &["conn-server", "7003", "9"],
-                Role::ConnServer {
-                    port: 7003,
-                    cycles: 9,
-                },
-            ),
+            (&["bulk-sender", "7002", "4096", "512"], Role::BulkSender { port: 7002, bytes: 4096, chunk: 512 }),
+            (&["conn-server", "7003", "9"], Role::ConnServer { port: 7003, cycles: 9 }),
             (&["gate", "64"], Role::Gate { parties: 64 }),
-            (
-                &["pair-client", "7100", "65539", "10"],
-                Role::PairClient {
-                    port: 7100,
-                    gate: 65539,
-                    round_trips: 10,
-                },
-            ),
+            (&["pair-client", "7100", "65539", "10"], Role::PairClient { port: 7100, gate: 65539, round_trips: 10 }),
         ];
         for (args, role) in cases {
             assert_eq!(parse(args.iter().copied()), Ok(Invocation::Role(role)));
             assert_eq!(role.name(), args[0]);
         }
-        for bad in [
-            &["echo"][..],
-            &["echo", "70000"],
-            &["gate", "1", "2"],
-            &["bulk-sender", "1", "2"],
-        ] {
+        for bad in [&["echo"][..], &["echo", "70000"], &["gate", "1", "2"], &["bulk-sender", "1", "2"]] {
             assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
         }
     }

@@ -37,12 +37,7 @@ impl Display for Decimal {
         let scale = 10u128.pow(self.places);
         write!(f, "{}", self.scaled / scale)?;
         if self.places > 0 {
-            write!(
-                f,
-                ".{:0width$}",
-                self.scaled % scale,
-                width = self.places as usize
-            )?;
+            write!(f, ".{:0width$}", self.scaled % scale, width = self.places as usize)?;
         }
         Ok(())
     }
@@ -119,23 +114,16 @@ mod tests {
         assert_eq!(ns_per(120_000_000, 20_000).to_string(), "6000.0");
         assert_eq!(per_second(20_000, 120_000_000).to_string(), "166666.7");
         // 16 MiB in 10 ms: 1677.72 MB/s (10^6 bytes, as the Linux peer).
-        assert_eq!(
-            megabytes_per_second(16 << 20, 10_000_000).to_string(),
-            "1677.72"
-        );
+        assert_eq!(megabytes_per_second(16 << 20, 10_000_000).to_string(), "1677.72");
         assert_eq!(ns_per(1_234, 10).to_string(), "123.4");
         // No overflow at the largest figures.
-        assert_eq!(
-            per_second(u64::MAX, 1).to_string(),
-            format!("{}.0", u64::MAX as u128 * 1_000_000_000)
-        );
+        assert_eq!(per_second(u64::MAX, 1).to_string(), format!("{}.0", u64::MAX as u128 * 1_000_000_000));
     }
 
     #[test]
     fn a_line_has_the_peer_shape() {
-        let line = ResultLine::new("bulk-sock")
-            .field("chunk", 4096)
-            .field("MBps", megabytes_per_second(1_000_000, 1_000_000));
+        let line =
+            ResultLine::new("bulk-sock").field("chunk", 4096).field("MBps", megabytes_per_second(1_000_000, 1_000_000));
         assert_eq!(line.as_str(), "RESULT bulk-sock chunk=4096 MBps=1000.00");
     }
 

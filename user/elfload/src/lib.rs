@@ -58,10 +58,7 @@ impl Segment<'_> {
     /// Page-aligned range `start..end` of the pages the segment touches.
     pub fn pages(&self) -> (u64, u64) {
         let page = PAGE_SIZE as u64;
-        (
-            self.vaddr - self.vaddr % page,
-            self.end().div_ceil(page) * page,
-        )
+        (self.vaddr - self.vaddr % page, self.end().div_ceil(page) * page)
     }
 
     /// Bytes after the file contents that must read as zero (`.bss`).
@@ -102,11 +99,7 @@ pub fn parse(data: &[u8]) -> Result<Program<'_>, ElfError> {
         .and_then(|end| data.get(usize::try_from(table_offset).ok()?..usize::try_from(end).ok()?))
         .ok_or(ElfError::ProgramHeadersOutOfBounds)?;
 
-    let mut program = Program {
-        entry,
-        segments: [Segment::default(); MAX_SEGMENTS],
-        count: 0,
-    };
+    let mut program = Program { entry, segments: [Segment::default(); MAX_SEGMENTS], count: 0 };
     // Program header index of each kept segment, for error reports.
     let mut header_index = [0usize; MAX_SEGMENTS];
     for (index, raw) in table.chunks_exact(entry_size as usize).enumerate() {
@@ -118,14 +111,8 @@ pub fn parse(data: &[u8]) -> Result<Program<'_>, ElfError> {
             continue;
         }
         let kept = &program.segments[..program.count];
-        if let Some(other) = kept
-            .iter()
-            .position(|s| s.vaddr < segment.end() && segment.vaddr < s.end())
-        {
-            return Err(ElfError::OverlappingSegments {
-                first: header_index[other],
-                second: index,
-            });
+        if let Some(other) = kept.iter().position(|s| s.vaddr < segment.end() && segment.vaddr < s.end()) {
+            return Err(ElfError::OverlappingSegments { first: header_index[other], second: index });
         }
         if program.count == MAX_SEGMENTS {
             return Err(ElfError::TooManySegments);
@@ -138,10 +125,7 @@ pub fn parse(data: &[u8]) -> Result<Program<'_>, ElfError> {
     if program.count == 0 {
         return Err(ElfError::NoSegments);
     }
-    let entry_is_code = program
-        .segments()
-        .iter()
-        .any(|s| s.executable && s.vaddr <= entry && entry < s.end());
+    let entry_is_code = program.segments().iter().any(|s| s.executable && s.vaddr <= entry && entry < s.end());
     if !entry_is_code {
         return Err(ElfError::EntryNotExecutable(entry));
     }
@@ -186,19 +170,11 @@ fn load_segment<'a>(data: &'a [u8], raw: &[u8], index: usize) -> Result<Segment<
         .checked_add(file_size)
         .and_then(|end| data.get(usize::try_from(file_offset).ok()?..usize::try_from(end).ok()?))
         .ok_or(ElfError::SegmentOutsideFile { index })?;
-    let end = vaddr
-        .checked_add(mem_size)
-        .ok_or(ElfError::AddressOverflow { index })?;
+    let end = vaddr.checked_add(mem_size).ok_or(ElfError::AddressOverflow { index })?;
     if mem_size != 0 && (vaddr < USER_START || end > USER_END) {
         return Err(ElfError::OutsideUserSpace { index, vaddr });
     }
-    Ok(Segment {
-        vaddr,
-        mem_size,
-        file_bytes,
-        writable: flags & PF_W != 0,
-        executable: flags & PF_X != 0,
-    })
+    Ok(Segment { vaddr, mem_size, file_bytes, writable: flags & PF_W != 0, executable: flags & PF_X != 0 })
 }
 
 /// Little-endian field decoders. Callers pass slices whose length the

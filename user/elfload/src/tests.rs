@@ -46,11 +46,7 @@ fn put(file: &mut [u8], at: usize, bytes: &[u8]) {
 
 /// Sets field `at` (byte offset) of program header `index`.
 fn put_header_field(file: &mut [u8], index: usize, at: usize, value: u64) {
-    put(
-        file,
-        ELF_HEADER_SIZE + index * PROGRAM_HEADER_SIZE + at,
-        &value.to_le_bytes(),
-    );
+    put(file, ELF_HEADER_SIZE + index * PROGRAM_HEADER_SIZE + at, &value.to_le_bytes());
 }
 
 const PF_R: u32 = 4;
@@ -77,18 +73,10 @@ fn parses_a_minimal_executable() {
     let file = valid();
     let program = parse(&file).unwrap();
     assert_eq!(program.entry, CODE_ADDR + 0x10);
-    let [text, data] = program.segments() else {
-        panic!("{:?}", program.segments())
-    };
-    assert_eq!(
-        (text.vaddr, text.mem_size, text.file_bytes),
-        (CODE_ADDR, 0x40, &[0x90; 0x40][..])
-    );
+    let [text, data] = program.segments() else { panic!("{:?}", program.segments()) };
+    assert_eq!((text.vaddr, text.mem_size, text.file_bytes), (CODE_ADDR, 0x40, &[0x90; 0x40][..]));
     assert!(text.executable && !text.writable);
-    assert_eq!(
-        (data.vaddr, data.mem_size, data.file_bytes),
-        (DATA_ADDR, 0x2000, &[1, 2, 3, 4][..])
-    );
+    assert_eq!((data.vaddr, data.mem_size, data.file_bytes), (DATA_ADDR, 0x2000, &[1, 2, 3, 4][..]));
     assert!(data.writable && !data.executable);
     assert_eq!(data.zero_fill(), 0x2000 - 4);
     assert_eq!(data.pages(), (DATA_ADDR, DATA_ADDR + 0x2000));
@@ -97,13 +85,7 @@ fn parses_a_minimal_executable() {
 
 #[test]
 fn segments_may_share_a_page_without_overlapping() {
-    let file = build(
-        CODE_ADDR,
-        &[
-            code(CODE_ADDR, 0x100),
-            (PT_LOAD, PF_W, CODE_ADDR + 0x100, vec![], 8),
-        ],
-    );
+    let file = build(CODE_ADDR, &[code(CODE_ADDR, 0x100), (PT_LOAD, PF_W, CODE_ADDR + 0x100, vec![], 8)]);
     assert_eq!(parse(&file).unwrap().segments().len(), 2);
 }
 
@@ -140,10 +122,7 @@ fn rejects_bad_program_header_tables() {
 
     let mut huge_offset = valid();
     put(&mut huge_offset, 32, &u64::MAX.to_le_bytes());
-    assert_eq!(
-        parse(&huge_offset),
-        Err(ElfError::ProgramHeadersOutOfBounds)
-    );
+    assert_eq!(parse(&huge_offset), Err(ElfError::ProgramHeadersOutOfBounds));
 
     let mut many = valid();
     put(&mut many, 56, &u16::MAX.to_le_bytes());
@@ -155,59 +134,32 @@ fn rejects_segment_file_ranges_outside_the_file() {
     let mut past_end = valid();
     let len = past_end.len() as u64;
     put_header_field(&mut past_end, 1, 8, len - 2);
-    assert_eq!(
-        parse(&past_end),
-        Err(ElfError::SegmentOutsideFile { index: 1 })
-    );
+    assert_eq!(parse(&past_end), Err(ElfError::SegmentOutsideFile { index: 1 }));
 
     let mut wrapping = valid();
     put_header_field(&mut wrapping, 0, 8, u64::MAX - 8);
-    assert_eq!(
-        parse(&wrapping),
-        Err(ElfError::SegmentOutsideFile { index: 0 })
-    );
+    assert_eq!(parse(&wrapping), Err(ElfError::SegmentOutsideFile { index: 0 }));
 }
 
 #[test]
 fn rejects_file_size_above_memory_size() {
     let mut file = valid();
     put_header_field(&mut file, 0, 40, 0x3f);
-    assert_eq!(
-        parse(&file),
-        Err(ElfError::FileSizeExceedsMemSize { index: 0 })
-    );
+    assert_eq!(parse(&file), Err(ElfError::FileSizeExceedsMemSize { index: 0 }));
 }
 
 #[test]
 fn rejects_segments_outside_user_space() {
     let low = build(0x1000, &[code(0x1000, 0x10)]);
-    assert_eq!(
-        parse(&low),
-        Err(ElfError::OutsideUserSpace {
-            index: 0,
-            vaddr: 0x1000
-        })
-    );
+    assert_eq!(parse(&low), Err(ElfError::OutsideUserSpace { index: 0, vaddr: 0x1000 }));
     let straddling_start = build(USER_START, &[code(USER_START - 0x10, 0x20)]);
-    assert!(matches!(
-        parse(&straddling_start),
-        Err(ElfError::OutsideUserSpace { index: 0, .. })
-    ));
+    assert!(matches!(parse(&straddling_start), Err(ElfError::OutsideUserSpace { index: 0, .. })));
     let kernel = build(0xffff_8000_0000_0000, &[code(0xffff_8000_0000_0000, 0x10)]);
-    assert!(matches!(
-        parse(&kernel),
-        Err(ElfError::OutsideUserSpace { .. })
-    ));
+    assert!(matches!(parse(&kernel), Err(ElfError::OutsideUserSpace { .. })));
     let crossing_top = build(USER_END - 0x10, &[code(USER_END - 0x10, 0x20)]);
-    assert!(matches!(
-        parse(&crossing_top),
-        Err(ElfError::OutsideUserSpace { .. })
-    ));
+    assert!(matches!(parse(&crossing_top), Err(ElfError::OutsideUserSpace { .. })));
     let touching_top = build(USER_END - 0x10, &[code(USER_END - 0x10, 0x10)]);
-    assert!(
-        parse(&touching_top).is_ok(),
-        "a segment may end exactly at USER_END"
-    );
+    assert!(parse(&touching_top).is_ok(), "a segment may end exactly at USER_END");
 }
 
 #[test]
@@ -219,47 +171,20 @@ fn rejects_address_overflow() {
 
 #[test]
 fn rejects_overlapping_segments() {
-    let file = build(
-        CODE_ADDR,
-        &[
-            code(CODE_ADDR, 0x100),
-            (PT_LOAD, PF_W, CODE_ADDR + 0xff, vec![], 8),
-        ],
-    );
-    assert_eq!(
-        parse(&file),
-        Err(ElfError::OverlappingSegments {
-            first: 0,
-            second: 1
-        })
-    );
-    let inside = build(
-        CODE_ADDR,
-        &[code(CODE_ADDR, 0x100), code(CODE_ADDR + 0x10, 0x10)],
-    );
-    assert_eq!(
-        parse(&inside),
-        Err(ElfError::OverlappingSegments {
-            first: 0,
-            second: 1
-        })
-    );
+    let file = build(CODE_ADDR, &[code(CODE_ADDR, 0x100), (PT_LOAD, PF_W, CODE_ADDR + 0xff, vec![], 8)]);
+    assert_eq!(parse(&file), Err(ElfError::OverlappingSegments { first: 0, second: 1 }));
+    let inside = build(CODE_ADDR, &[code(CODE_ADDR, 0x100), code(CODE_ADDR + 0x10, 0x10)]);
+    assert_eq!(parse(&inside), Err(ElfError::OverlappingSegments { first: 0, second: 1 }));
 }
 
 #[test]
 fn rejects_entry_outside_executable_code() {
     let mut in_data = valid();
     put(&mut in_data, 24, &(DATA_ADDR + 8).to_le_bytes());
-    assert_eq!(
-        parse(&in_data),
-        Err(ElfError::EntryNotExecutable(DATA_ADDR + 8))
-    );
+    assert_eq!(parse(&in_data), Err(ElfError::EntryNotExecutable(DATA_ADDR + 8)));
     let mut past_code = valid();
     put(&mut past_code, 24, &(CODE_ADDR + 0x40).to_le_bytes());
-    assert_eq!(
-        parse(&past_code),
-        Err(ElfError::EntryNotExecutable(CODE_ADDR + 0x40))
-    );
+    assert_eq!(parse(&past_code), Err(ElfError::EntryNotExecutable(CODE_ADDR + 0x40)));
     let mut zero = valid();
     put(&mut zero, 24, &0u64.to_le_bytes());
     assert_eq!(parse(&zero), Err(ElfError::EntryNotExecutable(0)));
@@ -267,13 +192,8 @@ fn rejects_entry_outside_executable_code() {
 
 #[test]
 fn rejects_too_many_and_zero_segments() {
-    let headers: Vec<Header> = (0..MAX_SEGMENTS as u64 + 1)
-        .map(|i| code(CODE_ADDR + i * 0x1000, 0x10))
-        .collect();
-    assert_eq!(
-        parse(&build(CODE_ADDR, &headers)),
-        Err(ElfError::TooManySegments)
-    );
+    let headers: Vec<Header> = (0..MAX_SEGMENTS as u64 + 1).map(|i| code(CODE_ADDR + i * 0x1000, 0x10)).collect();
+    assert_eq!(parse(&build(CODE_ADDR, &headers)), Err(ElfError::TooManySegments));
     assert!(parse(&build(CODE_ADDR, &headers[..MAX_SEGMENTS])).is_ok());
 
     assert_eq!(parse(&build(CODE_ADDR, &[])), Err(ElfError::NoSegments));
@@ -283,16 +203,9 @@ fn rejects_too_many_and_zero_segments() {
 
 #[test]
 fn errors_describe_themselves() {
-    let text = ElfError::OutsideUserSpace {
-        index: 2,
-        vaddr: 0x1000,
-    }
-    .to_string();
+    let text = ElfError::OutsideUserSpace { index: 2, vaddr: 0x1000 }.to_string();
     assert_eq!(text, "segment 2 at 0x1000 is outside user space");
-    assert_eq!(
-        ElfError::TooManySegments.to_string(),
-        "more than 16 loadable segments"
-    );
+    assert_eq!(ElfError::TooManySegments.to_string(), "more than 16 loadable segments");
 }
 
 proptest! {

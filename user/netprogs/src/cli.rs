@@ -17,18 +17,9 @@ pub fn port(arg: &str) -> Result<u16, bool> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Nc<'a> {
     /// `nc [-w SECONDS] -l [-k] PORT`; `keep`: accept clients one after another.
-    Listen {
-        port: &'a str,
-        keep: bool,
-        wait_seconds: Option<u32>,
-    },
+    Listen { port: &'a str, keep: bool, wait_seconds: Option<u32> },
     /// `nc [-w SECONDS] HOST PORT [MESSAGE...]`; no message means console lines.
-    Connect {
-        host: &'a str,
-        port: &'a str,
-        messages: Vec<&'a str>,
-        wait_seconds: Option<u32>,
-    },
+    Connect { host: &'a str, port: &'a str, messages: Vec<&'a str>, wait_seconds: Option<u32> },
 }
 
 pub const NC_USAGE: &str = "usage: nc [-w SECONDS] -l [-k] PORT | nc [-w SECONDS] HOST PORT [MESSAGE...]";
@@ -54,12 +45,9 @@ pub fn nc<'a>(args: &[&'a str]) -> Result<Nc<'a>, String> {
     }
     let command = match (listen, rest) {
         (true, [port]) => Nc::Listen { port, keep, wait_seconds },
-        (false, [host, port, messages @ ..]) if !keep => Nc::Connect {
-            host,
-            port,
-            messages: messages.to_vec(),
-            wait_seconds,
-        },
+        (false, [host, port, messages @ ..]) if !keep => {
+            Nc::Connect { host, port, messages: messages.to_vec(), wait_seconds }
+        }
         _ => return Err(usage()),
     };
     let (Nc::Listen { port, .. } | Nc::Connect { port, .. }) = &command;
@@ -122,12 +110,7 @@ mod tests {
         assert_eq!(nc(&["-w", "x", "localhost", "7"]), usage);
         assert_eq!(
             nc(&["localhost", "5000"]),
-            Ok(Nc::Connect {
-                host: "localhost",
-                port: "5000",
-                messages: Vec::new(),
-                wait_seconds: None,
-            })
+            Ok(Nc::Connect { host: "localhost", port: "5000", messages: Vec::new(), wait_seconds: None })
         );
         assert_eq!(
             nc(&["-w", "1", "localhost", "5002", "one", "two"]),

@@ -58,10 +58,7 @@ pub fn all_rows<T: Transport>(sockets: &mut Sockets<T>) -> Result<Vec<SocketRow>
 }
 
 /// The socket on `port`, if any.
-pub fn find_row<T: Transport>(
-    sockets: &mut Sockets<T>,
-    port: u16,
-) -> Result<Option<SocketRow>, SockError> {
+pub fn find_row<T: Transport>(sockets: &mut Sockets<T>, port: u16) -> Result<Option<SocketRow>, SockError> {
     Ok(all_rows(sockets)?.into_iter().find(|row| row.port == port))
 }
 
@@ -76,9 +73,7 @@ pub fn connect_retrying<T: Transport>(
     let start = sockets.transport().now_ms();
     loop {
         match sockets.connect(port, host) {
-            Err(SockError::NotFound)
-                if sockets.transport().now_ms().saturating_sub(start) < within_ms =>
-            {
+            Err(SockError::NotFound) if sockets.transport().now_ms().saturating_sub(start) < within_ms => {
                 sockets.transport().sleep_ms(RETRY_MS);
             }
             other => return other,
@@ -124,9 +119,7 @@ mod tests {
                 self.requests.push(1000 + start_index);
             }
             let answer = self.answers.pop_front().ok_or(KernelError::PeerDied)?;
-            if let (Response::Received { len, .. }, Some(LeaseBuf::Write(buf))) =
-                (answer, leases.first_mut())
-            {
+            if let (Response::Received { len, .. }, Some(LeaseBuf::Write(buf))) = (answer, leases.first_mut()) {
                 buf[..len as usize].fill(self.fill);
                 self.fill += 1;
             }
@@ -144,22 +137,11 @@ mod tests {
     }
 
     fn sockets(answers: Vec<Response>) -> Sockets<Scripted> {
-        Sockets::new(Scripted {
-            answers: answers.into(),
-            fill: b'a',
-            clock: 0,
-            requests: Vec::new(),
-        })
+        Sockets::new(Scripted { answers: answers.into(), fill: b'a', clock: 0, requests: Vec::new() })
     }
 
     fn row(port: u16) -> SocketRow {
-        SocketRow {
-            port,
-            state: RowState::Listening,
-            owner: 7,
-            peer_port: None,
-            queued: 0,
-        }
+        SocketRow { port, state: RowState::Listening, owner: 7, peer_port: None, queued: 0 }
     }
 
     fn page(ports: &[u16], next_index: Option<u32>) -> Response {
@@ -189,13 +171,8 @@ mod tests {
 
     #[test]
     fn a_message_is_assembled_from_its_pieces() {
-        let mut s = sockets(vec![
-            Response::Received { len: 4, more: true },
-            Response::Received {
-                len: 2,
-                more: false,
-            },
-        ]);
+        let mut s =
+            sockets(vec![Response::Received { len: 4, more: true }, Response::Received { len: 2, more: false }]);
         let mut scratch = [0u8; 4];
         let mut message = vec![9];
         recv_message(&mut s, 10, &mut scratch, &mut message).unwrap();
@@ -210,15 +187,9 @@ mod tests {
         assert_eq!(s.transport().clock, 2 * RETRY_MS);
 
         let mut s = sockets(vec![Response::Error(SockError::WrongState)]);
-        assert_eq!(
-            connect_retrying(&mut s, 10, "localhost", 1000),
-            Err(SockError::WrongState)
-        );
+        assert_eq!(connect_retrying(&mut s, 10, "localhost", 1000), Err(SockError::WrongState));
 
         let mut s = sockets(vec![not_found; 3]);
-        assert_eq!(
-            connect_retrying(&mut s, 10, "localhost", 2 * RETRY_MS),
-            Err(SockError::NotFound)
-        );
+        assert_eq!(connect_retrying(&mut s, 10, "localhost", 2 * RETRY_MS), Err(SockError::NotFound));
     }
 }

@@ -24,9 +24,7 @@ pub fn state_name(state: RowState) -> &'static str {
 /// the task is gone or unknown), peer port (`-` when not connected), bytes
 /// waiting to be received.
 pub fn line(row: &SocketRow, owner_name: Option<&str>) -> String {
-    let peer = row
-        .peer_port
-        .map_or(String::from("-"), |port| format!("{port}"));
+    let peer = row.peer_port.map_or(String::from("-"), |port| format!("{port}"));
     format!(
         "{:<6} {:<10} {:<6} {:<16} {:<6} {}",
         row.port,
@@ -61,17 +59,8 @@ mod tests {
 
     #[test]
     fn missing_peer_and_owner_are_marked() {
-        let row = SocketRow {
-            port: 10,
-            state: RowState::Listening,
-            owner: 9,
-            peer_port: None,
-            queued: 0,
-        };
-        assert_eq!(
-            line(&row, None),
-            "10     listening  9      ?                -      0"
-        );
+        let row = SocketRow { port: 10, state: RowState::Listening, owner: 9, peer_port: None, queued: 0 };
+        assert_eq!(line(&row, None), "10     listening  9      ?                -      0");
         assert_eq!(state_name(RowState::Reset), "reset");
     }
 }

@@ -12,10 +12,7 @@ pub struct Tally {
 
 impl Tally {
     pub const fn new() -> Self {
-        Tally {
-            passed: 0,
-            failed: 0,
-        }
+        Tally { passed: 0, failed: 0 }
     }
 
     /// Records one check and returns its line: `ok N - NAME` or
@@ -54,10 +51,7 @@ mod tests {
         let mut tally = Tally::new();
         assert_eq!(tally.record("first", &Ok(())), "ok 1 - first");
         assert_eq!(tally.status(), 0);
-        assert_eq!(
-            tally.record("second", &Err("got -1025".into())),
-            "FAIL 2 - second: got -1025"
-        );
+        assert_eq!(tally.record("second", &Err("got -1025".into())), "FAIL 2 - second: got -1025");
         assert_eq!(tally.record("third", &Ok(())), "ok 3 - third");
         assert_eq!(tally.summary(), "2 passed, 1 failed");
         assert_eq!(tally.status(), 1);

@@ -38,14 +38,8 @@ mod tests {
     #[test]
     fn failures_read_like_the_contract() {
         let reset = SockError::ConnectionReset(ResetReason::PeerDied);
-        assert_eq!(
-            failure("nc", "recv", reset),
-            "nc: recv: E_CONNECTION_RESET_BY_REMOTE (-1030)"
-        );
-        assert_eq!(
-            failure("client", "connect", SockError::NotFound),
-            "client: connect: E_NOTFOUND (-1025)"
-        );
+        assert_eq!(failure("nc", "recv", reset), "nc: recv: E_CONNECTION_RESET_BY_REMOTE (-1030)");
+        assert_eq!(failure("client", "connect", SockError::NotFound), "client: connect: E_NOTFOUND (-1025)");
     }
 
     #[test]

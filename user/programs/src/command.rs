@@ -34,8 +34,14 @@ pub enum Command {
     /// Make a supervised server fault. `flags`: `urt::proto::init::CRASH_ALWAYS`
     /// (at every start, until the next `restart` of it), `CRASH_HANG` (the
     /// next incarnation spins), or none.
-    Crash { name: String, flags: u8 },
-    Run { argv: Vec<String>, background: bool },
+    Crash {
+        name: String,
+        flags: u8,
+    },
+    Run {
+        argv: Vec<String>,
+        background: bool,
+    },
 }
 
 /// A line the shell cannot run, and the message to print.
@@ -68,7 +74,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("history", "list the command lines typed since boot"),
     ("jobs", "list the background jobs still running"),
     ("restart NAME", "restart a supervised server (netd, console)"),
-    ("crash NAME [always|hang]", "make a server (netd) fault; always: at each start, until restart; hang: its next incarnation spins"),
+    (
+        "crash NAME [always|hang]",
+        "make a server (netd) fault; always: at each start, until restart; hang: its next incarnation spins",
+    ),
     ("poweroff", "turn the machine off"),
 ];
 
@@ -164,9 +173,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         },
         "kill" if rest.is_empty() => Err(ParseError::Usage("kill ID|NAME...")),
         "kill" => Ok(Command::Kill(
-            rest.iter()
-                .map(|w| w.parse().map_or_else(|_| KillTarget::Name(w.clone()), KillTarget::Index))
-                .collect(),
+            rest.iter().map(|w| w.parse().map_or_else(|_| KillTarget::Name(w.clone()), KillTarget::Index)).collect(),
         )),
         _ => Ok(Command::Run { argv: words, background }),
     }

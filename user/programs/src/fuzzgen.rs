@@ -21,7 +21,7 @@ pub mod requests;
 pub mod syscalls;
 mod task_ids;
 
-use abi::{KernelError, ARGS_VADDR, PAGE_SIZE, USER_END, USER_START};
+use abi::{ARGS_VADDR, KernelError, PAGE_SIZE, USER_END, USER_START};
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
@@ -96,8 +96,36 @@ impl Rng {
 
 /// Values at the edges of the usual ranges.
 pub const INTERESTING: [u64; 31] = [
-    0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 255, 256, 257, 1023, 1024, 4095, 4096, 4097, 65535, 65536,
-    0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 1 << 32, (1 << 32) + 1, i64::MAX as u64, 1 << 63, u64::MAX - 1,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    7,
+    8,
+    15,
+    16,
+    31,
+    32,
+    255,
+    256,
+    257,
+    1023,
+    1024,
+    4095,
+    4096,
+    4097,
+    65535,
+    65536,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    1 << 32,
+    (1 << 32) + 1,
+    i64::MAX as u64,
+    1 << 63,
+    u64::MAX - 1,
     u64::MAX,
 ];
 
@@ -114,8 +142,26 @@ pub fn value(rng: &mut Rng) -> u64 {
 /// A length, biased toward page, message, lease and map limits.
 pub fn length(rng: &mut Rng) -> u64 {
     const LENGTHS: [u64; 20] = [
-        0, 1, 8, 16, 24, 32, 255, 256, 257, 1024, 1025, 4095, 4096, 4097, 8192, 1 << 20, (1 << 20) + 1,
-        1 << 30, (1 << 30) + PAGE, u64::MAX - PAGE + 1,
+        0,
+        1,
+        8,
+        16,
+        24,
+        32,
+        255,
+        256,
+        257,
+        1024,
+        1025,
+        4095,
+        4096,
+        4097,
+        8192,
+        1 << 20,
+        (1 << 20) + 1,
+        1 << 30,
+        (1 << 30) + PAGE,
+        u64::MAX - PAGE + 1,
     ];
     match rng.below(4) {
         0 | 1 => rng.pick(&LENGTHS),

@@ -28,7 +28,10 @@ impl History {
     /// as completion leaves), unless it is kept out.
     pub fn record(&mut self, line: &str) {
         let line = line.trim_end();
-        if line.starts_with(char::is_whitespace) || line.is_empty() || self.lines.back().is_some_and(|last| last == line) {
+        if line.starts_with(char::is_whitespace)
+            || line.is_empty()
+            || self.lines.back().is_some_and(|last| last == line)
+        {
             return;
         }
         if self.lines.len() == HISTORY_MAX {

@@ -178,12 +178,27 @@ pub fn plan_answer(rng: &mut Rng, held: usize) -> Answer {
 /// One lease call a server makes on a caller it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeaseCall {
-    Info { index: usize },
-    Read { index: usize, offset: usize, len: usize },
-    Write { index: usize, offset: usize, len: usize },
+    Info {
+        index: usize,
+    },
+    Read {
+        index: usize,
+        offset: usize,
+        len: usize,
+    },
+    Write {
+        index: usize,
+        offset: usize,
+        len: usize,
+    },
     /// From lease `src` of one held caller to lease `dst` of another (or
     /// the same).
-    Copy { src: usize, dst: usize, offset: usize, len: usize },
+    Copy {
+        src: usize,
+        dst: usize,
+        offset: usize,
+        len: usize,
+    },
 }
 
 /// The next lease call on a caller with `leases` leases (indices may be

@@ -25,13 +25,19 @@ pub const RECONNECT: &str = "--reconnect";
 /// What the program was asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    Server { port: u16, reconnect: bool },
+    Server {
+        port: u16,
+        reconnect: bool,
+    },
     /// `reconnect`: `Some(ms)` to reconnect after resets, for at most `ms`.
-    Client { port: u16, count: u64, reconnect: Option<u64> },
+    Client {
+        port: u16,
+        count: u64,
+        reconnect: Option<u64>,
+    },
 }
 
-pub const USAGE: &str =
-    "usage: sockloop server PORT [--reconnect] | sockloop client PORT COUNT [--reconnect [MS]]";
+pub const USAGE: &str = "usage: sockloop server PORT [--reconnect] | sockloop client PORT COUNT [--reconnect [MS]]";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[&str]) -> Option<Role> {

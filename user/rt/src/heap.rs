@@ -5,7 +5,7 @@
 //! [`HEAP_MAX`] bytes. Growth is sized by [`growth`], a pure function.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::ptr::{null_mut, NonNull};
+use core::ptr::{NonNull, null_mut};
 
 use linked_list_allocator::Heap;
 use spin::Mutex;

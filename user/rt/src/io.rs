@@ -10,9 +10,9 @@ use alloc::vec;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use abi::{JobId, KernelError, TaskId, MAX_MESSAGE};
+use abi::{JobId, KernelError, MAX_MESSAGE, TaskId};
 
-use crate::ipc::{call, Loan};
+use crate::ipc::{Loan, call};
 use crate::proto::console::{HandBack, HandedBack, ReadRequest};
 use crate::proto::{check_code, console as proto};
 use crate::sys;
@@ -33,7 +33,12 @@ pub fn console() -> Result<TaskId, KernelError> {
 
 /// Calls the console; if the id is stale (the console was restarted), looks
 /// it up again once.
-fn call_console(op: u32, request: &[u8], reply: &mut [u8], loans: &[Loan<'_>]) -> Result<crate::ipc::Reply, KernelError> {
+fn call_console(
+    op: u32,
+    request: &[u8],
+    reply: &mut [u8],
+    loans: &[Loan<'_>],
+) -> Result<crate::ipc::Reply, KernelError> {
     let first = call(console()?, op, request, reply, loans);
     if first != Err(KernelError::PeerDied) {
         return first;
@@ -123,7 +128,11 @@ pub enum Edited {
     Interrupted,
     /// A key or event for this task; `text` and `cursor` are the line so
     /// far, which stays on screen until this task writes or reads again.
-    HandedBack { why: HandBack, text: String, cursor: usize },
+    HandedBack {
+        why: HandBack,
+        text: String,
+        cursor: usize,
+    },
 }
 
 /// Longest prefix of `text` of at most `max` bytes that ends on a
@@ -154,7 +163,9 @@ pub fn edit_line(edit: &LineEdit<'_>) -> Edited {
     let reply = call_console(proto::READ_LINE, &request.encode(), &mut answer, &[Loan::read_write(&mut buf)]);
     let text_of = |len: u32, buf: &[u8]| String::from_utf8_lossy(&buf[..(len as usize).min(buf.len())]).into_owned();
     match reply.map(|r| (check_code(r.code), r.len)) {
-        Ok((Ok(proto::LINE), 4)) => Edited::Line(text_of(u32::from_le_bytes([answer[0], answer[1], answer[2], answer[3]]), &buf)),
+        Ok((Ok(proto::LINE), 4)) => {
+            Edited::Line(text_of(u32::from_le_bytes([answer[0], answer[1], answer[2], answer[3]]), &buf))
+        }
         Ok((Ok(proto::INTERRUPTED), _)) => Edited::Interrupted,
         Ok((Ok(proto::HANDED_BACK), _)) => match HandedBack::decode(&answer) {
             Some(back) => {

@@ -7,8 +7,9 @@
 use core::marker::PhantomData;
 
 use abi::{
-    check_lease_copy, lease_flags, recv_flags, CallArgs, CallResult, KernelError, Lease, LeaseAccessArgs, LeaseCopyArgs,
-    LeaseCopyError, LeaseRef, Received, RecvArgs, RecvResult, Register, ReplyArgs, ReplyRecvArgs, Sysnum, TaskId,
+    CallArgs, CallResult, KernelError, Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseCopyError, LeaseRef, Received,
+    RecvArgs, RecvResult, Register, ReplyArgs, ReplyRecvArgs, Sysnum, TaskId, check_lease_copy, lease_flags,
+    recv_flags,
 };
 
 use crate::arch::syscall;
@@ -57,13 +58,7 @@ impl<'a> Loan<'a> {
 pub type Reply = CallResult;
 
 /// Sends `request` with operation `op` to `dest` and blocks for the reply.
-pub fn call(
-    dest: TaskId,
-    op: u32,
-    request: &[u8],
-    reply: &mut [u8],
-    loans: &[Loan<'_>],
-) -> Result<Reply, KernelError> {
+pub fn call(dest: TaskId, op: u32, request: &[u8], reply: &mut [u8], loans: &[Loan<'_>]) -> Result<Reply, KernelError> {
     let args = CallArgs {
         dest,
         operation: op,

@@ -29,7 +29,7 @@ pub mod time;
 pub use memops;
 
 pub use abi::{KernelError, Received, TaskId};
-pub use io::{read_line, Input};
+pub use io::{Input, read_line};
 pub use rt::{args, program_name};
 pub use sys::{exit, now_ns};
 pub use time::sleep;

@@ -10,7 +10,7 @@ use core::fmt::{self, Write};
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
-use crate::args::{Args, ARGS_MAX};
+use crate::args::{ARGS_MAX, Args};
 use crate::fmtbuf::FixedBuf;
 use crate::{io, sys};
 

@@ -4,12 +4,12 @@
 use alloc::string::String;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use abi::{KernelError, TaskId, MAX_MESSAGE};
+use abi::{KernelError, MAX_MESSAGE, TaskId};
 
 use crate::args;
 use crate::ipc::call;
 use crate::proto::check_code;
-use crate::proto::init::{self as proto, Ended, Finished, ENDED_LEN, FINISHED_MAX};
+use crate::proto::init::{self as proto, ENDED_LEN, Ended, FINISHED_MAX, Finished};
 use crate::sys;
 
 static INIT: AtomicU32 = AtomicU32::new(TaskId::KERNEL.raw());

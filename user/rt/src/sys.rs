@@ -5,11 +5,11 @@
 //! in [`crate::task`]; IPC in [`crate::ipc`].
 
 use abi::{
-    check, BytesArgs, CostCounters, KernelError, KernelStats, MapArgs, ReadLogArgs, ReadLogResult, Sysnum, TaskId, TaskInfo, TaskInfoArgs,
-    UnmapArgs,
+    BytesArgs, CostCounters, KernelError, KernelStats, MapArgs, ReadLogArgs, ReadLogResult, Sysnum, TaskId, TaskInfo,
+    TaskInfoArgs, UnmapArgs, check,
 };
 
-use crate::arch::{syscall, Regs};
+use crate::arch::{Regs, syscall};
 
 /// Issues a call and decodes `rax`.
 ///

@@ -2,8 +2,8 @@
 //! task gets `Denied` (which the IPC tests check).
 
 use abi::{
-    BindArgs, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, Sysnum, TaskCreateArgs, TaskId, TaskMapArgs,
-    TaskStartArgs,
+    BindArgs, ExitRecord, GrantIrqArgs, GrantPortsArgs, JobId, KernelError, Sysnum, TaskCreateArgs, TaskId,
+    TaskMapArgs, TaskStartArgs,
 };
 
 use crate::sys::invoke;

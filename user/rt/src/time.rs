@@ -1,6 +1,6 @@
 //! Time: the clock and sleeping on the one per-task timer.
 
-use abi::{notify, KernelError};
+use abi::{KernelError, notify};
 
 use crate::ipc::recv_notifications;
 use crate::sys::{now_ns, set_timer};

@@ -37,7 +37,8 @@ fn call_packs_as_docs_abi_says() {
 
 #[test]
 fn reply_recv_packs_as_docs_abi_says() {
-    let args = ReplyRecvArgs { caller: TaskId::new(9, 0), code: 4, data: 1, len: 10, cap: 256, buf: 2, mask: 3, flags: 1 };
+    let args =
+        ReplyRecvArgs { caller: TaskId::new(9, 0), code: 4, data: 1, len: 10, cap: 256, buf: 2, mask: 3, flags: 1 };
     assert_eq!(args.to_regs(), [9 | 4 << 32, 1, 10 | 256 << 32, 2, 3, 1]);
     assert_eq!(args.reply(), ReplyArgs { caller: TaskId::new(9, 0), code: 4, data: 1, len: 10 });
     assert_eq!(args.recv(), RecvArgs { buf: 2, cap: 256, mask: 3, flags: 1 });

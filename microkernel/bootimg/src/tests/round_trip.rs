@@ -27,10 +27,7 @@ fn data_is_page_aligned_and_image_is_whole_pages() {
     let image = BootImage::parse(&bytes).unwrap();
     for entry in &image {
         assert_eq!(entry.offset % DATA_ALIGN, 0, "{}", entry.name);
-        assert_eq!(
-            &bytes[entry.offset..entry.offset + entry.data.len()],
-            entry.data
-        );
+        assert_eq!(&bytes[entry.offset..entry.offset + entry.data.len()], entry.data);
     }
 }
 
@@ -41,10 +38,7 @@ fn flat_entry_parses_as_program() {
     let init = image.find("init").unwrap();
     assert_eq!(init.kind, EntryKind::Flat);
     let program = FlatProgram::parse(init.data).unwrap();
-    assert_eq!(
-        (program.load_addr, program.entry, program.mem_size),
-        (0x40_0000, 0x40_0020, 0x5000)
-    );
+    assert_eq!((program.load_addr, program.entry, program.mem_size), (0x40_0000, 0x40_0020, 0x5000));
     assert_eq!(program.bytes.len(), 5000);
     assert_eq!(program.bytes[7], 49);
 }
@@ -70,10 +64,7 @@ fn trailing_bytes_after_declared_size_are_ignored() {
 #[test]
 fn longest_name_fits() {
     let name = "n".repeat(NAME_CAPACITY);
-    let bytes = Builder::new()
-        .add(&name, EntryKind::Elf, vec![1, 2, 3])
-        .unwrap()
-        .build();
+    let bytes = Builder::new().add(&name, EntryKind::Elf, vec![1, 2, 3]).unwrap().build();
     let image = BootImage::parse(&bytes).unwrap();
     assert_eq!(image.find(&name).unwrap().data, [1, 2, 3]);
 }
@@ -81,56 +72,26 @@ fn longest_name_fits() {
 #[test]
 fn builder_rejects_bad_names() {
     let long = "x".repeat(NAME_CAPACITY + 1);
-    let err = Builder::new()
-        .add(&long, EntryKind::Elf, vec![])
-        .unwrap_err();
+    let err = Builder::new().add(&long, EntryKind::Elf, vec![]).unwrap_err();
     assert_eq!(err, BuildError::NameTooLong { name: long.clone() });
-    assert!(
-        err.to_string().contains("33 bytes long, at most 32"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("33 bytes long, at most 32"), "{err}");
 
-    let err = Builder::new()
-        .add("netd", EntryKind::Elf, vec![1])
-        .unwrap()
-        .add("netd", EntryKind::Flat, vec![2])
-        .unwrap_err();
-    assert_eq!(
-        err,
-        BuildError::DuplicateName {
-            name: "netd".into()
-        }
-    );
-    assert_eq!(
-        err.to_string(),
-        "boot image already has an entry named 'netd'"
-    );
+    let err =
+        Builder::new().add("netd", EntryKind::Elf, vec![1]).unwrap().add("netd", EntryKind::Flat, vec![2]).unwrap_err();
+    assert_eq!(err, BuildError::DuplicateName { name: "netd".into() });
+    assert_eq!(err.to_string(), "boot image already has an entry named 'netd'");
 
-    assert_eq!(
-        Builder::new().add("", EntryKind::Elf, vec![]).unwrap_err(),
-        BuildError::EmptyName
-    );
-    assert!(matches!(
-        Builder::new().add("a\0b", EntryKind::Elf, vec![]),
-        Err(BuildError::NameContainsNul { .. })
-    ));
+    assert_eq!(Builder::new().add("", EntryKind::Elf, vec![]).unwrap_err(), BuildError::EmptyName);
+    assert!(matches!(Builder::new().add("a\0b", EntryKind::Elf, vec![]), Err(BuildError::NameContainsNul { .. })));
 }
 
 #[test]
 fn builder_caps_entry_count() {
     let mut builder = Builder::new();
     for i in 0..MAX_ENTRIES {
-        builder = builder
-            .add(&format!("e{i}"), EntryKind::Elf, vec![])
-            .unwrap();
+        builder = builder.add(&format!("e{i}"), EntryKind::Elf, vec![]).unwrap();
     }
-    assert_eq!(
-        builder
-            .clone()
-            .add("one-more", EntryKind::Elf, vec![])
-            .unwrap_err(),
-        BuildError::TooManyEntries
-    );
+    assert_eq!(builder.clone().add("one-more", EntryKind::Elf, vec![]).unwrap_err(), BuildError::TooManyEntries);
     let bytes = builder.build();
     assert_eq!(BootImage::parse(&bytes).unwrap().len(), MAX_ENTRIES);
 }

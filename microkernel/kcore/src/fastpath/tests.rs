@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::ipc::SenderQueues;
-use crate::next_task::{choose_next, preempts, Outgoing};
+use crate::next_task::{Outgoing, choose_next, preempts};
 use crate::sched::RunQueues;
 use crate::task_index::TaskIndex;
 use crate::user_memory::UserSliceWo;
@@ -40,7 +40,10 @@ enum Role {
     /// In `call`, the server took it.
     ReplyBlocked(usize),
     /// In `recv`.
-    Receiving { mask: u32, notifications_only: bool },
+    Receiving {
+        mask: u32,
+        notifications_only: bool,
+    },
     Created,
 }
 

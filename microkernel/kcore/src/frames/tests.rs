@@ -25,17 +25,9 @@ fn free_range_shrinks_inward_and_is_clipped() {
     frames.add_free_range(0x1001, 0x5fff);
     assert_eq!(frames.usable_frames(), 3, "frames 2, 3 and 4 are whole");
     frames.add_free_range(15 * MIB, 64 * MIB);
-    assert_eq!(
-        frames.usable_frames(),
-        3 + 256,
-        "only up to 16 MiB fits the bitmap"
-    );
+    assert_eq!(frames.usable_frames(), 3 + 256, "only up to 16 MiB fits the bitmap");
     frames.add_free_range(0x2000, 0x4000);
-    assert_eq!(
-        frames.usable_frames(),
-        259,
-        "adding known RAM again changes nothing"
-    );
+    assert_eq!(frames.usable_frames(), 259, "adding known RAM again changes nothing");
 }
 
 #[test]
@@ -75,14 +67,7 @@ fn reserving_a_handed_out_frame_stops_counting_it() {
     frames.add_free_range(0, 0x4000);
     let addr = frames.alloc().unwrap();
     frames.reserve_range(addr, addr + 1);
-    assert_eq!(
-        (
-            frames.used_frames(),
-            frames.free_frames(),
-            frames.usable_frames()
-        ),
-        (0, 3, 3)
-    );
+    assert_eq!((frames.used_frames(), frames.free_frames(), frames.usable_frames()), (0, 3, 3));
     assert_eq!(frames.free(addr), Err(FrameError::NotUsable));
 }
 
@@ -159,11 +144,7 @@ fn next_fit_resumes_after_the_last_allocation() {
     let first = frames.alloc().unwrap();
     let second = frames.alloc().unwrap();
     frames.free(first).unwrap();
-    assert_eq!(
-        frames.alloc(),
-        Some(first),
-        "freed frame in the current word is reused"
-    );
+    assert_eq!(frames.alloc(), Some(first), "freed frame in the current word is reused");
     assert_ne!(frames.alloc(), Some(second));
 }
 
@@ -198,10 +179,7 @@ fn usable_ranges_past_capacity_are_dropped_whole() {
     let mut handed = 0;
     while let Some(addr) = frames.alloc() {
         let frame = addr / FRAME_SIZE;
-        assert!(
-            frame.is_multiple_of(2) && frame < 2 * MAX_USABLE_RANGES as u64,
-            "{frame}"
-        );
+        assert!(frame.is_multiple_of(2) && frame < 2 * MAX_USABLE_RANGES as u64, "{frame}");
         handed += 1;
     }
     assert_eq!(handed, MAX_USABLE_RANGES);

@@ -31,10 +31,7 @@ const STRINGS: u64 = 0x9800;
 
 impl FakeMemory {
     fn new() -> Self {
-        FakeMemory {
-            base: BASE,
-            bytes: vec![0; 0x1000],
-        }
+        FakeMemory { base: BASE, bytes: vec![0; 0x1000] }
     }
 
     fn put(&mut self, addr: u64, data: &[u8]) {
@@ -97,10 +94,7 @@ fn qemu_like() -> FakeMemory {
         (0x10_0000, 0x7ee_0000, 1),
         (0xfffc_0000, 0x4_0000, 2),
     ]);
-    mem.modules(&[
-        (0x20_0000, 0x23_4567, "boot.img"),
-        (0x24_0000, 0x24_0000, "empty"),
-    ]);
+    mem.modules(&[(0x20_0000, 0x23_4567, "boot.img"), (0x24_0000, 0x24_0000, "empty")]);
     mem.cmdline(b"test=ipc quiet");
     mem
 }
@@ -110,23 +104,11 @@ fn parses_a_full_structure() {
     let info = parse(INFO, &qemu_like()).unwrap();
     assert_eq!(
         info.regions(),
-        &[
-            MemRegion {
-                start: 0,
-                end: 0x9fc00
-            },
-            MemRegion {
-                start: 0x10_0000,
-                end: 0x7fe_0000
-            }
-        ]
+        &[MemRegion { start: 0, end: 0x9fc00 }, MemRegion { start: 0x10_0000, end: 0x7fe_0000 }]
     );
     assert_eq!(info.usable_bytes(), 0x9fc00 + 0x7ee_0000);
     assert_eq!(info.modules().len(), 2);
-    assert_eq!(
-        (info.modules()[0].start, info.modules()[0].end),
-        (0x20_0000, 0x23_4567)
-    );
+    assert_eq!((info.modules()[0].start, info.modules()[0].end), (0x20_0000, 0x23_4567));
     assert_eq!(info.modules()[0].cmdline(), "boot.img");
     assert_eq!(info.modules()[0].len(), 0x3_4567);
     assert!(info.modules()[1].is_empty());
@@ -155,16 +137,7 @@ fn falls_back_to_basic_memory_sizes() {
     let info = parse(INFO, &mem).unwrap();
     assert_eq!(
         info.regions(),
-        &[
-            MemRegion {
-                start: 0,
-                end: 639 * 1024
-            },
-            MemRegion {
-                start: 0x10_0000,
-                end: 0x10_0000 + 130_048 * 1024
-            }
-        ]
+        &[MemRegion { start: 0, end: 639 * 1024 }, MemRegion { start: 0x10_0000, end: 0x10_0000 + 130_048 * 1024 }]
     );
     mem.set_flags(0);
     assert_eq!(parse(INFO, &mem), Err(BootInfoError::NoMemoryInfo));
@@ -174,31 +147,19 @@ fn falls_back_to_basic_memory_sizes() {
 fn unreadable_pieces_are_errors() {
     let mem = qemu_like();
     assert_eq!(parse(0x100, &mem), Err(BootInfoError::InfoUnreadable));
-    assert_eq!(
-        parse(BASE + 0xff0, &mem),
-        Err(BootInfoError::InfoUnreadable)
-    );
+    assert_eq!(parse(BASE + 0xff0, &mem), Err(BootInfoError::InfoUnreadable));
 
     let mut bad_map = qemu_like();
     bad_map.put_u32(INFO + 48, 0x10);
-    assert_eq!(
-        parse(INFO, &bad_map),
-        Err(BootInfoError::MemoryMapUnreadable)
-    );
+    assert_eq!(parse(INFO, &bad_map), Err(BootInfoError::MemoryMapUnreadable));
 
     let mut bad_mods = qemu_like();
     bad_mods.put_u32(INFO + 24, 0xdead_0000);
-    assert_eq!(
-        parse(INFO, &bad_mods),
-        Err(BootInfoError::ModulesUnreadable)
-    );
+    assert_eq!(parse(INFO, &bad_mods), Err(BootInfoError::ModulesUnreadable));
 
     let mut bad_cmdline = qemu_like();
     bad_cmdline.put_u32(INFO + 16, 0x20);
-    assert_eq!(
-        parse(INFO, &bad_cmdline),
-        Err(BootInfoError::CmdlineUnreadable)
-    );
+    assert_eq!(parse(INFO, &bad_cmdline), Err(BootInfoError::CmdlineUnreadable));
 }
 
 #[test]
@@ -213,10 +174,7 @@ fn validates_lengths_and_ranges() {
 
     let mut tiny_entry = qemu_like();
     tiny_entry.put_u32(MMAP + 24, 8);
-    assert_eq!(
-        parse(INFO, &tiny_entry),
-        Err(BootInfoError::BadMemoryMapEntry)
-    );
+    assert_eq!(parse(INFO, &tiny_entry), Err(BootInfoError::BadMemoryMapEntry));
 
     let mut many = qemu_like();
     many.put_u32(INFO + 20, MAX_MODULES as u32 + 1);
@@ -247,9 +205,7 @@ fn larger_entries_are_stepped_over_by_their_size() {
 #[test]
 fn too_many_regions_are_counted_not_trusted() {
     let mut mem = qemu_like();
-    let entries: Vec<_> = (0..MAX_REGIONS as u64 + 3)
-        .map(|i| (i * 0x10_0000, 0x1000, 1))
-        .collect();
+    let entries: Vec<_> = (0..MAX_REGIONS as u64 + 3).map(|i| (i * 0x10_0000, 0x1000, 1)).collect();
     mem.memory_map(&entries);
     let info = parse(INFO, &mem).unwrap();
     assert_eq!(info.regions().len(), MAX_REGIONS);
@@ -263,11 +219,7 @@ fn long_or_invalid_strings_stay_safe() {
     long.extend_from_slice("é and more".as_bytes()); // 'é' straddles the cut
     mem.cmdline(&long);
     let info = parse(INFO, &mem).unwrap();
-    assert_eq!(
-        info.cmdline().len(),
-        CMDLINE_MAX - 1,
-        "cut back to a character boundary"
-    );
+    assert_eq!(info.cmdline().len(), CMDLINE_MAX - 1, "cut back to a character boundary");
 
     mem.cmdline(&[b'a', 0xff, b'b']);
     assert_eq!(parse(INFO, &mem).unwrap().cmdline(), "");
@@ -275,10 +227,7 @@ fn long_or_invalid_strings_stay_safe() {
     let long_name = "m".repeat(100);
     mem.modules(&[(0x20_0000, 0x20_1000, &long_name)]);
     let info = parse(INFO, &mem).unwrap();
-    assert_eq!(
-        info.modules()[0].cmdline(),
-        &long_name[..MODULE_CMDLINE_MAX]
-    );
+    assert_eq!(info.modules()[0].cmdline(), &long_name[..MODULE_CMDLINE_MAX]);
 }
 
 proptest! {

@@ -9,8 +9,8 @@
 use core::mem::size_of;
 use core::ptr::addr_of_mut;
 use x86_64::instructions::tables::{lgdt, load_tss};
-use x86_64::structures::gdt::SegmentSelector;
 use x86_64::structures::DescriptorTablePointer;
+use x86_64::structures::gdt::SegmentSelector;
 use x86_64::{PrivilegeLevel, VirtAddr};
 
 pub const KERNEL_CODE: u16 = 0x08;

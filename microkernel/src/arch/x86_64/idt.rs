@@ -1,11 +1,11 @@
 //! The interrupt descriptor table: every vector that can fire has a stub.
 
 use super::gdt::{DOUBLE_FAULT_IST, KERNEL_CODE};
-use super::trap::{stub_addresses, STUB_COUNT};
+use super::trap::{STUB_COUNT, stub_addresses};
 use core::mem::size_of;
 use core::ptr::addr_of;
-use x86_64::structures::DescriptorTablePointer;
 use x86_64::VirtAddr;
+use x86_64::structures::DescriptorTablePointer;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -19,15 +19,8 @@ struct Gate {
     reserved: u32,
 }
 
-const EMPTY: Gate = Gate {
-    offset_low: 0,
-    selector: 0,
-    ist: 0,
-    attributes: 0,
-    offset_mid: 0,
-    offset_high: 0,
-    reserved: 0,
-};
+const EMPTY: Gate =
+    Gate { offset_low: 0, selector: 0, ist: 0, attributes: 0, offset_mid: 0, offset_high: 0, reserved: 0 };
 
 static mut IDT: [Gate; 256] = [EMPTY; 256];
 

@@ -16,11 +16,11 @@ pub fn init_cpu() {
     gdt::init(stack_top);
     idt::init();
     trap::use_boot_fpu_area();
+    use x86_64::PrivilegeLevel::{Ring0, Ring3};
+    use x86_64::VirtAddr;
     use x86_64::registers::model_specific::{LStar, SFMask, Star};
     use x86_64::registers::rflags::RFlags;
     use x86_64::structures::gdt::SegmentSelector;
-    use x86_64::PrivilegeLevel::{Ring0, Ring3};
-    use x86_64::VirtAddr;
     LStar::write(VirtAddr::new(trap::syscall_entry_address()));
     // Interrupts stay off in the kernel; direction and trap flags are reset.
     // A task can set NT with popf; left set, the kernel's own iretq would

@@ -9,10 +9,10 @@
 //! (entries 256..511, built once at boot and never changed) and owns the
 //! lower half.
 
-use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::{PageTable, PageTableFlags as Flags, PhysFrame};
 use core::cell::Cell;
 use x86_64::PhysAddr;
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::{PageTable, PageTableFlags as Flags, PhysFrame};
 
 pub use x86_64::structures::paging::PageTableFlags;
 
@@ -52,7 +52,9 @@ fn table(phys: u64) -> &'static mut PageTable {
 fn copy_frame(from: u64, to: u64) {
     // SAFETY: both are distinct whole frames reached through the direct map:
     // `from` is mapped by a live address space, `to` was just allocated.
-    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, PAGE as usize) };
+    unsafe {
+        core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, PAGE as usize)
+    };
 }
 
 fn zeroed_frame(frames: &mut impl FrameSource) -> Option<u64> {
@@ -268,7 +270,9 @@ impl AddressSpace {
                 .sum()
         }
         let top = table(self.pml4);
-        let below: u64 = top.iter().take(256)
+        let below: u64 = top
+            .iter()
+            .take(256)
             .filter(|entry| entry.flags().contains(Flags::PRESENT))
             .map(|entry| 1 + count(entry.addr().as_u64(), 3))
             .sum();
@@ -391,9 +395,7 @@ pub fn init_kernel(phys_end: u64, sections: &KernelSections, frames: &mut impl F
     ] {
         let mut vaddr = range.0;
         while vaddr < range.1 {
-            space
-                .map(vaddr, vaddr - KERNEL_VMA, flags, frames)
-                .expect("kernel image pages overlap");
+            space.map(vaddr, vaddr - KERNEL_VMA, flags, frames).expect("kernel image pages overlap");
             vaddr += PAGE;
         }
     }

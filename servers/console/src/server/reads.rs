@@ -2,9 +2,9 @@
 //! terminal, answering it, and what ends reads besides typing (Ctrl-C, a
 //! change of foreground, a reader's end, init's report of an ended job).
 
-use abi::{JobId, KernelError, TaskId, MAX_TASKS};
-use console::discipline::{ReadEnd, ReadMode, Typed, MAX_LINE};
-use urt::ipc::{lease_read, lease_write, reply, FirstLease};
+use abi::{JobId, KernelError, MAX_TASKS, TaskId};
+use console::discipline::{MAX_LINE, ReadEnd, ReadMode, Typed};
+use urt::ipc::{FirstLease, lease_read, lease_write, reply};
 use urt::proto::console::*;
 use urt::proto::error_code;
 
@@ -24,7 +24,10 @@ pub(super) struct Reader {
 enum Answer {
     End(ReadEnd),
     /// Woken at the start of its read: its own text goes back unchanged.
-    WokenAtStart { text_len: usize, cursor: usize },
+    WokenAtStart {
+        text_len: usize,
+        cursor: usize,
+    },
     Failed(KernelError),
 }
 

@@ -2,7 +2,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::*;
-use crate::discipline::{HandBack, ERASE_ROW};
+use crate::discipline::{ERASE_ROW, HandBack};
 use crate::vt_model::Vt;
 
 const SHELL: TaskId = TaskId::new(3, 0);
@@ -73,7 +73,11 @@ fn background_output_goes_above_the_prompt_which_is_drawn_again() {
     // The cursor is back where the person left it.
     assert_eq!(f.vt.cursor_column(), "$ echo pa".len());
     // In the byte stream each output line starts after a line end, and so does the prompt.
-    assert!(f.sent().contains("\r\x1b[K\x1b[A\r\nserver: listening on port 12\r\nsecond line\r\n$ echo par\x1b[D"), "{:?}", f.sent());
+    assert!(
+        f.sent().contains("\r\x1b[K\x1b[A\r\nserver: listening on port 12\r\nsecond line\r\n$ echo par\x1b[D"),
+        "{:?}",
+        f.sent()
+    );
     f.type_in("\x05tial");
     assert_eq!(f.type_in("\r"), [Typed::Ended(ReadEnd::Line)]);
     assert_eq!(f.terminal.line(), b"echo partial");
@@ -193,8 +197,30 @@ impl Rng {
 #[test]
 fn any_keys_and_output_keep_the_prompted_line_true_on_screen() {
     const KEYS: &[&str] = &[
-        "a", "b", " ", "é", "€", "\t", "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F", "\x1b[3~", "\x1b[1;5D", "\x1b[1;5C",
-        "\x7f", "\x01", "\x05", "\x15", "\x0b", "\x17", "\x1b[A", "\x1b[B", "\x1b", "[", "\x0c",
+        "a",
+        "b",
+        " ",
+        "é",
+        "€",
+        "\t",
+        "\x1b[D",
+        "\x1b[C",
+        "\x1b[H",
+        "\x1b[F",
+        "\x1b[3~",
+        "\x1b[1;5D",
+        "\x1b[1;5C",
+        "\x7f",
+        "\x01",
+        "\x05",
+        "\x15",
+        "\x0b",
+        "\x17",
+        "\x1b[A",
+        "\x1b[B",
+        "\x1b",
+        "[",
+        "\x0c",
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for _ in 0..300 {

@@ -21,7 +21,7 @@ use urt::proto::error_code;
 use urt::proto::init::{CRASH_ALWAYS, CRASH_AT_START, CRASH_HANG, HANG_AT_START};
 use urt::{println, task};
 
-use super::{id_bytes, Answer, Init};
+use super::{Answer, Init, id_bytes};
 use crate::loader::load;
 use crate::services::Kind;
 
@@ -134,7 +134,11 @@ impl Init<'_> {
                 let service = &mut self.services[index];
                 if let Ok(id) = result {
                     service.supervision.restarted();
-                    println!("init: {} restarted as task {id} (restart {})", service.name, service.supervision.restarts());
+                    println!(
+                        "init: {} restarted as task {id} (restart {})",
+                        service.name,
+                        service.supervision.restarts()
+                    );
                 }
                 Answer::Now(result.map(id_bytes))
             }

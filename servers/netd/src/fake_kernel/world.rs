@@ -77,12 +77,7 @@ impl World {
     }
 
     /// Sends `request`; returns the reply if netd answered at once.
-    pub fn call(
-        &mut self,
-        caller: TaskId,
-        request: &Request<'_>,
-        leases: Vec<FakeLease>,
-    ) -> Option<Reply> {
+    pub fn call(&mut self, caller: TaskId, request: &Request<'_>, leases: Vec<FakeLease>) -> Option<Reply> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request(request, &mut buf).expect("request fits");
         self.call_raw(caller, request.operation(), bytes, leases).1
@@ -127,9 +122,8 @@ impl World {
     fn in_netd<R>(&mut self, event: impl FnOnce(&mut Netd, &mut FakeKernel) -> R) -> R {
         #[cfg(test)]
         {
-            let (result, asked) = crate::rationed_alloc::rationed(self.allocations_allowed, || {
-                event(&mut self.netd, &mut self.kernel)
-            });
+            let (result, asked) =
+                crate::rationed_alloc::rationed(self.allocations_allowed, || event(&mut self.netd, &mut self.kernel));
             self.allocations_asked += asked;
             result
         }

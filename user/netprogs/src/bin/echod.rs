@@ -47,12 +47,8 @@ fn main() -> i32 {
             return 2;
         }
     };
-    let mut echod = Echod {
-        sockets: libsock::system(),
-        port,
-        clients: Vec::new(),
-        scratch: vec![0u8; MAX_MESSAGE_LEN as usize],
-    };
+    let mut echod =
+        Echod { sockets: libsock::system(), port, clients: Vec::new(), scratch: vec![0u8; MAX_MESSAGE_LEN as usize] };
     match echod.serve() {
         Ok(()) => 0,
         Err((call, err)) => {
@@ -79,9 +75,7 @@ type Failed = (&'static str, SockError);
 
 impl Echod {
     fn serve(&mut self) -> Result<(), Failed> {
-        self.sockets
-            .listen_queue(self.port, MAX_BACKLOG)
-            .map_err(|err| ("listen", err))?;
+        self.sockets.listen_queue(self.port, MAX_BACKLOG).map_err(|err| ("listen", err))?;
         let mut entries = Vec::with_capacity(MAX_POLL_PORTS);
         loop {
             entries.clear();
@@ -93,9 +87,7 @@ impl Echod {
                 let interest = if client.unsent.is_some() { flags::WRITABLE } else { flags::READABLE };
                 entries.push(PollEntry::new(client.port, interest));
             }
-            self.sockets
-                .poll(&mut entries, Wait::Forever)
-                .map_err(|err| ("poll", err))?;
+            self.sockets.poll(&mut entries, Wait::Forever).map_err(|err| ("poll", err))?;
             for entry in &entries {
                 if entry.ready == 0 {
                     continue;

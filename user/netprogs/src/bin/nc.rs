@@ -60,12 +60,7 @@ fn main() -> i32 {
     };
     let outcome = match command {
         Nc::Listen { port, keep, .. } => nc.listen(port, keep),
-        Nc::Connect {
-            host,
-            port,
-            messages,
-            ..
-        } => nc.connect(host, port, &messages),
+        Nc::Connect { host, port, messages, .. } => nc.connect(host, port, &messages),
     };
     match outcome {
         Ok(()) => 0,
@@ -96,22 +91,16 @@ enum Failure {
 /// Failure of `call`: an orderly peer close is not an error.
 fn failed(call: &'static str) -> impl Fn(SockError) -> Failure {
     move |err| {
-        if err == PEER_CLOSED {
-            Failure::PeerClosed
-        } else {
-            Failure::Call(call, err)
-        }
+        if err == PEER_CLOSED { Failure::PeerClosed } else { Failure::Call(call, err) }
     }
 }
 
 fn port_arg(arg: &str, call: &'static str) -> Result<u16, Failure> {
-    cli::port(arg).map_err(|out_of_range| {
-        if out_of_range {
-            Failure::Call(call, SockError::InvalidArg)
-        } else {
-            Failure::Usage
-        }
-    })
+    cli::port(arg).map_err(
+        |out_of_range| {
+            if out_of_range { Failure::Call(call, SockError::InvalidArg) } else { Failure::Usage }
+        },
+    )
 }
 
 /// Which end of the connection nc is: what the end of console input means.
@@ -158,17 +147,11 @@ impl Netcat {
     fn connect(&mut self, host: &str, port: &str, messages: &[&str]) -> Result<(), Failure> {
         let port = port_arg(port, "connect")?;
         let local = self.sockets.connect(port, host).map_err(failed("connect"))?;
-        let result = if messages.is_empty() {
-            self.session(local, End::Client)
-        } else {
-            self.send_messages(local, messages)
-        };
+        let result =
+            if messages.is_empty() { self.session(local, End::Client) } else { self.send_messages(local, messages) };
         // A socket whose reset was reported is netd's to free; any other
         // failure leaves it open, so close it rather than wait for exit.
-        let reset = matches!(
-            result,
-            Err(Failure::PeerClosed | Failure::Call(_, SockError::ConnectionReset(_)))
-        );
+        let reset = matches!(result, Err(Failure::PeerClosed | Failure::Call(_, SockError::ConnectionReset(_))));
         if result.is_err() && !reset {
             let _ = self.sockets.disconnect(local);
         }
@@ -177,9 +160,7 @@ impl Netcat {
 
     fn send_messages(&mut self, local: u16, messages: &[&str]) -> Result<(), Failure> {
         for message in messages {
-            self.sockets
-                .send(local, message.as_bytes())
-                .map_err(failed("send"))?;
+            self.sockets.send(local, message.as_bytes()).map_err(failed("send"))?;
         }
         loop {
             self.print_one(local, self.wait)?;
@@ -195,10 +176,7 @@ impl Netcat {
                 continue;
             }
             let mut entry = [PollEntry::new(port, flags::READABLE)];
-            let (ready, console) = self
-                .sockets
-                .poll_console(&mut entry, self.wait)
-                .map_err(failed("poll"))?;
+            let (ready, console) = self.sockets.poll_console(&mut entry, self.wait).map_err(failed("poll"))?;
             if ready == 0 && !console {
                 return Err(Failure::Call("recv", SockError::Timeout));
             }
@@ -210,10 +188,7 @@ impl Netcat {
                 continue;
             }
             match urt::read_line() {
-                Input::Line(line) => self
-                    .sockets
-                    .send(port, line.as_bytes())
-                    .map_err(failed("send"))?,
+                Input::Line(line) => self.sockets.send(port, line.as_bytes()).map_err(failed("send"))?,
                 Input::EndOfInput | Input::Interrupted => {
                     self.console_open = false;
                     if end == End::Client {
@@ -237,10 +212,7 @@ impl Netcat {
     fn print_waiting(&mut self, port: u16) -> Result<(), Failure> {
         loop {
             let mut entry = [PollEntry::new(port, flags::READABLE)];
-            let ready = self
-                .sockets
-                .poll(&mut entry, Wait::NonBlocking)
-                .map_err(failed("poll"))?;
+            let ready = self.sockets.poll(&mut entry, Wait::NonBlocking).map_err(failed("poll"))?;
             if ready == 0 {
                 return Ok(());
             }

@@ -40,10 +40,7 @@ fn main() -> i32 {
         let owner = TaskId::from_raw(row.owner);
         let info = task_info(owner.index()).ok();
         // The slot may hold another incarnation by now: match the whole id.
-        let name = info
-            .as_ref()
-            .filter(|i| i.id == row.owner && i.state != task_state::DEAD)
-            .map(task_name);
+        let name = info.as_ref().filter(|i| i.id == row.owner && i.state != task_state::DEAD).map(task_name);
         table.push_str(&line(row, name));
         table.push('\n');
     }

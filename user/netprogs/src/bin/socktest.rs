@@ -95,10 +95,7 @@ struct Buffers {
 
 impl Buffers {
     fn new() -> Self {
-        Buffers {
-            scratch: vec![0u8; MAX_MESSAGE_LEN as usize],
-            message: Vec::new(),
-        }
+        Buffers { scratch: vec![0u8; MAX_MESSAGE_LEN as usize], message: Vec::new() }
     }
 }
 
@@ -127,8 +124,7 @@ fn serve(
     buffers: &mut Buffers,
 ) -> Result<(), (&'static str, SockError)> {
     loop {
-        recv_message(sockets, port, &mut buffers.scratch, &mut buffers.message)
-            .map_err(|err| ("recv", err))?;
+        recv_message(sockets, port, &mut buffers.scratch, &mut buffers.message).map_err(|err| ("recv", err))?;
         println!("server: received \"{}\"", shown(&buffers.message));
         if buffers.message == SOCKTEST_EXIT {
             println!("server: client said exit, disconnecting");
@@ -176,8 +172,7 @@ fn converse(
         if line == SOCKTEST_EXIT {
             return sockets.disconnect(local).map_err(|err| ("disconnect", err));
         }
-        recv_message(sockets, local, &mut buffers.scratch, &mut buffers.message)
-            .map_err(|err| ("recv", err))?;
+        recv_message(sockets, local, &mut buffers.scratch, &mut buffers.message).map_err(|err| ("recv", err))?;
         println!("client: received \"{}\"", shown(&buffers.message));
     }
 }

@@ -67,24 +67,13 @@ fn run_args(args: &[&str]) -> Result<Config, &'static str> {
     while let Some(&arg) = rest.next() {
         match arg {
             "--kill-every" => {
-                kill_every = rest
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .ok_or("--kill-every takes a number")?;
+                kill_every = rest.next().and_then(|n| n.parse().ok()).ok_or("--kill-every takes a number")?;
             }
-            "--seed" => {
-                seed = rest
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .ok_or("--seed takes a number")?
-            }
+            "--seed" => seed = rest.next().and_then(|n| n.parse().ok()).ok_or("--seed takes a number")?,
             _ if arg.starts_with('-') => return Err("unknown option"),
             _ => {
                 let slot = numbers.get_mut(given).ok_or("too many arguments")?;
-                *slot = Some(
-                    arg.parse::<u64>()
-                        .map_err(|_| "PAIRS and MESSAGES are numbers")?,
-                );
+                *slot = Some(arg.parse::<u64>().map_err(|_| "PAIRS and MESSAGES are numbers")?);
                 given += 1;
             }
         }
@@ -98,46 +87,22 @@ fn run_args(args: &[&str]) -> Result<Config, &'static str> {
     if messages == 0 {
         return Err("MESSAGES is at least 1");
     }
-    Ok(Config {
-        pairs: pairs as u32,
-        messages,
-        kill_every,
-        seed,
-    })
+    Ok(Config { pairs: pairs as u32, messages, kill_every, seed })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(
-        pairs: u32,
-        messages: u64,
-        kill_every: u64,
-        seed: u64,
-    ) -> Result<Invocation, &'static str> {
-        Ok(Invocation::Run(Config {
-            pairs,
-            messages,
-            kill_every,
-            seed,
-        }))
+    fn run(pairs: u32, messages: u64, kill_every: u64, seed: u64) -> Result<Invocation, &'static str> {
+        Ok(Invocation::Run(Config { pairs, messages, kill_every, seed }))
     }
 
     #[test]
     fn runs_with_defaults_and_options_anywhere() {
-        assert_eq!(
-            parse(&["4", "2000"]),
-            run(4, 2000, DEFAULT_KILL_EVERY, DEFAULT_SEED)
-        );
-        assert_eq!(
-            parse(&["--seed", "9", "16", "100000"]),
-            run(16, 100_000, 100, 9)
-        );
-        assert_eq!(
-            parse(&["16", "--kill-every", "0", "5", "--seed", "3"]),
-            run(16, 5, 0, 3)
-        );
+        assert_eq!(parse(&["4", "2000"]), run(4, 2000, DEFAULT_KILL_EVERY, DEFAULT_SEED));
+        assert_eq!(parse(&["--seed", "9", "16", "100000"]), run(16, 100_000, 100, 9));
+        assert_eq!(parse(&["16", "--kill-every", "0", "5", "--seed", "3"]), run(16, 5, 0, 3));
         assert_eq!(parse(&["64", "1"]), run(64, 1, 100, 1));
     }
 
@@ -151,29 +116,15 @@ mod tests {
         assert_eq!(parse(&["4", "0"]), Err("MESSAGES is at least 1"));
         assert_eq!(parse(&["four", "5"]), Err("PAIRS and MESSAGES are numbers"));
         assert_eq!(parse(&["4", "5", "--seed"]), Err("--seed takes a number"));
-        assert_eq!(
-            parse(&["--kill-every", "x", "4", "5"]),
-            Err("--kill-every takes a number")
-        );
+        assert_eq!(parse(&["--kill-every", "x", "4", "5"]), Err("--kill-every takes a number"));
         assert_eq!(parse(&["-v", "4", "5"]), Err("unknown option"));
     }
 
     #[test]
     fn pair_tasks() {
-        let args = PairArgs {
-            pair: 7,
-            port: 30_007,
-            seed: 5,
-            coordinator: 0x0003_0009,
-        };
-        assert_eq!(
-            parse(&["server", "7", "30007", "5", "196617"]),
-            Ok(Invocation::Server(args))
-        );
-        assert_eq!(
-            parse(&["client", "7", "30007", "5", "196617"]),
-            Ok(Invocation::Client(args))
-        );
+        let args = PairArgs { pair: 7, port: 30_007, seed: 5, coordinator: 0x0003_0009 };
+        assert_eq!(parse(&["server", "7", "30007", "5", "196617"]), Ok(Invocation::Server(args)));
+        assert_eq!(parse(&["client", "7", "30007", "5", "196617"]), Ok(Invocation::Client(args)));
         assert!(parse(&["client", "7", "70000", "5", "1"]).is_err());
         assert!(parse(&["server", "7", "30007", "5"]).is_err());
     }

@@ -44,11 +44,7 @@ pub struct Ledger {
 impl Ledger {
     pub fn new(config: Config) -> Self {
         let mut victims = Rng::derived(config.seed, u32::MAX, VICTIMS);
-        let next_kill_at = if config.kill_every == 0 {
-            0
-        } else {
-            victims.between(1, config.kill_every)
-        };
+        let next_kill_at = if config.kill_every == 0 { 0 } else { victims.between(1, config.kill_every) };
         Ledger {
             config,
             victims,
@@ -89,19 +85,13 @@ impl Ledger {
 
     /// Credits nobody holds yet.
     fn unassigned(&self) -> u64 {
-        self.config
-            .messages
-            .saturating_sub(self.totals.verified + self.outstanding)
+        self.config.messages.saturating_sub(self.totals.verified + self.outstanding)
     }
 
     /// Whether another pair should start now: fewer than PAIRS exchange
     /// messages and credits are left for it.
     pub fn wants_pair(&self) -> bool {
-        let active = self
-            .pairs
-            .iter()
-            .filter(|p| matches!(p.phase, Phase::Starting | Phase::Running))
-            .count();
+        let active = self.pairs.iter().filter(|p| matches!(p.phase, Phase::Starting | Phase::Running)).count();
         self.failures.is_empty() && active < self.config.pairs as usize && self.unassigned() > 0
     }
 
@@ -129,19 +119,12 @@ impl Ledger {
     /// Takes one report from `sender`; returns the credits granted.
     pub fn report(&mut self, sender: TaskId, report: &Report) -> u32 {
         let Some(index) = self.pairs.iter().position(|p| p.id == report.pair) else {
-            self.fail(format!(
-                "task {sender} reported for pair {}, which is not running",
-                report.pair
-            ));
+            self.fail(format!("task {sender} reported for pair {}, which is not running", report.pair));
             return 0;
         };
         let side = report.side;
         if self.pairs[index].side_of(sender) != Some(side) {
-            let why = format!(
-                "task {sender} reported as the {} of {}",
-                side.name(),
-                self.pairs[index].describe()
-            );
+            let why = format!("task {sender} reported as the {} of {}", side.name(), self.pairs[index].describe());
             self.fail(why);
             return 0;
         }
@@ -152,10 +135,7 @@ impl Ledger {
         let unassigned = self.unassigned();
         let pair = &mut self.pairs[index];
         let mut granted = 0;
-        if side == Side::Client
-            && report.wanted > 0
-            && matches!(pair.phase, Phase::Starting | Phase::Running)
-        {
+        if side == Side::Client && report.wanted > 0 && matches!(pair.phase, Phase::Starting | Phase::Running) {
             granted = u64::from(report.wanted).min(unassigned);
             if granted == 0 {
                 pair.phase = Phase::Closing;
@@ -193,23 +173,14 @@ impl Ledger {
 
     /// A child ended (as init's POLL reported it).
     pub fn exited(&mut self, task: TaskId, ended: Ended) {
-        let Some((index, side)) = self
-            .pairs
-            .iter()
-            .enumerate()
-            .find_map(|(i, p)| Some((i, p.side_of(task)?)))
-        else {
+        let Some((index, side)) = self.pairs.iter().enumerate().find_map(|(i, p)| Some((i, p.side_of(task)?))) else {
             return;
         };
         self.progress += 1;
         let pair = &mut self.pairs[index];
         pair.end_mut(side).exit = Some(ended);
         if !pair.exit_expected(side, ended) {
-            let why = format!(
-                "the {} ended with {ended}: {}",
-                side.name(),
-                pair.describe()
-            );
+            let why = format!("the {} ended with {ended}: {}", side.name(), pair.describe());
             self.fail(why);
             self.abort(index);
         }
@@ -260,11 +231,7 @@ impl Ledger {
         if !due {
             return None;
         }
-        let running: Vec<&Pair> = self
-            .pairs
-            .iter()
-            .filter(|p| p.phase == Phase::Running)
-            .collect();
+        let running: Vec<&Pair> = self.pairs.iter().filter(|p| p.phase == Phase::Running).collect();
         if running.is_empty() {
             return None;
         }
@@ -286,8 +253,7 @@ impl Ledger {
     /// Whether the run is over: no pair left, and every message verified
     /// (or the run failed).
     pub fn done(&self) -> bool {
-        self.pairs.is_empty()
-            && (!self.failures.is_empty() || self.totals.verified >= self.config.messages)
+        self.pairs.is_empty() && (!self.failures.is_empty() || self.totals.verified >= self.config.messages)
     }
 
     /// The one line a run ends with.

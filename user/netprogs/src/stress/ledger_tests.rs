@@ -13,12 +13,7 @@ use super::report::{Call, Ending, Report, Side};
 use super::verify::Counts;
 
 fn config(pairs: u32, messages: u64, kill_every: u64) -> Config {
-    Config {
-        pairs,
-        messages,
-        kill_every,
-        seed: 5,
-    }
+    Config { pairs, messages, kill_every, seed: 5 }
 }
 
 fn server_of(id: u32) -> TaskId {
@@ -41,56 +36,27 @@ fn start_pairs(ledger: &mut Ledger) -> Vec<u32> {
 }
 
 fn report(pair: u32, side: Side, verified: u64, wanted: u32, ending: Option<Ending>) -> Report {
-    let counts = Counts {
-        verified,
-        bytes: verified * 10,
-        ..Counts::default()
-    };
-    Report {
-        pair,
-        side,
-        counts,
-        wanted,
-        ending,
-    }
+    let counts = Counts { verified, bytes: verified * 10, ..Counts::default() };
+    Report { pair, side, counts, wanted, ending }
 }
 
 fn ask(ledger: &mut Ledger, id: u32, verified: u64, wanted: u32) -> u32 {
-    ledger.report(
-        client_of(id),
-        &report(id, Side::Client, verified, wanted, None),
-    )
+    ledger.report(client_of(id), &report(id, Side::Client, verified, wanted, None))
 }
 
 fn server_verified(ledger: &mut Ledger, id: u32, verified: u64) {
-    assert_eq!(
-        ledger.report(server_of(id), &report(id, Side::Server, verified, 0, None)),
-        0
-    );
+    assert_eq!(ledger.report(server_of(id), &report(id, Side::Server, verified, 0, None)), 0);
 }
 
-const DIED: Ending = Ending::Reset {
-    call: Call::Recv,
-    reason: ResetReason::PeerDied,
-    saw_end: false,
-};
-const CLOSED_AFTER_END: Ending = Ending::Reset {
-    call: Call::Recv,
-    reason: ResetReason::PeerDisconnected,
-    saw_end: true,
-};
+const DIED: Ending = Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDied, saw_end: false };
+const CLOSED_AFTER_END: Ending =
+    Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDisconnected, saw_end: true };
 
 /// A pair that closes in order: its client's last ask gets nothing.
 fn close_in_order(ledger: &mut Ledger, id: u32, verified_by_client: u64) {
     assert_eq!(ask(ledger, id, verified_by_client, 3), 0);
-    ledger.report(
-        client_of(id),
-        &report(id, Side::Client, 0, 0, Some(Ending::Closed)),
-    );
-    ledger.report(
-        server_of(id),
-        &report(id, Side::Server, 0, 0, Some(CLOSED_AFTER_END)),
-    );
+    ledger.report(client_of(id), &report(id, Side::Client, 0, 0, Some(Ending::Closed)));
+    ledger.report(server_of(id), &report(id, Side::Server, 0, 0, Some(CLOSED_AFTER_END)));
     ledger.exited(client_of(id), Ended::Exited(0));
     ledger.exited(server_of(id), Ended::Exited(0));
 }
@@ -108,10 +74,7 @@ fn credits_add_up_to_exactly_the_messages_asked_for() {
     close_in_order(&mut ledger, 2, 1);
     assert!(ledger.done());
     assert_eq!(ledger.totals().verified, 10);
-    assert_eq!(
-        ledger.summary(),
-        "sockstress: pairs=2 messages=10 bytes=100 lost=0 duplicated=0 corrupted=0 resets=0"
-    );
+    assert_eq!(ledger.summary(), "sockstress: pairs=2 messages=10 bytes=100 lost=0 duplicated=0 corrupted=0 resets=0");
     assert_eq!(ledger.status(), 0);
 }
 
@@ -135,11 +98,7 @@ fn a_killed_pairs_unverified_credits_go_to_its_replacement() {
     ledger.exited(server_of(1), Ended::Exited(0));
     ledger.exited(client_of(1), Ended::Killed);
     assert_eq!(ledger.resets(), 1);
-    assert_eq!(
-        ask(&mut ledger, 2, 0, 6),
-        3,
-        "the killed pair's 3 came back"
-    );
+    assert_eq!(ask(&mut ledger, 2, 0, 6), 3, "the killed pair's 3 came back");
     server_verified(&mut ledger, 2, 4);
     close_in_order(&mut ledger, 2, 1);
     assert!(ledger.done());
@@ -159,15 +118,7 @@ fn kills_follow_the_schedule() {
         server_verified(&mut ledger, ids[step % 4], 1);
         if let Some((id, task)) = ledger.victim() {
             assert_eq!(task, client_of(id));
-            assert_eq!(
-                ledger
-                    .live_pairs()
-                    .iter()
-                    .find(|p| p.id == id)
-                    .unwrap()
-                    .phase,
-                Phase::Running
-            );
+            assert_eq!(ledger.live_pairs().iter().find(|p| p.id == id).unwrap().phase, Phase::Running);
             ledger.client_killed(id);
             kills += 1;
             // Revive the pair for the count's sake: a new one would take its place.
@@ -179,10 +130,7 @@ fn kills_follow_the_schedule() {
     }
     // One kill in every window of 10 messages verified.
     let verified = ledger.totals().verified;
-    assert!(
-        kills >= verified / 10 - 1 && kills <= verified / 10,
-        "{kills} kills in {verified} messages"
-    );
+    assert!(kills >= verified / 10 - 1 && kills <= verified / 10, "{kills} kills in {verified} messages");
 
     let mut never = Ledger::new(config(1, 100, 0));
     start_pairs(&mut never);
@@ -195,22 +143,9 @@ fn kills_follow_the_schedule() {
 fn a_killed_clients_server_must_see_it_die() {
     for (ending, ok) in [
         (DIED, true),
-        (
-            Ending::Reset {
-                call: Call::Send,
-                reason: ResetReason::PeerDied,
-                saw_end: false,
-            },
-            true,
-        ),
+        (Ending::Reset { call: Call::Send, reason: ResetReason::PeerDied, saw_end: false }, true),
         (CLOSED_AFTER_END, false),
-        (
-            Ending::Failed {
-                call: Call::Recv,
-                error: SockError::WrongState,
-            },
-            false,
-        ),
+        (Ending::Failed { call: Call::Recv, error: SockError::WrongState }, false),
     ] {
         let mut ledger = Ledger::new(config(1, 100, 1));
         start_pairs(&mut ledger);
@@ -219,23 +154,10 @@ fn a_killed_clients_server_must_see_it_die() {
         ledger.victim().unwrap();
         ledger.client_killed(1);
         ledger.report(server_of(1), &report(1, Side::Server, 0, 0, Some(ending)));
-        assert_eq!(
-            ledger.failures().is_empty(),
-            ok,
-            "{ending:?}: {:?}",
-            ledger.failures()
-        );
+        assert_eq!(ledger.failures().is_empty(), ok, "{ending:?}: {:?}", ledger.failures());
         if !ok {
-            assert!(
-                ledger.failures()[0].starts_with("the server saw "),
-                "{:?}",
-                ledger.failures()
-            );
-            assert_eq!(
-                ledger.take_kills(),
-                [server_of(1)],
-                "the server is given up"
-            );
+            assert!(ledger.failures()[0].starts_with("the server saw "), "{:?}", ledger.failures());
+            assert_eq!(ledger.take_kills(), [server_of(1)], "the server is given up");
             assert!(!ledger.wants_pair());
         }
     }
@@ -260,11 +182,7 @@ fn an_unplanned_end_fails_the_run() {
     ask(&mut ledger, 1, 0, 2);
     server_verified(&mut ledger, 1, 2);
     ask(&mut ledger, 1, 0, 2);
-    let early = Ending::Reset {
-        call: Call::Recv,
-        reason: ResetReason::PeerDisconnected,
-        saw_end: false,
-    };
+    let early = Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDisconnected, saw_end: false };
     ledger.report(server_of(1), &report(1, Side::Server, 0, 0, Some(early)));
     assert_eq!(ledger.failures().len(), 1);
 }
@@ -274,28 +192,14 @@ fn a_damaged_stream_is_counted_not_failed() {
     let mut ledger = Ledger::new(config(1, 10, 0));
     start_pairs(&mut ledger);
     ask(&mut ledger, 1, 0, 5);
-    let counts = Counts {
-        verified: 2,
-        bytes: 20,
-        corrupted: 1,
-        ..Counts::default()
-    };
-    let broken = Report {
-        pair: 1,
-        side: Side::Server,
-        counts,
-        wanted: 0,
-        ending: Some(Ending::Unframed),
-    };
+    let counts = Counts { verified: 2, bytes: 20, corrupted: 1, ..Counts::default() };
+    let broken = Report { pair: 1, side: Side::Server, counts, wanted: 0, ending: Some(Ending::Unframed) };
     ledger.report(server_of(1), &broken);
     assert!(ledger.failures().is_empty());
     assert_eq!(ledger.take_kills(), [server_of(1), client_of(1)]);
     ledger.exited(server_of(1), Ended::Killed);
     ledger.exited(client_of(1), Ended::Killed);
-    assert!(
-        ledger.wants_pair(),
-        "the rest of the messages still have to come"
-    );
+    assert!(ledger.wants_pair(), "the rest of the messages still have to come");
     assert_eq!(ledger.status(), 1);
     assert!(ledger.summary().contains("corrupted=1"));
 }
@@ -304,14 +208,8 @@ fn a_damaged_stream_is_counted_not_failed() {
 fn reports_must_come_from_the_pairs_own_tasks() {
     let mut ledger = Ledger::new(config(1, 10, 0));
     start_pairs(&mut ledger);
-    assert_eq!(
-        ledger.report(server_of(1), &report(1, Side::Client, 0, 5, None)),
-        0
-    );
-    assert_eq!(
-        ledger.report(client_of(1), &report(7, Side::Client, 0, 5, None)),
-        0
-    );
+    assert_eq!(ledger.report(server_of(1), &report(1, Side::Client, 0, 5, None)), 0);
+    assert_eq!(ledger.report(client_of(1), &report(7, Side::Client, 0, 5, None)), 0);
     assert_eq!(ledger.failures().len(), 2);
     assert_eq!(ledger.totals().verified, 0);
 }

@@ -51,20 +51,12 @@ pub struct End {
 
 impl End {
     fn new(task: TaskId) -> Self {
-        End {
-            task,
-            ending: None,
-            exit: None,
-        }
+        End { task, ending: None, exit: None }
     }
 
     fn describe(&self) -> String {
-        let ending = self
-            .ending
-            .map_or(String::from("no ending reported"), |e| format!("{e}"));
-        let exit = self
-            .exit
-            .map_or(String::from("running"), |e| format!("{e}"));
+        let ending = self.ending.map_or(String::from("no ending reported"), |e| format!("{e}"));
+        let exit = self.exit.map_or(String::from("running"), |e| format!("{e}"));
         format!("{ending}; {exit}")
     }
 }
@@ -126,23 +118,13 @@ impl Pair {
     pub fn ending_expected(&self, side: Side, ending: &Ending) -> bool {
         matches!(
             (self.phase, side, ending),
-            (
-                Phase::ClientKilled,
-                Side::Server,
-                Ending::Reset {
-                    reason: ResetReason::PeerDied,
-                    saw_end: false,
-                    ..
-                }
-            ) | (
-                Phase::Closing,
-                Side::Server,
-                Ending::Reset {
-                    call: Call::Recv,
-                    reason: ResetReason::PeerDisconnected,
-                    saw_end: true
-                }
-            ) | (Phase::Closing, Side::Client, Ending::Closed)
+            (Phase::ClientKilled, Side::Server, Ending::Reset { reason: ResetReason::PeerDied, saw_end: false, .. })
+                | (
+                    Phase::Closing,
+                    Side::Server,
+                    Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDisconnected, saw_end: true }
+                )
+                | (Phase::Closing, Side::Client, Ending::Closed)
         )
     }
 
@@ -152,11 +134,7 @@ impl Pair {
             (Phase::Aborted, _) => true,
             (Phase::ClientKilled, Side::Client) => ended == Ended::Killed,
             (Phase::ClientKilled | Phase::Closing, _) => {
-                ended == Ended::Exited(0)
-                    && self
-                        .end(side)
-                        .ending
-                        .is_some_and(|e| self.ending_expected(side, &e))
+                ended == Ended::Exited(0) && self.end(side).ending.is_some_and(|e| self.ending_expected(side, &e))
             }
             _ => false,
         }

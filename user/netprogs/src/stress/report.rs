@@ -47,13 +47,7 @@ pub enum Call {
 }
 
 impl Call {
-    const ALL: [Call; 5] = [
-        Call::Listen,
-        Call::Connect,
-        Call::Send,
-        Call::Recv,
-        Call::Disconnect,
-    ];
+    const ALL: [Call; 5] = [Call::Listen, Call::Connect, Call::Send, Call::Recv, Call::Disconnect];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -66,22 +60,14 @@ impl Call {
     }
 }
 
-const REASONS: [ResetReason; 3] = [
-    ResetReason::PeerDisconnected,
-    ResetReason::PeerDied,
-    ResetReason::NetdRestarted,
-];
+const REASONS: [ResetReason; 3] = [ResetReason::PeerDisconnected, ResetReason::PeerDied, ResetReason::NetdRestarted];
 
 /// How a task's connection ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
     /// A call answered E_CONNECTION_RESET_BY_REMOTE; `saw_end`: the peer's
     /// end marker had come before.
-    Reset {
-        call: Call,
-        reason: ResetReason,
-        saw_end: bool,
-    },
+    Reset { call: Call, reason: ResetReason, saw_end: bool },
     /// A call failed otherwise.
     Failed { call: Call, error: SockError },
     /// A damaged header ended the stream (counted as corrupted).
@@ -93,17 +79,9 @@ pub enum Ending {
 impl fmt::Display for Ending {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Ending::Reset {
-                call,
-                reason,
-                saw_end,
-            } => {
+            Ending::Reset { call, reason, saw_end } => {
                 let after = if *saw_end { "after" } else { "before" };
-                write!(
-                    f,
-                    "{}: E_CONNECTION_RESET_BY_REMOTE (-1030), {reason}, {after} the end marker",
-                    call.name()
-                )
+                write!(f, "{}: E_CONNECTION_RESET_BY_REMOTE (-1030), {reason}, {after} the end marker", call.name())
             }
             Ending::Failed { call, error } => write!(f, "{}: {error}", call.name()),
             Ending::Unframed => f.write_str("a damaged header"),
@@ -139,20 +117,10 @@ impl Report {
         };
         let (kind, reason, saw_end, call, code) = match self.ending {
             None => (0, 0, false, 0, 0),
-            Some(Ending::Reset {
-                call,
-                reason,
-                saw_end,
-            }) => (
-                1,
-                index_of(&REASONS, &reason),
-                saw_end,
-                index_of(&Call::ALL, &call),
-                -1030,
-            ),
-            Some(Ending::Failed { call, error }) => {
-                (2, 0, false, index_of(&Call::ALL, &call), error.code())
+            Some(Ending::Reset { call, reason, saw_end }) => {
+                (1, index_of(&REASONS, &reason), saw_end, index_of(&Call::ALL, &call), -1030)
             }
+            Some(Ending::Failed { call, error }) => (2, 0, false, index_of(&Call::ALL, &call), error.code()),
             Some(Ending::Unframed) => (3, 0, false, 0, 0),
             Some(Ending::Closed) => (4, 0, false, 0, 0),
         };
@@ -162,12 +130,7 @@ impl Report {
         out[8] = call;
         out[12..16].copy_from_slice(&code.to_le_bytes());
         let counts = &self.counts;
-        for (at, value) in [
-            (16, counts.verified),
-            (20, counts.lost),
-            (24, counts.duplicated),
-            (28, counts.corrupted),
-        ] {
+        for (at, value) in [(16, counts.verified), (20, counts.lost), (24, counts.duplicated), (28, counts.corrupted)] {
             out[at..at + 4].copy_from_slice(&(value.min(u64::from(u32::MAX)) as u32).to_le_bytes());
         }
         out[32..40].copy_from_slice(&counts.bytes.to_le_bytes());
@@ -178,9 +141,7 @@ impl Report {
     /// `None` for anything [`Report::encode`] could not have made.
     pub fn decode(bytes: &[u8]) -> Option<Report> {
         let bytes: &[u8; REPORT_LEN] = bytes.try_into().ok()?;
-        let u32_at = |at: usize| {
-            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
+        let u32_at = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
         let side = match bytes[4] {
             0 => Side::Client,
             1 => Side::Server,
@@ -214,13 +175,7 @@ impl Report {
             corrupted: u64::from(u32_at(28)),
             bytes: u64::from(u32_at(32)) | u64::from(u32_at(36)) << 32,
         };
-        Some(Report {
-            pair: u32_at(0),
-            side,
-            counts,
-            wanted: u32_at(40),
-            ending,
-        })
+        Some(Report { pair: u32_at(0), side, counts, wanted: u32_at(40), ending })
     }
 }
 
@@ -232,13 +187,7 @@ mod tests {
         Report {
             pair: 70_000,
             side: Side::Server,
-            counts: Counts {
-                verified: 3,
-                bytes: 5_000_000_000,
-                lost: 1,
-                duplicated: 2,
-                corrupted: 4,
-            },
+            counts: Counts { verified: 3, bytes: 5_000_000_000, lost: 1, duplicated: 2, corrupted: 4 },
             wanted: 9,
             ending,
         }
@@ -248,24 +197,10 @@ mod tests {
     fn reports_round_trip() {
         let endings = [
             None,
-            Some(Ending::Reset {
-                call: Call::Send,
-                reason: ResetReason::PeerDied,
-                saw_end: false,
-            }),
-            Some(Ending::Reset {
-                call: Call::Recv,
-                reason: ResetReason::PeerDisconnected,
-                saw_end: true,
-            }),
-            Some(Ending::Failed {
-                call: Call::Connect,
-                error: SockError::NotFound,
-            }),
-            Some(Ending::Failed {
-                call: Call::Disconnect,
-                error: SockError::WrongState,
-            }),
+            Some(Ending::Reset { call: Call::Send, reason: ResetReason::PeerDied, saw_end: false }),
+            Some(Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDisconnected, saw_end: true }),
+            Some(Ending::Failed { call: Call::Connect, error: SockError::NotFound }),
+            Some(Ending::Failed { call: Call::Disconnect, error: SockError::WrongState }),
             Some(Ending::Unframed),
             Some(Ending::Closed),
         ];
@@ -273,10 +208,7 @@ mod tests {
             let r = report(ending);
             assert_eq!(Report::decode(&r.encode()), Some(r));
         }
-        let client = Report {
-            side: Side::Client,
-            ..report(None)
-        };
+        let client = Report { side: Side::Client, ..report(None) };
         assert_eq!(Report::decode(&client.encode()), Some(client));
     }
 
@@ -289,38 +221,23 @@ mod tests {
             bad[at] = value;
             assert_eq!(Report::decode(&bad), None, "byte {at} = {value}");
         }
-        let mut reset = report(Some(Ending::Reset {
-            call: Call::Recv,
-            reason: ResetReason::PeerDied,
-            saw_end: false,
-        }))
-        .encode();
+        let mut reset =
+            report(Some(Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDied, saw_end: false })).encode();
         reset[7] = 2;
         assert_eq!(Report::decode(&reset), None);
-        let mut failed = report(Some(Ending::Failed {
-            call: Call::Send,
-            error: SockError::Fail,
-        }))
-        .encode();
+        let mut failed = report(Some(Ending::Failed { call: Call::Send, error: SockError::Fail })).encode();
         failed[12..16].copy_from_slice(&(-1030i32).to_le_bytes());
         assert_eq!(Report::decode(&failed), None);
     }
 
     #[test]
     fn endings_read_as_sentences() {
-        let reset = Ending::Reset {
-            call: Call::Recv,
-            reason: ResetReason::PeerDied,
-            saw_end: false,
-        };
+        let reset = Ending::Reset { call: Call::Recv, reason: ResetReason::PeerDied, saw_end: false };
         assert_eq!(
             reset.to_string(),
             "recv: E_CONNECTION_RESET_BY_REMOTE (-1030), the peer task died, before the end marker"
         );
-        let failed = Ending::Failed {
-            call: Call::Send,
-            error: SockError::WrongState,
-        };
+        let failed = Ending::Failed { call: Call::Send, error: SockError::WrongState };
         assert_eq!(failed.to_string(), "send: E_WRONG_STATE (-1027)");
     }
 }

@@ -73,16 +73,7 @@ impl Rng {
 /// and wire lengths (header included) around netd's 4 KiB copy limit and
 /// the 64 KiB of one `send`.
 fn edge_lengths(header: usize) -> [usize; 8] {
-    [
-        1,
-        2,
-        4096 - header,
-        4097 - header,
-        4096,
-        MAX_PAYLOAD - header,
-        MAX_PAYLOAD - 1,
-        MAX_PAYLOAD,
-    ]
+    [1, 2, 4096 - header, 4097 - header, 4096, MAX_PAYLOAD - header, MAX_PAYLOAD - 1, MAX_PAYLOAD]
 }
 
 /// A message's payload length, 1..=64 KiB: one time in eight an edge
@@ -99,11 +90,7 @@ pub fn payload_len(rng: &mut Rng, header: usize) -> usize {
 /// How many bytes one `recv` asks for: usually a whole send's worth, one
 /// time in four less (log-uniform), so messages are also taken in pieces.
 pub fn recv_len(rng: &mut Rng) -> usize {
-    if rng.one_in(4) {
-        rng.log_uniform(MAX_PAYLOAD)
-    } else {
-        MAX_PAYLOAD
-    }
+    if rng.one_in(4) { rng.log_uniform(MAX_PAYLOAD) } else { MAX_PAYLOAD }
 }
 
 /// Cuts a message of `len` wire bytes into the lengths of the sends that
@@ -114,11 +101,7 @@ pub fn send_pieces(rng: &mut Rng, len: usize, pieces: &mut alloc::vec::Vec<usize
     let random_cuts = rng.one_in(4);
     let mut left = len;
     while left > 0 {
-        let piece = if random_cuts {
-            rng.log_uniform(MAX_PAYLOAD)
-        } else {
-            MAX_PAYLOAD
-        };
+        let piece = if random_cuts { rng.log_uniform(MAX_PAYLOAD) } else { MAX_PAYLOAD };
         let piece = piece.min(left);
         pieces.push(piece);
         left -= piece;
@@ -131,22 +114,12 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_numbers() {
-        let a: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
+        let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, b);
         assert_ne!(Rng::new(7).next_u64(), Rng::new(8).next_u64());
-        assert_ne!(
-            Rng::derived(7, 1, 0).next_u64(),
-            Rng::derived(7, 2, 0).next_u64()
-        );
-        assert_ne!(
-            Rng::derived(7, 1, 0).next_u64(),
-            Rng::derived(7, 1, 1).next_u64()
-        );
+        assert_ne!(Rng::derived(7, 1, 0).next_u64(), Rng::derived(7, 2, 0).next_u64());
+        assert_ne!(Rng::derived(7, 1, 0).next_u64(), Rng::derived(7, 1, 1).next_u64());
     }
 
     #[test]
@@ -172,16 +145,10 @@ mod tests {
         // Every power of two band is drawn: small, medium and large.
         for bit in 0..=16 {
             let band = (1usize << bit)..(2usize << bit);
-            assert!(
-                lens.iter().any(|len| band.contains(len)),
-                "nothing in {band:?}"
-            );
+            assert!(lens.iter().any(|len| band.contains(len)), "nothing in {band:?}");
         }
         let small = lens.iter().filter(|&&len| len <= 4096).count();
-        assert!(
-            small > 20_000 / 3 && small < 20_000 * 4 / 5,
-            "{small} small of 20000"
-        );
+        assert!(small > 20_000 / 3 && small < 20_000 * 4 / 5, "{small} small of 20000");
     }
 
     #[test]

@@ -133,8 +133,7 @@ impl Verifier {
         while !bytes.is_empty() && !self.unframed {
             let Some(header) = self.current else {
                 let take = (HEADER_LEN - self.header_filled).min(bytes.len());
-                self.header[self.header_filled..self.header_filled + take]
-                    .copy_from_slice(&bytes[..take]);
+                self.header[self.header_filled..self.header_filled + take].copy_from_slice(&bytes[..take]);
                 self.header_filled += take;
                 bytes = &bytes[take..];
                 if self.header_filled == HEADER_LEN {
@@ -194,12 +193,7 @@ impl Verifier {
         }
         self.counts.verified += 1;
         self.counts.bytes += u64::from(header.len);
-        Verdict::Verified {
-            seq,
-            len: header.len,
-            reply_wanted: header.flags & flags::REPLY_WANTED != 0,
-            skipped,
-        }
+        Verdict::Verified { seq, len: header.len, reply_wanted: header.flags & flags::REPLY_WANTED != 0, skipped }
     }
 
     /// The sender closed the connection in order: whatever never came (the

@@ -58,14 +58,7 @@ fn an_intact_stream_verifies_whatever_the_pieces() {
     for seed in 0..20 {
         let (verdicts, counts) = feed_all(&wires, seed);
         assert_eq!(seqs_verified(&verdicts), (1..=24).collect::<Vec<u64>>());
-        assert_eq!(
-            counts,
-            Counts {
-                verified: 24,
-                bytes,
-                ..Counts::default()
-            }
-        );
+        assert_eq!(counts, Counts { verified: 24, bytes, ..Counts::default() });
         assert!(counts.is_clean());
     }
     // All in one slice, and byte by byte.
@@ -81,19 +74,8 @@ fn an_intact_stream_verifies_whatever_the_pieces() {
         }
     }
     assert_eq!(verifier.counts.verified, 4);
-    let flags: Vec<bool> = feed_all(&wires[..4], 1)
-        .0
-        .iter()
-        .map(|v| {
-            matches!(
-                v,
-                Verdict::Verified {
-                    reply_wanted: true,
-                    ..
-                }
-            )
-        })
-        .collect();
+    let flags: Vec<bool> =
+        feed_all(&wires[..4], 1).0.iter().map(|v| matches!(v, Verdict::Verified { reply_wanted: true, .. })).collect();
     assert_eq!(flags, [true, false, false, true]);
 }
 
@@ -103,16 +85,8 @@ fn a_dropped_message_is_lost() {
     wires.remove(4);
     let (verdicts, counts) = feed_all(&wires, 1);
     assert_eq!(counts.lost, 1);
-    assert_eq!(
-        (counts.verified, counts.duplicated, counts.corrupted),
-        (9, 0, 0)
-    );
-    assert!(verdicts.contains(&Verdict::Verified {
-        seq: 6,
-        len: 65_535,
-        reply_wanted: false,
-        skipped: 1
-    }));
+    assert_eq!((counts.verified, counts.duplicated, counts.corrupted), (9, 0, 0));
+    assert!(verdicts.contains(&Verdict::Verified { seq: 6, len: 65_535, reply_wanted: false, skipped: 1 }));
     assert!(!counts.is_clean());
 }
 
@@ -137,19 +111,13 @@ fn swapped_messages_are_one_lost_and_one_duplicated() {
 
 #[test]
 fn a_damaged_payload_is_corrupted_and_the_stream_goes_on() {
-    for (victim, at) in [
-        (0, HEADER_LEN),
-        (6, HEADER_LEN + 65_535),
-        (3, HEADER_LEN + 4000),
-    ] {
+    for (victim, at) in [(0, HEADER_LEN), (6, HEADER_LEN + 65_535), (3, HEADER_LEN + 4000)] {
         let mut wires = messages(8);
         wires[victim][at] ^= 0x20;
         let (verdicts, counts) = feed_all(&wires, 4);
         assert_eq!(counts.corrupted, 1, "message {victim} byte {at}");
         assert_eq!((counts.verified, counts.lost, counts.duplicated), (7, 0, 0));
-        assert!(verdicts.contains(&Verdict::Corrupted {
-            seq: victim as u64 + 1
-        }));
+        assert!(verdicts.contains(&Verdict::Corrupted { seq: victim as u64 + 1 }));
     }
 }
 
@@ -159,10 +127,7 @@ fn a_damaged_header_ends_the_stream() {
     wires[2][17] ^= 1;
     let (verdicts, counts) = feed_all(&wires, 5);
     assert_eq!(verdicts.len(), 3);
-    assert_eq!(
-        verdicts[2],
-        Verdict::Unframed(Unframed::Header(BadHeader::HeaderSum))
-    );
+    assert_eq!(verdicts[2], Verdict::Unframed(Unframed::Header(BadHeader::HeaderSum)));
     assert_eq!((counts.verified, counts.corrupted), (2, 1));
 
     // Another stream's message, perfectly formed, is no better.

@@ -86,9 +86,7 @@ impl Header {
     }
 
     pub fn decode(bytes: &[u8; HEADER_LEN]) -> Result<Header, BadHeader> {
-        let u32_at = |at: usize| {
-            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
+        let u32_at = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
         let u64_at = |at: usize| u64::from(u32_at(at)) | u64::from(u32_at(at + 4)) << 32;
         if bytes[0..4] != MAGIC {
             return Err(BadHeader::Magic);
@@ -96,13 +94,7 @@ impl Header {
         if checksum(&bytes[..32]) != u64_at(32) {
             return Err(BadHeader::HeaderSum);
         }
-        let header = Header {
-            stream: u32_at(4),
-            seq: u64_at(8),
-            len: u32_at(16),
-            flags: u32_at(20),
-            sum: u64_at(24),
-        };
+        let header = Header { stream: u32_at(4), seq: u64_at(8), len: u32_at(16), flags: u32_at(20), sum: u64_at(24) };
         if header.flags & !flags::ALL != 0 {
             return Err(BadHeader::Flags(header.flags));
         }
@@ -129,13 +121,7 @@ impl Outgoing {
 
     /// Builds the next message into `wire` (cleared first): a random
     /// payload of `len` bytes (1..=64 KiB).
-    pub fn next_message(
-        &mut self,
-        rng: &mut Rng,
-        len: usize,
-        reply_wanted: bool,
-        wire: &mut Vec<u8>,
-    ) {
+    pub fn next_message(&mut self, rng: &mut Rng, len: usize, reply_wanted: bool, wire: &mut Vec<u8>) {
         debug_assert!((1..=MAX_PAYLOAD).contains(&len));
         wire.clear();
         wire.resize(HEADER_LEN + len, 0);
@@ -154,14 +140,7 @@ impl Outgoing {
     /// The end marker: a header alone, numbered after the last message.
     pub fn end_marker(&mut self) -> [u8; HEADER_LEN] {
         self.seq += 1;
-        Header {
-            stream: self.stream,
-            seq: self.seq,
-            len: 0,
-            flags: flags::END,
-            sum: checksum(&[]),
-        }
-        .encode()
+        Header { stream: self.stream, seq: self.seq, len: 0, flags: flags::END, sum: checksum(&[]) }.encode()
     }
 }
 
@@ -176,13 +155,7 @@ mod tests {
     use super::*;
 
     fn header(len: u32, flags: u32) -> Header {
-        Header {
-            stream: 9,
-            seq: 77,
-            len,
-            flags,
-            sum: 0x1234,
-        }
+        Header { stream: 9, seq: 77, len, flags, sum: 0x1234 }
     }
 
     #[test]
@@ -204,22 +177,10 @@ mod tests {
             bad[at] ^= 0x10;
             assert_eq!(Header::decode(&bad), Err(BadHeader::HeaderSum), "byte {at}");
         }
-        assert_eq!(
-            Header::decode(&header(65_537, 0).encode()),
-            Err(BadHeader::Length(65_537))
-        );
-        assert_eq!(
-            Header::decode(&header(0, 0).encode()),
-            Err(BadHeader::Length(0))
-        );
-        assert_eq!(
-            Header::decode(&header(5, flags::END).encode()),
-            Err(BadHeader::Length(5))
-        );
-        assert_eq!(
-            Header::decode(&header(5, 4).encode()),
-            Err(BadHeader::Flags(4))
-        );
+        assert_eq!(Header::decode(&header(65_537, 0).encode()), Err(BadHeader::Length(65_537)));
+        assert_eq!(Header::decode(&header(0, 0).encode()), Err(BadHeader::Length(0)));
+        assert_eq!(Header::decode(&header(5, flags::END).encode()), Err(BadHeader::Length(5)));
+        assert_eq!(Header::decode(&header(5, 4).encode()), Err(BadHeader::Flags(4)));
     }
 
     #[test]
@@ -252,10 +213,7 @@ mod tests {
         out.next_message(&mut rng, 100, true, &mut wire);
         assert_eq!(wire.len(), HEADER_LEN + 100);
         let h = Header::decode(wire[..HEADER_LEN].try_into().unwrap()).unwrap();
-        assert_eq!(
-            (h.stream, h.seq, h.len, h.flags),
-            (7, 1, 100, flags::REPLY_WANTED)
-        );
+        assert_eq!((h.stream, h.seq, h.len, h.flags), (7, 1, 100, flags::REPLY_WANTED));
         assert_eq!(h.sum, checksum(&wire[HEADER_LEN..]));
         let first_payload = wire[HEADER_LEN..].to_vec();
         out.next_message(&mut rng, 100, false, &mut wire);

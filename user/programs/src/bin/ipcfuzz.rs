@@ -19,12 +19,12 @@
 
 extern crate alloc;
 
-use abi::{map_flags, CallArgs, CallResult, KernelError, Lease, Received, Sysnum, TaskId, MAX_MESSAGE, PAGE_SIZE};
-use libsock::proto::{self, ListPage, Request, Response};
+use abi::{CallArgs, CallResult, KernelError, Lease, MAX_MESSAGE, PAGE_SIZE, Received, Sysnum, TaskId, map_flags};
 use libsock::SockError;
+use libsock::proto::{self, ListPage, Request, Response};
 use programs::fuzzgen::leases::{self, OP_LEASES, OP_STOP, OPS_PER_CALL};
 use programs::fuzzgen::requests::{self, Answer, NetdAnswer, Planned, Server};
-use programs::fuzzgen::{Rng, Tally, SCRATCH, SCRATCH_RO_PAGE, SCRATCH_RW_PAGES, STAGING};
+use programs::fuzzgen::{Rng, SCRATCH, SCRATCH_RO_PAGE, SCRATCH_RW_PAGES, STAGING, Tally};
 use urt::ipc::{call, recv, reply};
 use urt::supervisor;
 use urt::{println, sys};
@@ -235,7 +235,8 @@ fn servers_still_serve(before: &Servers) -> Result<(), alloc::string::String> {
 /// `rounds` calls to it with random leases, stops it; returns the lease
 /// calls it made, or what went wrong.
 fn fuzz_leases(rng: &mut Rng, rounds: u64) -> Result<u64, alloc::string::String> {
-    let server = supervisor::spawn(&["ipcfuzz", leases::SERVE_ARG], false).map_err(|err| alloc::format!("spawn: {err}"))?;
+    let server =
+        supervisor::spawn(&["ipcfuzz", leases::SERVE_ARG], false).map_err(|err| alloc::format!("spawn: {err}"))?;
     let mut unexpected = 0;
     for _ in 0..rounds {
         let lent = leases::random_leases(rng);
@@ -300,7 +301,10 @@ fn serve_leases() -> i32 {
                         unexpected += 1;
                         reports += 1;
                         if reports <= MAX_REPORTS {
-                            println!("ipcfuzz: lease server: unexpected: {op:?} = {} (rdi {}); leases {lent:?}", regs.rax, regs.rdi);
+                            println!(
+                                "ipcfuzz: lease server: unexpected: {op:?} = {} (rdi {}); leases {lent:?}",
+                                regs.rax, regs.rdi
+                            );
                         }
                     }
                 }

@@ -16,8 +16,8 @@ mod jobs;
 mod prompt;
 
 use abi::KernelError;
-use programs::command::{command_name, parse, Command};
-use urt::io::{wait_foreground, ForegroundWait};
+use programs::command::{Command, command_name, parse};
+use urt::io::{ForegroundWait, wait_foreground};
 use urt::proto::init::Ended;
 use urt::{println, supervisor};
 

@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 
 use libsock::limits::MAX_MESSAGE_LEN;
 use libsock::{KernelTransport, ResetReason, SockError, Sockets, Transport};
-use programs::sockloop::{parse, Expected, Role, USAGE};
+use programs::sockloop::{Expected, Role, USAGE, parse};
 use urt::println;
 
 urt::entry!(main);

@@ -22,9 +22,9 @@ extern crate alloc;
 
 use core::arch::asm;
 
-use abi::{map_flags, task_state, KernelError, Sysnum, TaskId, MAX_TASKS, PAGE_SIZE};
-use programs::fuzzgen::syscalls::{result_registers, Plan, Planner, Tasks};
-use programs::fuzzgen::{Rng, Tally, SANDBOX, SANDBOX_LEN, SCRATCH, SCRATCH_RO_PAGE, SCRATCH_RW_PAGES, STAGING};
+use abi::{KernelError, MAX_TASKS, PAGE_SIZE, Sysnum, TaskId, map_flags, task_state};
+use programs::fuzzgen::syscalls::{Plan, Planner, Tasks, result_registers};
+use programs::fuzzgen::{Rng, SANDBOX, SANDBOX_LEN, SCRATCH, SCRATCH_RO_PAGE, SCRATCH_RW_PAGES, STAGING, Tally};
 use urt::{println, sys};
 
 urt::entry!(main);
@@ -77,7 +77,9 @@ fn main() -> i32 {
                 report(&plan, rax, &disturbed);
             }
         }
-        if rax >= 0 && let Some((addr, len)) = plan.maps {
+        if rax >= 0
+            && let Some((addr, len)) = plan.maps
+        {
             kept = dispose_of_map(addr, len, kept);
         }
         if done % PROGRESS_EVERY == 0 && done < count {
@@ -169,8 +171,10 @@ fn clear_sandbox() {
 }
 
 fn report(plan: &Plan, rax: i64, disturbed: &[&str]) {
-    let name = Sysnum::try_from(plan.number).map_or_else(|_| alloc::format!("#{}", plan.number), |s| alloc::format!("{s:?}"));
-    let result = KernelError::from_code(rax).map_or_else(|| alloc::format!("{rax}"), |e| alloc::format!("{rax} ({e:?})"));
+    let name =
+        Sysnum::try_from(plan.number).map_or_else(|_| alloc::format!("#{}", plan.number), |s| alloc::format!("{s:?}"));
+    let result =
+        KernelError::from_code(rax).map_or_else(|| alloc::format!("{rax}"), |e| alloc::format!("{rax} ({e:?})"));
     let [a0, a1, a2, a3, a4, a5] = plan.args;
     let allowed = plan.expect;
     println!(
@@ -230,10 +234,14 @@ unsafe fn raw_syscall(number: u64, args: [u64; 6]) -> After {
 /// The registers the kernel changed though the call has no result there.
 fn disturbed_registers(number: u64, args: &[u64; 6], after: &After) -> alloc::vec::Vec<&'static str> {
     let may_write = result_registers(number);
-    let mut changed: alloc::vec::Vec<&'static str> = (0..6)
-        .filter(|&i| may_write & (1 << i) == 0 && after.args[i] != args[i])
-        .map(|i| ARG_REGISTERS[i])
-        .collect();
-    changed.extend(["r12", "r13", "r14", "r15"].iter().zip(after.kept.iter().zip(KEPT)).filter(|(_, (a, b))| **a != *b).map(|(name, _)| *name));
+    let mut changed: alloc::vec::Vec<&'static str> =
+        (0..6).filter(|&i| may_write & (1 << i) == 0 && after.args[i] != args[i]).map(|i| ARG_REGISTERS[i]).collect();
+    changed.extend(
+        ["r12", "r13", "r14", "r15"]
+            .iter()
+            .zip(after.kept.iter().zip(KEPT))
+            .filter(|(_, (a, b))| **a != *b)
+            .map(|(name, _)| *name),
+    );
     changed
 }

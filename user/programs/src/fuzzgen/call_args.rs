@@ -3,9 +3,9 @@
 
 use alloc::vec::Vec;
 
-use abi::{ArgRegs, CallArgs, Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+use abi::{ArgRegs, CallArgs, Lease, MAX_LEASE_LEN, MAX_LEASES, MAX_MESSAGE, TaskId, USER_END};
 
-use super::{address, length, value, Rng, KERNEL_ADDRESSES, PAGE, SCRATCH, SCRATCH_RO_PAGE, STAGING, UNMAPPED_ZONE};
+use super::{KERNEL_ADDRESSES, PAGE, Rng, SCRATCH, SCRATCH_RO_PAGE, STAGING, UNMAPPED_ZONE, address, length, value};
 
 /// The arguments of one planned `call` besides its destination.
 #[derive(Clone, Debug)]
@@ -101,4 +101,3 @@ fn lease_flags(rng: &mut Rng) -> u64 {
     let any = value(rng);
     rng.pick(&[0, 1, 2, 3, 1, 2, 3, 4, 7, 1 << 63, any])
 }
-

@@ -11,10 +11,12 @@
 
 use alloc::vec::Vec;
 
-use abi::{lease_flags, CopySide, KernelError as E, Lease, Sysnum, TaskId, MAX_LEASE_LEN, MAX_MESSAGE, USER_END};
+use abi::{CopySide, KernelError as E, Lease, MAX_LEASE_LEN, MAX_MESSAGE, Sysnum, TaskId, USER_END, lease_flags};
 use abi::{LeaseAccessArgs, LeaseCopyArgs, LeaseRef, ReplyArgs};
 
-use super::{access, address, length, touches_program, value, Access, Checks, Expect, Rng, PAGE, SCRATCH, SCRATCH_RW_PAGES};
+use super::{
+    Access, Checks, Expect, PAGE, Rng, SCRATCH, SCRATCH_RW_PAGES, access, address, length, touches_program, value,
+};
 
 /// The argument that starts `ipcfuzz` as the lease server.
 pub const SERVE_ARG: &str = "--lease-server";
@@ -151,7 +153,13 @@ pub fn plan_op(rng: &mut Rng, caller: TaskId, leases: &[Lease]) -> LeaseOp {
             let (to_offset, _) = span(rng, leases.get(to as usize));
             lease_end(&mut c, leases, index, offset, len, false);
             lease_end(&mut c, leases, to, to_offset, len, true);
-            let args = LeaseCopyArgs { src: lease_ref(index), src_offset: offset, dst: lease_ref(to), dst_offset: to_offset, len };
+            let args = LeaseCopyArgs {
+                src: lease_ref(index),
+                src_offset: offset,
+                dst: lease_ref(to),
+                dst_offset: to_offset,
+                len,
+            };
             let args = args.to_regs();
             // Each side's own checks: the errors the kernel may blame on it.
             let (mut source, mut destination) = (Checks::unordered(), Checks::unordered());

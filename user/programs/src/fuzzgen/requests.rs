@@ -16,12 +16,15 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use abi::{Lease, TaskId, MAX_LEASES, MAX_LEASE_LEN, MAX_MESSAGE, MAX_TASKS, USER_END, USER_START};
-use libsock::limits::{is_local_host, MAX_PORT};
+use abi::{Lease, MAX_LEASE_LEN, MAX_LEASES, MAX_MESSAGE, MAX_TASKS, TaskId, USER_END, USER_START};
+use libsock::limits::{MAX_PORT, is_local_host};
 use libsock::proto::{self, Request};
 use urt::proto::{console, init};
 
-use super::{address, length, value, Rng, KERNEL_ADDRESSES, PAGE, SCRATCH_GUARD, SCRATCH_RO_PAGE, STAGING, UNMAPPED_ZONE, UNMAPPED_ZONE_LEN};
+use super::{
+    KERNEL_ADDRESSES, PAGE, Rng, SCRATCH_GUARD, SCRATCH_RO_PAGE, STAGING, UNMAPPED_ZONE, UNMAPPED_ZONE_LEN, address,
+    length, value,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Server {
@@ -321,7 +324,11 @@ fn with_id(rng: &mut Rng, id: u32) -> Vec<u8> {
 
 fn init_request(rng: &mut Rng) -> Planned {
     let leases = random_leases(rng);
-    let id = if rng.chance(50) { never_alive(rng) } else { rng.below(MAX_TASKS as u64) as u32 | (rng.below(4) as u32) << 16 };
+    let id = if rng.chance(50) {
+        never_alive(rng)
+    } else {
+        rng.below(MAX_TASKS as u64) as u32 | (rng.below(4) as u32) << 16
+    };
     let (op, bytes) = match rng.below(10) {
         0 => (init::SPAWN, spawn_request(rng)),
         1 => (init::WAIT, with_id(rng, id)),

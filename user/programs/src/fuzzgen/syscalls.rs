@@ -9,14 +9,14 @@
 
 use alloc::vec::Vec;
 
-use abi::{notify, KernelError as E, Sysnum, MAX_LEASES, MAX_LEASE_LEN, MAX_MAP, MAX_MESSAGE, MAX_TASKS};
+use abi::{KernelError as E, MAX_LEASE_LEN, MAX_LEASES, MAX_MAP, MAX_MESSAGE, MAX_TASKS, Sysnum, notify};
 use abi::{Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId};
 use abi::{STACK_TOP, USER_END, USER_START};
 
-use super::{access, address, length, overlaps_own_pages, value, Access, Checks, Expect, Rng};
-use super::{KERNEL_ADDRESSES, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
 pub use super::call_args::PlannedCall;
 pub use super::task_ids::{IdClass, Tasks};
+use super::{Access, Checks, Expect, Rng, access, address, length, overlaps_own_pages, value};
+use super::{KERNEL_ADDRESSES, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
 
 /// A map longer than this counts against the ration of huge maps.
 pub const HUGE_MAP: u64 = 16 << 20;
@@ -69,7 +69,8 @@ pub struct Planner {
 
 /// Numbers around and far past the last syscall; those that name a call
 /// are planned as that call, the rest must give `NoSuchCall`.
-const ODD_NUMBERS: [u64; 11] = [32, 64, 255, 256, 1000, 1 << 32, (1 << 32) | 1, (1 << 32) | 10, 1 << 63, u64::MAX - 1, u64::MAX];
+const ODD_NUMBERS: [u64; 11] =
+    [32, 64, 255, 256, 1000, 1 << 32, (1 << 32) | 1, (1 << 32) | 10, 1 << 63, u64::MAX - 1, u64::MAX];
 
 impl Planner {
     pub fn new(tasks: Tasks) -> Planner {
@@ -138,7 +139,12 @@ impl Planner {
                 let ptr = address(rng);
                 let mut c = Checks::unordered();
                 c.fail_if(index >= MAX_TASKS as u64, E::NoSuchTask);
-                let occupied = self.tasks.me.iter().chain(&self.tasks.live).chain(&self.tasks.dead)
+                let occupied = self
+                    .tasks
+                    .me
+                    .iter()
+                    .chain(&self.tasks.live)
+                    .chain(&self.tasks.dead)
                     .any(|t| t.index() as u64 == index);
                 if !occupied {
                     c.maybe(E::NotFound);
@@ -204,13 +210,25 @@ impl Planner {
                 let expect = match irq {
                     0..=15 => Expect::error(E::Denied),
                     16..=255 => Expect::error(E::BadArgument),
-                    _ => Expect { ok: false, value: None, errors: Expect::error(E::Denied).errors | Expect::error(E::BadArgument).errors },
+                    _ => Expect {
+                        ok: false,
+                        value: None,
+                        errors: Expect::error(E::Denied).errors | Expect::error(E::BadArgument).errors,
+                    },
                 };
                 Plan::new(n, [irq, 0, 0, 0, 0, 0], expect)
             }
             // Init's calls: refused to everyone else, whatever the arguments.
-            Sysnum::TaskCreate | Sysnum::TaskMap | Sysnum::TaskStart | Sysnum::TaskKill | Sysnum::Reap
-            | Sysnum::Bind | Sysnum::GrantPorts | Sysnum::GrantIrq | Sysnum::Poweroff | Sysnum::TaskFork
+            Sysnum::TaskCreate
+            | Sysnum::TaskMap
+            | Sysnum::TaskStart
+            | Sysnum::TaskKill
+            | Sysnum::Reap
+            | Sysnum::Bind
+            | Sysnum::GrantPorts
+            | Sysnum::GrantIrq
+            | Sysnum::Poweroff
+            | Sysnum::TaskFork
             | Sysnum::TaskFault => {
                 let mut args = [0; 6];
                 for arg in &mut args {

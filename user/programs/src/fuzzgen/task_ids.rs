@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use abi::{TaskId, MAX_TASKS};
+use abi::{MAX_TASKS, TaskId};
 
 use super::Rng;
 
@@ -58,7 +58,9 @@ impl Tasks {
             1 | 2 => live(rng),
             3 => self.dead.get(rng.below(self.dead.len() as u64) as usize).copied(),
             4 => live(rng).map(|t| TaskId::new(t.index() as u16, t.generation().wrapping_add(1 + rng.below(9) as u16))),
-            5 => self.empty_slots.get(rng.below(self.empty_slots.len() as u64) as usize)
+            5 => self
+                .empty_slots
+                .get(rng.below(self.empty_slots.len() as u64) as usize)
                 .map(|&slot| TaskId::new(slot, rng.below(4) as u16)),
             _ => None,
         };

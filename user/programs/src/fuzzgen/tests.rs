@@ -1,9 +1,9 @@
-use abi::{KernelError as E, Lease, Sysnum, TaskId, MAX_TASKS};
-use libsock::proto::{encode_request, Request};
+use abi::{KernelError as E, Lease, MAX_TASKS, Sysnum, TaskId};
+use libsock::proto::{Request, encode_request};
 use urt::proto::{console, init};
 
 use super::requests::{self, Answer, NetdAnswer, Server};
-use super::syscalls::{result_registers, IdClass, Planner, Tasks, HUGE_MAP, HUGE_MAPS};
+use super::syscalls::{HUGE_MAP, HUGE_MAPS, IdClass, Planner, Tasks, result_registers};
 use super::*;
 
 const ROUNDS: usize = 200_000;

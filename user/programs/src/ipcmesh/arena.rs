@@ -132,7 +132,8 @@ impl Model {
     /// Whether `got` is what `[start, start + got.len())` holds; returns
     /// the first differing offset otherwise.
     pub fn check(&self, start: u64, got: &[u8]) -> Result<(), usize> {
-        match self.expected(start, got.len() as u64).zip(got).position(|(want, &byte)| want.is_some_and(|w| w != byte)) {
+        match self.expected(start, got.len() as u64).zip(got).position(|(want, &byte)| want.is_some_and(|w| w != byte))
+        {
             Some(at) => Err(at),
             None => Ok(()),
         }

@@ -96,9 +96,14 @@ impl LeaseOp {
             LeaseOp::Read { at, len, bad_buffer } | LeaseOp::Write { at, len, bad_buffer, .. } => {
                 [lease_ref(held, at.held, at.lease), at.offset, buf(bad_buffer), len, 0, 0]
             }
-            LeaseOp::Copy { from, to, len } => {
-                [lease_ref(held, from.held, from.lease), from.offset, lease_ref(held, to.held, to.lease), to.offset, len, 0]
-            }
+            LeaseOp::Copy { from, to, len } => [
+                lease_ref(held, from.held, from.lease),
+                from.offset,
+                lease_ref(held, to.held, to.lease),
+                to.offset,
+                len,
+                0,
+            ],
             LeaseOp::Info { held: h, lease } => [lease_ref(held, h, lease), 0, 0, 0, 0, 0],
         }
     }
@@ -169,7 +174,8 @@ pub fn plan(rng: &mut Rng, held: &[Held]) -> Planned {
     let mut c = Checks::unordered();
     let at = end(rng, held);
     let size = spec(held, at).map_or(0, |s| s.len as u64);
-    let (offset, len) = if rng.chance(50) { span(rng, size) } else { (at.offset, rng.below(size.saturating_sub(at.offset) + 2)) };
+    let (offset, len) =
+        if rng.chance(50) { span(rng, size) } else { (at.offset, rng.below(size.saturating_sub(at.offset) + 2)) };
     let at = End { offset, ..at };
     // Long accesses use our buffer only when the lease must hold them.
     let bad_buffer = rng.chance(5) || len > BUFFER_LEN as u64;

@@ -97,7 +97,8 @@ fn requests_replies_reports_and_rosters_round_trip() {
     bad[REPLY_HEADER_LEN + 3] ^= 0x80;
     assert!(MeshReply::decode(77, &bad).is_err());
 
-    let counts = Counts { calls: 1, replies: 2, lease_ops: 3, lease_copies: 4, errors_ok: 5, peer_died: 6, failures: 7 };
+    let counts =
+        Counts { calls: 1, replies: 2, lease_ops: 3, lease_copies: 4, errors_ok: 5, peer_died: 6, failures: 7 };
     assert_eq!(decode_report(&encode_report(Role::Relay, counts)), Some((Role::Relay, counts)));
     let roster = Roster {
         you: TaskId::new(30, 1),
@@ -167,7 +168,9 @@ fn fake_call(op: &LeaseOp, callers: &mut [FakeCaller], data: &[u8], read_into: &
             }
             if n < len { Err(E::BadAddress) } else { Ok(len) }
         }
-        LeaseOp::Info { held, lease } => callers[held].leases.get(lease as usize).map(|l| l.len as u64).ok_or(E::BadArgument),
+        LeaseOp::Info { held, lease } => {
+            callers[held].leases.get(lease as usize).map(|l| l.len as u64).ok_or(E::BadArgument)
+        }
     }
 }
 

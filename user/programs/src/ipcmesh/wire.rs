@@ -206,7 +206,8 @@ impl Roster {
             members.push((id_at(at)?, Role::from_code(*bytes.get(at + 4)?)?));
         }
         let killed_at = 5 + 5 * count;
-        let killed = (0..*bytes.get(killed_at)? as usize).map(|k| id_at(killed_at + 1 + 4 * k)).collect::<Option<Vec<_>>>()?;
+        let killed =
+            (0..*bytes.get(killed_at)? as usize).map(|k| id_at(killed_at + 1 + 4 * k)).collect::<Option<Vec<_>>>()?;
         (bytes.len() == killed_at + 1 + 4 * killed.len()).then_some(Roster { you, members, killed })
     }
 }

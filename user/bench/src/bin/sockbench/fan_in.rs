@@ -20,8 +20,8 @@ const FAN_IN_PORT: u16 = 7300;
 
 pub fn fan_in(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let per_client = plan.pair_round_trips();
-    let server = supervisor::spawn(&["echod", &FAN_IN_PORT.to_string()], false)
-        .map_err(|err| format!("spawn echod: {err}"))?;
+    let server =
+        supervisor::spawn(&["echod", &FAN_IN_PORT.to_string()], false).map_err(|err| format!("spawn echod: {err}"))?;
     let mut helpers: Vec<(TaskId, &'static str)> = Vec::new();
     let measured = spawn(&["sockbench", "gate", &PAIRS.to_string()]).and_then(|gate| {
         helpers.push((gate, "gate"));

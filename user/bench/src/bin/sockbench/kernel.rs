@@ -39,9 +39,7 @@ fn no_such_call() -> i64 {
 pub fn null_syscall(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let calls = plan.sys_calls();
     if no_such_call() != KernelError::NoSuchCall.code() {
-        return Err(String::from(
-            "an unknown syscall number did not give NoSuchCall",
-        ));
+        return Err(String::from("an unknown syscall number did not give NoSuchCall"));
     }
     let watch = Stopwatch::start();
     for _ in 0..calls {
@@ -82,8 +80,7 @@ pub fn null_ipc(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
 
 /// Warm-up round trips, then the timed ones, measured.
 fn time_null_calls(bencher: &Bencher, plan: &Plan, server: TaskId) -> Result<Measured, String> {
-    let round_trip =
-        || call(server, ipc_op::NULL, &[], &mut [], &[]).map_err(|err| format!("call: {err}"));
+    let round_trip = || call(server, ipc_op::NULL, &[], &mut [], &[]).map_err(|err| format!("call: {err}"));
     for _ in 0..plan.warm_up() {
         round_trip()?;
     }

@@ -81,25 +81,14 @@ pub fn emit(line: ResultLine) {
 
 fn run(plan: &Plan, boot_ns: u64, boot_ticks: u64) -> i32 {
     let rate = clock::calibrate();
-    let mode = if rate.is_one_per_ns() {
-        "1 tick = 1 ns (icount)"
-    } else {
-        "scaled to ns"
-    };
-    println!(
-        "sockbench clock: rdtsc at {} ticks/ms, {mode}",
-        rate.ticks_per_ms()
-    );
+    let mode = if rate.is_one_per_ns() { "1 tick = 1 ns (icount)" } else { "scaled to ns" };
+    println!("sockbench clock: rdtsc at {} ticks/ms, {mode}", rate.ticks_per_ms());
     let bencher = Bencher { rate };
     let mut failures = 0;
     for bench in Bench::ALL.into_iter().filter(|&bench| plan.runs(bench)) {
         let outcome = match bench {
             Bench::Boot => {
-                emit(
-                    ResultLine::new("boot")
-                        .field("ns", boot_ns)
-                        .field("reset_ns", rate.to_ns(boot_ticks)),
-                );
+                emit(ResultLine::new("boot").field("ns", boot_ns).field("reset_ns", rate.to_ns(boot_ticks)));
                 Ok(())
             }
             Bench::Sys => kernel::null_syscall(&bencher, plan),

@@ -78,14 +78,10 @@ pub fn start_clients_and_time(
     let (gate_arg, count_arg) = (gate.raw().to_string(), per_pair.to_string());
     for port in ports {
         let port = port.to_string();
-        helpers.push((
-            spawn(&["sockbench", "pair-client", &port, &gate_arg, &count_arg])?,
-            "pair-client",
-        ));
+        helpers.push((spawn(&["sockbench", "pair-client", &port, &gate_arg, &count_arg])?, "pair-client"));
     }
     let mut elapsed = [0u8; gate_op::ELAPSED_LEN];
-    let answer = call(gate, gate_op::ELAPSED, &[], &mut elapsed, &[])
-        .map_err(|err| format!("gate: {err}"))?;
+    let answer = call(gate, gate_op::ELAPSED, &[], &mut elapsed, &[]).map_err(|err| format!("gate: {err}"))?;
     match gate_op::decode_elapsed(&elapsed[..answer.len.min(elapsed.len())]) {
         Some((ticks, costs)) if answer.code == 0 => Ok(Lap { ticks, costs }),
         _ => Err(String::from("gate: no elapsed time")),

@@ -22,11 +22,7 @@ pub fn run(role: Role) -> i32 {
         Role::BulkSender { port, bytes, chunk } => send_stream(port, bytes, chunk),
         Role::ConnServer { port, cycles } => accept_cycles(port, cycles),
         Role::Gate { parties } => return pairs::gate(parties),
-        Role::PairClient {
-            port,
-            gate,
-            round_trips,
-        } => return pairs::pair_client(port, gate, round_trips),
+        Role::PairClient { port, gate, round_trips } => return pairs::pair_client(port, gate, round_trips),
     };
     match outcome {
         Ok(()) => 0,

@@ -40,14 +40,12 @@ fn finish_helper(task: TaskId, what: &str, measured: &Result<Measured, String>) 
 pub fn ping_pong(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let echo = spawn(&["sockbench", "echo", &PING_PONG_PORT.to_string()])?;
     let mut net = sockets();
-    let measured = connect_retrying(&mut net, PING_PONG_PORT)
-        .map_err(sock_err("connect"))
-        .and_then(|(local, _)| {
-            let timed = time_ping_pong(bencher, plan, &mut net, local);
-            // The echo task sees the reset and ends.
-            net.disconnect(local).map_err(sock_err("disconnect"))?;
-            timed
-        });
+    let measured = connect_retrying(&mut net, PING_PONG_PORT).map_err(sock_err("connect")).and_then(|(local, _)| {
+        let timed = time_ping_pong(bencher, plan, &mut net, local);
+        // The echo task sees the reset and ends.
+        net.disconnect(local).map_err(sock_err("disconnect"))?;
+        timed
+    });
     finish_helper(echo, "echo", &measured)?;
     let Measured { ns, costs } = measured?;
     let n = u64::from(plan.round_trips);
@@ -62,12 +60,7 @@ pub fn ping_pong(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-fn time_ping_pong(
-    bencher: &Bencher,
-    plan: &Plan,
-    net: &mut Net,
-    local: u16,
-) -> Result<Measured, String> {
+fn time_ping_pong(bencher: &Bencher, plan: &Plan, net: &mut Net, local: u16) -> Result<Measured, String> {
     round_trips(net, local, plan.warm_up())?;
     let watch = Stopwatch::start();
     round_trips(net, local, plan.round_trips)?;
@@ -102,13 +95,11 @@ fn bulk_run(bencher: &Bencher, bytes: u32, chunk: u32) -> Result<(), String> {
     let args = [u32::from(BULK_PORT), bytes, chunk].map(|n| n.to_string());
     let sender = spawn(&["sockbench", "bulk-sender", &args[0], &args[1], &args[2]])?;
     let mut net = sockets();
-    let measured = connect_retrying(&mut net, BULK_PORT)
-        .map_err(sock_err("connect"))
-        .and_then(|(local, _)| {
-            let timed = receive_stream(bencher, &mut net, local, &mut stream, chunk as usize);
-            net.disconnect(local).map_err(sock_err("disconnect"))?;
-            timed
-        });
+    let measured = connect_retrying(&mut net, BULK_PORT).map_err(sock_err("connect")).and_then(|(local, _)| {
+        let timed = receive_stream(bencher, &mut net, local, &mut stream, chunk as usize);
+        net.disconnect(local).map_err(sock_err("disconnect"))?;
+        timed
+    });
     finish_helper(sender, "bulk-sender", &measured)?;
     let Measured { ns, costs } = measured?;
 
@@ -128,9 +119,7 @@ fn bulk_run(bencher: &Bencher, bytes: u32, chunk: u32) -> Result<(), String> {
             .costs(&costs, u64::from(bytes.div_ceil(chunk))),
     );
     if !matches {
-        return Err(format!(
-            "chunk {chunk}: the data that arrived is not what was sent"
-        ));
+        return Err(format!("chunk {chunk}: the data that arrived is not what was sent"));
     }
     Ok(())
 }
@@ -149,9 +138,7 @@ fn receive_stream(
     let mut got = 0;
     while got < stream.len() {
         let end = (got + chunk).min(stream.len());
-        let (len, _) = net
-            .recv(local, &mut stream[got..end])
-            .map_err(sock_err("recv"))?;
+        let (len, _) = net.recv(local, &mut stream[got..end]).map_err(sock_err("recv"))?;
         if len == 0 {
             return Err(String::from("an empty message in the stream"));
         }
@@ -184,12 +171,7 @@ pub fn connections(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-fn time_cycles(
-    bencher: &Bencher,
-    net: &mut Net,
-    cycles: u32,
-    refused: &mut u64,
-) -> Result<Measured, String> {
+fn time_cycles(bencher: &Bencher, net: &mut Net, cycles: u32, refused: &mut u64) -> Result<Measured, String> {
     let watch = Stopwatch::start();
     for _ in 0..cycles {
         let (local, tries) = connect_retrying(net, CONN_PORT).map_err(sock_err("connect"))?;

@@ -5,8 +5,8 @@
 use spin::Mutex;
 use urt::io::Input;
 
-use crate::lines::LineReader;
 use crate::FAILED;
+use crate::lines::LineReader;
 
 static INPUT: Mutex<LineReader> = Mutex::new(LineReader::new());
 

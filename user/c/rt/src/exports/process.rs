@@ -4,7 +4,7 @@
 
 use urt::supervisor::{self, Forked};
 
-use crate::{pid_of, task_of, ticks, FAILED};
+use crate::{FAILED, pid_of, task_of, ticks};
 
 /// xv6 `int fork(void)`: the child's id in the parent, 0 in the child, -1
 /// when the job has no room (task quota or memory) for a copy.

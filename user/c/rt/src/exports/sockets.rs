@@ -6,7 +6,7 @@
 
 use core::ffi::CStr;
 
-use libsock::{KernelTransport, Sockets, E_INVALID_ARG};
+use libsock::{E_INVALID_ARG, KernelTransport, Sockets};
 use spin::Mutex;
 
 static SOCKETS: Mutex<Sockets<KernelTransport>> = Mutex::new(Sockets::new(KernelTransport));

@@ -29,29 +29,14 @@ pub fn run(suite: &mut Suite) {
     let outcome = round_trip(suite, local, b"a\0b\0\0c");
     suite.check("zero bytes inside a message arrive intact", outcome);
     let outcome = pieces(suite, local);
-    suite.check(
-        "a short buffer gets the message in pieces, in order",
-        outcome,
-    );
+    suite.check("a short buffer gets the message in pieces, in order", outcome);
     let outcome = zero_after_short_piece(suite, local);
-    suite.check(
-        "a piece shorter than len is followed by a zero byte",
-        outcome,
-    );
+    suite.check("a piece shorter than len is followed by a zero byte", outcome);
     let outcome = no_zero_after_exact_piece(suite, local);
-    suite.check(
-        "a piece of exactly len bytes has no zero byte after it",
-        outcome,
-    );
+    suite.check("a piece of exactly len bytes has no zero byte after it", outcome);
     for (name, len) in [
-        (
-            "a 4 KiB message (copied into netd) round trip",
-            SMALL_MESSAGE_MAX as usize,
-        ),
-        (
-            "a 4 KiB + 1 message (handed over) round trip",
-            SMALL_MESSAGE_MAX as usize + 1,
-        ),
+        ("a 4 KiB message (copied into netd) round trip", SMALL_MESSAGE_MAX as usize),
+        ("a 4 KiB + 1 message (handed over) round trip", SMALL_MESSAGE_MAX as usize + 1),
         ("a 64 KiB message round trip", MAX_MESSAGE_LEN as usize),
     ] {
         let message: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
@@ -60,15 +45,9 @@ pub fn run(suite: &mut Suite) {
     }
     let outcome = queued_shown(suite, local);
     suite.check("netstat shows the bytes waiting to be received", outcome);
-    let outcome = success(suite.sockets.disconnect(local), "disconnect").and_then(|()| {
-        suite.wait_row(server, "the peer's reset socket is freed", |row| {
-            row.is_none()
-        })
-    });
-    suite.check(
-        "the peer of a closed socket is freed once told (no port leaks)",
-        outcome,
-    );
+    let outcome = success(suite.sockets.disconnect(local), "disconnect")
+        .and_then(|()| suite.wait_row(server, "the peer's reset socket is freed", |row| row.is_none()));
+    suite.check("the peer of a closed socket is freed once told (no port leaks)", outcome);
 }
 
 /// Sends `message` and expects it back whole.
@@ -76,16 +55,9 @@ fn round_trip(suite: &mut Suite, local: u16, message: &[u8]) -> Outcome {
     success(suite.sockets.send(local, message), "send")?;
     let mut scratch = vec![0u8; MAX_MESSAGE_LEN as usize];
     let mut back = Vec::new();
-    success(
-        recv_message(&mut suite.sockets, local, &mut scratch, &mut back),
-        "recv",
-    )?;
+    success(recv_message(&mut suite.sockets, local, &mut scratch, &mut back), "recv")?;
     ensure(back == message, || {
-        format!(
-            "sent {} bytes, got {} bytes back (or different ones)",
-            message.len(),
-            back.len()
-        )
+        format!("sent {} bytes, got {} bytes back (or different ones)", message.len(), back.len())
     })
 }
 
@@ -94,9 +66,7 @@ fn boundaries(suite: &mut Suite, local: u16) -> Outcome {
         success(suite.sockets.send(local, message), "send")?;
         let mut buf = [0u8; 64];
         let (len, more) = success(suite.sockets.recv(local, &mut buf), "recv")?;
-        ensure(&buf[..len] == message && !more, || {
-            format!("sent {message:?}, got {:?} (more: {more})", &buf[..len])
-        })?;
+        ensure(&buf[..len] == message && !more, || format!("sent {message:?}, got {:?} (more: {more})", &buf[..len]))?;
     }
     Ok(())
 }
@@ -107,9 +77,7 @@ fn pieces(suite: &mut Suite, local: u16) -> Outcome {
     for expected_more in [true, true, false] {
         let mut buf = [0u8; 4];
         let (len, more) = success(suite.sockets.recv(local, &mut buf), "recv")?;
-        ensure(more == expected_more, || {
-            format!("piece {:?}: more = {more}", &buf[..len])
-        })?;
+        ensure(more == expected_more, || format!("piece {:?}: more = {more}", &buf[..len]))?;
         got.extend_from_slice(&buf[..len]);
     }
     ensure(got == b"0123456789", || format!("pieces joined: {got:?}"))
@@ -144,10 +112,6 @@ fn queued_shown(suite: &mut Suite, local: u16) -> Outcome {
     };
     let mut buf = [0u8; 16];
     let got = suite.sockets.recv(local, &mut buf);
-    ensure(shown as usize == MESSAGE.len(), || {
-        format!("netstat showed {shown} bytes")
-    })?;
-    ensure(got.is_ok_and(|(len, _)| &buf[..len] == MESSAGE), || {
-        format!("recv: {got:?}")
-    })
+    ensure(shown as usize == MESSAGE.len(), || format!("netstat showed {shown} bytes"))?;
+    ensure(got.is_ok_and(|(len, _)| &buf[..len] == MESSAGE), || format!("recv: {got:?}"))
 }

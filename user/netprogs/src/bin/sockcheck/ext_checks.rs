@@ -102,10 +102,7 @@ fn accept_after_reset(suite: &mut Suite) -> Outcome {
         let mut buf = [0u8; 8];
         let (len, _) = success(suite.sockets.recv(accepted, &mut buf), "recv")?;
         ensure(&buf[..len] == b"bye", || "the data before the reset was lost".into())?;
-        error(
-            suite.sockets.recv(accepted, &mut buf),
-            SockError::ConnectionReset(ResetReason::PeerDisconnected),
-        )
+        error(suite.sockets.recv(accepted, &mut buf), SockError::ConnectionReset(ResetReason::PeerDisconnected))
     })();
     let _ = suite.sockets.disconnect(port);
     outcome

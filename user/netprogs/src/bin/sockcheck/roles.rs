@@ -62,8 +62,9 @@ pub fn run<'a>(mut args: impl Iterator<Item = &'a str>) -> i32 {
         "delayexit" => listened(&mut sockets, port).map(|()| pause(number)),
         "listenonly" => sockets.listen(port),
         "chain" => chain(&mut sockets, port, number),
-        "connect" => connect_retrying(&mut sockets, port, "localhost", PATIENCE_MS)
-            .and_then(|local| hold(&mut sockets, local)),
+        "connect" => {
+            connect_retrying(&mut sockets, port, "localhost", PATIENCE_MS).and_then(|local| hold(&mut sockets, local))
+        }
         "poke" => return poke(&mut sockets, port),
         _ => {
             urt::println!("sockcheck peer: unknown role {role}");

@@ -49,11 +49,7 @@ impl Suite {
         let start = BLOCK_STARTS
             .iter()
             .copied()
-            .find(|&start| {
-                !rows
-                    .iter()
-                    .any(|r| (start..start + PORT_BLOCK).contains(&r.port))
-            })
+            .find(|&start| !rows.iter().any(|r| (start..start + PORT_BLOCK).contains(&r.port)))
             .ok_or_else(|| String::from("no free block of ports"))?;
         Ok(Suite {
             sockets,
@@ -96,19 +92,13 @@ impl Suite {
     pub fn spawn(&mut self, role: &[&str]) -> Result<TaskId, String> {
         let mut argv: Vec<&str> = Vec::from(["sockcheck", "peer"]);
         argv.extend_from_slice(role);
-        let task = supervisor::spawn(&argv, false)
-            .map_err(|err| format!("spawn {}: {err}", argv.join(" ")))?;
+        let task = supervisor::spawn(&argv, false).map_err(|err| format!("spawn {}: {err}", argv.join(" ")))?;
         self.helpers.push(task);
         Ok(task)
     }
 
     /// Starts helper `role` on `port` and connects to it; returns (helper, our local port).
-    pub fn connect_helper(
-        &mut self,
-        role: &str,
-        port: u16,
-        extra: &[&str],
-    ) -> Result<(TaskId, u16), String> {
+    pub fn connect_helper(&mut self, role: &str, port: u16, extra: &[&str]) -> Result<(TaskId, u16), String> {
         let port_text = format!("{port}");
         let mut args = Vec::from([role, port_text.as_str()]);
         args.extend_from_slice(extra);
@@ -170,12 +160,7 @@ impl Suite {
 
     /// Waits up to [`PATIENCE_MS`] until the socket on `port` satisfies `ready`
     /// (`None`: no socket there).
-    pub fn wait_row(
-        &mut self,
-        port: u16,
-        what: &str,
-        ready: impl Fn(Option<&SocketRow>) -> bool,
-    ) -> Outcome {
+    pub fn wait_row(&mut self, port: u16, what: &str, ready: impl Fn(Option<&SocketRow>) -> bool) -> Outcome {
         let start = now_ms();
         loop {
             let row = self.row(port)?;
@@ -183,18 +168,14 @@ impl Suite {
                 return Ok(());
             }
             if now_ms() - start >= PATIENCE_MS {
-                return Err(format!(
-                    "port {port}: {what}: still {row:?} after {PATIENCE_MS} ms"
-                ));
+                return Err(format!("port {port}: {what}: still {row:?} after {PATIENCE_MS} ms"));
             }
             let _ = sleep(POLL_MS);
         }
     }
 
     pub fn wait_listening(&mut self, port: u16) -> Outcome {
-        self.wait_row(port, "waiting for a listener", |r| {
-            r.is_some_and(|r| r.state == RowState::Listening)
-        })
+        self.wait_row(port, "waiting for a listener", |r| r.is_some_and(|r| r.state == RowState::Listening))
     }
 
     /// This task's sockets, as netd lists them.
@@ -228,11 +209,7 @@ pub fn now_ms() -> u64 {
 
 /// `got` must be the seed code `want`.
 pub fn code(got: i32, want: i32) -> Outcome {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("got {got}, expected {want}"))
-    }
+    if got == want { Ok(()) } else { Err(format!("got {got}, expected {want}")) }
 }
 
 /// `got` must be the error `want`.

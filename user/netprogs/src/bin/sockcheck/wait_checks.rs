@@ -22,44 +22,24 @@ const PEER_DIED: SockError = SockError::ConnectionReset(ResetReason::PeerDied);
 
 pub fn run(suite: &mut Suite) {
     let outcome = listen_until_connected(suite);
-    suite.check(
-        "listen blocks until a client connects, then returns 0",
-        outcome,
-    );
+    suite.check("listen blocks until a client connects, then returns 0", outcome);
     let outcome = recv_until_message(suite);
     suite.check("recv blocks until a message arrives", outcome);
     let outcome = send_until_taken(suite, b"two");
-    suite.check(
-        "send blocks while the peer has not taken the previous message",
-        outcome,
-    );
+    suite.check("send blocks while the peer has not taken the previous message", outcome);
     let outcome = send_until_taken(suite, &[7u8; 8192]);
-    suite.check(
-        "a send over 4 KiB returns once the peer has taken it",
-        outcome,
-    );
-    let outcome = blocked("delayclose", suite, |suite, local| {
-        error(suite.sockets.recv(local, &mut [0u8; 8]), PEER_CLOSED)
-    });
-    suite.check(
-        "a blocked recv wakes with a reset when the peer disconnects",
-        outcome,
-    );
+    suite.check("a send over 4 KiB returns once the peer has taken it", outcome);
+    let outcome =
+        blocked("delayclose", suite, |suite, local| error(suite.sockets.recv(local, &mut [0u8; 8]), PEER_CLOSED));
+    suite.check("a blocked recv wakes with a reset when the peer disconnects", outcome);
     let outcome = blocked("delayclose", suite, |suite, local| {
         success(suite.sockets.send(local, b"queued"), "first send")?;
         error(suite.sockets.send(local, b"blocked"), PEER_CLOSED)
     });
-    suite.check(
-        "a blocked send wakes with a reset when the peer disconnects",
-        outcome,
-    );
-    let outcome = blocked("delayexit", suite, |suite, local| {
-        error(suite.sockets.recv(local, &mut [0u8; 8]), PEER_DIED)
-    });
-    suite.check(
-        "a blocked recv wakes with a reset (PeerDied) when the peer task exits",
-        outcome,
-    );
+    suite.check("a blocked send wakes with a reset when the peer disconnects", outcome);
+    let outcome =
+        blocked("delayexit", suite, |suite, local| error(suite.sockets.recv(local, &mut [0u8; 8]), PEER_DIED));
+    suite.check("a blocked recv wakes with a reset (PeerDied) when the peer task exits", outcome);
     pending_then_reset(suite);
 }
 
@@ -68,9 +48,7 @@ fn lasted(what: &str, during: impl FnOnce() -> Outcome) -> Outcome {
     let start = now_ms();
     during()?;
     let took = now_ms() - start;
-    ensure(took + SLACK_MS >= DELAY_MS, || {
-        format!("{what} returned after {took} ms, before the peer acted")
-    })
+    ensure(took + SLACK_MS >= DELAY_MS, || format!("{what} returned after {took} ms, before the peer acted"))
 }
 
 fn listen_until_connected(suite: &mut Suite) -> Outcome {
@@ -82,9 +60,7 @@ fn listen_until_connected(suite: &mut Suite) -> Outcome {
     let _ = suite.sockets.disconnect(port);
     let ended = suite.wait_end(helper, PATIENCE_MS)?;
     ensure(connected, || format!("after listen: {row:?}"))?;
-    ensure(ended == Ended::Exited(0), || {
-        format!("client helper ended {ended}")
-    })
+    ensure(ended == Ended::Exited(0), || format!("client helper ended {ended}"))
 }
 
 fn recv_until_message(suite: &mut Suite) -> Outcome {
@@ -104,15 +80,10 @@ fn send_until_taken(suite: &mut Suite, second: &[u8]) -> Outcome {
     let (_, local) = suite.connect_helper("delayrecv", port, &[DELAY])?;
     let outcome = if second.len() > 16 {
         // A large message is its own wait: its send lasts until it is taken.
-        lasted("send", || {
-            success(suite.sockets.send(local, second), "send")
-        })
+        lasted("send", || success(suite.sockets.send(local, second), "send"))
     } else {
-        success(suite.sockets.send(local, b"one"), "first send").and_then(|()| {
-            lasted("second send", || {
-                success(suite.sockets.send(local, second), "second send")
-            })
-        })
+        success(suite.sockets.send(local, b"one"), "first send")
+            .and_then(|()| lasted("second send", || success(suite.sockets.send(local, second), "second send")))
     };
     let _ = suite.sockets.disconnect(local);
     outcome
@@ -120,82 +91,50 @@ fn send_until_taken(suite: &mut Suite, second: &[u8]) -> Outcome {
 
 /// Connects to helper `role` (which acts after [`DELAY_MS`]) and runs `during`,
 /// which must block until the helper acts.
-fn blocked(
-    role: &str,
-    suite: &mut Suite,
-    during: impl FnOnce(&mut Suite, u16) -> Outcome,
-) -> Outcome {
+fn blocked(role: &str, suite: &mut Suite, during: impl FnOnce(&mut Suite, u16) -> Outcome) -> Outcome {
     let port = suite.port();
     let (helper, local) = suite.connect_helper(role, port, &[DELAY])?;
     let outcome = lasted("the call", || during(suite, local));
     let _ = suite.sockets.disconnect(local);
     let ended = suite.wait_end(helper, PATIENCE_MS)?;
     outcome?;
-    ensure(ended == Ended::Exited(0), || {
-        format!("helper ended {ended}")
-    })
+    ensure(ended == Ended::Exited(0), || format!("helper ended {ended}"))
 }
 
 fn pending_then_reset(suite: &mut Suite) {
     let port = suite.port();
-    let connected = suite
-        .connect_helper("sendclose", port, &[])
-        .and_then(|(helper, local)| {
-            let ended = suite.wait_end(helper, PATIENCE_MS)?;
-            ensure(ended == Ended::Exited(0), || {
-                format!("helper ended {ended}")
-            })?;
-            Ok(local)
-        });
+    let connected = suite.connect_helper("sendclose", port, &[]).and_then(|(helper, local)| {
+        let ended = suite.wait_end(helper, PATIENCE_MS)?;
+        ensure(ended == Ended::Exited(0), || format!("helper ended {ended}"))?;
+        Ok(local)
+    });
     let local = match connected {
         Ok(local) => local,
         Err(why) => {
-            suite.check(
-                "a message sent before the peer closed is still delivered",
-                Err(why),
-            );
+            suite.check("a message sent before the peer closed is still delivered", Err(why));
             return;
         }
     };
     let got = suite.sockets.send(local, b"too late");
-    suite.check(
-        "send to a peer that closed: reset (PeerDisconnected)",
-        error(got, PEER_CLOSED),
-    );
+    suite.check("send to a peer that closed: reset (PeerDisconnected)", error(got, PEER_CLOSED));
     let mut buf = [0u8; 32];
-    let outcome = success(suite.sockets.recv(local, &mut buf), "recv").and_then(|(len, _)| {
-        ensure(&buf[..len] == LAST_WORDS, || {
-            format!("got {:?}", &buf[..len])
-        })
-    });
-    suite.check(
-        "a message sent before the peer closed is still delivered",
-        outcome,
-    );
+    let outcome = success(suite.sockets.recv(local, &mut buf), "recv")
+        .and_then(|(len, _)| ensure(&buf[..len] == LAST_WORDS, || format!("got {:?}", &buf[..len])));
+    suite.check("a message sent before the peer closed is still delivered", outcome);
     let got = suite.sockets.seed().recv(local.into(), &mut [0u8; 8], 8);
-    suite.check(
-        "after the pending data, recv gives -1030",
-        code(got, E_CONNECTION_RESET_BY_REMOTE),
-    );
+    suite.check("after the pending data, recv gives -1030", code(got, E_CONNECTION_RESET_BY_REMOTE));
     let got = suite.sockets.disconnect(local);
-    suite.check(
-        "the reset socket was freed once recv reported it",
-        error(got, SockError::NotFound),
-    );
+    suite.check("the reset socket was freed once recv reported it", error(got, SockError::NotFound));
     reset_then_disconnect(suite);
 }
 
 fn reset_then_disconnect(suite: &mut Suite) {
     let port = suite.port();
-    let outcome = suite
-        .connect_helper("delayclose", port, &["0"])
-        .and_then(|(helper, local)| {
-            suite.wait_end(helper, PATIENCE_MS)?;
-            suite.wait_row(local, "the peer's close shows", |row| {
-                row.is_some_and(|r| r.state == RowState::Reset)
-            })?;
-            success(suite.sockets.disconnect(local), "disconnect")?;
-            suite.wait_row(local, "disconnect frees the socket", |row| row.is_none())
-        });
+    let outcome = suite.connect_helper("delayclose", port, &["0"]).and_then(|(helper, local)| {
+        suite.wait_end(helper, PATIENCE_MS)?;
+        suite.wait_row(local, "the peer's close shows", |row| row.is_some_and(|r| r.state == RowState::Reset))?;
+        success(suite.sockets.disconnect(local), "disconnect")?;
+        suite.wait_row(local, "disconnect frees the socket", |row| row.is_none())
+    });
     suite.check("netstat shows a reset socket; disconnect frees it", outcome);
 }

@@ -39,23 +39,12 @@ struct Reporter {
 
 impl Reporter {
     fn new(args: &PairArgs, side: Side) -> Self {
-        Reporter {
-            run: TaskId::from_raw(args.coordinator),
-            pair: args.pair,
-            side,
-            reported: Counts::default(),
-        }
+        Reporter { run: TaskId::from_raw(args.coordinator), pair: args.pair, side, reported: Counts::default() }
     }
 
     /// Reports what `counts` gained since last time; returns the grant.
     fn report(&mut self, counts: &Counts, wanted: u32, ending: Option<Ending>) -> u32 {
-        let report = Report {
-            pair: self.pair,
-            side: self.side,
-            counts: counts.since(&self.reported),
-            wanted,
-            ending,
-        };
+        let report = Report { pair: self.pair, side: self.side, counts: counts.since(&self.reported), wanted, ending };
         self.reported = *counts;
         let mut grant = [0u8; GRANT_LEN];
         match call(self.run, REPORT, &report.encode(), &mut grant, &[]) {
@@ -80,11 +69,7 @@ impl Reporter {
 /// A failed socket call as an ending.
 fn ending(call: Call, error: SockError, verifier: &Verifier) -> Ending {
     match error {
-        SockError::ConnectionReset(reason) => Ending::Reset {
-            call,
-            reason,
-            saw_end: verifier.ended(),
-        },
+        SockError::ConnectionReset(reason) => Ending::Reset { call, reason, saw_end: verifier.ended() },
         error => Ending::Failed { call, error },
     }
 }
@@ -144,13 +129,7 @@ pub fn server(args: PairArgs) -> i32 {
     let mut verifier = Verifier::new(stream_id(args.pair, false));
     let mut replies = Outgoing::new(stream_id(args.pair, true));
     if let Err(error) = end.sockets.listen(args.port) {
-        return reporter.end(
-            &verifier.counts,
-            Ending::Failed {
-                call: Call::Listen,
-                error,
-            },
-        );
+        return reporter.end(&verifier.counts, Ending::Failed { call: Call::Listen, error });
     }
     loop {
         if let Err(error) = end.receive(&mut verifier) {
@@ -162,13 +141,10 @@ pub fn server(args: PairArgs) -> i32 {
         for index in 0..end.verdicts.len() {
             match end.verdicts[index] {
                 Verdict::Unframed(_) => return reporter.end(&verifier.counts, Ending::Unframed),
-                Verdict::Verified {
-                    reply_wanted: true, ..
-                } => {
+                Verdict::Verified { reply_wanted: true, .. } => {
                     reporter.report(&verifier.counts, 0, None);
                     if let Err(error) = end.send_message(&mut replies, false) {
-                        return reporter
-                            .end(&verifier.counts, ending(Call::Send, error, &verifier));
+                        return reporter.end(&verifier.counts, ending(Call::Send, error, &verifier));
                     }
                 }
                 _ => {
@@ -184,12 +160,7 @@ pub fn client(args: PairArgs) -> i32 {
     let mut end = Endpoint::new(&args, CLIENT_CHOICES);
     let mut verifier = Verifier::new(stream_id(args.pair, true));
     let mut messages = Outgoing::new(stream_id(args.pair, false));
-    match connect_retrying(
-        &mut end.sockets,
-        args.port,
-        "localhost",
-        CONNECT_PATIENCE_MS,
-    ) {
+    match connect_retrying(&mut end.sockets, args.port, "localhost", CONNECT_PATIENCE_MS) {
         Ok(local) => end.port = local,
         Err(error) => {
             return reporter.end(&verifier.counts, ending(Call::Connect, error, &verifier));
@@ -202,11 +173,7 @@ pub fn client(args: PairArgs) -> i32 {
             return close(&mut end, &mut messages, &mut reporter, &verifier);
         }
         // The reply is a message too: `granted` counts it.
-        let (count, reply_wanted) = if granted >= 2 {
-            (granted - 1, true)
-        } else {
-            (1, false)
-        };
+        let (count, reply_wanted) = if granted >= 2 { (granted - 1, true) } else { (1, false) };
         for sent in 1..=count {
             if let Err(error) = end.send_message(&mut messages, reply_wanted && sent == count) {
                 return reporter.end(&verifier.counts, ending(Call::Send, error, &verifier));
@@ -222,8 +189,7 @@ pub fn client(args: PairArgs) -> i32 {
 /// are counted and passed over.
 fn await_reply(end: &mut Endpoint, verifier: &mut Verifier) -> Result<(), Ending> {
     loop {
-        end.receive(verifier)
-            .map_err(|error| ending(Call::Recv, error, verifier))?;
+        end.receive(verifier).map_err(|error| ending(Call::Recv, error, verifier))?;
         for verdict in &end.verdicts {
             match verdict {
                 Verdict::Unframed(_) => return Err(Ending::Unframed),
@@ -237,12 +203,7 @@ fn await_reply(end: &mut Endpoint, verifier: &mut Verifier) -> Result<(), Ending
 }
 
 /// The client's orderly end: the end marker, then `disconnect`.
-fn close(
-    end: &mut Endpoint,
-    messages: &mut Outgoing,
-    reporter: &mut Reporter,
-    verifier: &Verifier,
-) -> i32 {
+fn close(end: &mut Endpoint, messages: &mut Outgoing, reporter: &mut Reporter, verifier: &Verifier) -> i32 {
     let marker = messages.end_marker();
     if let Err(error) = end.sockets.send(end.port, &marker) {
         return reporter.end(&verifier.counts, ending(Call::Send, error, verifier));

@@ -42,8 +42,7 @@ pub fn tell_caller_its_id() -> i32 {
 }
 
 fn own_id() -> Result<TaskId, String> {
-    let helper = supervisor::spawn(&["sockstress", "whoami"], false)
-        .map_err(|err| format!("spawn whoami: {err}"))?;
+    let helper = supervisor::spawn(&["sockstress", "whoami"], false).map_err(|err| format!("spawn whoami: {err}"))?;
     let mut id = [0u8; 4];
     let answer = call(helper, 0, &[], &mut id, &[]).map_err(|err| format!("whoami: {err}"));
     let _ = supervisor::wait(helper);
@@ -61,22 +60,14 @@ pub fn run(config: Config) -> i32 {
             return 1;
         }
     };
-    let mut run = Run {
-        config,
-        me,
-        ledger: Ledger::new(config),
-        aborted_at: None,
-    };
+    let mut run = Run { config, me, ledger: Ledger::new(config), aborted_at: None };
     run.go();
     let failures = run.ledger.failures();
     for why in failures.iter().take(MAX_FAILURE_LINES) {
         println!("sockstress: {why}");
     }
     if failures.len() > MAX_FAILURE_LINES {
-        println!(
-            "sockstress: {} more failures",
-            failures.len() - MAX_FAILURE_LINES
-        );
+        println!("sockstress: {} more failures", failures.len() - MAX_FAILURE_LINES);
     }
     println!("{}", run.ledger.summary());
     run.ledger.status()
@@ -109,8 +100,7 @@ impl Run {
                 }
                 if self.aborted_at.is_some_and(|at| now - at >= DRAIN_MS) {
                     let left = self.ledger.live_pairs().len();
-                    self.ledger
-                        .fail(format!("{left} pairs did not end after being killed"));
+                    self.ledger.fail(format!("{left} pairs did not end after being killed"));
                     return;
                 }
                 next_tick = now + TICK_MS;
@@ -134,8 +124,7 @@ impl Run {
         let report = match Report::decode(request) {
             Some(report) if operation == REPORT => report,
             _ => {
-                self.ledger
-                    .fail(format!("task {sender} sent a malformed report"));
+                self.ledger.fail(format!("task {sender} sent a malformed report"));
                 let _ = reply(sender, 1, &[]);
                 return;
             }
@@ -148,16 +137,10 @@ impl Run {
     fn start_pairs(&mut self) {
         while self.ledger.wants_pair() {
             let (id, port) = self.ledger.plan_pair();
-            let args = [
-                id.to_string(),
-                port.to_string(),
-                self.config.seed.to_string(),
-                self.me.raw().to_string(),
-            ];
+            let args = [id.to_string(), port.to_string(), self.config.seed.to_string(), self.me.raw().to_string()];
             let spawn = |role: &str| {
                 let argv = ["sockstress", role, &args[0], &args[1], &args[2], &args[3]];
-                supervisor::spawn(&argv, false)
-                    .map_err(|err| format!("spawn sockstress {role} for pair {id}: {err}"))
+                supervisor::spawn(&argv, false).map_err(|err| format!("spawn sockstress {role} for pair {id}: {err}"))
             };
             let server = match spawn("server") {
                 Ok(server) => server,
@@ -201,14 +184,8 @@ impl Run {
     }
 
     fn stalled(&mut self) {
-        let stuck: alloc::vec::Vec<String> = self
-            .ledger
-            .live_pairs()
-            .iter()
-            .map(|pair| pair.describe())
-            .collect();
-        self.ledger
-            .fail(format!("no progress for {} s", WATCHDOG_MS / 1000));
+        let stuck: alloc::vec::Vec<String> = self.ledger.live_pairs().iter().map(|pair| pair.describe()).collect();
+        self.ledger.fail(format!("no progress for {} s", WATCHDOG_MS / 1000));
         for line in stuck {
             self.ledger.fail(format!("stuck: {line}"));
         }

@@ -2,7 +2,7 @@
 //! flood of copies, which the job's task quota stops, and a copy that runs
 //! out of the job's memory part-way, which must give back what it took.
 
-use abi::{map_flags, KernelError, PAGE_SIZE};
+use abi::{KernelError, PAGE_SIZE, map_flags};
 use urt::println;
 use urt::supervisor::{self, Forked};
 

@@ -6,7 +6,7 @@
 //! must refuse it with `BadAddress` and the caller keeps waiting for a real
 //! reply; the attack exits 0 when it does, 1 when the reply was delivered.
 
-use abi::{KernelError, Received, Sysnum, MAX_MESSAGE};
+use abi::{KernelError, MAX_MESSAGE, Received, Sysnum};
 use urt::ipc::{call, recv, reply};
 use urt::{println, supervisor};
 

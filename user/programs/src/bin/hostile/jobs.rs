@@ -1,7 +1,7 @@
 //! Attacks on what a job shares with other jobs: memory, task slots, init's
 //! bookkeeping and the console's input.
 
-use abi::{map_flags, KernelError, PAGE_SIZE};
+use abi::{KernelError, PAGE_SIZE, map_flags};
 use urt::io::Input;
 use urt::println;
 use urt::supervisor;
@@ -10,7 +10,11 @@ use crate::Attack;
 
 pub const ATTACKS: &[Attack] = &[
     Attack { name: "memory-hog", about: "map memory until refused; --hold keeps it", run: memory_hog },
-    Attack { name: "spawn-storm", about: "take the job's memory, then spawn N children never waited for", run: spawn_storm },
+    Attack {
+        name: "spawn-storm",
+        about: "take the job's memory, then spawn N children never waited for",
+        run: spawn_storm,
+    },
     Attack { name: "zombies", about: "spawn N short-lived children and never collect them", run: zombies },
     Attack { name: "task-flood", about: "start tasks until refused and hold them MS milliseconds", run: task_flood },
     Attack { name: "console-thief", about: "leave a child reading the console and exit", run: console_thief },

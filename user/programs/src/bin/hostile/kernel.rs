@@ -2,17 +2,13 @@
 
 use core::arch::asm;
 
-use abi::{map_flags, Sysnum, PAGE_SIZE, USER_END};
+use abi::{PAGE_SIZE, Sysnum, USER_END, map_flags};
 use urt::{println, sys};
 
 use crate::Attack;
 
 pub const ATTACKS: &[Attack] = &[
-    Attack {
-        name: "syscall-at-top",
-        about: "runs `syscall` in the last two bytes of user space",
-        run: syscall_at_top,
-    },
+    Attack { name: "syscall-at-top", about: "runs `syscall` in the last two bytes of user space", run: syscall_at_top },
     Attack {
         name: "noncanonical-rsp",
         about: "enters the kernel with a non-canonical stack pointer",

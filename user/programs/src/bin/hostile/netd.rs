@@ -1,8 +1,8 @@
 //! Attacks on netd through the socket calls.
 
-use abi::{lease_flags, map_flags, CallArgs, CallResult, Lease, Sysnum, MAX_MESSAGE, PAGE_SIZE};
+use abi::{CallArgs, CallResult, Lease, MAX_MESSAGE, PAGE_SIZE, Sysnum, lease_flags, map_flags};
 use libsock::proto::{self, Request, Response};
-use libsock::{system, SockError, NETD_NAME};
+use libsock::{NETD_NAME, SockError, system};
 use urt::{println, supervisor, sys};
 
 use crate::Attack;

@@ -1,8 +1,8 @@
 //! Attacks with `post`, the kernel call any task may use to wake another.
 
-use abi::{notify, KernelError, TaskId};
-use libsock::proto::CONSOLE_SIGNAL;
+use abi::{KernelError, TaskId, notify};
 use libsock::NETD_NAME;
+use libsock::proto::CONSOLE_SIGNAL;
 use urt::{println, sys};
 
 use crate::Attack;

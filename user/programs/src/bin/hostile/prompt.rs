@@ -12,10 +12,10 @@
 //!   after MS milliseconds. Whatever was typed for it must go with it.
 
 use abi::{KernelError, TaskId};
-use urt::io::{edit_line, Edited, LineEdit};
-use urt::ipc::{call, Loan};
-use urt::proto::console::{ReadRequest, JOB_ENDED, MAX_PROMPT, READ_KEYS, READ_LINE, SET_FOREGROUND};
+use urt::io::{Edited, LineEdit, edit_line};
+use urt::ipc::{Loan, call};
 use urt::proto::check_code;
+use urt::proto::console::{JOB_ENDED, MAX_PROMPT, READ_KEYS, READ_LINE, ReadRequest, SET_FOREGROUND};
 use urt::{println, supervisor};
 
 use crate::Attack;

@@ -30,11 +30,7 @@ pub const ATTACKS: &[Attack] = &[
         about: "children of one job open sockets until refused, then hold them",
         run: flood,
     },
-    Attack {
-        name: "socket-memory",
-        about: "use sockets after taking all the memory the job may have",
-        run: memory,
-    },
+    Attack { name: "socket-memory", about: "use sockets after taking all the memory the job may have", run: memory },
     Attack {
         name: "flood-listener",
         about: "(socket-flood's child) listen on P, P+1, ... N times",
@@ -170,12 +166,10 @@ fn flood(_: &mut dyn Iterator<Item = &'static str>) -> i32 {
     let held = held_by(&mut sockets, &children);
     let tasks = children.iter().flatten().count();
     match SockError::from_code(refusal) {
-        Some(error) => say(format_args!(
-            "socket-flood: the job holds {held} sockets in {tasks} tasks; refused: {error}"
-        )),
-        None => say(format_args!(
-            "socket-flood: the job holds {held} sockets in {tasks} tasks; never refused"
-        )),
+        Some(error) => {
+            say(format_args!("socket-flood: the job holds {held} sockets in {tasks} tasks; refused: {error}"))
+        }
+        None => say(format_args!("socket-flood: the job holds {held} sockets in {tasks} tasks; never refused")),
     }
     loop {
         let _ = urt::sleep(1_000);
@@ -190,10 +184,7 @@ fn held_by(sockets: &mut Sockets<KernelTransport>, tasks: &[Option<TaskId>]) -> 
         let Ok(page) = sockets.list(start) else {
             break;
         };
-        held += page
-            .iter()
-            .filter(|row| tasks.contains(&Some(TaskId::from_raw(row.owner))))
-            .count();
+        held += page.iter().filter(|row| tasks.contains(&Some(TaskId::from_raw(row.owner)))).count();
         cursor = page.next_index.filter(|&next| next > start);
     }
     held
@@ -235,9 +226,7 @@ fn connect_patiently(sockets: &mut Sockets<KernelTransport>, port: u16) -> Resul
     let start = urt::now_ns() / 1_000_000;
     loop {
         match sockets.connect(port, "localhost") {
-            Err(SockError::NotFound | SockError::WrongState)
-                if urt::now_ns() / 1_000_000 - start < PATIENCE_MS =>
-            {
+            Err(SockError::NotFound | SockError::WrongState) if urt::now_ns() / 1_000_000 - start < PATIENCE_MS => {
                 let _ = urt::sleep(1);
             }
             other => return other,

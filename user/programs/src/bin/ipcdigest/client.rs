@@ -3,9 +3,9 @@
 
 use alloc::vec::Vec;
 
-use abi::{lease_flags, CallArgs, CallResult, Lease, Sysnum, TaskId};
+use abi::{CallArgs, CallResult, Lease, Sysnum, TaskId, lease_flags};
 use programs::fuzzgen::{Rng, UNMAPPED_ZONE};
-use programs::ipcdigest::{op, plan_call, Digest, LeasePlan, Target, LEASE_BUF, SERVERS};
+use programs::ipcdigest::{Digest, LEASE_BUF, LeasePlan, SERVERS, Target, op, plan_call};
 use urt::ipc::call;
 use urt::{println, supervisor};
 

@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use abi::TaskId;
-use programs::ipcdigest::{op, Digest, CLIENTS, CLIENT_ARG, SERVERS, SERVER_ARG};
+use programs::ipcdigest::{CLIENT_ARG, CLIENTS, Digest, SERVER_ARG, SERVERS, op};
 use urt::ipc::call;
 use urt::{println, supervisor, sys};
 
@@ -69,12 +69,7 @@ fn run(seed: u64, calls: u64) -> Result<(), String> {
     let seed_arg = alloc::format!("{seed}");
     let mut servers = Vec::new();
     for index in 0..SERVERS {
-        servers.push(spawn(&[
-            "ipcdigest",
-            SERVER_ARG,
-            &alloc::format!("{index}"),
-            &seed_arg,
-        ])?);
+        servers.push(spawn(&["ipcdigest", SERVER_ARG, &alloc::format!("{index}"), &seed_arg])?);
     }
     let server_ids: Vec<String> = servers.iter().map(|id| alloc::format!("{}", id.raw())).collect();
     let mut clients = Vec::new();
@@ -104,7 +99,8 @@ fn run(seed: u64, calls: u64) -> Result<(), String> {
     for (index, &server) in servers.iter().enumerate() {
         let mut answer = [0u8; 8 * (CLIENTS + 1)];
         let reply = call(server, op::QUIT, &[], &mut answer, &[]).map_err(|err| alloc::format!("quit: {err}"))?;
-        let words: Vec<u64> = answer[..reply.len].chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))).collect();
+        let words: Vec<u64> =
+            answer[..reply.len].chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))).collect();
         digests[CLIENTS + index] = words.first().copied().unwrap_or(0);
         if index == 0 {
             digests[..CLIENTS].copy_from_slice(words.get(1..=CLIENTS).ok_or("server 0 sent no client digests")?);
@@ -117,7 +113,13 @@ fn run(seed: u64, calls: u64) -> Result<(), String> {
     let mut parts = String::new();
     for (index, digest) in digests.iter().enumerate() {
         all.word(*digest);
-        let label = if index == 0 { "clients " } else if index == CLIENTS { " servers " } else { " " };
+        let label = if index == 0 {
+            "clients "
+        } else if index == CLIENTS {
+            " servers "
+        } else {
+            " "
+        };
         let _ = write!(parts, "{label}{digest:016x}");
     }
     println!("ipcdigest: seed={seed} calls={calls} digest={:016x} ({parts})", all.value());

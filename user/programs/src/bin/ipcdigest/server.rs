@@ -4,9 +4,9 @@
 
 use alloc::vec::Vec;
 
-use abi::{Received, TaskId, MAX_MESSAGE};
+use abi::{MAX_MESSAGE, Received, TaskId};
 use programs::fuzzgen::Rng;
-use programs::ipcdigest::{op, plan_answer, plan_lease_call, Answer, Digest, LeaseCall, CLIENTS, LEASE_BUF};
+use programs::ipcdigest::{Answer, CLIENTS, Digest, LEASE_BUF, LeaseCall, op, plan_answer, plan_lease_call};
 use urt::ipc::{self, LeaseAt};
 use urt::{println, supervisor};
 
@@ -96,7 +96,9 @@ impl Server {
                 }
                 op::DONE => {
                     if let (Some(&client), Some(digest)) = (request.first(), request.get(1..9)) {
-                        if let (Some(slot), Ok(bytes)) = (self.client_digests.get_mut(client as usize), digest.try_into()) {
+                        if let (Some(slot), Ok(bytes)) =
+                            (self.client_digests.get_mut(client as usize), digest.try_into())
+                        {
                             *slot = u64::from_le_bytes(bytes);
                             self.clients_done += 1;
                         }

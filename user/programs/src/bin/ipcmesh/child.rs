@@ -9,7 +9,8 @@ use abi::{KernelError, Lease, MAX_LEASE_LEN, MAX_LEASES, MAX_MESSAGE, Sysnum, Ta
 use programs::fuzzgen::Rng;
 use programs::ipcmesh::arena::{masked_hash, pattern_word, within_window};
 use programs::ipcmesh::wire::{
-    LeaseSpec, MAX_PAYLOAD, MeshReply, MeshRequest, OP_MESH, OP_REPORT, REPLY_HEADER_LEN, Roster, encode_report, reply_code,
+    LeaseSpec, MAX_PAYLOAD, MeshReply, MeshRequest, OP_MESH, OP_REPORT, REPLY_HEADER_LEN, Roster, encode_report,
+    reply_code,
 };
 use programs::ipcmesh::{ARENA, ARENA_LEN, ARENA_PAGES, Counts, GUARD_LEN, Role};
 use urt::ipc::call;
@@ -131,8 +132,10 @@ impl Child {
         let seed = self.rng.next_u64();
         self.fill_arena(seed);
         let (specs, refused) = self.random_leases();
-        let table: Vec<Lease> =
-            specs.iter().map(|s| Lease { addr: ARENA + s.start as u64, len: s.len as u64, flags: s.flags as u64 }).collect();
+        let table: Vec<Lease> = specs
+            .iter()
+            .map(|s| Lease { addr: ARENA + s.start as u64, len: s.len as u64, flags: s.flags as u64 })
+            .collect();
         let reply_len = REPLY_HEADER_LEN as u16 + self.rng.below((MAX_MESSAGE - REPLY_HEADER_LEN + 1) as u64) as u16;
         let payload_len = self.rng.below(MAX_PAYLOAD as u64 + 1) as u8;
         let capacity = if self.rng.chance(90) {
@@ -141,7 +144,8 @@ impl Child {
             self.rng.below(REPLY_HEADER_LEN as u64) as usize
         };
         let request =
-            MeshRequest { seed, mapped: self.mapped, reply_len, capacity: capacity as u16, payload_len, leases: specs }.encode();
+            MeshRequest { seed, mapped: self.mapped, reply_len, capacity: capacity as u16, payload_len, leases: specs }
+                .encode();
         let mut reply = [0u8; MAX_MESSAGE];
         let args = [
             target.raw() as u64 | (OP_MESH as u64) << 32,
@@ -203,8 +207,11 @@ impl Child {
         let count = self.rng.below(MAX_LEASES as u64 + 1) as usize;
         let mut specs: Vec<LeaseSpec> = (0..count)
             .map(|_| {
-                let start =
-                    if self.rng.chance(30) { self.rng.below(ARENA_PAGES as u64 + 2) * PAGE } else { self.rng.below(window) };
+                let start = if self.rng.chance(30) {
+                    self.rng.below(ARENA_PAGES as u64 + 2) * PAGE
+                } else {
+                    self.rng.below(window)
+                };
                 let room = window - start;
                 let len = match self.rng.below(4) {
                     0 => self.rng.below(room.min(64) + 1),
@@ -256,7 +263,9 @@ impl Child {
 
     fn arena_hash(&self, unknown: &[core::ops::Range<usize>]) -> u64 {
         // SAFETY: masked_hash reads only words of mapped pages.
-        masked_hash(self.mapped, unknown, |index| unsafe { core::ptr::read_volatile((ARENA + index as u64 * 8) as *const u64) })
+        masked_hash(self.mapped, unknown, |index| unsafe {
+            core::ptr::read_volatile((ARENA + index as u64 * 8) as *const u64)
+        })
     }
 }
 

@@ -46,7 +46,8 @@ fn main() -> i32 {
     }
     let number = |at: usize, default: u64| args.get(at).map_or(Some(default), |text| text.parse().ok());
     let numbers = [number(0, 1), number(1, 3000), number(2, 4), number(3, 2), number(4, 3), number(5, 30)];
-    let (true, [Some(seed), Some(ms), Some(c), Some(r), Some(s), Some(kill_every_ms)]) = (args.len() <= 6, numbers) else {
+    let (true, [Some(seed), Some(ms), Some(c), Some(r), Some(s), Some(kill_every_ms)]) = (args.len() <= 6, numbers)
+    else {
         println!("{USAGE}");
         return 2;
     };

@@ -217,8 +217,11 @@ impl Parent {
                 println!("ipcmesh: a report from task {sender} that is not one of the children's (operation {op})");
             }
         }
-        let roster =
-            Roster { you: sender, members: self.members.iter().map(|m| (m.id, m.role)).collect(), killed: self.killed.clone() };
+        let roster = Roster {
+            you: sender,
+            members: self.members.iter().map(|m| (m.id, m.role)).collect(),
+            killed: self.killed.clone(),
+        };
         let _ = reply(sender, 0, &roster.encode());
     }
 

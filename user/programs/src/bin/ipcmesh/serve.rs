@@ -91,7 +91,9 @@ impl Server {
             let n = request.leases.len();
             return self.refuse(
                 caller,
-                format_args!("task {caller} lent {lease_count} leases, first {first:?}; it described {n}, first {declared:?}"),
+                format_args!(
+                    "task {caller} lent {lease_count} leases, first {first:?}; it described {n}, first {declared:?}"
+                ),
             );
         }
         self.held.push(Held::new(caller, request));
@@ -145,7 +147,8 @@ impl Server {
         match (op, result) {
             (_, Err(KernelError::PeerDied)) => {
                 let [a, b] = op.callers();
-                let dead = [a, b].iter().find(|&&h| !sys::task_alive(self.held[h].caller)).map(|&h| self.held[h].caller);
+                let dead =
+                    [a, b].iter().find(|&&h| !sys::task_alive(self.held[h].caller)).map(|&h| self.held[h].caller);
                 match dead {
                     Some(caller) => self.child.peer_died(caller, "lease call"),
                     None => self.child.fail(format_args!("{op:?}: PeerDied though its callers are alive")),
@@ -251,7 +254,9 @@ impl Server {
         match urt::ipc::lease_info(target, 0) {
             Err(KernelError::NotWaiting) => self.child.counts.errors_ok += 1,
             Err(KernelError::PeerDied) => self.child.peer_died(target, "stale lease_info"),
-            other => self.child.fail(format_args!("lease_info on task {target}, which does not wait for us: {other:?}")),
+            other => {
+                self.child.fail(format_args!("lease_info on task {target}, which does not wait for us: {other:?}"))
+            }
         }
         self.child.counts.lease_ops += 1;
     }
@@ -300,9 +305,9 @@ impl Server {
         match abi::check(regs.rax) {
             Err(err) if err == expected => self.child.counts.errors_ok += 1,
             Err(KernelError::PeerDied) => self.child.peer_died(caller, "refused reply"),
-            other => {
-                self.child.fail(format_args!("{number:?}{args:x?} to waiting task {caller}, expected {expected:?}: {other:?}"))
-            }
+            other => self
+                .child
+                .fail(format_args!("{number:?}{args:x?} to waiting task {caller}, expected {expected:?}: {other:?}")),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The checks, one line each.
 
 use abi::{KernelError, TaskId};
-use urt::ipc::{call, Loan};
+use urt::ipc::{Loan, call};
 use urt::proto::init::Ended;
 use urt::{println, supervisor, task};
 
@@ -107,7 +107,11 @@ fn overlapping_copy(server: TaskId) -> Result<(), alloc::string::String> {
         expect("copy reply", reply, matches!(reply, Ok(r) if r.code == 0))?;
         model.copy_within(from..from + len, to);
         let first_wrong = lent.iter().zip(&model).position(|(a, b)| a != b);
-        expect(&alloc::format!("first wrong byte after copying {len} bytes from {from} to {to}"), first_wrong, first_wrong.is_none())?;
+        expect(
+            &alloc::format!("first wrong byte after copying {len} bytes from {from} to {to}"),
+            first_wrong,
+            first_wrong.is_none(),
+        )?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 use alloc::vec::Vec;
 
 use abi::{KernelError, Received, TaskId};
-use urt::ipc::{call, lease_copy, lease_read, lease_write, recv, reply, LeaseAt, Loan};
+use urt::ipc::{LeaseAt, Loan, call, lease_copy, lease_read, lease_write, recv, reply};
 
 pub const HOLD: u32 = 1;
 pub const BOUNDS: u32 = 2;

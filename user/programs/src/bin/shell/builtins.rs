@@ -1,7 +1,7 @@
 //! The shell's builtins that talk to the kernel or to init.
 
-use abi::{task_state, TaskId, MAX_TASKS};
-use programs::command::{KillTarget, BUILTINS};
+use abi::{MAX_TASKS, TaskId, task_state};
+use programs::command::{BUILTINS, KillTarget};
 use urt::sys::{task_info, task_name};
 use urt::{print, println, supervisor};
 

@@ -8,9 +8,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use programs::command::builtin_names;
-use programs::completion::{columns, complete, Completion};
+use programs::completion::{Completion, columns, complete};
 use programs::history::{History, Walk};
-use urt::io::{edit_line, Edited, LineEdit};
+use urt::io::{Edited, LineEdit, edit_line};
 use urt::proto::console::HandBack;
 use urt::supervisor;
 
