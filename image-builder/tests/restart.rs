@@ -74,19 +74,6 @@ fn wait_reports(shell: &mut Shell, from: usize, report: &str, count: usize) {
     shell.fail(&format!("the shell did not report {count} x {report:?}"))
 }
 
-/// Asks `netstat` until a socket listens on `port`.
-fn wait_listening(shell: &mut Shell, port: u16) {
-    let start = format!("{port} ");
-    for _ in 0..100 {
-        let table = shell.run("netstat");
-        if table.iter().map(|l| l.trim()).any(|l| l.starts_with(&start) && l.contains("listening")) {
-            return;
-        }
-        shell.run("sleep 50");
-    }
-    shell.fail(&format!("nothing listens on port {port}"))
-}
-
 /// Asks `ps` until `count` tasks named `name` wait for a reply (blocked in a call).
 fn wait_blocked(shell: &mut Shell, name: &str, count: usize) {
     for _ in 0..100 {
@@ -124,7 +111,7 @@ fn blocked_clients_see_the_reset(action: &str) {
     let (free_before, _, _) = shell.mem();
 
     shell.run("nc -l 7000 &");
-    wait_listening(&mut shell, 7000);
+    shell.wait_listening(7000);
     shell.run("nc localhost 7000 hello &");
     assert_eq!(shell.expect_line("hello"), "hello");
     wait_blocked(&mut shell, "nc", 2);
@@ -153,7 +140,7 @@ fn blocked_clients_see_the_reset(action: &str) {
 
     // No reboot: the new netd serves new sockets on the same port.
     shell.run("nc -l 7000 &");
-    wait_listening(&mut shell, 7000);
+    shell.wait_listening(7000);
     shell.run("nc localhost 7000 again &");
     assert_eq!(shell.expect_line("again"), "again");
     let from = mark(&shell);
@@ -213,7 +200,7 @@ fn a_netd_that_answers_nothing_is_still_crashed_and_restarted() {
             &format!("after `{recovery}` netd should wait in recv again: {netd:?}"),
         );
         shell.run("nc -l 7100 &");
-        wait_listening(&mut shell, 7100);
+        shell.wait_listening(7100);
         shell.run("nc localhost 7100 alive &");
         assert_eq!(shell.expect_line("alive"), "alive");
         shell.run("kill nc");

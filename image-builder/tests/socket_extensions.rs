@@ -16,19 +16,6 @@ use common::{Shell, ok};
 const CTRL_D: &str = "\u{4}";
 const RESET: &str = "E_CONNECTION_RESET_BY_REMOTE (-1030)";
 
-/// Asks `netstat` until a socket listens on `port`.
-fn wait_listening(shell: &mut Shell, port: u16) {
-    let start = format!("{port} ");
-    for _ in 0..100 {
-        let table = shell.run("netstat");
-        if table.iter().map(|l| l.trim()).any(|l| l.starts_with(&start) && l.contains("listening")) {
-            return;
-        }
-        shell.run("sleep 50");
-    }
-    shell.fail(&format!("nothing listens on port {port}"))
-}
-
 /// Asks `ps` until a task named `name` waits for a reply (blocked in a call).
 fn wait_blocked(shell: &mut Shell, name: &str) {
     for _ in 0..100 {
@@ -63,7 +50,7 @@ fn typed_and_answered(shell: &mut Shell, line: &str, answer: &str) {
 fn echod_serves_many_clients_at_once_and_nc_shows_replies_as_they_arrive() {
     let mut shell = Shell::boot();
     shell.run("echod 7 &");
-    wait_listening(&mut shell, 7);
+    shell.wait_listening(7);
     // An idle server waits in one poll, in the kernel, using no CPU.
     wait_blocked(&mut shell, "echod");
 
@@ -92,7 +79,7 @@ fn echod_serves_many_clients_at_once_and_nc_shows_replies_as_they_arrive() {
 fn nc_shows_the_servers_answer_before_the_next_line_and_gives_up_with_w() {
     let mut shell = Shell::boot();
     shell.run("socktest server 10 &");
-    wait_listening(&mut shell, 10);
+    shell.wait_listening(10);
     shell.send("nc localhost 10\r");
     ok(shell.machine.expect("nc localhost 10", common::STEP));
     typed_and_answered(&mut shell, "hello", "hello OK");
@@ -102,7 +89,7 @@ fn nc_shows_the_servers_answer_before_the_next_line_and_gives_up_with_w() {
     shell.expect("$ ");
 
     shell.run("nc -l 5001 &");
-    wait_listening(&mut shell, 5001);
+    shell.wait_listening(5001);
     let from = shell.machine.output().len();
     let started = Instant::now();
     let answer = shell.run("nc -w 1 localhost 5001");
@@ -119,10 +106,10 @@ fn nc_shows_the_servers_answer_before_the_next_line_and_gives_up_with_w() {
 fn restart_netd_during_accept_and_poll_gives_minus_1030_and_sockets_work_again() {
     let mut shell = Shell::boot();
     shell.run("echod 7 &");
-    wait_listening(&mut shell, 7);
+    shell.wait_listening(7);
     wait_blocked(&mut shell, "echod");
     shell.run("nc -l -k 5003 &");
-    wait_listening(&mut shell, 5003);
+    shell.wait_listening(5003);
     wait_blocked(&mut shell, "nc");
 
     let from = shell.machine.output().len();
@@ -131,14 +118,14 @@ fn restart_netd_during_accept_and_poll_gives_minus_1030_and_sockets_work_again()
     wait_printed(&shell, from, &format!("nc: accept: {RESET}"));
 
     shell.run("echod 7 &");
-    wait_listening(&mut shell, 7);
+    shell.wait_listening(7);
     let answer = shell.run("echoload 7 2 5");
     shell.check(
         answer.iter().any(|l| l == "echoload: 2 clients, 5 messages each, all echoed in order"),
         &format!("echoload after the restart: {answer:?}"),
     );
     shell.run("nc -l -k 5003 &");
-    wait_listening(&mut shell, 5003);
+    shell.wait_listening(5003);
     shell.run("nc localhost 5003 first &");
     assert_eq!(shell.expect_line("first"), "first");
 }
@@ -147,7 +134,7 @@ fn restart_netd_during_accept_and_poll_gives_minus_1030_and_sockets_work_again()
 fn a_flood_of_posts_wakes_netd_for_nothing_and_every_poll_goes_on_waiting() {
     let mut shell = Shell::boot();
     shell.run("echod 7 &");
-    wait_listening(&mut shell, 7);
+    shell.wait_listening(7);
     wait_blocked(&mut shell, "echod");
     let answer = shell.run("hostile post-flood");
     shell.check(

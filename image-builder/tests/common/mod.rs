@@ -198,6 +198,19 @@ impl Shell {
         rows.unwrap_or_else(|| self.fail(&format!("`ps` rows do not parse: {answer:?}")))
     }
 
+    /// Asks `netstat` until a socket listens on `port`.
+    pub fn wait_listening(&mut self, port: u16) {
+        let start = format!("{port} ");
+        for _ in 0..100 {
+            let table = self.run("netstat");
+            if table.iter().map(|l| l.trim()).any(|l| l.starts_with(&start) && l.contains("listening")) {
+                return;
+            }
+            self.run("sleep 50");
+        }
+        self.fail(&format!("nothing listens on port {port}"))
+    }
+
     /// Powers off and returns QEMU's exit status.
     pub fn poweroff(&mut self) -> i32 {
         self.send("poweroff\r");
