@@ -98,7 +98,7 @@ pub trait Translate {
 
 /// The physical address of user byte `addr` and how many bytes of its page
 /// follow it, if its page allows the access (`write` or a read).
-#[inline]
+#[inline(always)]
 pub fn resolve(space: &impl Translate, addr: u64, write: bool) -> Result<(u64, u64), KernelError> {
     let entry = space.translate(addr & !(PAGE - 1)).ok_or(KernelError::BadAddress)?;
     if !entry.user || (write && !entry.writable) {

@@ -75,9 +75,12 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
         Some(AfterReply::QueueHead) => k.queue_head(),
         None => None,
     };
-    let Some(next) = next.filter(|&next| k.resumable(next)) else {
-        let handled = reply_recv_to(k, server, wait, caller, &reply);
-        return finish(k, server, handled);
+    let next = match next {
+        Some(next) if k.resumable(next) => next,
+        _ => {
+            let handled = reply_recv_to(k, server, wait, caller, &reply);
+            return finish(k, server, handled);
+        }
     };
     if let Err(e) = answer(k, server, caller, &reply) {
         return finish(k, server, Err(e));

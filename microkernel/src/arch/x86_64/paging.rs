@@ -24,6 +24,8 @@ pub const BORROWED: Flags = Flags::BIT_9;
 const KERNEL_VMA: u64 = 0xFFFF_FFFF_8000_0000;
 const PAGE: u64 = abi::PAGE_SIZE as u64;
 const HUGE: u64 = 2 * 1024 * 1024;
+/// The frame address bits of a page-table entry.
+const LEAF_ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 
 pub fn phys_to_virt(phys: u64) -> u64 {
     phys + PHYS_OFFSET
@@ -85,19 +87,25 @@ pub struct AddressSpace {
     /// (page address | 1, raw leaf entry), by page number modulo the size;
     /// 0 is an empty slot.
     recent: [Cell<(u64, u64)>; RECENT_PAGES],
+    /// (2 MiB region | 1, its last-level table) of the latest walk, so that
+    /// walking to a new page next to the last costs one load, not four (a
+    /// bulk copy reaches a new page every 4 KiB). Tables, once made, stay
+    /// until the space is destroyed; it is forgotten with `recent` anyway.
+    last_table: Cell<(u64, u64)>,
 }
 
 static mut KERNEL_PML4: u64 = 0;
 
 impl AddressSpace {
     fn with_top(pml4: u64) -> Self {
-        AddressSpace { pml4, recent: [const { Cell::new((0, 0)) }; RECENT_PAGES] }
+        AddressSpace { pml4, recent: [const { Cell::new((0, 0)) }; RECENT_PAGES], last_table: Cell::new((0, 0)) }
     }
 
     fn forget_recent(&self) {
         for slot in &self.recent {
             slot.set((0, 0));
         }
+        self.last_table.set((0, 0));
     }
 
     /// A new task address space: empty lower half, the shared kernel half.
@@ -164,41 +172,52 @@ impl AddressSpace {
     }
 
     /// The frame and flags of the page mapping `vaddr`. Runs on every user
-    /// copy: a recently used page costs one compare, another one four loads.
+    /// copy: a recently used page costs one compare, one next to the last
+    /// page walked one load, another four loads.
+    #[inline(always)]
     pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
-        const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+        let tag = (vaddr & !(PAGE - 1)) | 1;
+        let (cached_tag, cached_leaf) = self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].get();
+        let leaf = if cached_tag == tag { cached_leaf } else { self.walk(vaddr)? };
+        Some((leaf & LEAF_ADDRESS, Flags::from_bits_truncate(leaf)))
+    }
+
+    /// The present leaf entry mapping `vaddr`, from the tables, kept in
+    /// `recent`.
+    #[inline(never)]
+    fn walk(&self, vaddr: u64) -> Option<u64> {
         const PRESENT: u64 = Flags::PRESENT.bits();
         const HUGE_PAGE: u64 = Flags::HUGE_PAGE.bits();
-        let tag = (vaddr & !(PAGE - 1)) | 1;
-        let slot = &self.recent[(vaddr / PAGE) as usize % RECENT_PAGES];
-        let (cached_tag, cached_leaf) = slot.get();
-        let leaf = if cached_tag == tag {
-            cached_leaf
+        let entry_at = |table: u64, level_shift: u32| -> u64 {
+            let index = (vaddr >> level_shift) & 511;
+            // `table` is a page-table frame of this space (the top one,
+            // or one a present entry points to).
+            // SAFETY: the direct map covers that frame, and nothing
+            // writes page tables while the kernel reads them.
+            unsafe { *(phys_to_virt(table) as *const u64).add(index as usize) }
+        };
+        let region = (vaddr & !(HUGE - 1)) | 1;
+        let (cached_region, cached_table) = self.last_table.get();
+        let table = if cached_region == region {
+            cached_table
         } else {
-            let entry_at = |table: u64, level_shift: u32| -> u64 {
-                let index = (vaddr >> level_shift) & 511;
-                // `table` is a page-table frame of this space (the top one,
-                // or one a present entry points to).
-                // SAFETY: the direct map covers that frame, and nothing
-                // writes page tables while the kernel reads them.
-                unsafe { *(phys_to_virt(table) as *const u64).add(index as usize) }
-            };
             let mut table = self.pml4;
             for shift in [39, 30, 21] {
                 let entry = entry_at(table, shift);
                 if entry & (PRESENT | HUGE_PAGE) != PRESENT {
                     return None;
                 }
-                table = entry & ADDRESS;
+                table = entry & LEAF_ADDRESS;
             }
-            let leaf = entry_at(table, 12);
-            if leaf & PRESENT == 0 {
-                return None;
-            }
-            slot.set((tag, leaf));
-            leaf
+            self.last_table.set((region, table));
+            table
         };
-        Some((leaf & ADDRESS, Flags::from_bits_truncate(leaf)))
+        let leaf = entry_at(table, 12);
+        if leaf & PRESENT == 0 {
+            return None;
+        }
+        self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].set(((vaddr & !(PAGE - 1)) | 1, leaf));
+        Some(leaf)
     }
 
     fn leaf(&mut self, vaddr: u64) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
@@ -336,7 +355,7 @@ impl AddressSpace {
 }
 
 impl kcore::user_memory::Translate for AddressSpace {
-    #[inline]
+    #[inline(always)]
     fn translate(&self, page: u64) -> Option<kcore::user_memory::PageEntry> {
         let (frame, flags) = AddressSpace::translate(self, page)?;
         Some(kcore::user_memory::PageEntry {
