@@ -146,7 +146,7 @@ impl Kernel {
     }
 
     /// Two different tasks at once (a caller and its server).
-    #[inline]
+    #[inline(always)]
     pub fn pair_mut(&mut self, a: TaskIndex, b: TaskIndex) -> (&mut Task, &mut Task) {
         let positions = [table_position(a), table_position(b)];
         let Ok([first, second]) = self.tasks.get_disjoint_mut(positions) else {

@@ -176,6 +176,7 @@ unsafe impl PlainData for abi::ExitRecord {}
 
 /// Reads a plain-data value (a lease, ...) from user memory; a slice
 /// shorter than the value leaves the rest of it at its default.
+#[inline(always)]
 pub fn read_struct<T: PlainData>(space: &AddressSpace, src: UserSliceRo) -> Result<T, KernelError> {
     let mut value = T::default();
     // SAFETY: T is PlainData: every byte pattern is a valid T, and the slice

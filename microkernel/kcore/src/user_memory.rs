@@ -110,7 +110,7 @@ pub fn resolve(space: &impl Translate, addr: u64, write: bool) -> Result<(u64, u
 
 /// Checks that every page of `slice` allows the access its type names,
 /// copying nothing.
-#[inline]
+#[inline(always)]
 pub fn check_access<const WRITE: bool>(space: &impl Translate, slice: UserSlice<WRITE>) -> Result<(), KernelError> {
     let end = slice.addr + slice.len;
     let mut at = slice.addr;

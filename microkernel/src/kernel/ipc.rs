@@ -36,8 +36,14 @@ impl Kernel {
     /// Delivers `caller`'s request to `server`, which waits in `recv` with
     /// `wait`: copies it into the server's buffer and makes the caller wait
     /// for the reply. Returns what the server's receive returns.
-    #[inline]
+    #[inline(never)]
     pub fn deliver(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
+        self.deliver_inline(caller, server, wait)
+    }
+
+    /// [`Kernel::deliver`], inlined into the fast path.
+    #[inline(always)]
+    pub fn deliver_inline(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
         let (calling, receiving) = self.pair_mut(caller, server);
         let call = calling.call();
         let len = call.len.min(wait.buf.len() as usize);
@@ -65,10 +71,11 @@ impl Kernel {
     #[inline]
     pub fn waiting_caller(&self, server: TaskIndex, caller: TaskId) -> Result<TaskIndex, KernelError> {
         let index = self.resolve(caller)?;
-        if awaits_reply_from(&self.task(index).state, self.task(server).id) {
-            Ok(index)
-        } else {
-            Err(KernelError::NotWaiting)
+        // `resolve` found the slot in use; the server is the running task.
+        let (waiting, answering) = (self.slot(index), self.slot(server));
+        match (waiting, answering) {
+            (Some(waiting), Some(answering)) if awaits_reply_from(&waiting.state, answering.id) => Ok(index),
+            _ => Err(KernelError::NotWaiting),
         }
     }
 }

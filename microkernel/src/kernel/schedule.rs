@@ -63,9 +63,7 @@ impl Kernel {
     /// (else `finish_entry` ends it with the fault they stand for).
     #[inline(always)]
     pub fn resumable(&self, index: TaskIndex) -> bool {
-        let frame = &self.task(index).frame;
-        let (rip, rsp) = frame.resume_point();
-        !frame.from_user() || resume::unresumable(rip, rsp).is_none()
+        self.task(index).resumable()
     }
 
     /// The running task just blocked, making `next` (its partner in IPC)
@@ -80,7 +78,7 @@ impl Kernel {
         debug_assert!(self.handoff.is_none() && !self.need_resched);
         debug_assert!(self.task(previous).state != State::Runnable && next != previous);
         self.slice_left = TIME_SLICE_TICKS;
-        let task = self.switch(next);
+        let task = self.switch_inline(next);
         task.state = State::Runnable;
         &task.frame
     }
@@ -112,7 +110,7 @@ impl Kernel {
         }
         let next = self.run_queues.pop().expect("the woken task is queued");
         self.slice_left = TIME_SLICE_TICKS;
-        &self.switch(next).frame
+        &self.switch_inline(next).frame
     }
 
     /// The current task gives up the rest of its time slice.
@@ -165,6 +163,7 @@ impl Kernel {
     /// `rip` or `rsp` is not canonical is never handed to `iretq` (which
     /// would fault in ring 0): it ends with the fault it stands for, and
     /// another task is picked.
+    #[inline(always)]
     pub fn finish_entry(&mut self) -> *const trap::TrapFrame {
         // The most common end: the running task goes on. This is
         // `choose_next`'s first rule, without its bookkeeping.
@@ -174,6 +173,12 @@ impl Kernel {
                 return &task.frame;
             }
         }
+        self.choose_and_switch()
+    }
+
+    /// The general end of an entry: the scheduler's choice.
+    #[inline(never)]
+    fn choose_and_switch(&mut self) -> *const trap::TrapFrame {
         loop {
             let next = self.switch_to_next();
             let frame = &self.task(next).frame;
@@ -209,8 +214,14 @@ impl Kernel {
 
     /// Makes `next` the running task: its I/O ports, address space, and
     /// the frame and FPU area the next entry saves into. Returns the task.
-    #[inline]
+    #[inline(never)]
     fn switch(&mut self, next: TaskIndex) -> &mut super::Task {
+        self.switch_inline(next)
+    }
+
+    /// [`Kernel::switch`], inlined into the fast path's switches.
+    #[inline(always)]
+    fn switch_inline(&mut self, next: TaskIndex) -> &mut super::Task {
         if let Some(ports) = self.open_ports.take() {
             io_ports::deny(ports);
         }

@@ -166,6 +166,14 @@ impl Task {
         &self.frame
     }
 
+    /// Whether the saved registers can be resumed as they are (else the
+    /// kernel ends the task with the fault they stand for).
+    #[inline(always)]
+    pub fn resumable(&self) -> bool {
+        let (rip, rsp) = self.frame.resume_point();
+        !self.frame.from_user() || kcore::resume::unresumable(rip, rsp).is_none()
+    }
+
     /// Stores registers saved elsewhere (on the idle or boot stack) as the
     /// task's own.
     pub fn store_frame(&mut self, frame: TrapFrame) {

@@ -19,7 +19,7 @@
 //! general way, to compare them.
 
 use super::finish;
-use super::ipc::{answer, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
+use super::ipc::{answer_inline, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
 use crate::arch::trap::TrapFrame;
 use crate::kernel::Kernel;
 use abi::{CallArgs, ReplyRecvArgs};
@@ -34,8 +34,9 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
         Ok(server) => server,
         Err(e) => return finish(k, caller, Err(e)),
     };
-    let wait = match call_goes_fast(&k.task(server).state()) {
-        Some(wait) if k.resumable(server) => wait,
+    let called = k.task(server);
+    let wait = match call_goes_fast(&called.state()) {
+        Some(wait) if called.resumable() => wait,
         _ => {
             let handled = call_to(k, caller, server, &args);
             return finish(k, caller, handled);
@@ -44,7 +45,7 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
     if let Err(e) = take_request(k, caller, &args) {
         return finish(k, caller, Err(e));
     }
-    let results = k.deliver(caller, server, wait);
+    let results = k.deliver_inline(caller, server, wait);
     k.task_mut(server).set_results(&results);
     k.count_fast_call();
     k.switch_direct(server)
@@ -69,20 +70,20 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
         has_callers: k.has_queued_callers(server),
         most_urgent_queued: k.most_urgent_queued(),
     };
-    let after = reply_recv_goes_fast(&wait, &waiting, k.task(caller).priority());
-    let next = match after {
-        Some(AfterReply::Caller) => Some(caller),
-        Some(AfterReply::QueueHead) => k.queue_head(),
-        None => None,
+    let answered = k.task(caller);
+    let next = match reply_recv_goes_fast(&wait, &waiting, answered.priority()) {
+        Some(AfterReply::Caller) if answered.resumable() => Some(caller),
+        Some(AfterReply::QueueHead) => k.queue_head().filter(|&head| k.resumable(head)),
+        _ => None,
     };
     let next = match next {
-        Some(next) if k.resumable(next) => next,
+        Some(next) => next,
         _ => {
             let handled = reply_recv_to(k, server, wait, caller, &reply);
             return finish(k, server, handled);
         }
     };
-    if let Err(e) = answer(k, server, caller, &reply) {
+    if let Err(e) = answer_inline(k, server, caller, &reply) {
         return finish(k, server, Err(e));
     }
     k.block_receiving(server, wait);

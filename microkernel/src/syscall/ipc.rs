@@ -169,8 +169,19 @@ pub(super) fn answered_caller(k: &Kernel, server: TaskIndex, args: &ReplyArgs) -
 /// Copies the reply into `caller` (from [`answered_caller`]) and sets its
 /// results; the caller still has to be made runnable. A failure leaves only
 /// the bytes copied before it, which doing it again copies the same way.
-#[inline]
+#[inline(never)]
 pub(super) fn answer(
+    k: &mut Kernel,
+    server: TaskIndex,
+    caller: TaskIndex,
+    args: &ReplyArgs,
+) -> Result<(), KernelError> {
+    answer_inline(k, server, caller, args)
+}
+
+/// [`answer`], inlined into the fast path.
+#[inline(always)]
+pub(super) fn answer_inline(
     k: &mut Kernel,
     server: TaskIndex,
     caller: TaskIndex,

@@ -12,6 +12,7 @@ use kcore::user_memory::{UserSliceRo, UserSliceWo};
 
 /// The slot of the caller a lease reference names, which must wait for
 /// `server`'s reply, and the lease.
+#[inline(always)]
 fn lease_of(k: &Kernel, server: TaskIndex, lease: LeaseRef) -> Result<(TaskIndex, LentLease), KernelError> {
     let caller = k.waiting_caller(server, lease.caller)?;
     match k.task(caller).call().leases().get(lease.index as usize) {
@@ -20,6 +21,7 @@ fn lease_of(k: &Kernel, server: TaskIndex, lease: LeaseRef) -> Result<(TaskIndex
     }
 }
 
+#[inline(always)]
 pub fn read(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handled {
     let (caller, lease) = lease_of(k, server, args.lease)?;
     let src = lease.readable(args.offset, args.len)?;
@@ -28,6 +30,7 @@ pub fn read(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handled
     Ok(Next::value(args.len))
 }
 
+#[inline(always)]
 pub fn write(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handled {
     let (caller, lease) = lease_of(k, server, args.lease)?;
     let dst = lease.writable(args.offset, args.len)?;
@@ -39,11 +42,13 @@ pub fn write(k: &mut Kernel, server: TaskIndex, args: LeaseAccessArgs) -> Handle
 /// `lease_copy`: besides the result, `rdi` names the side an error is
 /// about (0 on success), so a server knows whose buffer failed without
 /// probing the leases again.
+#[inline(always)]
 pub fn copy(k: &mut Kernel, server: TaskIndex, args: LeaseCopyArgs) -> Handled {
     let copied = copy_between_leases(k, server, args).map(|()| args.len);
     Ok(Next::Same(lease_copy_results(copied)))
 }
 
+#[inline(always)]
 fn copy_between_leases(k: &mut Kernel, server: TaskIndex, args: LeaseCopyArgs) -> Result<(), LeaseCopyError> {
     let source = |error| LeaseCopyError { side: CopySide::Source, error };
     let destination = |error| LeaseCopyError { side: CopySide::Destination, error };

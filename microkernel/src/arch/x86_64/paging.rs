@@ -120,8 +120,11 @@ impl AddressSpace {
         Some(AddressSpace::with_top(pml4))
     }
 
+    #[inline]
     pub fn activate(&self) {
-        let frame = PhysFrame::containing_address(PhysAddr::new(self.pml4));
+        // `pml4` is a frame address (page aligned, below the physical limit):
+        // it was handed out by the frame allocator.
+        let frame = PhysFrame::containing_address(PhysAddr::new_truncate(self.pml4));
         // SAFETY: the table maps the kernel half identically to every other
         // address space, so the code and stack in use stay mapped.
         unsafe { Cr3::write(frame, Cr3Flags::empty()) };
