@@ -5,8 +5,10 @@
 # RESULT line, then one table of medians [min..max].
 #
 #   bench/run.sh full    3 boots, then the Linux peer (bench/linux/run.sh) in
-#                        the same machine; the table also goes into
-#                        docs/benchmarks.md with the commands and QEMU version
+#                        the same machine; the tables also go into
+#                        docs/benchmarks.md with the commands and QEMU version,
+#                        and the chart into docs/benchmarks.svg (gnuplot,
+#                        installed with apt-get when missing)
 #   bench/run.sh quick   1 boot, no Linux peer, nothing written to docs
 #
 # env: KERNEL, INITRD (default build/kernel.bin, build/boot.img), RUNS (3),
@@ -54,10 +56,20 @@ echo
 awk -v format=text -f "$here/table.awk" "${logs[@]}" | tee "$out/table.txt"
 
 if [ "$mode" = full ]; then
+    if ! command -v gnuplot >/dev/null 2>&1; then
+        echo "installing gnuplot-nox (apt-get) for the chart" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
+    fi
+    awk -v format=chart -f "$here/table.awk" "${logs[@]}" > "$out/chart.dat"
+    gnuplot -e "data='$out/chart.dat'; out='$top/docs/benchmarks.svg'" "$here/chart.gp"
+    echo "chart written to docs/benchmarks.svg"
     # Paths in the repository are shown relative to it.
     {
         echo "Measured $(date -u +%Y-%m-%d) with $qemu_version on $(nproc) host CPU(s);"
         echo "$runs boots of each system. Ratio = this system / Linux (medians)."
+        echo
+        echo "![This system against Linux: times faster, measured and estimated](benchmarks.svg)"
         echo
         awk -v format=markdown -f "$here/table.awk" "${logs[@]}"
         echo

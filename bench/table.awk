@@ -1,8 +1,12 @@
 # Turns benchmark logs into one table: metric, this system (median [min..max]
 # over its runs), Linux's closest equivalent, Linux (median [min..max]), and
-# the ratio of the medians (this system / Linux).
+# the ratio of the medians (this system / Linux). A second table gives each
+# side's kernel entries, context switches and CR3 writes per operation and a
+# hardware estimate made from them (see `estimate`); format=chart prints, per
+# metric, how many times faster this system is measured and estimated, for
+# bench/chart.gp.
 #
-# usage: awk -v format=text|markdown -f table.awk sockbench-*.log [linux-*.log]
+# usage: awk -v format=text|markdown|chart -f table.awk sockbench-*.log [linux-*.log]
 # A file whose name ends in linux-N.log is a Linux run; any other is one of
 # ours (bench/boot-once.sh logs: host time first on each line, HOST lines).
 # Every "RESULT name k=v ..." line gives keys "name.k", or "name:CHUNK.k" when
@@ -42,6 +46,74 @@ function summary(side, key, scale,    n) {
     return num(last_median) " [" num(sorted[1] * scale) ".." num(sorted[n] * scale) "]"
 }
 
+# The hardware estimate (docs/benchmarks.md): under -icount every instruction
+# is 1 ns; on a 3 GHz core retiring one instruction per cycle that is 1/3 ns,
+# and every kernel entry adds the cost of crossing into the kernel and back
+# (ENTRY_NS, a null system call measured on a current x86-64 core) and every
+# CR3 write its own cost (CR3_NS: about 100 cycles at 3 GHz); the TLB refills
+# after a CR3 write are left out.
+function estimate(ns, entries, cr3) {
+    return ns / IPNS + entries * ENTRY_NS + cr3 * CR3_NS
+}
+
+# ns per operation of `base` (a RESULT name, with :CHUNK for bulk) from the
+# median of its figure `key` in unit `kind` (ns, MBps or per_s).
+function op_ns(side, base, key, kind, chunk,    n) {
+    n = collect(side, base "." key)
+    if (n == 0) return ""
+    if (kind == "ns") return median(n)
+    if (kind == "MBps") return chunk * 1000 / median(n)
+    return 1e9 / median(n)
+}
+
+function cost_median(side, base, key,    n) {
+    n = collect(side, base "." key)
+    return n == 0 ? "" : median(n)
+}
+
+# Costs and estimate of one side: sets est_ns; returns "E / S / C" or "-".
+function costs(side, base, key, kind, chunk,    ns, e, s, c) {
+    ns = op_ns(side, base, key, kind, chunk)
+    e = cost_median(side, base, "entries_per_op")
+    s = cost_median(side, base, "switches_per_op")
+    c = cost_median(side, base, "cr3_per_op")
+    if (ns == "" || e == "") { est_ns = ""; return "-" }
+    est_ns = estimate(ns, e, c)
+    return sprintf("%.2f / %.2f / %.2f", e, s, c)
+}
+
+# A figure in its unit from ns per operation.
+function in_unit(ns, kind, chunk) {
+    if (kind == "ns") return ns
+    if (kind == "MBps") return chunk * 1000 / ns
+    return 1e9 / ns
+}
+
+function cost_row(label, unit, kind, chunk, ours, ours_key, peer_label, peer, peer_key,
+                  oc, ours_est, pc, peer_est, oe, pe, ratio) {
+    oc = costs("ours", ours, ours_key, kind, chunk); ours_est = est_ns
+    pc = costs("linux", peer, peer_key, kind, chunk); peer_est = est_ns
+    oe = (ours_est == "") ? "-" : num(in_unit(ours_est, kind, chunk))
+    pe = (peer_est == "") ? "-" : num(in_unit(peer_est, kind, chunk))
+    ratio = (ours_est != "" && peer_est != "") ? sprintf("%.2f", in_unit(ours_est, kind, chunk) / in_unit(peer_est, kind, chunk)) : "-"
+    if (format == "markdown")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, unit, oc, oe, peer_label, pc, pe, ratio
+    else if (format == "text")
+        printf "%-28s %-9s %-20s %-9s %-20s %-20s %-9s %s\n", label, unit, oc, oe, peer_label, pc, pe, ratio
+}
+
+# One bar pair of the chart: how many times faster this system is than Linux,
+# measured and estimated (ns: Linux / ours; rates: ours / Linux).
+function chart_row(label, kind, chunk, ours, ours_key, peer, peer_key,
+                   o, p, oe, pe) {
+    o = op_ns("ours", ours, ours_key, kind, chunk)
+    p = op_ns("linux", peer, peer_key, kind, chunk)
+    costs("ours", ours, ours_key, kind, chunk); oe = est_ns
+    costs("linux", peer, peer_key, kind, chunk); pe = est_ns
+    if (o == "" || p == "" || oe == "" || pe == "") return
+    printf "\"%s\" %.3f %.3f\n", label, p / o, pe / oe
+}
+
 function row(label, unit, ours_key, ours_scale, peer_label, peer_side, peer_key, peer_scale,
              ours, ours_med, peer, ratio) {
     ours = summary("ours", ours_key, ours_scale); ours_med = last_median
@@ -69,7 +141,19 @@ side == "ours" && $1 == "HOST" && $2 == "prompt" { add("ours", "wall_prompt.s", 
     }
 }
 
+BEGIN { IPNS = 3; ENTRY_NS = 49; CR3_NS = 33.3 }
+
 END {
+    if (format == "chart") {
+        chart_row("null syscall\\n(getppid)", "ns", 0, "sys", "ns_per_call", "sys", "ns_per_call")
+        chart_row("null IPC RT\\n(pipe)", "ns", 0, "ipc", "ns_per_rt", "pp-pipe", "ns_per_rt")
+        chart_row("ping-pong\\n(AF_UNIX)", "ns", 0, "pp-sock", "ns_per_rt", "pp-unix", "ns_per_rt")
+        chart_row("ping-pong\\n(TCP)", "ns", 0, "pp-sock", "ns_per_rt", "pp-tcp", "ns_per_rt")
+        chart_row("bulk 4 KiB\\n(AF_UNIX)", "MBps", 4096, "bulk-sock:4096", "MBps", "bulk-unix:4096", "MBps")
+        chart_row("bulk 64 KiB\\n(AF_UNIX)", "MBps", 65536, "bulk-sock:65536", "MBps", "bulk-unix:65536", "MBps")
+        chart_row("connect cycle\\n(AF_UNIX)", "ns", 0, "conn", "ns_per_cycle", "conn-unix", "ns_per_cycle")
+        exit
+    }
     if (format == "markdown") {
         print "| metric | unit | this system, median [min..max] | Linux equivalent | Linux, median [min..max] | ratio |"
         print "|---|---|---|---|---|---|"
@@ -93,4 +177,23 @@ END {
     row("boot to shell prompt (guest)", "ms", "boot.ns", 1e-6, "uptime at /init", "linux", "boot-linux.s", 1e3)
     row("machine reset to prompt (guest)", "ms", "boot.reset_ns", 1e-6, "", "", "", 1)
     row("QEMU start to prompt (host)", "s", "wall_prompt.s", 1, "", "", "", 1)
+
+    print ""
+    if (format == "markdown") {
+        print "Kernel costs per operation (entries / task switches / CR3 writes, medians) and the hardware estimate made from them:"
+        print ""
+        print "| metric | unit | this system: E / S / C | estimate | Linux equivalent | Linux: E / S / C | estimate | ratio |"
+        print "|---|---|---|---|---|---|---|---|"
+    } else {
+        printf "%-28s %-9s %-20s %-9s %-20s %-20s %-9s %s\n", "costs, hardware estimate", "unit", "ours E / S / C", \
+            "estimate", "Linux equivalent", "Linux E / S / C", "estimate", "ratio"
+    }
+    cost_row("null syscall", "ns/call", "ns", 0, "sys", "ns_per_call", "getppid", "sys", "ns_per_call")
+    cost_row("null IPC round trip", "ns/RT", "ns", 0, "ipc", "ns_per_rt", "pipe ping-pong", "pp-pipe", "ns_per_rt")
+    cost_row("socket ping-pong, 1 byte", "ns/RT", "ns", 0, "pp-sock", "ns_per_rt", "AF_UNIX", "pp-unix", "ns_per_rt")
+    cost_row("socket ping-pong, 1 byte", "ns/RT", "ns", 0, "pp-sock", "ns_per_rt", "TCP (NODELAY)", "pp-tcp", "ns_per_rt")
+    cost_row("ping-pong, 64 pairs", "ns/RT", "ns", 0, "pp-sock-64", "ns_per_rt", "-", "", "")
+    cost_row("bulk, 4 KiB messages", "MB/s", "MBps", 4096, "bulk-sock:4096", "MBps", "AF_UNIX", "bulk-unix:4096", "MBps")
+    cost_row("bulk, 64 KiB messages", "MB/s", "MBps", 65536, "bulk-sock:65536", "MBps", "AF_UNIX", "bulk-unix:65536", "MBps")
+    cost_row("listen/connect/disconnect", "ns/cycle", "ns", 0, "conn", "ns_per_cycle", "AF_UNIX conn/accept", "conn-unix", "ns_per_cycle")
 }

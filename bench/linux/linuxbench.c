@@ -14,6 +14,13 @@
  *   RESULT bulk-unix chunk= bytes= ns= MBps=      one way, CHUNK-sized writes/reads
  *   RESULT bulk-tcp  ...
  *   RESULT conn-unix n= ns= ns_per_cycle= cycles_per_s=   connect/accept/close, N/10
+ * Every line ends with what the kernel did per operation, the keys sockbench
+ * prints: entries_per_op (the system calls the benchmark's two processes make,
+ * counted from the code: ping-pong 4 per round trip, bulk the writes and
+ * reads per message, conn 5 per cycle), switches_per_op (context switches of
+ * the whole machine over the timed part, from the ctxt line of /proc/stat)
+ * and cr3_per_op (taken as the switches: each one between the two processes
+ * loads the other's page tables).
  * Ping-pong: max(N/10, 100) untimed round trips first. Bulk: the clock starts
  * when the receiver sends a 1-byte "go" and stops at the last byte; MB/s is
  * 10^6 bytes per second. Set-up (socket, bind, listen, fork) is not timed.
@@ -52,6 +59,29 @@ static long long now_ns(void)
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         die("clock_gettime");
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Context switches of the whole machine since boot (/proc/stat). */
+static long long ctxt(void)
+{
+    char line[256];
+    long long n = -1;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "ctxt %lld", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* The per-operation costs that end every RESULT line. */
+static void costs(double entries_per_op, long long switches, double ops)
+{
+    double per = switches >= 0 ? (double)switches / ops : 0.0;
+    printf(" entries_per_op=%.2f switches_per_op=%.2f cr3_per_op=%.2f\n", entries_per_op, per, per);
+    fflush(stdout);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -164,11 +194,12 @@ static int pair(int tcp, void (*serve)(int, long, long), long a, long b, pid_t *
     return fd;
 }
 
-static void report_rt(const char *name, long n, long long ns)
+static void report_rt(const char *name, long n, long long ns, long long switches)
 {
-    printf("RESULT %s n=%ld ns=%lld ns_per_rt=%.1f rt_per_s=%.1f\n", name, n, ns,
+    printf("RESULT %s n=%ld ns=%lld ns_per_rt=%.1f rt_per_s=%.1f", name, n, ns,
            (double)ns / (double)n, (double)n * 1e9 / (double)ns);
-    fflush(stdout);
+    /* Each round trip: a write and a read on each side. */
+    costs(4.0, switches, (double)n);
 }
 
 /* ---------- ping-pong ---------- */
@@ -187,31 +218,38 @@ static void echo_server(int fd, long a, long b)
     echo(fd, fd);
 }
 
-static long long ping_pong(int rfd, int wfd, long n)
+/* Round trips; returns their ns and sets *switches to the context switches
+ * of the timed ones. */
+static long long ping_pong(int rfd, int wfd, long n, long long *switches)
 {
     char b = 'p';
     long warm = n / 10 < 100 ? 100 : n / 10;
-    long long t0 = 0;
+    long long t0 = 0, c0 = 0;
     for (long i = -warm; i < n; i++) {
-        if (i == 0)
+        if (i == 0) {
+            c0 = ctxt();
             t0 = now_ns();
+        }
         write_all(wfd, &b, 1);
         if (!read_all(rfd, &b, 1)) {
             fprintf(stderr, "linuxbench: unexpected end of file\n");
             exit(3);
         }
     }
-    return now_ns() - t0;
+    long long ns = now_ns() - t0;
+    *switches = ctxt() - c0;
+    return ns;
 }
 
 static void mode_pp_sock(int tcp, long n)
 {
     pid_t pid;
     int fd = pair(tcp, echo_server, 0, 0, &pid);
-    long long ns = ping_pong(fd, fd, n);
+    long long switches;
+    long long ns = ping_pong(fd, fd, n, &switches);
     close(fd);
     reap(pid);
-    report_rt(tcp ? "pp-tcp" : "pp-unix", n, ns);
+    report_rt(tcp ? "pp-tcp" : "pp-unix", n, ns, switches);
 }
 
 static void mode_pp_pipe(long n)
@@ -230,11 +268,12 @@ static void mode_pp_pipe(long n)
     }
     close(down[0]);
     close(up[1]);
-    long long ns = ping_pong(up[0], down[1], n);
+    long long switches;
+    long long ns = ping_pong(up[0], down[1], n, &switches);
     close(down[1]);
     close(up[0]);
     reap(pid);
-    report_rt("pp-pipe", n, ns);
+    report_rt("pp-pipe", n, ns, switches);
 }
 
 /* ---------- bulk ---------- */
@@ -262,11 +301,12 @@ static void mode_bulk(int tcp, long total, long chunk)
     if (!buf)
         die("malloc");
     int fd = pair(tcp, bulk_sender, total, chunk, &pid);
-    long got = 0;
-    long long t0 = now_ns();
+    long got = 0, reads = 0;
+    long long c0 = ctxt(), t0 = now_ns();
     write_all(fd, &go, 1);
     while (got < total) {
         ssize_t r = read(fd, buf, (size_t)chunk);
+        reads++;
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -275,7 +315,7 @@ static void mode_bulk(int tcp, long total, long chunk)
             break;
         got += r;
     }
-    long long ns = now_ns() - t0;
+    long long ns = now_ns() - t0, switches = ctxt() - c0;
     close(fd);
     reap(pid);
     free(buf);
@@ -283,9 +323,12 @@ static void mode_bulk(int tcp, long total, long chunk)
         fprintf(stderr, "linuxbench: short transfer %ld/%ld\n", got, total);
         exit(3);
     }
-    printf("RESULT %s chunk=%ld bytes=%ld ns=%lld MBps=%.2f\n", tcp ? "bulk-tcp" : "bulk-unix",
+    printf("RESULT %s chunk=%ld bytes=%ld ns=%lld MBps=%.2f", tcp ? "bulk-tcp" : "bulk-unix",
            chunk, total, ns, (double)total * 1e3 / (double)ns);
-    fflush(stdout);
+    /* Per message: the sender's write (a blocking write sends it whole) and
+     * the receiver's reads. */
+    double messages = (double)((total + chunk - 1) / chunk);
+    costs(1.0 + (double)reads / messages, switches, messages);
 }
 
 /* ---------- connection set-up ---------- */
@@ -307,29 +350,30 @@ static void mode_conn(int tcp, long n)
         }
         _exit(0);
     }
-    long long t0 = now_ns();
+    long long c0 = ctxt(), t0 = now_ns();
     for (long i = 0; i < n; i++)
         close(dial(tcp, &addr, len));
-    long long ns = now_ns() - t0;
+    long long ns = now_ns() - t0, switches = ctxt() - c0;
     reap(pid);
     close(lfd);
     if (!tcp)
         unlink(UNIX_PATH);
-    printf("RESULT %s n=%ld ns=%lld ns_per_cycle=%.1f cycles_per_s=%.1f\n", tcp ? "conn-tcp" : "conn-unix",
+    printf("RESULT %s n=%ld ns=%lld ns_per_cycle=%.1f cycles_per_s=%.1f", tcp ? "conn-tcp" : "conn-unix",
            n, ns, (double)ns / (double)n, (double)n * 1e9 / (double)ns);
-    fflush(stdout);
+    /* Per cycle: socket, connect and close here; accept and close there. */
+    costs(5.0, switches, (double)n);
 }
 
 /* ---------- null syscall ---------- */
 
 static void mode_sys(long n)
 {
-    long long t0 = now_ns();
+    long long c0 = ctxt(), t0 = now_ns();
     for (long i = 0; i < n; i++)
         syscall(SYS_getppid);
-    long long ns = now_ns() - t0;
-    printf("RESULT sys call=getppid n=%ld ns=%lld ns_per_call=%.1f\n", n, ns, (double)ns / (double)n);
-    fflush(stdout);
+    long long ns = now_ns() - t0, switches = ctxt() - c0;
+    printf("RESULT sys call=getppid n=%ld ns=%lld ns_per_call=%.1f", n, ns, (double)ns / (double)n);
+    costs(1.0, switches, (double)n);
 }
 
 int main(int argc, char **argv)
