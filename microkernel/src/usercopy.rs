@@ -146,10 +146,10 @@ fn copy_pieces(
             resolve(src_space, src.addr() + piece.offset, false).map_err(|_| CopyFault(CopySide::Source))?;
         let (to, _) =
             resolve(dst_space, dst.addr() + piece.offset, true).map_err(|_| CopyFault(CopySide::Destination))?;
-        // SAFETY: both are physical addresses of checked user pages, valid
-        // through the direct map for the piece, which lies in one page on
-        // either side; `copy` tolerates their overlap when a task copies
-        // within its own memory.
+        // Both are physical addresses of checked user pages, and the piece
+        // lies in one page on either side; they may overlap when a task
+        // copies within its own memory, which `copy` tolerates.
+        // SAFETY: valid through the direct map for the piece's length.
         unsafe { core::ptr::copy(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, piece.len as usize) };
     }
     Ok(())

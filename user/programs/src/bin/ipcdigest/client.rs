@@ -88,11 +88,11 @@ impl Client {
             reply_cap: plan.reply_cap as u64,
             lease_table: table.as_ptr() as u64,
         };
-        // SAFETY: the request, the lease table and the buffers the leases
-        // and the reply name live on this stack frame for the whole call,
-        // which returns only once the server answered; the writable lease
-        // buffer and the reply buffer are ours to be written; the unmapped
-        // addresses are never mapped by this program.
+        // The request, the lease table and the buffers the leases and the
+        // reply name live on this stack frame for the whole call, which
+        // returns only once the server answered; the unmapped addresses are
+        // never mapped by this program.
+        // SAFETY: every buffer the kernel may write is ours to be written.
         let regs = unsafe { urt::arch::syscall(Sysnum::Call, args.to_regs()) };
         digest.word(regs.rax as u64);
         if regs.rax == 0 {
