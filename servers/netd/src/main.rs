@@ -25,7 +25,7 @@ use core::fmt::Write;
 
 use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
 use libsock::proto::CONSOLE_SIGNAL;
-use netd::{Action, Effects, Message, Netd, Reply, encode_reply};
+use netd::{Action, Answers, Effects, Message, Netd};
 use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, Incoming, LeaseAt};
 use urt::sys;
@@ -142,19 +142,19 @@ impl Outgoing {
         Outgoing { held: None, held_bytes: [0; abi::MAX_MESSAGE] }
     }
 
-    fn send(&mut self, replies: &[Reply]) {
-        let Some((last, earlier)) = replies.split_last() else {
+    fn send(&mut self, answers: Answers<'_>) {
+        let Some((last, earlier)) = answers.as_slice().split_last() else {
             return;
         };
         // A reply held from an earlier event of the same wake-up goes first.
         self.flush();
         let mut bytes = [0u8; abi::MAX_MESSAGE];
         for reply in earlier {
-            let (code, bytes) = encode_reply(&reply.response, &mut bytes);
+            let (code, bytes) = answers.encode(reply, &mut bytes);
             // A caller that died meanwhile cannot be answered; nothing to do.
             let _ = ipc::reply(reply.to, code, bytes);
         }
-        let (code, bytes) = encode_reply(&last.response, &mut self.held_bytes);
+        let (code, bytes) = answers.encode(last, &mut self.held_bytes);
         let len = bytes.len();
         self.held = Some(HeldReply { to: last.to, code, len });
     }
