@@ -10,7 +10,9 @@
 use alloc::vec::Vec;
 
 use abi::{KernelError as E, MAX_LEASE_LEN, MAX_LEASES, MAX_MAP, MAX_MESSAGE, MAX_TASKS, Sysnum, notify};
-use abi::{Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId};
+use abi::{
+    Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId,
+};
 use abi::{STACK_TOP, USER_END, USER_START};
 
 pub use super::call_args::PlannedCall;
@@ -55,7 +57,7 @@ pub fn result_registers(number: u64) -> u8 {
         Ok(Sysnum::ReadLog | Sysnum::LeaseInfo | Sysnum::LeaseCopy) => 0b1,
         Ok(Sysnum::Call) => 0b11,
         // A message brings its header, and may describe its first lease.
-        Ok(Sysnum::Recv | Sysnum::ReplyRecv) => 0b11_1111,
+        Ok(Sysnum::Recv | Sysnum::ReplyRecv | Sysnum::Reply2Recv) => 0b11_1111,
         _ => 0,
     }
 }
@@ -155,6 +157,7 @@ impl Planner {
             Sysnum::Call => self.call(rng),
             Sysnum::Recv => recv(rng),
             Sysnum::ReplyRecv => self.reply_recv(rng),
+            Sysnum::Reply2Recv => self.reply2_recv(rng),
             Sysnum::Reply => {
                 let (caller, code, data, len) = (self.tasks.pick(rng), value(rng), address(rng), length(rng));
                 let mut c = Checks::unordered();
@@ -281,6 +284,57 @@ impl Planner {
         let mut args = ReplyRecvArgs { caller, code, data, len, cap, buf, mask, flags }.to_regs();
         args[4] |= high;
         let mut plan = Plan::new(Sysnum::ReplyRecv as u64, args, c.finish(Expect::value(0)));
+        plan.arm_timer = true;
+        plan
+    }
+
+    /// `reply2_recv`: the earlier reply staged (or at a random address),
+    /// the later in registers. Nobody waits for the fuzzer, so the replies
+    /// can only be refused; any failing check may be the one reported.
+    fn reply2_recv(&self, rng: &mut Rng) -> Plan {
+        let earlier = abi::ReplyMessage {
+            caller: self.tasks.pick(rng),
+            code: value(rng) as u32,
+            data: address(rng),
+            len: length(rng),
+        };
+        let later = self.tasks.pick(rng);
+        let (code, data, len) = (value(rng) & 0xffff_ffff, address(rng), length(rng) & 0xffff_ffff);
+        let (buf, cap) = (address(rng), length(rng) & 0xffff_ffff);
+        let mask = (value(rng) & 0xffff_ffff) | notify::TIMER as u64;
+        let staged = rng.chance(70);
+        let message = if staged { STAGING } else { address(rng) };
+        let mut c = Checks::unordered();
+        if access(buf, cap.min(MAX_MESSAGE as u64)) != Access::Writable {
+            c.maybe(E::BadAddress);
+        }
+        if staged {
+            c.fail_if(earlier.len > MAX_MESSAGE as u64, E::BadArgument);
+            self.caller_checks(&mut c, earlier.caller);
+        } else {
+            // Whatever lies there names some caller and some length.
+            c.readable(message, core::mem::size_of::<abi::ReplyMessage>() as u64);
+            for error in [E::BadArgument, E::NoSuchTask, E::PeerDied, E::NotWaiting] {
+                c.maybe(error);
+            }
+        }
+        c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
+        self.caller_checks(&mut c, later);
+        let args = Reply2RecvArgs {
+            earlier: message,
+            caller: TaskId::from_raw(later),
+            code: code as u32,
+            data,
+            len: len as u32,
+            cap: cap as u32,
+            buf,
+            mask: mask as u32,
+        }
+        .to_regs();
+        let mut plan = Plan::new(Sysnum::Reply2Recv as u64, args, c.finish(Expect::value(0)));
+        if staged {
+            plan.staging = reply_bytes(&earlier);
+        }
         plan.arm_timer = true;
         plan
     }
@@ -458,4 +512,14 @@ fn unmap(rng: &mut Rng) -> Plan {
     c.fail_if(!range_args_valid(addr, len), E::BadArgument);
     c.fail_if(!range_address_valid(addr, len), E::BadAddress);
     Plan::new(Sysnum::Unmap as u64, [addr, len, 0, 0, 0, 0], c.finish(Expect::OK))
+}
+
+/// A reply as the kernel reads it (`repr(C)`, little-endian).
+fn reply_bytes(reply: &abi::ReplyMessage) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(core::mem::size_of::<abi::ReplyMessage>());
+    bytes.extend_from_slice(&reply.caller.to_le_bytes());
+    bytes.extend_from_slice(&reply.code.to_le_bytes());
+    bytes.extend_from_slice(&reply.data.to_le_bytes());
+    bytes.extend_from_slice(&reply.len.to_le_bytes());
+    bytes
 }
