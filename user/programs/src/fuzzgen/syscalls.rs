@@ -10,15 +10,15 @@
 use alloc::vec::Vec;
 
 use abi::{KernelError as E, MAX_LEASE_LEN, MAX_LEASES, MAX_MAP, MAX_MESSAGE, MAX_TASKS, Sysnum, notify};
-use abi::{
-    Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId,
-};
+use abi::{Lease, RecvArgs};
 use abi::{STACK_TOP, USER_END, USER_START};
 
 pub use super::call_args::PlannedCall;
 pub use super::task_ids::{IdClass, Tasks};
 use super::{Access, Checks, Expect, Rng, access, address, length, overlaps_own_pages, value};
 use super::{KERNEL_ADDRESSES, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
+
+mod replies;
 
 /// A map longer than this counts against the ration of huge maps.
 pub const HUGE_MAP: u64 = 16 << 20;
@@ -155,36 +155,13 @@ impl Planner {
                 Plan::new(n, [index, ptr, 0, 0, 0, 0], c.finish(Expect::OK))
             }
             Sysnum::Call => self.call(rng),
+            Sysnum::Reply => self.reply(rng),
+            Sysnum::LeaseRead | Sysnum::LeaseWrite | Sysnum::LeaseCopy | Sysnum::LeaseInfo => {
+                self.lease_call(sysnum, rng)
+            }
             Sysnum::Recv => recv(rng),
             Sysnum::ReplyRecv => self.reply_recv(rng),
             Sysnum::Reply2Recv => self.reply2_recv(rng),
-            Sysnum::Reply => {
-                let (caller, code, data, len) = (self.tasks.pick(rng), value(rng), address(rng), length(rng));
-                let mut c = Checks::unordered();
-                c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
-                c.readable(data, len);
-                self.caller_checks(&mut c, caller);
-                let mut args = ReplyArgs { caller: TaskId::from_raw(caller), code: code as u32, data, len }.to_regs();
-                args[1] |= code & HIGH_HALF;
-                Plan::new(n, args, c.finish(Expect::OK))
-            }
-            Sysnum::LeaseRead | Sysnum::LeaseWrite | Sysnum::LeaseCopy | Sysnum::LeaseInfo => {
-                let caller = self.tasks.pick(rng);
-                let lease = LeaseRef { caller: TaskId::from_raw(caller), index: lease_index(rng) };
-                let other = LeaseRef { caller: TaskId::from_raw(self.tasks.pick(rng)), index: lease_index(rng) };
-                let mut c = Checks::unordered();
-                // Nobody waits for the fuzzer's reply: the caller check decides.
-                self.caller_checks(&mut c, caller);
-                let args = match sysnum {
-                    Sysnum::LeaseCopy => {
-                        let (src_offset, dst_offset, len) = (length(rng), length(rng), length(rng));
-                        LeaseCopyArgs { src: lease, src_offset, dst: other, dst_offset, len }.to_regs()
-                    }
-                    // `lease_info` reads the first register only.
-                    _ => LeaseAccessArgs { lease, offset: length(rng), buf: address(rng), len: length(rng) }.to_regs(),
-                };
-                Plan::new(n, args, c.finish(Expect::OK))
-            }
             Sysnum::Lookup => lookup(rng),
             Sysnum::TaskAlive => {
                 let id = self.tasks.pick(rng);
@@ -244,99 +221,6 @@ impl Planner {
                 Plan::new(n, args, Expect::error(E::Denied))
             }
         }
-    }
-
-    /// The checks on a caller named in `reply` and the lease calls, none of
-    /// which can find the fuzzer's reply awaited.
-    fn caller_checks(&self, c: &mut Checks, caller: u32) {
-        match self.tasks.classify(caller) {
-            IdClass::NoSuchTask => c.fail(E::NoSuchTask),
-            IdClass::Dead => c.fail(E::PeerDied),
-            IdClass::Me | IdClass::Live => c.fail(E::NotWaiting),
-            IdClass::Unknown => {
-                c.maybe(E::PeerDied);
-                c.fail(E::NotWaiting);
-            }
-        }
-    }
-
-    /// `reply_recv`: the reply half can never succeed (nobody waits for the
-    /// fuzzer), so neither can the call; the receive half's checks may come
-    /// first. The timer is armed all the same, in case a reply ever passes.
-    fn reply_recv(&self, rng: &mut Rng) -> Plan {
-        let (caller, code) = (self.tasks.pick(rng), value(rng) & 0xffff_ffff);
-        let (data, len, buf, cap) = (address(rng), length(rng) & 0xffff_ffff, address(rng), length(rng) & 0xffff_ffff);
-        let high = if rng.chance(10) { value(rng) << 32 } else { 0 };
-        let any = value(rng);
-        let flags = rng.pick(&[0, 1, 0, 1, 2, 1 << 63, any]);
-        let mask = (value(rng) & 0xffff_ffff) | notify::TIMER as u64;
-        let mut c = Checks::unordered();
-        if flags & !1 != 0 {
-            c.maybe(E::BadArgument);
-        }
-        if access(buf, cap.min(MAX_MESSAGE as u64)) != Access::Writable {
-            c.maybe(E::BadAddress);
-        }
-        c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
-        self.caller_checks(&mut c, caller);
-        let caller = TaskId::from_raw(caller);
-        let (code, len, cap, mask) = (code as u32, len as u32, cap as u32, mask as u32);
-        let mut args = ReplyRecvArgs { caller, code, data, len, cap, buf, mask, flags }.to_regs();
-        args[4] |= high;
-        let mut plan = Plan::new(Sysnum::ReplyRecv as u64, args, c.finish(Expect::value(0)));
-        plan.arm_timer = true;
-        plan
-    }
-
-    /// `reply2_recv`: the earlier reply staged (or at a random address),
-    /// the later in registers. Nobody waits for the fuzzer, so the replies
-    /// can only be refused; any failing check may be the one reported.
-    fn reply2_recv(&self, rng: &mut Rng) -> Plan {
-        let earlier = abi::ReplyMessage {
-            caller: self.tasks.pick(rng),
-            code: value(rng) as u32,
-            data: address(rng),
-            len: length(rng),
-        };
-        let later = self.tasks.pick(rng);
-        let (code, data, len) = (value(rng) & 0xffff_ffff, address(rng), length(rng) & 0xffff_ffff);
-        let (buf, cap) = (address(rng), length(rng) & 0xffff_ffff);
-        let mask = (value(rng) & 0xffff_ffff) | notify::TIMER as u64;
-        let staged = rng.chance(70);
-        let message = if staged { STAGING } else { address(rng) };
-        let mut c = Checks::unordered();
-        if access(buf, cap.min(MAX_MESSAGE as u64)) != Access::Writable {
-            c.maybe(E::BadAddress);
-        }
-        if staged {
-            c.fail_if(earlier.len > MAX_MESSAGE as u64, E::BadArgument);
-            self.caller_checks(&mut c, earlier.caller);
-        } else {
-            // Whatever lies there names some caller and some length.
-            c.readable(message, core::mem::size_of::<abi::ReplyMessage>() as u64);
-            for error in [E::BadArgument, E::NoSuchTask, E::PeerDied, E::NotWaiting] {
-                c.maybe(error);
-            }
-        }
-        c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
-        self.caller_checks(&mut c, later);
-        let args = Reply2RecvArgs {
-            earlier: message,
-            caller: TaskId::from_raw(later),
-            code: code as u32,
-            data,
-            len: len as u32,
-            cap: cap as u32,
-            buf,
-            mask: mask as u32,
-        }
-        .to_regs();
-        let mut plan = Plan::new(Sysnum::Reply2Recv as u64, args, c.finish(Expect::value(0)));
-        if staged {
-            plan.staging = reply_bytes(&earlier);
-        }
-        plan.arm_timer = true;
-        plan
     }
 
     fn map(&mut self, rng: &mut Rng) -> Plan {
@@ -424,10 +308,6 @@ impl Planner {
     }
 }
 
-fn lease_index(rng: &mut Rng) -> u32 {
-    if rng.chance(80) { rng.below(6) as u32 } else { value(rng) as u32 }
-}
-
 fn recv(rng: &mut Rng) -> Plan {
     let (buf, cap) = (address(rng), length(rng));
     let any = value(rng);
@@ -512,14 +392,4 @@ fn unmap(rng: &mut Rng) -> Plan {
     c.fail_if(!range_args_valid(addr, len), E::BadArgument);
     c.fail_if(!range_address_valid(addr, len), E::BadAddress);
     Plan::new(Sysnum::Unmap as u64, [addr, len, 0, 0, 0, 0], c.finish(Expect::OK))
-}
-
-/// A reply as the kernel reads it (`repr(C)`, little-endian).
-fn reply_bytes(reply: &abi::ReplyMessage) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(core::mem::size_of::<abi::ReplyMessage>());
-    bytes.extend_from_slice(&reply.caller.to_le_bytes());
-    bytes.extend_from_slice(&reply.code.to_le_bytes());
-    bytes.extend_from_slice(&reply.data.to_le_bytes());
-    bytes.extend_from_slice(&reply.len.to_le_bytes());
-    bytes
 }
