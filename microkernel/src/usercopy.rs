@@ -172,6 +172,8 @@ unsafe impl PlainData for abi::TaskInfo {}
 // SAFETY: as above.
 unsafe impl PlainData for abi::CostCounters {}
 // SAFETY: as above.
+unsafe impl PlainData for abi::ReplyMessage {}
+// SAFETY: as above.
 unsafe impl PlainData for abi::ExitRecord {}
 
 /// Reads a plain-data value (a lease, ...) from user memory; a slice

@@ -19,6 +19,17 @@ pub struct Lease {
     pub flags: u64,
 }
 
+/// A reply kept in the server's memory, for `reply2_recv` (24 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplyMessage {
+    /// The raw `TaskId` of the caller answered.
+    pub caller: u32,
+    pub code: u32,
+    pub data: u64,
+    pub len: u64,
+}
+
 impl Lease {
     /// Bytes of one entry in a lease table.
     pub const BYTES: usize = 24;

@@ -181,6 +181,69 @@ impl ReplyRecvArgs {
     }
 }
 
+/// `reply2_recv(earlier, caller | code << 32, data, len | cap << 32, buf, mask)`:
+/// a reply kept in memory (a [`crate::ReplyMessage`] at `earlier`), a later
+/// reply and a receive (without flags) in six registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply2RecvArgs {
+    /// Where the earlier reply lies.
+    pub earlier: u64,
+    pub caller: TaskId,
+    pub code: u32,
+    pub data: u64,
+    pub len: u32,
+    pub cap: u32,
+    pub buf: u64,
+    pub mask: u32,
+}
+
+impl Reply2RecvArgs {
+    #[inline]
+    pub fn to_regs(&self) -> ArgRegs {
+        [
+            self.earlier,
+            pair(self.caller.raw(), self.code),
+            self.data,
+            pair(self.len, self.cap),
+            self.buf,
+            self.mask as u64,
+        ]
+    }
+
+    #[inline]
+    pub fn from_regs(regs: ArgRegs) -> Self {
+        Reply2RecvArgs {
+            earlier: regs[0],
+            caller: TaskId::from_raw(low(regs[1])),
+            code: high(regs[1]),
+            data: regs[2],
+            len: low(regs[3]),
+            cap: high(regs[3]),
+            buf: regs[4],
+            mask: low(regs[5]),
+        }
+    }
+
+    /// The later reply.
+    #[inline]
+    pub fn later(&self) -> ReplyArgs {
+        ReplyArgs { caller: self.caller, code: self.code, data: self.data, len: self.len as u64 }
+    }
+
+    /// The receive.
+    #[inline]
+    pub fn recv(&self) -> RecvArgs {
+        RecvArgs { buf: self.buf, cap: self.cap as u64, mask: self.mask, flags: 0 }
+    }
+}
+
+impl From<crate::ReplyMessage> for ReplyArgs {
+    #[inline]
+    fn from(message: crate::ReplyMessage) -> Self {
+        ReplyArgs { caller: TaskId::from_raw(message.caller), code: message.code, data: message.data, len: message.len }
+    }
+}
+
 /// What `call` returns with `rax` = 0: `rdi` = the reply code, `rsi` = the
 /// reply bytes copied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -223,6 +223,7 @@ const _: () = {
     assert!(size_of::<TaskId>() == 4);
     assert!(size_of::<JobId>() == 4);
     assert!(size_of::<Lease>() == 24);
+    assert!(size_of::<ReplyMessage>() == 24);
     assert!(size_of::<KernelStats>() == 40);
     assert!(size_of::<CostCounters>() == 48);
     assert!(size_of::<TaskInfo>() == 32);

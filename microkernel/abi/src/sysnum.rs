@@ -104,6 +104,9 @@ sysnums! {
     Post = 33,
     /// `counters(ptr)`: writes the kernel's [`crate::CostCounters`].
     Counters = 34,
+    /// `reply2_recv(earlier: *ReplyMessage, caller | code << 32, ptr, len | cap << 32, buf,
+    /// notification_mask)`: two replies, then `recv`, in one entry.
+    Reply2Recv = 35,
 }
 
 #[cfg(test)]

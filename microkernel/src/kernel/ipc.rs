@@ -68,7 +68,7 @@ impl Kernel {
 
     /// The slot of `caller`, if it waits for `server`'s reply (the only
     /// time the server may reply or touch its leases).
-    #[inline]
+    #[inline(always)]
     pub fn waiting_caller(&self, server: TaskIndex, caller: TaskId) -> Result<TaskIndex, KernelError> {
         let index = self.resolve(caller)?;
         // `resolve` found the slot in use; the server is the running task.

@@ -71,12 +71,15 @@ impl Kernel {
     /// This is what `finish_entry` does with `next` as the hand-off, without
     /// the queues: a blocked task is not queued, the hand-off goes first,
     /// and nothing else was asked of the scheduler in an entry that takes
-    /// this way. `next` must be [`Kernel::resumable`].
+    /// this way but the wake-ups before it. `next` must be [`Kernel::resumable`].
     #[inline]
     pub fn switch_direct(&mut self, next: TaskIndex) -> *const trap::TrapFrame {
         let previous = self.current;
-        debug_assert!(self.handoff.is_none() && !self.need_resched);
+        debug_assert!(self.handoff.is_none());
         debug_assert!(self.task(previous).state != State::Runnable && next != previous);
+        // A reschedule another wake-up asked for changes nothing once the
+        // running task has blocked; `choose_next` drops it the same way.
+        self.need_resched = false;
         self.slice_left = TIME_SLICE_TICKS;
         let task = self.switch_inline(next);
         task.state = State::Runnable;
@@ -98,7 +101,8 @@ impl Kernel {
     /// less urgent than `woken`.
     #[inline]
     pub fn queue_and_switch(&mut self, woken: TaskIndex) -> *const trap::TrapFrame {
-        debug_assert!(self.handoff.is_none() && !self.need_resched);
+        debug_assert!(self.handoff.is_none());
+        self.need_resched = false;
         debug_assert!(self.task(self.current).state != State::Runnable && woken != self.current);
         let priority = {
             let task = self.task_mut(woken);

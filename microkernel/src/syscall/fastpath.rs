@@ -3,10 +3,12 @@
 //!
 //! - `call` to a server already waiting in `recv` (or `reply_recv`): the
 //!   request is delivered and the server runs at once.
-//! - `reply_recv` to a caller waiting for that reply, when the server then
-//!   finds nothing to receive: the server blocks and the caller runs at
-//!   once, or, when a task as urgent as the caller already waits in the run
-//!   queues, the caller queues behind it and the head of the queues runs.
+//! - `reply_recv` (and the later reply of `reply2_recv`, whose earlier one
+//!   goes out as by `reply`) to a caller waiting for that reply, when the
+//!   server then finds nothing to receive: the server blocks and the caller
+//!   runs at once, or, when a task as urgent as the caller already waits in
+//!   the run queues, the caller queues behind it and the head of the queues
+//!   runs.
 //!
 //! Both end in a direct switch to the partner ([`Kernel::switch_direct`])
 //! instead of a `Next` applied by `dispatch` and the scheduler's general
@@ -19,10 +21,11 @@
 //! general way, to compare them.
 
 use super::finish;
-use super::ipc::{answer_inline, answered_caller, call_to, called_server, receive_wait, reply_recv_to, take_request};
+use super::ipc::{answer_both, answer_inline, answered_caller, call_to, called_server, receive, receive_wait};
+use super::ipc::{reply_recv_to, take_request, woken_after_receive};
 use crate::arch::trap::TrapFrame;
-use crate::kernel::Kernel;
-use abi::{CallArgs, ReplyRecvArgs};
+use crate::kernel::{Kernel, RecvWait};
+use abi::{CallArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
 use kcore::fastpath::{AfterReply, Waiting, call_goes_fast, reply_recv_goes_fast};
 use kcore::task_index::TaskIndex;
 
@@ -65,27 +68,81 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
         Ok(caller) => caller,
         Err(e) => return finish(k, server, Err(e)),
     };
+    answer_and_receive(k, server, wait, caller, reply)
+}
+
+/// `reply2_recv`: both replies copied, the earlier caller woken as by
+/// `reply`, then the later one as by a `reply_recv` on the fast path. Out of
+/// line, so that it does not crowd the entry function the other calls share.
+#[inline(never)]
+pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> *const TrapFrame {
+    let (wait, later, earlier) = match answer_both(k, server, &args) {
+        Ok(answered) => answered,
+        Err(e) => return finish(k, server, Err(e)),
+    };
+    k.make_runnable(earlier);
+    receive_after_answer(k, server, wait, later)
+}
+
+/// The answer of a `reply_recv` (checked up to its caller) and its receive:
+/// when the server blocks, straight to the caller or the queue head.
+#[inline(always)]
+fn answer_and_receive(
+    k: &mut Kernel,
+    server: TaskIndex,
+    wait: RecvWait,
+    caller: TaskIndex,
+    reply: ReplyArgs,
+) -> *const TrapFrame {
+    let Some(next) = fast_next(k, server, &wait, caller) else {
+        let handled = reply_recv_to(k, server, wait, caller, &reply);
+        return finish(k, server, handled);
+    };
+    if let Err(e) = answer_inline(k, server, caller, &reply) {
+        return finish(k, server, Err(e));
+    }
+    block_and_switch(k, server, wait, caller, next)
+}
+
+/// The receive of `reply2_recv` once both replies went out (the later caller
+/// answered, not yet woken).
+#[inline(always)]
+fn receive_after_answer(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex) -> *const TrapFrame {
+    let Some(next) = fast_next(k, server, &wait, caller) else {
+        let next = receive(k, server, wait);
+        let handled = Ok(woken_after_receive(k, caller, next));
+        return finish(k, server, handled);
+    };
+    block_and_switch(k, server, wait, caller, next)
+}
+
+/// Who runs next if the server blocks in its receive after answering
+/// `caller`, when that goes on the fast path.
+#[inline(always)]
+fn fast_next(k: &Kernel, server: TaskIndex, wait: &RecvWait, caller: TaskIndex) -> Option<TaskIndex> {
     let waiting = Waiting {
         pending: k.task(server).pending(),
         has_callers: k.has_queued_callers(server),
         most_urgent_queued: k.most_urgent_queued(),
     };
     let answered = k.task(caller);
-    let next = match reply_recv_goes_fast(&wait, &waiting, answered.priority()) {
+    match reply_recv_goes_fast(wait, &waiting, answered.priority()) {
         Some(AfterReply::Caller) if answered.resumable() => Some(caller),
         Some(AfterReply::QueueHead) => k.queue_head().filter(|&head| k.resumable(head)),
         _ => None,
-    };
-    let next = match next {
-        Some(next) => next,
-        _ => {
-            let handled = reply_recv_to(k, server, wait, caller, &reply);
-            return finish(k, server, handled);
-        }
-    };
-    if let Err(e) = answer_inline(k, server, caller, &reply) {
-        return finish(k, server, Err(e));
     }
+}
+
+/// The server blocks in its receive and `next` runs: the caller it
+/// answered, or the head of the queues with the caller queued behind.
+#[inline(always)]
+fn block_and_switch(
+    k: &mut Kernel,
+    server: TaskIndex,
+    wait: RecvWait,
+    caller: TaskIndex,
+    next: TaskIndex,
+) -> *const TrapFrame {
     k.block_receiving(server, wait);
     k.count_fast_reply();
     if next == caller { k.switch_direct(caller) } else { k.queue_and_switch(caller) }

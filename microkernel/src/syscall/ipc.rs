@@ -13,7 +13,7 @@ use super::{Handled, Next};
 use crate::kernel::{Kernel, RecvWait};
 use crate::usercopy::{check_access, copy_between, copy_from_user, read_struct};
 use abi::{CallArgs, CallResult, KernelError, Lease, recv_flags};
-use abi::{MAX_LEASES, MAX_MESSAGE, RecvArgs, RecvResult, ReplyArgs, ReplyRecvArgs};
+use abi::{MAX_LEASES, MAX_MESSAGE, RecvArgs, RecvResult, Reply2RecvArgs, ReplyArgs, ReplyMessage, ReplyRecvArgs};
 use kcore::ipc::{CallStep, RecvStep, call_step, recv_step};
 use kcore::lease::LentLease;
 use kcore::task_index::TaskIndex;
@@ -99,7 +99,7 @@ pub fn recv(k: &mut Kernel, receiver: TaskIndex, args: RecvArgs) -> Handled {
 
 /// Delivers a notification or a queued call, or blocks the receiver.
 #[inline]
-fn receive(k: &mut Kernel, receiver: TaskIndex, wait: RecvWait) -> Next {
+pub(super) fn receive(k: &mut Kernel, receiver: TaskIndex, wait: RecvWait) -> Next {
     let task = k.task(receiver);
     match recv_step(task.pending(), &wait, k.has_queued_callers(receiver)) {
         RecvStep::Notify(bits) => {
@@ -136,6 +136,58 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Han
     reply_recv_to(k, server, wait, caller, &reply)
 }
 
+/// `reply2_recv`: two replies, the earlier one read from the server's
+/// memory, then a receive. An error means nothing happened (no caller was
+/// woken, nothing received); the earlier caller is then woken as by
+/// `reply`, and the later one as by `reply_recv`.
+#[inline(always)]
+pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> Handled {
+    let (wait, later, earlier) = answer_both(k, server, &args)?;
+    k.make_runnable(earlier);
+    let next = receive(k, server, wait);
+    Ok(woken_after_receive(k, later, next))
+}
+
+/// The checks and copies of `reply2_recv`: its receive, then both replies,
+/// to two different callers waiting for `server`. The later reply is copied
+/// first: should either copy fail, no caller has been woken, so nothing has
+/// happened but bytes in a reply buffer (as when `reply_recv` fails), and
+/// the server may try again. Returns the receive and the later and earlier
+/// callers, neither woken yet.
+#[inline(always)]
+pub(super) fn answer_both(
+    k: &mut Kernel,
+    server: TaskIndex,
+    args: &Reply2RecvArgs,
+) -> Result<(RecvWait, TaskIndex, TaskIndex), KernelError> {
+    let wait = receive_wait(k, server, args.recv())?;
+    let space = k.task(server).space();
+    let earlier: ReplyArgs = read_struct::<ReplyMessage>(space, UserSliceRo::of::<ReplyMessage>(args.earlier)?)?.into();
+    let later = args.later();
+    let earlier_caller = answered_caller(k, server, &earlier)?;
+    let later_caller = answered_caller(k, server, &later)?;
+    if earlier_caller == later_caller {
+        return Err(KernelError::BadArgument);
+    }
+    answer(k, server, later_caller, &later)?;
+    answer(k, server, earlier_caller, &earlier)?;
+    Ok((wait, later_caller, earlier_caller))
+}
+
+/// What a server's reply and receive lead to: the caller it answered runs
+/// next when the server blocks (unless others as urgent wait), else it is
+/// made runnable and the receive's result stands.
+#[inline(always)]
+pub(super) fn woken_after_receive(k: &mut Kernel, caller: TaskIndex, next: Next) -> Next {
+    match next {
+        Next::Blocked => Next::RunWoken(caller),
+        next => {
+            k.make_runnable(caller);
+            next
+        }
+    }
+}
+
 /// The rest of a `reply_recv` once its receive is checked ([`receive_wait`])
 /// and its caller found ([`answered_caller`]).
 #[inline(always)]
@@ -147,13 +199,8 @@ pub(super) fn reply_recv_to(
     reply: &ReplyArgs,
 ) -> Handled {
     answer(k, server, caller, reply)?;
-    match receive(k, server, wait) {
-        Next::Blocked => Ok(Next::RunWoken(caller)),
-        next => {
-            k.make_runnable(caller);
-            Ok(next)
-        }
-    }
+    let next = receive(k, server, wait);
+    Ok(woken_after_receive(k, caller, next))
 }
 
 /// The caller a reply goes to, which must wait for `server`, after the

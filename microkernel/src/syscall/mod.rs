@@ -21,7 +21,7 @@ pub use memory::map_fresh;
 use crate::arch::trap::TrapFrame;
 use crate::kernel::Kernel;
 use abi::{BindArgs, BytesArgs, GrantIrqArgs, GrantPortsArgs, MapArgs, PostArgs, ReadLogArgs, TaskCreateArgs};
-use abi::{CallArgs, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs};
+use abi::{CallArgs, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
 use abi::{KernelError, Register, Results, Sysnum, TaskId};
 use abi::{TaskInfoArgs, TaskMapArgs, TaskStartArgs, UnmapArgs};
 use kcore::task_index::TaskIndex;
@@ -67,6 +67,9 @@ pub fn enter(k: &mut Kernel) -> *const TrapFrame {
         Ok(Sysnum::Call) if k.fast_path() => return fastpath::call(k, caller, CallArgs::from_regs(args)),
         Ok(Sysnum::ReplyRecv) if k.fast_path() => {
             return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(args));
+        }
+        Ok(Sysnum::Reply2Recv) if k.fast_path() => {
+            return fastpath::reply2_recv(k, caller, Reply2RecvArgs::from_regs(args));
         }
         Ok(number) => dispatch(k, caller, number, args),
         Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
@@ -121,6 +124,7 @@ fn dispatch(k: &mut Kernel, caller: TaskIndex, number: Sysnum, args: abi::ArgReg
         Sysnum::TaskFork => run!(fork::fork(k, caller, TaskId::from_reg(first))),
         Sysnum::Post => run!(misc::post(k, PostArgs::from_regs(args))),
         Sysnum::Counters => run!(misc::counters(k, caller, first)),
+        Sysnum::Reply2Recv => run!(ipc::reply2_recv(k, caller, Reply2RecvArgs::from_regs(args))),
     }
 }
 

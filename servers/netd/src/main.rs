@@ -6,11 +6,12 @@
 //! [`netd::Netd::task_exit_notified`], each ring of its timer to
 //! [`netd::Netd::timer_fired`] and each console signal to
 //! [`netd::Netd::console_signalled`]. The core returns the answers of the
-//! event in order, and [`Outgoing`] sends them: all but the last at once, the
-//! last together with the next receive (`reply_recv`). The core reaches the
-//! kernel otherwise only through [`Syscalls`], the [`netd::Effects`]
-//! implementation below. A call that must block is simply not answered yet,
-//! so this loop never waits on anything but `recv`.
+//! event in order, and [`Outgoing`] sends them: all but the last two at once,
+//! the last two together with the next receive (`reply2_recv`, or
+//! `reply_recv` for one). The core reaches the kernel otherwise only through
+//! [`Syscalls`], the [`netd::Effects`] implementation below. A call that
+//! must block is simply not answered yet, so this loop never waits on
+//! anything but `recv`.
 //!
 //! The request buffer lives on the stack, and the core allocates nothing per
 //! request but, while its pool grows, a small-message buffer (fallibly: out
@@ -126,55 +127,81 @@ struct HeldReply {
     to: TaskId,
     code: u32,
     len: usize,
+    bytes: [u8; abi::MAX_MESSAGE],
 }
 
-/// Sends an event's answers in the order the core gave them: all but the
-/// last at once with `reply`, the last with the next receive (`reply_recv`),
-/// which saves a kernel entry per request and lets the kernel run that
-/// caller next.
+impl HeldReply {
+    const EMPTY: HeldReply = HeldReply { to: TaskId::KERNEL, code: 0, len: 0, bytes: [0; abi::MAX_MESSAGE] };
+
+    fn reply_to(&self) -> ipc::ReplyTo<'_> {
+        ipc::ReplyTo { caller: self.to, code: self.code, data: &self.bytes[..self.len] }
+    }
+
+    /// Sends it now. A caller that died meanwhile cannot be answered;
+    /// nothing to do.
+    fn send(&self) {
+        let _ = ipc::reply(self.to, self.code, &self.bytes[..self.len]);
+    }
+}
+
+/// Sends the answers in the order the core gave them: the last two with the
+/// next receive (`reply2_recv`, or `reply_recv` for one), every earlier one
+/// at once with `reply` as a newer one comes. That saves a kernel entry per
+/// reply held, and the kernel wakes the earlier caller as `reply` does and
+/// runs the later one next as `reply_recv` does.
 struct Outgoing {
-    held: Option<HeldReply>,
-    held_bytes: [u8; abi::MAX_MESSAGE],
+    /// Two slots, used in turn so that no reply is copied once encoded.
+    slots: [HeldReply; 2],
+    /// How many replies are held (0 to 2), and the slot of the earlier.
+    held: usize,
+    earlier: usize,
 }
 
 impl Outgoing {
     fn new() -> Self {
-        Outgoing { held: None, held_bytes: [0; abi::MAX_MESSAGE] }
+        Outgoing { slots: [HeldReply::EMPTY, HeldReply::EMPTY], held: 0, earlier: 0 }
     }
 
+    /// Holds `replies` after those already held; whatever no longer fits in
+    /// the two slots goes out now, oldest first.
     fn send(&mut self, answers: Answers<'_>) {
-        let Some((last, earlier)) = answers.as_slice().split_last() else {
-            return;
-        };
-        // A reply held from an earlier event of the same wake-up goes first.
-        self.flush();
-        let mut bytes = [0u8; abi::MAX_MESSAGE];
-        for reply in earlier {
-            let (code, bytes) = answers.encode(reply, &mut bytes);
-            // A caller that died meanwhile cannot be answered; nothing to do.
-            let _ = ipc::reply(reply.to, code, bytes);
+        for reply in answers.as_slice() {
+            if self.held == 2 {
+                self.slots[self.earlier].send();
+                self.earlier ^= 1;
+                self.held = 1;
+            }
+            let slot = &mut self.slots[(self.earlier + self.held) % 2];
+            let (code, bytes) = answers.encode(reply, &mut slot.bytes);
+            (slot.to, slot.code, slot.len) = (reply.to, code, bytes.len());
+            self.held += 1;
         }
-        let (code, bytes) = answers.encode(last, &mut self.held_bytes);
-        let len = bytes.len();
-        self.held = Some(HeldReply { to: last.to, code, len });
     }
 
+    /// Sends every held reply now, in order.
     fn flush(&mut self) {
-        if let Some(held) = self.held.take() {
-            let _ = ipc::reply(held.to, held.code, &self.held_bytes[..held.len]);
+        for i in 0..self.held {
+            self.slots[(self.earlier + i) % 2].send();
         }
+        self.held = 0;
     }
 
-    /// Sends the held reply, if any, and waits for the next request or
+    /// Sends the held replies, if any, and waits for the next request or
     /// notification.
     fn send_held_and_receive(&mut self, request: &mut [u8]) -> Result<Incoming, KernelError> {
-        if let Some(held) = self.held.take() {
-            let bytes = &self.held_bytes[..held.len];
-            // On error nothing was sent (the caller died): just receive.
-            if let Ok(incoming) = ipc::reply_recv(held.to, held.code, bytes, request, RECV_MASK) {
-                return Ok(incoming);
-            }
+        let (earlier, later) = (&self.slots[self.earlier], &self.slots[self.earlier ^ 1]);
+        let sent = match self.held {
+            2 => Some(ipc::reply2_recv(earlier.reply_to(), later.reply_to(), request, RECV_MASK)),
+            1 => Some(ipc::reply_recv(earlier.to, earlier.code, &earlier.bytes[..earlier.len], request, RECV_MASK)),
+            _ => None,
+        };
+        if let Some(Ok(incoming)) = sent {
+            self.held = 0;
+            return Ok(incoming);
         }
+        // On error nothing was sent (a caller died meanwhile): the replies
+        // go one by one, in order, then a plain receive.
+        self.flush();
         ipc::recv_incoming(request, RECV_MASK)
     }
 }

@@ -137,6 +137,48 @@ pub fn reply_recv(caller: TaskId, code: u32, data: &[u8], buf: &mut [u8], mask: 
     Ok(RecvResult::from_regs(&regs.results()))
 }
 
+/// A reply as a server keeps it for later: to whom, the code, the bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplyTo<'a> {
+    pub caller: TaskId,
+    pub code: u32,
+    pub data: &'a [u8],
+}
+
+/// Two replies, `earlier` then `later`, then [`recv_incoming`], in one
+/// kernel entry: `earlier`'s caller is woken as by [`reply`], `later`'s as by
+/// [`reply_recv`]. An error means nothing happened, neither reply nor the
+/// receive (typically `PeerDied`: one of the callers is gone); a server then
+/// sends them one by one.
+pub fn reply2_recv(
+    earlier: ReplyTo<'_>,
+    later: ReplyTo<'_>,
+    buf: &mut [u8],
+    mask: u32,
+) -> Result<Incoming, KernelError> {
+    let message = abi::ReplyMessage {
+        caller: earlier.caller.raw(),
+        code: earlier.code,
+        data: earlier.data.as_ptr() as u64,
+        len: earlier.data.len() as u64,
+    };
+    let args = abi::Reply2RecvArgs {
+        earlier: &message as *const abi::ReplyMessage as u64,
+        caller: later.caller,
+        code: later.code,
+        data: later.data.as_ptr() as u64,
+        // Clamped, so that an oversized reply is refused rather than cut.
+        len: later.data.len().min(u32::MAX as usize) as u32,
+        cap: buf.len().min(abi::MAX_MESSAGE) as u32,
+        buf: buf.as_mut_ptr() as u64,
+        mask,
+    };
+    // SAFETY: `message` (which names `earlier.data`) and `later.data` are
+    // readable and `buf` writable for their lengths, for the whole call.
+    let regs = unsafe { invoke(Sysnum::Reply2Recv, args.to_regs()) }?;
+    Ok(RecvResult::from_regs(&regs.results()))
+}
+
 /// Answers `caller` (who must be waiting for our reply) with `code` and `data`.
 pub fn reply(caller: TaskId, code: u32, data: &[u8]) -> Result<(), KernelError> {
     let args = ReplyArgs { caller, code, data: data.as_ptr() as u64, len: data.len() as u64 };

@@ -45,6 +45,25 @@ fn reply_recv_packs_as_docs_abi_says() {
 }
 
 #[test]
+fn reply2_recv_packs_as_docs_abi_says() {
+    let args = Reply2RecvArgs {
+        earlier: 0x5000,
+        caller: TaskId::new(9, 0),
+        code: 4,
+        data: 1,
+        len: 10,
+        cap: 256,
+        buf: 2,
+        mask: 3,
+    };
+    assert_eq!(args.to_regs(), [0x5000, 9 | 4 << 32, 1, 10 | 256 << 32, 2, 3]);
+    assert_eq!(args.later(), ReplyArgs { caller: TaskId::new(9, 0), code: 4, data: 1, len: 10 });
+    assert_eq!(args.recv(), RecvArgs { buf: 2, cap: 256, mask: 3, flags: 0 });
+    let message = crate::ReplyMessage { caller: TaskId::new(7, 2).raw(), code: 5, data: 0x10, len: 3 };
+    assert_eq!(ReplyArgs::from(message), ReplyArgs { caller: TaskId::new(7, 2), code: 5, data: 0x10, len: 3 });
+}
+
+#[test]
 fn a_notification_writes_two_registers_and_a_message_six() {
     assert_eq!(RecvResult::notification(0b101).to_results().written(), &[TaskId::KERNEL.raw() as u64, 0b101]);
     let header = MessageHeader { sender: TaskId::new(3, 1), job: JobId::new(2), operation: 9, len: 5, leases: 0 };
@@ -82,6 +101,15 @@ proptest! {
         prop_assert_eq!(ReplyRecvArgs::from_regs(args.to_regs()), args);
         let mut expected = regs;
         expected[4] &= 0xffff_ffff;
+        prop_assert_eq!(args.to_regs(), expected);
+    }
+
+    #[test]
+    fn reply2_recv_round_trips(regs in any::<[u64; 6]>()) {
+        let args = Reply2RecvArgs::from_regs(regs);
+        prop_assert_eq!(Reply2RecvArgs::from_regs(args.to_regs()), args);
+        let mut expected = regs;
+        expected[5] &= 0xffff_ffff;
         prop_assert_eq!(args.to_regs(), expected);
     }
 

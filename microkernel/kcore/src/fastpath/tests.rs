@@ -82,6 +82,8 @@ struct Model {
     queues: Box<RunQueues>,
     senders: Box<SenderQueues<TASKS>>,
     current: TaskIndex,
+    /// A reschedule asked for earlier in the entry (`make_runnable`).
+    need_resched: bool,
 }
 
 impl Model {
@@ -95,6 +97,7 @@ impl Model {
             queues: Box::new(RunQueues::new()),
             senders: Box::new(SenderQueues::new()),
             current: ix(current),
+            need_resched: false,
         };
         for slot in 1..TASKS {
             if slot == current {
@@ -131,15 +134,19 @@ impl Model {
         let priority = self.priorities[index.get()];
         self.queues.push_back(index, priority).unwrap();
         let running = (self.current != TaskIndex::IDLE).then(|| self.priorities[self.current.get()]);
-        preempts(priority, running)
+        let reschedule = preempts(priority, running);
+        self.need_resched |= reschedule;
+        reschedule
     }
 
     /// `Kernel::finish_entry`'s choice.
     fn finish(&mut self, handoff: Option<TaskIndex>, reschedule: bool) {
         let outgoing = Outgoing { index: self.current, runnable: self.states[self.current.get()] == State::Runnable };
         let priorities = self.priorities.clone();
+        let reschedule = reschedule || self.need_resched;
         let next = choose_next(&mut self.queues, outgoing, handoff, reschedule, |i| priorities[i.get()]).unwrap();
         self.current = next;
+        self.need_resched = false;
     }
 
     /// `syscall::ipc::call` after its checks, then the end of the entry.
@@ -209,6 +216,7 @@ impl Model {
         };
         self.states[server] = State::RecvBlocked(wait);
         self.states[caller] = State::Runnable;
+        self.need_resched = false;
         self.current = match after {
             AfterReply::Caller => ix(caller),
             AfterReply::QueueHead => {
@@ -219,6 +227,18 @@ impl Model {
             }
         };
         true
+    }
+
+    /// `reply2_recv`: the earlier caller woken as by `reply`, then the later
+    /// one as by `reply_recv`, on either path.
+    fn reply2_recv(&mut self, server: usize, earlier: usize, later: usize, wait: RecvWait, fast: bool) -> bool {
+        self.make_runnable(ix(earlier));
+        if fast {
+            self.reply_recv_fast(server, later, wait)
+        } else {
+            self.reply_recv_general(server, later, wait);
+            false
+        }
     }
 
     /// Everything the two paths must agree on, the queues drained in order.
@@ -259,6 +279,29 @@ proptest! {
         let mut fast = Model::new(&spec, server);
         general.reply_recv_general(server, caller, receive);
         fast.reply_recv_fast(server, caller, receive);
+        prop_assert_eq!(general.outcome(), fast.outcome());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn a_reply2_recv_ends_where_the_general_path_ends(
+        spec in spec(),
+        tasks in Just((1..TASKS).collect::<Vec<usize>>()).prop_shuffle(),
+        mask in 0u32..4,
+        notifications_only in any::<bool>(),
+    ) {
+        let (server, earlier, later) = (tasks[0], tasks[1], tasks[2]);
+        let mut spec = spec;
+        spec.roles[earlier] = Role::ReplyBlocked(server);
+        spec.roles[later] = Role::ReplyBlocked(server);
+        let receive = wait(mask, notifications_only);
+        let mut general = Model::new(&spec, server);
+        let mut fast = Model::new(&spec, server);
+        general.reply2_recv(server, earlier, later, receive, false);
+        fast.reply2_recv(server, earlier, later, receive, true);
         prop_assert_eq!(general.outcome(), fast.outcome());
     }
 }

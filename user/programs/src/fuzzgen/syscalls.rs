@@ -10,13 +10,15 @@
 use alloc::vec::Vec;
 
 use abi::{KernelError as E, MAX_LEASE_LEN, MAX_LEASES, MAX_MAP, MAX_MESSAGE, MAX_TASKS, Sysnum, notify};
-use abi::{Lease, LeaseAccessArgs, LeaseCopyArgs, LeaseRef, RecvArgs, ReplyArgs, ReplyRecvArgs, TaskId};
+use abi::{Lease, RecvArgs};
 use abi::{STACK_TOP, USER_END, USER_START};
 
 pub use super::call_args::PlannedCall;
 pub use super::task_ids::{IdClass, Tasks};
 use super::{Access, Checks, Expect, Rng, access, address, length, overlaps_own_pages, value};
 use super::{KERNEL_ADDRESSES, PAGE, SANDBOX, SANDBOX_LEN, SCRATCH, STAGING};
+
+mod replies;
 
 /// A map longer than this counts against the ration of huge maps.
 pub const HUGE_MAP: u64 = 16 << 20;
@@ -55,7 +57,7 @@ pub fn result_registers(number: u64) -> u8 {
         Ok(Sysnum::ReadLog | Sysnum::LeaseInfo | Sysnum::LeaseCopy) => 0b1,
         Ok(Sysnum::Call) => 0b11,
         // A message brings its header, and may describe its first lease.
-        Ok(Sysnum::Recv | Sysnum::ReplyRecv) => 0b11_1111,
+        Ok(Sysnum::Recv | Sysnum::ReplyRecv | Sysnum::Reply2Recv) => 0b11_1111,
         _ => 0,
     }
 }
@@ -153,35 +155,13 @@ impl Planner {
                 Plan::new(n, [index, ptr, 0, 0, 0, 0], c.finish(Expect::OK))
             }
             Sysnum::Call => self.call(rng),
+            Sysnum::Reply => self.reply(rng),
+            Sysnum::LeaseRead | Sysnum::LeaseWrite | Sysnum::LeaseCopy | Sysnum::LeaseInfo => {
+                self.lease_call(sysnum, rng)
+            }
             Sysnum::Recv => recv(rng),
             Sysnum::ReplyRecv => self.reply_recv(rng),
-            Sysnum::Reply => {
-                let (caller, code, data, len) = (self.tasks.pick(rng), value(rng), address(rng), length(rng));
-                let mut c = Checks::unordered();
-                c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
-                c.readable(data, len);
-                self.caller_checks(&mut c, caller);
-                let mut args = ReplyArgs { caller: TaskId::from_raw(caller), code: code as u32, data, len }.to_regs();
-                args[1] |= code & HIGH_HALF;
-                Plan::new(n, args, c.finish(Expect::OK))
-            }
-            Sysnum::LeaseRead | Sysnum::LeaseWrite | Sysnum::LeaseCopy | Sysnum::LeaseInfo => {
-                let caller = self.tasks.pick(rng);
-                let lease = LeaseRef { caller: TaskId::from_raw(caller), index: lease_index(rng) };
-                let other = LeaseRef { caller: TaskId::from_raw(self.tasks.pick(rng)), index: lease_index(rng) };
-                let mut c = Checks::unordered();
-                // Nobody waits for the fuzzer's reply: the caller check decides.
-                self.caller_checks(&mut c, caller);
-                let args = match sysnum {
-                    Sysnum::LeaseCopy => {
-                        let (src_offset, dst_offset, len) = (length(rng), length(rng), length(rng));
-                        LeaseCopyArgs { src: lease, src_offset, dst: other, dst_offset, len }.to_regs()
-                    }
-                    // `lease_info` reads the first register only.
-                    _ => LeaseAccessArgs { lease, offset: length(rng), buf: address(rng), len: length(rng) }.to_regs(),
-                };
-                Plan::new(n, args, c.finish(Expect::OK))
-            }
+            Sysnum::Reply2Recv => self.reply2_recv(rng),
             Sysnum::Lookup => lookup(rng),
             Sysnum::TaskAlive => {
                 let id = self.tasks.pick(rng);
@@ -241,48 +221,6 @@ impl Planner {
                 Plan::new(n, args, Expect::error(E::Denied))
             }
         }
-    }
-
-    /// The checks on a caller named in `reply` and the lease calls, none of
-    /// which can find the fuzzer's reply awaited.
-    fn caller_checks(&self, c: &mut Checks, caller: u32) {
-        match self.tasks.classify(caller) {
-            IdClass::NoSuchTask => c.fail(E::NoSuchTask),
-            IdClass::Dead => c.fail(E::PeerDied),
-            IdClass::Me | IdClass::Live => c.fail(E::NotWaiting),
-            IdClass::Unknown => {
-                c.maybe(E::PeerDied);
-                c.fail(E::NotWaiting);
-            }
-        }
-    }
-
-    /// `reply_recv`: the reply half can never succeed (nobody waits for the
-    /// fuzzer), so neither can the call; the receive half's checks may come
-    /// first. The timer is armed all the same, in case a reply ever passes.
-    fn reply_recv(&self, rng: &mut Rng) -> Plan {
-        let (caller, code) = (self.tasks.pick(rng), value(rng) & 0xffff_ffff);
-        let (data, len, buf, cap) = (address(rng), length(rng) & 0xffff_ffff, address(rng), length(rng) & 0xffff_ffff);
-        let high = if rng.chance(10) { value(rng) << 32 } else { 0 };
-        let any = value(rng);
-        let flags = rng.pick(&[0, 1, 0, 1, 2, 1 << 63, any]);
-        let mask = (value(rng) & 0xffff_ffff) | notify::TIMER as u64;
-        let mut c = Checks::unordered();
-        if flags & !1 != 0 {
-            c.maybe(E::BadArgument);
-        }
-        if access(buf, cap.min(MAX_MESSAGE as u64)) != Access::Writable {
-            c.maybe(E::BadAddress);
-        }
-        c.fail_if(len > MAX_MESSAGE as u64, E::BadArgument);
-        self.caller_checks(&mut c, caller);
-        let caller = TaskId::from_raw(caller);
-        let (code, len, cap, mask) = (code as u32, len as u32, cap as u32, mask as u32);
-        let mut args = ReplyRecvArgs { caller, code, data, len, cap, buf, mask, flags }.to_regs();
-        args[4] |= high;
-        let mut plan = Plan::new(Sysnum::ReplyRecv as u64, args, c.finish(Expect::value(0)));
-        plan.arm_timer = true;
-        plan
     }
 
     fn map(&mut self, rng: &mut Rng) -> Plan {
@@ -368,10 +306,6 @@ impl Planner {
         c.readable(call.request, call.request_len as u64);
         c
     }
-}
-
-fn lease_index(rng: &mut Rng) -> u32 {
-    if rng.chance(80) { rng.below(6) as u32 } else { value(rng) as u32 }
 }
 
 fn recv(rng: &mut Rng) -> Plan {

@@ -113,6 +113,9 @@ fn planned_syscalls_never_end_stall_or_unmap_the_fuzzer() {
             Sysnum::ReplyRecv => {
                 assert!(!plan.expect.ok && plan.arm_timer && plan.args[4] & notify_timer() != 0);
             }
+            Sysnum::Reply2Recv => {
+                assert!(!plan.expect.ok && plan.arm_timer && plan.args[5] & notify_timer() != 0);
+            }
             Sysnum::Unmap if plan.expect.ok => {
                 assert!(a0 >= SANDBOX && a0 + a1 <= SANDBOX + SANDBOX_RESERVED, "{a0:#x} {a1:#x}");
             }

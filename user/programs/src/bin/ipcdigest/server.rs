@@ -24,13 +24,20 @@ struct Pending {
     data: Vec<u8>,
 }
 
+impl Pending {
+    fn reply_to(&self) -> ipc::ReplyTo<'_> {
+        ipc::ReplyTo { caller: self.to, code: self.code, data: &self.data }
+    }
+}
+
 struct Server {
     index: usize,
     me: TaskId,
     rng: Rng,
     digest: Digest,
     held: Vec<Held>,
-    pending: Option<Pending>,
+    /// At most two replies that go out with the next receive, oldest first.
+    pending: Vec<Pending>,
     /// `START` callers, answered in client order at `GO`.
     starting: Vec<(u8, TaskId)>,
     client_digests: [u64; CLIENTS],
@@ -51,7 +58,7 @@ pub fn run(args: &[&str]) -> i32 {
         rng: Rng::new(seed.wrapping_mul(1000) + index),
         digest: Digest::default(),
         held: Vec::new(),
-        pending: None,
+        pending: Vec::new(),
         starting: Vec::new(),
         client_digests: [0; CLIENTS],
         clients_done: 0,
@@ -63,14 +70,23 @@ impl Server {
     fn serve(&mut self) -> i32 {
         let mut buf = [0u8; MAX_MESSAGE];
         loop {
-            let incoming = match self.pending.take() {
-                Some(reply) => match ipc::reply_recv(reply.to, reply.code, &reply.data, &mut buf, 0) {
-                    Ok(incoming) => Ok(incoming),
-                    Err(error) => {
-                        self.digest.result::<u64, i64>(Err(error.code()));
-                        ipc::recv_incoming(&mut buf, 0)
+            let pending = core::mem::take(&mut self.pending);
+            let sent = match &pending[..] {
+                [earlier, later] => Some(ipc::reply2_recv(earlier.reply_to(), later.reply_to(), &mut buf, 0)),
+                [only] => Some(ipc::reply_recv(only.to, only.code, &only.data, &mut buf, 0)),
+                _ => None,
+            };
+            let incoming = match sent {
+                Some(Ok(incoming)) => Ok(incoming),
+                Some(Err(error)) => {
+                    // Nothing went out: send them one by one.
+                    self.digest.result::<u64, i64>(Err(error.code()));
+                    for reply in &pending {
+                        self.digest
+                            .result(ipc::reply(reply.to, reply.code, &reply.data).map(|()| 0u64).map_err(|e| e.code()));
                     }
-                },
+                    ipc::recv_incoming(&mut buf, 0)
+                }
                 None => ipc::recv_incoming(&mut buf, 0),
             };
             let Ok(incoming) = incoming else { return 1 };
@@ -119,8 +135,13 @@ impl Server {
         }
     }
 
+    /// Holds a reply for the next receive; a third one sends the oldest now.
     fn answer_later(&mut self, to: TaskId, code: u32, data: Vec<u8>) {
-        self.pending = Some(Pending { to, code, data });
+        if self.pending.len() == 2 {
+            let oldest = self.pending.remove(0);
+            self.digest.result(ipc::reply(oldest.to, oldest.code, &oldest.data).map(|()| 0u64).map_err(|e| e.code()));
+        }
+        self.pending.push(Pending { to, code, data });
     }
 
     /// A random answer: code and bytes.
@@ -164,10 +185,15 @@ impl Server {
                 self.digest.result(result.map(|()| 0u64).map_err(|e| e.code()));
             }
         }
-        if !self.held.is_empty() && self.rng.chance(15) {
+        if !self.held.is_empty() && self.rng.chance(25) {
             let at = self.rng.below(self.held.len() as u64) as usize;
             let held = self.held.remove(at);
-            self.reply_now(held.caller);
+            if self.rng.chance(50) {
+                self.reply_now(held.caller);
+            } else {
+                let (code, data) = self.random_answer();
+                self.answer_later(held.caller, code, data);
+            }
         }
         match plan_answer(&mut self.rng, self.held.len()) {
             Answer::WithNextReceive => {
