@@ -238,6 +238,9 @@ fn encode_versioned<'b, T: Serialize>(value: &T, buf: &'b mut [u8]) -> Result<&'
 
 /// Appends `data` after the `used` bytes of an encoding in `buf`.
 fn append_data<'b>(buf: &'b mut [u8], used: usize, data: &[u8]) -> Result<&'b [u8], ProtoError> {
+    if data.is_empty() {
+        return buf.get(..used).ok_or(ProtoError::TooLong);
+    }
     let end = used.checked_add(data.len()).ok_or(ProtoError::TooLong)?;
     buf.get_mut(used..end).ok_or(ProtoError::TooLong)?.copy_from_slice(data);
     Ok(&buf[..end])

@@ -28,7 +28,19 @@ const MS: u8 = 2;
 const VARINT_U32_MAX: usize = 5;
 
 /// Appends `value` as a postcard varint: 7 bits per byte, low bits first.
+/// Ports and lengths mostly take one or two bytes: those go without a loop.
+#[inline(always)]
 fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
+    if value < 0x80 {
+        return put_byte(out, at, value as u8);
+    }
+    if value < 0x4000 {
+        let pair = out.get_mut(*at..*at + 2)?;
+        pair[0] = value as u8 | 0x80;
+        pair[1] = (value >> 7) as u8;
+        *at += 2;
+        return Some(());
+    }
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -41,7 +53,13 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
 }
 
 /// Takes a postcard varint `u32`, accepting exactly what postcard accepts.
+#[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let first = *bytes.get(*at)?;
+    if first < 0x80 {
+        *at += 1;
+        return Some(u32::from(first));
+    }
     let mut value = 0u32;
     for i in 0..VARINT_U32_MAX {
         let byte = *bytes.get(*at)?;
@@ -55,12 +73,14 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
     None
 }
 
+#[inline(always)]
 fn put_byte(out: &mut [u8], at: &mut usize, byte: u8) -> Option<()> {
     *out.get_mut(*at)? = byte;
     *at += 1;
     Some(())
 }
 
+#[inline(always)]
 fn take_byte(bytes: &[u8], at: &mut usize) -> Option<u8> {
     let byte = *bytes.get(*at)?;
     *at += 1;
@@ -79,6 +99,7 @@ fn take_bool(bytes: &[u8], at: &mut usize) -> Option<bool> {
     }
 }
 
+#[inline(always)]
 fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
     match wait {
         Wait::Forever => put_byte(out, at, FOREVER),
@@ -90,6 +111,7 @@ fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
     }
 }
 
+#[inline(always)]
 fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
     match take_byte(bytes, at)? {
         FOREVER => Some(Wait::Forever),
