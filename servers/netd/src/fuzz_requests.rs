@@ -185,6 +185,7 @@ pub fn plan(rng: &mut Rng, ports: &[u32]) -> Shape {
     // too long for one message is no message (empty bytes, malformed).
     let len = request.data_len() as usize;
     let data = match leases.first() {
+        _ if len > MAX_MESSAGE => Vec::new(),
         Some(lease) if lease.data.len() >= len => lease.data[..len].to_vec(),
         _ => vec![0x5a; len],
     };
