@@ -9,10 +9,12 @@
 //! socket made by an older netd fails the same way on its next call without
 //! reaching the new one (see `origins.rs`).
 
+use core::ops::Range;
+
 use abi::{KernelError, Lease, TaskId, lease_flags};
 
 use crate::error::{ResetReason, SockError};
-use crate::limits::{MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
+use crate::limits::{INLINE_MAX, MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
 use crate::origins::Origins;
 use crate::proto::{self, ListPage, Request, Response, Wait};
 
@@ -169,16 +171,17 @@ impl<T: Transport> Sockets<T> {
         }
         let netd = self.netd_for(port)?;
         let (wire_port, len) = (port.into(), data.len() as u32);
-        // The seed's request unless asked otherwise: a program that never
-        // uses the extensions sends exactly what it always did.
-        let request = match wait {
-            Wait::Forever => Request::Send { port: wire_port, len },
-            wait => Request::SendWait { port: wire_port, len, wait },
+        // Small data travels in the request; it is lent as well, for netd
+        // to take it later should the send have to wait.
+        let (request, inline) = match wait {
+            _ if !data.is_empty() && len <= INLINE_MAX => (Request::SendInline { port: wire_port, len, wait }, data),
+            Wait::Forever => (Request::Send { port: wire_port, len }, &[][..]),
+            wait => (Request::SendWait { port: wire_port, len, wait }, &[][..]),
         };
         let result = if data.is_empty() {
             self.exchange(netd, &request, &mut [])
         } else {
-            self.exchange(netd, &request, &mut [LeaseBuf::Read(data)])
+            self.exchange_with_data(netd, &request, inline, &mut [LeaseBuf::Read(data)]).map(|(response, _)| response)
         };
         match result {
             Ok(Response::Ok(_)) => Ok(()),
@@ -216,11 +219,17 @@ impl<T: Transport> Sockets<T> {
         // No message is longer than MAX_MESSAGE_LEN: lend no more than that.
         let lent = buf.len().min(MAX_MESSAGE_LEN as usize);
         let (wire_port, len) = (port.into(), lent as u32);
-        let request = match wait {
-            Wait::Forever => Request::Recv { port: wire_port, len },
-            wait => Request::RecvWait { port: wire_port, len, wait },
+        // netd answers with the piece itself when it is short enough.
+        let request = Request::RecvInline { port: wire_port, len, wait };
+        let result = self.exchange_with_data(netd, &request, &[], &mut [LeaseBuf::Write(&mut buf[..lent])]);
+        let result = match result {
+            Ok((Response::ReceivedInline { len, more }, data)) if len as usize <= lent => {
+                buf[..data.len()].copy_from_slice(&self.reply[data]);
+                Ok(Response::Received { len, more })
+            }
+            Ok((Response::ReceivedInline { .. }, _)) => Err(SockError::Fail),
+            other => other.map(|(response, _)| response),
         };
-        let result = self.exchange(netd, &request, &mut [LeaseBuf::Write(&mut buf[..lent])]);
         match result {
             Ok(Response::Received { len, more }) if len as usize <= lent => {
                 let len = len as usize;
@@ -326,11 +335,28 @@ impl<T: Transport> Sockets<T> {
         request: &Request<'_>,
         leases: &mut [LeaseBuf<'_>],
     ) -> Result<Response, SockError> {
-        let bytes = proto::encode_request(request, &mut self.request).map_err(|_| SockError::InvalidArg)?;
+        match self.exchange_with_data(netd, request, &[], leases)? {
+            (response, data) if data.is_empty() => Ok(response),
+            _ => Err(SockError::Fail),
+        }
+    }
+
+    /// [`Sockets::exchange`] for a request followed by `data`; the answer
+    /// comes with where its own data lies in `self.reply`.
+    fn exchange_with_data(
+        &mut self,
+        netd: TaskId,
+        request: &Request<'_>,
+        data: &[u8],
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<(Response, Range<usize>), SockError> {
+        let bytes =
+            proto::encode_request_with_data(request, data, &mut self.request).map_err(|_| SockError::InvalidArg)?;
         match self.transport.call(netd, request.operation(), bytes, &mut self.reply, leases) {
             Ok((code, len)) => {
                 let bytes = self.reply.get(..len).ok_or(SockError::Fail)?;
-                proto::decode_response(code, bytes).map_err(|_| SockError::Fail)
+                let (response, data) = proto::decode_response_with_data(code, bytes).map_err(|_| SockError::Fail)?;
+                Ok((response, len - data.len()..len))
             }
             Err(KernelError::PeerDied | KernelError::NoSuchTask) => {
                 if self.netd == Some(netd) {

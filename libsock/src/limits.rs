@@ -31,6 +31,13 @@ pub const MAX_MESSAGE_LEN: u32 = 64 * 1024;
 /// returns at once; longer ones stay in the sender's lease until received.
 pub const SMALL_MESSAGE_MAX: u32 = 4 * 1024;
 
+/// Messages up to this length (224 bytes) travel inside the IPC messages
+/// themselves: a `send` carries them after its request and a `recv` gets
+/// them after its answer, so netd moves them without a lease copy. The
+/// request of a send and the answer of a recv fit in `abi::MAX_MESSAGE` with
+/// them.
+pub const INLINE_MAX: u32 = 224;
+
 /// Most connections a `listen_queue` socket holds waiting to be accepted.
 pub const MAX_BACKLOG: u32 = 64;
 
@@ -46,8 +53,11 @@ pub const NETD_WAIT_MS: u64 = 2_000;
 /// How often the client looks netd up again while waiting for it.
 pub const NETD_POLL_MS: u64 = 10;
 
-/// Socket rows in one `List` page; the largest page still fits in one IPC message.
-pub const LIST_PAGE_ROWS: usize = 8;
+/// Socket rows in one `List` page. One: every answer is a `Response` moved
+/// by value on each socket call, and a page of many rows would make all of
+/// them (and every `send` and `recv`) several times larger; netstat asks
+/// once per socket instead.
+pub const LIST_PAGE_ROWS: usize = 1;
 
 /// Whether `host` names this machine.
 pub fn is_local_host(host: &str) -> bool {

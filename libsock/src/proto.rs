@@ -2,12 +2,18 @@
 //!
 //! A request is one IPC call: the operation code is [`Request::operation`], the
 //! message is `PROTOCOL_VERSION` followed by the postcard encoding of the
-//! [`Request`]. Socket data never travels in the message: `Send` lends the data as
-//! lease 0 (READ, `len` bytes; no lease when `len` is 0) and `Recv` lends the
-//! destination as lease 0 (WRITE, `len` bytes). Every other request carries no
-//! lease. netd answers with reply code `PROTOCOL_VERSION` and the postcard
-//! encoding of a [`Response`]. Both encodings fit in `abi::MAX_MESSAGE` bytes and
-//! are built in a caller-provided buffer, without heap.
+//! [`Request`]. `Send` lends the data as lease 0 (READ, `len` bytes; no lease
+//! when `len` is 0) and `Recv` lends the destination as lease 0 (WRITE, `len`
+//! bytes). Every other request carries no lease. netd answers with reply code
+//! `PROTOCOL_VERSION` and the postcard encoding of a [`Response`]. Both
+//! encodings fit in `abi::MAX_MESSAGE` bytes and are built in a caller-provided
+//! buffer, without heap.
+//!
+//! Small data may also travel inside the messages, after their encoding: the
+//! data of a `SendInline` follows the request (and is lent as well, for a
+//! send that has to wait), and a `RecvInline` may be answered with
+//! `ReceivedInline`, whose data follows the answer. Nothing else carries
+//! bytes after its encoding.
 //!
 //! Decoding never panics: bad bytes, a trailing byte, a wrong version or a
 //! truncated message are a [`ProtoError`]. The requests and responses of the
@@ -40,6 +46,9 @@ pub mod op {
     pub const SEND_WAIT: u32 = 11;
     pub const RECV_WAIT: u32 = 12;
     pub const POLL: u32 = 13;
+    // Small data in the messages.
+    pub const SEND_INLINE: u32 = 14;
+    pub const RECV_INLINE: u32 = 15;
 }
 
 /// The notification bit netd receives when the console has input for a
@@ -97,6 +106,11 @@ pub enum Request<'a> {
     /// `console` asks to be woken by a console signal netd has not seen:
     /// the `console_signals` of an earlier `Polled`, or `None` for no interest.
     Poll { count: u32, wait: Wait, console: Option<u32> },
+    /// `SendWait` of at most `INLINE_MAX` bytes that follow the request in
+    /// the message; lease 0 lends the same bytes, for a send that must wait.
+    SendInline { port: u32, len: u32, wait: Wait },
+    /// `RecvWait` that may be answered with `ReceivedInline`.
+    RecvInline { port: u32, len: u32, wait: Wait },
 }
 
 impl Request<'_> {
@@ -116,6 +130,16 @@ impl Request<'_> {
             Request::SendWait { .. } => op::SEND_WAIT,
             Request::RecvWait { .. } => op::RECV_WAIT,
             Request::Poll { .. } => op::POLL,
+            Request::SendInline { .. } => op::SEND_INLINE,
+            Request::RecvInline { .. } => op::RECV_INLINE,
+        }
+    }
+
+    /// How many bytes of data follow this request in its message.
+    pub const fn data_len(&self) -> u32 {
+        match *self {
+            Request::SendInline { len, .. } => len,
+            _ => 0,
         }
     }
 }
@@ -137,6 +161,19 @@ pub enum Response {
     /// `Poll`: how many entries are ready; how many console signals netd
     /// has seen, and whether one arrived that the request had not seen.
     Polled { ready: u32, console_signals: u32, console: bool },
+    /// `RecvInline`: the `len` bytes that follow this answer in the message,
+    /// with `more` as in `Received`; the lease was not written.
+    ReceivedInline { len: u32, more: bool },
+}
+
+impl Response {
+    /// How many bytes of data follow this answer in its message.
+    pub const fn data_len(&self) -> u32 {
+        match *self {
+            Response::ReceivedInline { len, .. } => len,
+            _ => 0,
+        }
+    }
 }
 
 /// A socket's state as netstat shows it.
@@ -199,28 +236,66 @@ fn encode_versioned<'b, T: Serialize>(value: &T, buf: &'b mut [u8]) -> Result<&'
     Ok(&buf[..1 + used])
 }
 
-fn decode_exact<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ProtoError> {
+/// Appends `data` after the `used` bytes of an encoding in `buf`.
+fn append_data<'b>(buf: &'b mut [u8], used: usize, data: &[u8]) -> Result<&'b [u8], ProtoError> {
+    if data.is_empty() {
+        return buf.get(..used).ok_or(ProtoError::TooLong);
+    }
+    let end = used.checked_add(data.len()).ok_or(ProtoError::TooLong)?;
+    buf.get_mut(used..end).ok_or(ProtoError::TooLong)?.copy_from_slice(data);
+    Ok(&buf[..end])
+}
+
+/// Splits a message into a value and the data after it, which must be as
+/// long as the value says (`data_len`).
+fn split_data<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    data_len: impl Fn(&T) -> u32,
+) -> Result<(T, &'de [u8]), ProtoError> {
     match postcard::take_from_bytes::<T>(bytes) {
-        Ok((value, [])) => Ok(value),
+        Ok((value, data)) if data.len() == data_len(&value) as usize => Ok((value, data)),
         _ => Err(ProtoError::Malformed),
     }
 }
 
 /// Encodes `request` (version byte first) into `buf`, returning the bytes used.
 pub fn encode_request<'b>(request: &Request<'_>, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
-    if let Some(used) = fast::encode_request(request, buf) {
-        return Ok(&buf[..used]);
-    }
-    encode_versioned(request, buf)
+    encode_request_with_data(request, &[], buf)
 }
 
-/// Decodes a request message; the host string borrows from `bytes`.
+/// Encodes `request` followed by `data`, which must be as long as the
+/// request says (`Request::data_len`).
+pub fn encode_request_with_data<'b>(
+    request: &Request<'_>,
+    data: &[u8],
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], ProtoError> {
+    if data.len() != request.data_len() as usize {
+        return Err(ProtoError::Malformed);
+    }
+    let used = match fast::encode_request(request, buf) {
+        Some(used) => used,
+        None => encode_versioned(request, buf)?.len(),
+    };
+    append_data(buf, used, data)
+}
+
+/// Decodes a request message that carries no data after the request; the
+/// host string borrows from `bytes`.
 pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
-    if let Some(request) = fast::decode_request(bytes) {
-        return Ok(request);
+    match decode_request_with_data(bytes)? {
+        (request, []) => Ok(request),
+        _ => Err(ProtoError::Malformed),
+    }
+}
+
+/// Decodes a request message and the data that follows the request.
+pub fn decode_request_with_data(bytes: &[u8]) -> Result<(Request<'_>, &[u8]), ProtoError> {
+    if let Some(decoded) = fast::decode_request(bytes) {
+        return Ok(decoded);
     }
     match bytes.split_first() {
-        Some((&PROTOCOL_VERSION, body)) => decode_exact(body),
+        Some((&PROTOCOL_VERSION, body)) => split_data(body, Request::data_len),
         Some((&other, _)) => Err(ProtoError::WrongVersion(other)),
         None => Err(ProtoError::Malformed),
     }
@@ -229,22 +304,44 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
 /// Encodes `response` into `buf`, returning the bytes used. It travels with
 /// reply code [`PROTOCOL_VERSION`].
 pub fn encode_response<'b>(response: &Response, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
-    if let Some(used) = fast::encode_response(response, buf) {
-        return Ok(&buf[..used]);
-    }
-    let used = postcard::to_slice(response, buf).map_err(|_| ProtoError::TooLong)?.len();
-    Ok(&buf[..used])
+    encode_response_with_data(response, &[], buf)
 }
 
-/// Decodes a reply: `code` is the reply code, `bytes` the reply message.
+/// Encodes `response` followed by `data`, which must be as long as the
+/// response says (`Response::data_len`).
+pub fn encode_response_with_data<'b>(
+    response: &Response,
+    data: &[u8],
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], ProtoError> {
+    if data.len() != response.data_len() as usize {
+        return Err(ProtoError::Malformed);
+    }
+    let used = match fast::encode_response(response, buf) {
+        Some(used) => used,
+        None => postcard::to_slice(response, buf).map_err(|_| ProtoError::TooLong)?.len(),
+    };
+    append_data(buf, used, data)
+}
+
+/// Decodes a reply that carries no data after the answer: `code` is the
+/// reply code, `bytes` the reply message.
 pub fn decode_response(code: u32, bytes: &[u8]) -> Result<Response, ProtoError> {
+    match decode_response_with_data(code, bytes)? {
+        (response, []) => Ok(response),
+        _ => Err(ProtoError::Malformed),
+    }
+}
+
+/// Decodes a reply and the data that follows the answer.
+pub fn decode_response_with_data(code: u32, bytes: &[u8]) -> Result<(Response, &[u8]), ProtoError> {
     if code != PROTOCOL_VERSION as u32 {
         return Err(ProtoError::WrongVersion(code as u8));
     }
-    if let Some(response) = fast::decode_response(bytes) {
-        return Ok(response);
+    if let Some(decoded) = fast::decode_response(bytes) {
+        return Ok(decoded);
     }
-    decode_exact(bytes)
+    split_data(bytes, Response::data_len)
 }
 
 #[path = "proto_fast.rs"]

@@ -1,5 +1,6 @@
 //! Hand-written encoders and decoders for the messages of the data path
-//! (`Send`/`Recv` requests, `Ok`/`Received` responses), byte for byte the
+//! (`Send`/`Recv` requests and their `Inline` forms, `Ok`/`Received`/
+//! `ReceivedInline` answers, with the data after them), byte for byte the
 //! postcard encoding: these run on every socket call, where the generic serde
 //! machinery costs several hundred instructions per message.
 //!
@@ -8,19 +9,38 @@
 //! caller then asks postcard. So a fast answer is always postcard's answer;
 //! the tests check this against postcard itself.
 
-use super::{PROTOCOL_VERSION, Request, Response};
+use super::{PROTOCOL_VERSION, Request, Response, Wait};
 
 /// postcard's variant indices (declaration order) of the fast variants.
 const SEND: u8 = 2;
 const RECV: u8 = 3;
+const SEND_INLINE: u8 = 13;
+const RECV_INLINE: u8 = 14;
 const OK: u8 = 0;
 const RECEIVED: u8 = 1;
+const RECEIVED_INLINE: u8 = 6;
+/// `Wait`'s variant indices.
+const FOREVER: u8 = 0;
+const NON_BLOCKING: u8 = 1;
+const MS: u8 = 2;
 
 /// Longest varint of a `u32`.
 const VARINT_U32_MAX: usize = 5;
 
 /// Appends `value` as a postcard varint: 7 bits per byte, low bits first.
+/// Ports and lengths mostly take one or two bytes: those go without a loop.
+#[inline(always)]
 fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
+    if value < 0x80 {
+        return put_byte(out, at, value as u8);
+    }
+    if value < 0x4000 {
+        let pair = out.get_mut(*at..*at + 2)?;
+        pair[0] = value as u8 | 0x80;
+        pair[1] = (value >> 7) as u8;
+        *at += 2;
+        return Some(());
+    }
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -33,7 +53,13 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
 }
 
 /// Takes a postcard varint `u32`, accepting exactly what postcard accepts.
+#[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let first = *bytes.get(*at)?;
+    if first < 0x80 {
+        *at += 1;
+        return Some(u32::from(first));
+    }
     let mut value = 0u32;
     for i in 0..VARINT_U32_MAX {
         let byte = *bytes.get(*at)?;
@@ -47,92 +73,139 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
     None
 }
 
-/// The bytes of `[tag, varint a, varint b]` at `out[start..]`, or None when
-/// they do not fit.
-fn put_pair(out: &mut [u8], start: usize, tag: u8, a: u32, b: u32) -> Option<usize> {
-    *out.get_mut(start)? = tag;
-    let mut at = start + 1;
-    put_varint(out, &mut at, a)?;
-    put_varint(out, &mut at, b)?;
+#[inline(always)]
+fn put_byte(out: &mut [u8], at: &mut usize, byte: u8) -> Option<()> {
+    *out.get_mut(*at)? = byte;
+    *at += 1;
+    Some(())
+}
+
+#[inline(always)]
+fn take_byte(bytes: &[u8], at: &mut usize) -> Option<u8> {
+    let byte = *bytes.get(*at)?;
+    *at += 1;
+    Some(byte)
+}
+
+fn put_bool(out: &mut [u8], at: &mut usize, value: bool) -> Option<()> {
+    put_byte(out, at, u8::from(value))
+}
+
+fn take_bool(bytes: &[u8], at: &mut usize) -> Option<bool> {
+    match take_byte(bytes, at)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
+    match wait {
+        Wait::Forever => put_byte(out, at, FOREVER),
+        Wait::NonBlocking => put_byte(out, at, NON_BLOCKING),
+        Wait::Ms(ms) => {
+            put_byte(out, at, MS)?;
+            put_varint(out, at, ms)
+        }
+    }
+}
+
+#[inline(always)]
+fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
+    match take_byte(bytes, at)? {
+        FOREVER => Some(Wait::Forever),
+        NON_BLOCKING => Some(Wait::NonBlocking),
+        MS => Some(Wait::Ms(take_varint(bytes, at)?)),
+        _ => None,
+    }
+}
+
+/// Encodes a request of the data path, version byte first; returns the
+/// bytes used.
+pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
+    let (tag, port, len, wait) = match *request {
+        Request::Send { port, len } => (SEND, port, len, None),
+        Request::Recv { port, len } => (RECV, port, len, None),
+        Request::SendInline { port, len, wait } => (SEND_INLINE, port, len, Some(wait)),
+        Request::RecvInline { port, len, wait } => (RECV_INLINE, port, len, Some(wait)),
+        _ => return None,
+    };
+    let mut at = 0;
+    put_byte(out, &mut at, PROTOCOL_VERSION)?;
+    put_byte(out, &mut at, tag)?;
+    put_varint(out, &mut at, port)?;
+    put_varint(out, &mut at, len)?;
+    if let Some(wait) = wait {
+        put_wait(out, &mut at, wait)?;
+    }
     Some(at)
 }
 
-/// Encodes a `Send` or `Recv` request, version byte first.
-pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
-    let (tag, port, len) = match *request {
-        Request::Send { port, len } => (SEND, port, len),
-        Request::Recv { port, len } => (RECV, port, len),
-        _ => return None,
-    };
-    *out.first_mut()? = PROTOCOL_VERSION;
-    put_pair(out, 1, tag, port, len)
-}
-
-/// Decodes a `Send` or `Recv` request.
-pub(super) fn decode_request(bytes: &[u8]) -> Option<Request<'static>> {
-    let (&PROTOCOL_VERSION, body) = bytes.split_first()? else {
-        return None;
-    };
-    let (&tag, _) = body.split_first()?;
-    let mut at = 1;
-    let port = take_varint(body, &mut at)?;
-    let len = take_varint(body, &mut at)?;
-    if at != body.len() {
+/// Decodes a request of the data path and the data after it.
+pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
+    let mut at = 0;
+    if take_byte(bytes, &mut at)? != PROTOCOL_VERSION {
         return None;
     }
-    match tag {
-        SEND => Some(Request::Send { port, len }),
-        RECV => Some(Request::Recv { port, len }),
-        _ => None,
+    let tag = take_byte(bytes, &mut at)?;
+    if !matches!(tag, SEND | RECV | SEND_INLINE | RECV_INLINE) {
+        return None;
     }
+    let port = take_varint(bytes, &mut at)?;
+    let len = take_varint(bytes, &mut at)?;
+    let request = match tag {
+        SEND => Request::Send { port, len },
+        RECV => Request::Recv { port, len },
+        SEND_INLINE => Request::SendInline { port, len, wait: take_wait(bytes, &mut at)? },
+        _ => Request::RecvInline { port, len, wait: take_wait(bytes, &mut at)? },
+    };
+    let data = &bytes[at..];
+    (data.len() == request.data_len() as usize).then_some((request, data))
 }
 
-/// Encodes an `Ok` or `Received` response.
+/// Encodes an `Ok`, `Received` or `ReceivedInline` answer; returns the
+/// bytes used.
 pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usize> {
+    let mut at = 0;
     match *response {
         Response::Ok(value) => {
-            *out.first_mut()? = OK;
-            let mut at = 1;
+            put_byte(out, &mut at, OK)?;
             put_varint(out, &mut at, value)?;
-            Some(at)
         }
-        Response::Received { len, more } => {
-            *out.first_mut()? = RECEIVED;
-            let mut at = 1;
+        Response::Received { len, more } | Response::ReceivedInline { len, more } => {
+            let tag = if matches!(response, Response::Received { .. }) { RECEIVED } else { RECEIVED_INLINE };
+            put_byte(out, &mut at, tag)?;
             put_varint(out, &mut at, len)?;
-            *out.get_mut(at)? = u8::from(more);
-            Some(at + 1)
+            put_bool(out, &mut at, more)?;
         }
-        _ => None,
+        _ => return None,
     }
+    Some(at)
 }
 
-/// Decodes an `Ok` or `Received` response (the reply code is checked by the
-/// caller).
-pub(super) fn decode_response(bytes: &[u8]) -> Option<Response> {
-    let (&tag, _) = bytes.split_first()?;
-    let mut at = 1;
+/// Decodes an `Ok`, `Received` or `ReceivedInline` answer and the data after
+/// it (the reply code is checked by the caller).
+pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
+    let mut at = 0;
+    let tag = take_byte(bytes, &mut at)?;
+    if !matches!(tag, OK | RECEIVED | RECEIVED_INLINE) {
+        return None;
+    }
     let value = take_varint(bytes, &mut at)?;
     let response = match tag {
         OK => Response::Ok(value),
-        RECEIVED => {
-            let more = match *bytes.get(at)? {
-                0 => false,
-                1 => true,
-                _ => return None,
-            };
-            at += 1;
-            Response::Received { len: value, more }
-        }
-        _ => return None,
+        RECEIVED => Response::Received { len: value, more: take_bool(bytes, &mut at)? },
+        _ => Response::ReceivedInline { len: value, more: take_bool(bytes, &mut at)? },
     };
-    (at == bytes.len()).then_some(response)
+    let data = &bytes[at..];
+    (data.len() == response.data_len() as usize).then_some((response, data))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{decode_exact, encode_versioned};
+    use crate::proto::{encode_versioned, split_data};
     use proptest::prelude::*;
 
     fn by_postcard_request(request: &Request<'_>) -> Vec<u8> {
@@ -144,6 +217,19 @@ mod tests {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let used = postcard::to_slice(response, &mut buf).unwrap().len();
         buf[..used].to_vec()
+    }
+
+    fn any_wait() -> impl Strategy<Value = Wait> {
+        prop_oneof![Just(Wait::Forever), Just(Wait::NonBlocking), any::<u32>().prop_map(Wait::Ms)]
+    }
+
+    fn data_path_request(kind: u8, port: u32, len: u32, wait: Wait) -> Request<'static> {
+        match kind % 4 {
+            0 => Request::Send { port, len },
+            1 => Request::Recv { port, len },
+            2 => Request::SendInline { port, len: len % 200, wait },
+            _ => Request::RecvInline { port, len, wait },
+        }
     }
 
     #[test]
@@ -172,44 +258,68 @@ mod tests {
             let mut buf = [0u8; 16];
             let used = encode_request(&request, &mut buf).unwrap();
             assert_eq!(buf[..used], by_postcard_request(&request)[..]);
-            assert_eq!(decode_request(&buf[..used]), Some(request));
+            assert_eq!(decode_request(&buf[..used]), Some((request, &[][..])));
         }
         // A fifth byte above 0x0f overflows a u32: postcard refuses it too.
         assert_eq!(decode_response(&[OK, 0xff, 0xff, 0xff, 0xff, 0x10]), None);
-        assert_eq!(decode_response(&[OK, 0xff, 0xff, 0xff, 0xff, 0x0f]), Some(Response::Ok(u32::MAX)));
+        assert_eq!(decode_response(&[OK, 0xff, 0xff, 0xff, 0xff, 0x0f]), Some((Response::Ok(u32::MAX), &[][..])));
+    }
+
+    #[test]
+    fn data_must_be_exactly_as_long_as_announced() {
+        let request = [PROTOCOL_VERSION, SEND_INLINE, 7, 2, FOREVER, b'h', b'i'];
+        let expected = Request::SendInline { port: 7, len: 2, wait: Wait::Forever };
+        assert_eq!(decode_request(&request), Some((expected, &b"hi"[..])));
+        assert_eq!(decode_request(&request[..6]), None);
+        assert_eq!(decode_request(&[&request[..], b"!"].concat()), None);
+        // Only the inline forms carry data.
+        assert_eq!(decode_request(&[PROTOCOL_VERSION, SEND, 7, 2, b'h', b'i']), None);
+        assert_eq!(
+            decode_response(&[RECEIVED_INLINE, 1, 0, b'x']),
+            Some((Response::ReceivedInline { len: 1, more: false }, &b"x"[..]))
+        );
+        assert_eq!(decode_response(&[RECEIVED, 1, 0, b'x']), None);
     }
 
     proptest! {
         #[test]
-        fn requests_encode_as_postcard_does(send in any::<bool>(), port in any::<u32>(), len in any::<u32>()) {
-            let request = if send { Request::Send { port, len } } else { Request::Recv { port, len } };
+        fn requests_encode_as_postcard_does(kind in any::<u8>(), port in any::<u32>(), len in any::<u32>(), wait in any_wait()) {
+            let request = data_path_request(kind, port, len, wait);
             let mut buf = [0u8; abi::MAX_MESSAGE];
             let used = encode_request(&request, &mut buf).unwrap();
             prop_assert_eq!(&buf[..used], &by_postcard_request(&request)[..]);
-            prop_assert_eq!(decode_request(&buf[..used]), Some(request));
+            let data = vec![0x5a; request.data_len() as usize];
+            buf[used..used + data.len()].copy_from_slice(&data);
+            prop_assert_eq!(decode_request(&buf[..used + data.len()]), Some((request, &data[..])));
         }
 
         #[test]
-        fn responses_encode_as_postcard_does(received in any::<bool>(), value in any::<u32>(), more in any::<bool>()) {
-            let response = if received { Response::Received { len: value, more } } else { Response::Ok(value) };
+        fn responses_encode_as_postcard_does(kind in 0u8..3, value in any::<u32>(), more in any::<bool>()) {
+            let response = match kind {
+                0 => Response::Ok(value),
+                1 => Response::Received { len: value, more },
+                _ => Response::ReceivedInline { len: value % 200, more },
+            };
             let mut buf = [0u8; abi::MAX_MESSAGE];
             let used = encode_response(&response, &mut buf).unwrap();
             prop_assert_eq!(&buf[..used], &by_postcard_response(&response)[..]);
-            prop_assert_eq!(decode_response(&buf[..used]), Some(response));
+            let data = vec![0xa5; response.data_len() as usize];
+            buf[used..used + data.len()].copy_from_slice(&data);
+            prop_assert_eq!(decode_response(&buf[..used + data.len()]), Some((response, &data[..])));
         }
 
         /// Whatever the bytes, a fast decode is postcard's decode.
         #[test]
-        fn fast_decodes_agree_with_postcard(tag in 0u8..8, rest in proptest::collection::vec(any::<u8>(), 0..8)) {
+        fn fast_decodes_agree_with_postcard(tag in 0u8..16, rest in proptest::collection::vec(any::<u8>(), 0..12)) {
             let mut request = vec![PROTOCOL_VERSION, tag];
             request.extend(&rest);
             if let Some(fast) = decode_request(&request) {
-                prop_assert_eq!(Ok(fast), decode_exact::<Request<'_>>(&request[1..]));
+                prop_assert_eq!(Ok(fast), split_data::<Request<'_>>(&request[1..], Request::data_len));
             }
             let mut response = vec![tag];
             response.extend(&rest);
             if let Some(fast) = decode_response(&response) {
-                prop_assert_eq!(Ok(fast), decode_exact::<Response>(&response));
+                prop_assert_eq!(Ok(fast), split_data::<Response>(&response, Response::data_len));
             }
         }
     }

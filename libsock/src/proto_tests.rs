@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::ResetReason;
+use crate::limits::INLINE_MAX;
 use proptest::prelude::*;
 
 fn every_request() -> Vec<Request<'static>> {
@@ -20,6 +21,8 @@ fn every_request() -> Vec<Request<'static>> {
         Request::RecvWait { port: 1, len: 1, wait: Wait::Ms(0) },
         Request::Poll { count: 64, wait: Wait::Ms(100), console: Some(u32::MAX) },
         Request::Poll { count: 0, wait: Wait::NonBlocking, console: None },
+        Request::SendInline { port: 1, len: 0, wait: Wait::Forever },
+        Request::RecvInline { port: u32::MAX, len: 65_536, wait: Wait::Ms(u32::MAX) },
     ]
 }
 
@@ -46,7 +49,7 @@ fn every_response() -> Vec<Response> {
     }
     let mut partial = ListPage::empty(2);
     partial.rows[0] = Some(SocketRow { port: 10, state: RowState::Listening, owner: 3, peer_port: None, queued: 0 });
-    partial.rows[1] = Some(SocketRow { port: 11, state: RowState::Reset, owner: 4, peer_port: None, queued: 5 });
+    partial.next_index = Some(1);
     let mut responses = vec![
         Response::Ok(0),
         Response::Ok(65_535),
@@ -56,6 +59,7 @@ fn every_response() -> Vec<Response> {
         Response::ListPage(partial),
         Response::ListPage(ListPage::empty(0)),
         Response::Accepted { port: 65_535, remote: 65_534 },
+        Response::ReceivedInline { len: 0, more: true },
         Response::Polled { ready: 64, console_signals: u32::MAX, console: true },
     ];
     responses.extend(SockError::ALL.iter().chain(&SockError::EXTENDED).map(|&e| Response::Error(e)));
@@ -85,9 +89,32 @@ fn every_request_round_trips_with_its_operation() {
         op::SEND_WAIT,
         op::RECV_WAIT,
         op::POLL,
+        op::SEND_INLINE,
+        op::RECV_INLINE,
     ] {
         assert!(ops.contains(&op));
     }
+}
+
+#[test]
+fn answers_stay_small_as_they_are_moved_by_value_on_every_call() {
+    assert!(core::mem::size_of::<Response>() <= 40, "{} bytes", core::mem::size_of::<Response>());
+}
+
+#[test]
+fn the_largest_inline_data_fits_one_message_both_ways() {
+    let data = [0x7e; INLINE_MAX as usize];
+    let mut buf = [0u8; abi::MAX_MESSAGE];
+    let request = Request::SendInline { port: u32::MAX, len: INLINE_MAX, wait: Wait::Ms(u32::MAX) };
+    let bytes = encode_request_with_data(&request, &data, &mut buf).unwrap();
+    assert_eq!(decode_request_with_data(bytes), Ok((request, &data[..])));
+    // Data the request does not announce is refused both ways.
+    assert!(decode_request(bytes).is_err());
+    assert!(encode_request_with_data(&request, &data[1..], &mut buf).is_err());
+    let response = Response::ReceivedInline { len: INLINE_MAX, more: true };
+    let bytes = encode_response_with_data(&response, &data, &mut buf).unwrap();
+    assert_eq!(decode_response_with_data(PROTOCOL_VERSION.into(), bytes), Ok((response, &data[..])));
+    assert!(decode_response(PROTOCOL_VERSION.into(), bytes).is_err());
 }
 
 #[test]

@@ -43,7 +43,7 @@ impl Netd {
         }
         let state = State::Accepting(Backlog::new(backlog as u16));
         self.create(Socket::new(port, caller, job, state))?;
-        Ok(Outcome::Reply(Response::Ok(0)))
+        Ok(Outcome::Reply(Response::Ok(0), None))
     }
 
     pub(crate) fn accept(
@@ -66,7 +66,7 @@ impl Netd {
             return Err(SockError::WrongState);
         }
         if let Some(accepted) = self.take_pending(id) {
-            return Ok(Outcome::Reply(accepted));
+            return Ok(Outcome::Reply(accepted, None));
         }
         let deadline = self.wait_until(fx, wait)?;
         self.start_wait(id, Waiter::Accept { caller }, deadline);

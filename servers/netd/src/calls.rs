@@ -10,10 +10,12 @@ use libsock::proto::Response;
 
 use crate::Netd;
 use crate::conn::{Socket, SocketId};
+use crate::replies::Data;
 
 /// How a call ends for now.
 pub(crate) enum Outcome {
-    Reply(Response),
+    /// The answer, and the data that follows it in the message, if any.
+    Reply(Response, Option<Data>),
     /// No reply yet: the caller stays blocked.
     Deferred,
 }
@@ -29,6 +31,11 @@ impl Netd {
     /// Queues `response` for a caller this event woke (see `replies`).
     pub(crate) fn wake(&mut self, to: TaskId, response: Response) {
         self.replies.push(to, response);
+    }
+
+    /// [`Netd::wake`] with the data kept for the answer (`Replies::keep_data`).
+    pub(crate) fn wake_with_data(&mut self, to: TaskId, response: Response, data: Option<Data>) {
+        self.replies.push_with_data(to, response, data.unwrap_or_default());
     }
 
     pub(crate) fn wake_with_error(&mut self, to: TaskId, error: SockError) {

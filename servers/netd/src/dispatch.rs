@@ -24,15 +24,15 @@ impl Netd {
     pub fn handle(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Handled<'_> {
         self.replies.clear();
         let action = self.route(fx, message);
-        Handled { replies: self.replies.as_slice(), action }
+        Handled { replies: self.replies.answers(), action }
     }
 
     fn route(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Action {
         let header = message.header;
         let (sender, job) = (header.sender, header.job);
         let leases = Leases { count: header.leases, first: message.first_lease };
-        let request = match proto::decode_request(message.bytes) {
-            Ok(request) if request.operation() == header.operation => request,
+        let (request, data) = match proto::decode_request_with_data(message.bytes) {
+            Ok(decoded) if decoded.0.operation() == header.operation => decoded,
             _ => {
                 self.wake_with_error(sender, SockError::InvalidArg);
                 return Action::None;
@@ -45,21 +45,23 @@ impl Netd {
             Request::Crash => Err(SockError::AccessDenied),
             Request::Listen { port } => self.listen(fx, sender, job, port, Wait::Forever, leases),
             Request::Connect { port, host } => self.connect(sender, job, port, host, leases),
-            Request::Send { port, len } => self.send(fx, sender, port, len, leases, Wait::Forever),
-            Request::Recv { port, len } => self.recv(fx, sender, port, len, leases, Wait::Forever),
+            Request::Send { port, len } => self.send(fx, sender, port, len, leases, Wait::Forever, None),
+            Request::Recv { port, len } => self.recv(fx, sender, port, len, leases, Wait::Forever, false),
             Request::Disconnect { port } => self.disconnect(sender, port, leases),
             Request::List { start_index } => leases.none().map(|()| self.list_page(start_index)),
             Request::ListenQueue { port, backlog } => self.listen_queue(sender, job, port, backlog, leases),
             Request::Accept { port, wait } => self.accept(fx, sender, port, wait, leases),
             Request::ListenWait { port, wait } => self.listen(fx, sender, job, port, wait, leases),
-            Request::SendWait { port, len, wait } => self.send(fx, sender, port, len, leases, wait),
-            Request::RecvWait { port, len, wait } => self.recv(fx, sender, port, len, leases, wait),
+            Request::SendWait { port, len, wait } => self.send(fx, sender, port, len, leases, wait, None),
+            Request::RecvWait { port, len, wait } => self.recv(fx, sender, port, len, leases, wait, false),
             Request::Poll { count, wait, console } => self.poll(fx, sender, count, wait, console, leases),
+            Request::SendInline { port, len, wait } => self.send(fx, sender, port, len, leases, wait, Some(data)),
+            Request::RecvInline { port, len, wait } => self.recv(fx, sender, port, len, leases, wait, true),
         };
         // Polls woken by this request are answered before its sender.
         self.answer_ready_polls(fx);
         match answer_now {
-            Ok(Outcome::Reply(response)) => self.wake(sender, response),
+            Ok(Outcome::Reply(response, data)) => self.wake_with_data(sender, response, data),
             Ok(Outcome::Deferred) => {}
             Err(error) => self.wake_with_error(sender, error),
         }
@@ -102,7 +104,7 @@ impl Netd {
             State::Listening => {}
             State::Accepting(backlog) => {
                 let local = self.connect_to_queue(caller, job, listener, backlog)?;
-                return Ok(Outcome::Reply(Response::Ok(local.into())));
+                return Ok(Outcome::Reply(Response::Ok(local.into()), None));
             }
             _ => return Err(SockError::WrongState),
         }
@@ -114,14 +116,14 @@ impl Netd {
         if let Some(Waiter::Listen { caller: server }) = self.end_wait(listener) {
             self.wake(server, Response::Ok(0));
         }
-        Ok(Outcome::Reply(Response::Ok(local.into())))
+        Ok(Outcome::Reply(Response::Ok(local.into()), None))
     }
 
     fn disconnect(&mut self, caller: TaskId, port: u32, leases: Leases) -> Answer {
         leases.none()?;
         let id = self.owned_socket(caller, port_arg(port)?)?;
         self.close(id, ResetReason::PeerDisconnected);
-        Ok(Outcome::Reply(Response::Ok(0)))
+        Ok(Outcome::Reply(Response::Ok(0), None))
     }
 
     /// Up to a page of rows from table slot `start_index` on.
@@ -133,6 +135,6 @@ impl Netd {
         }
         page.next_index = rows.next().map(|(slot, _)| u32::from(slot));
         debug_assert_eq!(page.rows.len(), LIST_PAGE_ROWS);
-        Outcome::Reply(Response::ListPage(page))
+        Outcome::Reply(Response::ListPage(page), None)
     }
 }

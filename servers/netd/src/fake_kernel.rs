@@ -65,7 +65,21 @@ pub struct Reply {
 
 impl Reply {
     pub fn response(&self) -> Response {
-        proto::decode_response(self.code, &self.bytes).expect("netd sent a malformed reply")
+        self.decoded().0
+    }
+
+    /// The bytes a `recv` got: those after its answer (`ReceivedInline`),
+    /// else the first `len` of its lease (`Received`); none otherwise.
+    pub fn received_bytes(&self) -> Vec<u8> {
+        match self.decoded() {
+            (Response::ReceivedInline { .. }, data) => data.to_vec(),
+            (Response::Received { len, .. }, _) => self.leases[0].data[..len as usize].to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn decoded(&self) -> (Response, &[u8]) {
+        proto::decode_response_with_data(self.code, &self.bytes).expect("netd sent a malformed reply")
     }
 }
 
@@ -180,8 +194,8 @@ impl FakeKernel {
     /// Sends the answers of one event in their order, as the netd binary does.
     pub fn deliver(&mut self, handled: &Handled<'_>) {
         let mut buf = [0u8; abi::MAX_MESSAGE];
-        for reply in handled.replies {
-            let (code, bytes) = crate::encode_reply(&reply.response, &mut buf);
+        for reply in handled.replies.as_slice() {
+            let (code, bytes) = handled.replies.encode(reply, &mut buf);
             self.reply(reply.to, code, bytes);
         }
     }

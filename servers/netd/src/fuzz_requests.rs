@@ -2,8 +2,8 @@
 //! them are malformed.
 
 use abi::{MAX_MESSAGE, lease_flags};
-use libsock::limits::{MAX_BACKLOG, MAX_MESSAGE_LEN, MAX_PORT, is_local_host};
-use libsock::proto::{self, Request, op};
+use libsock::limits::{INLINE_MAX, MAX_BACKLOG, MAX_MESSAGE_LEN, MAX_PORT, is_local_host};
+use libsock::proto::{self, Request, Wait, op};
 
 use crate::fake_kernel::FakeLease;
 
@@ -49,8 +49,8 @@ pub struct Shape {
 /// once): it does not decode exactly, its operation code disagrees, a field
 /// is out of range, or its leases are not the ones the table asks for.
 pub fn is_malformed(op: u32, bytes: &[u8], leases: &[FakeLease]) -> bool {
-    let request = match proto::decode_request(bytes) {
-        Ok(request) if request.operation() == op => request,
+    let request = match proto::decode_request_with_data(bytes) {
+        Ok((request, _)) if request.operation() == op => request,
         _ => return true,
     };
     let bad_port = |port: u32| port > MAX_PORT;
@@ -77,6 +77,10 @@ pub fn is_malformed(op: u32, bytes: &[u8], leases: &[FakeLease]) -> bool {
         // Its lease must hold `count` entries; not generated here, so never
         // called malformed (nothing is asserted about it).
         Request::Poll { .. } => false,
+        Request::SendInline { port, len, .. } => {
+            bad_port(port) || len > INLINE_MAX || !lease_fits(lease_flags::READ, len)
+        }
+        Request::RecvInline { port, len, .. } => bad_port(port) || len == 0 || !lease_fits(lease_flags::WRITE, len),
     }
 }
 
@@ -95,14 +99,24 @@ fn length(rng: &mut Rng) -> u32 {
     if rng.chance(60) { rng.below(200) as u32 } else { rng.pick(&LENGTHS) }
 }
 
+fn wait(rng: &mut Rng) -> Wait {
+    match rng.below(10) {
+        0 => Wait::NonBlocking,
+        1 => Wait::Ms(rng.below(50) as u32),
+        _ => Wait::Forever,
+    }
+}
+
 fn request<'h>(rng: &mut Rng, ports: &[u32]) -> Request<'h> {
     let port = port(rng, ports);
-    match rng.below(12) {
+    match rng.below(16) {
         0 | 1 => Request::Listen { port },
         2 | 3 => Request::Connect { port, host: if rng.chance(85) { "localhost" } else { rng.pick(&HOSTS) } },
         4..=6 => Request::Send { port, len: length(rng) },
         7..=9 => Request::Recv { port, len: length(rng) },
         10 => Request::Disconnect { port },
+        12 | 13 => Request::SendInline { port, len: length(rng), wait: wait(rng) },
+        14 | 15 => Request::RecvInline { port, len: length(rng), wait: wait(rng) },
         _ if rng.chance(80) => Request::List { start_index: rng.below(20) as u32 },
         _ => Request::Crash,
     }
@@ -113,10 +127,10 @@ fn leases(rng: &mut Rng, request: &Request<'_>) -> Vec<FakeLease> {
     let data = |rng: &mut Rng, len: usize| (0..len).map(|_| rng.next_u64() as u8).collect::<Vec<u8>>();
     let lend = |len: u32| (len as usize).min(MAX_MESSAGE_LEN as usize + 8);
     let mut leases = match *request {
-        Request::Send { len, .. } if len > 0 || rng.chance(30) => {
+        Request::Send { len, .. } | Request::SendInline { len, .. } if len > 0 || rng.chance(30) => {
             vec![FakeLease::read(&data(rng, lend(len)))]
         }
-        Request::Recv { len, .. } => vec![FakeLease::write(lend(len))],
+        Request::Recv { len, .. } | Request::RecvInline { len, .. } => vec![FakeLease::write(lend(len))],
         _ => vec![],
     };
     if rng.chance(10) {
@@ -140,6 +154,10 @@ fn leases(rng: &mut Rng, request: &Request<'_>) -> Vec<FakeLease> {
 
 /// Breaks a valid encoding: cut, extended, a byte changed, another version.
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+    if bytes.is_empty() {
+        bytes.push(rng.next_u64() as u8);
+        return;
+    }
     match rng.below(4) {
         0 => bytes.truncate(rng.below(bytes.len() as u64) as usize),
         1 => bytes.extend((0..1 + rng.below(4)).map(|_| rng.next_u64() as u8)),
@@ -162,10 +180,18 @@ pub fn plan(rng: &mut Rng, ports: &[u32]) -> Shape {
         return Shape { op, bytes, leases: vec![] };
     }
     let request = request(rng, ports);
-    let mut buf = [0u8; MAX_MESSAGE];
-    let mut bytes = proto::encode_request(&request, &mut buf).map(<[u8]>::to_vec).unwrap_or_default();
-    let mut op = request.operation();
     let leases = leases(rng, &request);
+    // An inline send's data is its lease's, as libsock sends it; a request
+    // too long for one message is no message (empty bytes, malformed).
+    let len = request.data_len() as usize;
+    let data = match leases.first() {
+        _ if len > MAX_MESSAGE => Vec::new(),
+        Some(lease) if lease.data.len() >= len => lease.data[..len].to_vec(),
+        _ => vec![0x5a; len],
+    };
+    let mut buf = [0u8; MAX_MESSAGE];
+    let mut bytes = proto::encode_request_with_data(&request, &data, &mut buf).map(<[u8]>::to_vec).unwrap_or_default();
+    let mut op = request.operation();
     match rng.below(10) {
         0 | 1 => mutate(rng, &mut bytes),
         2 => {
@@ -204,6 +230,12 @@ mod tests {
         assert!(is_malformed(op::LISTEN, &encoded(&Request::Listen { port: 65_536 }), &[]));
         assert!(is_malformed(op::LIST, &encoded(&Request::List { start_index: 0 }), &[FakeLease::write(1)]));
         assert!(is_malformed(op::CONNECT, &encoded(&Request::Connect { port: 1, host: "example" }), &[]));
+        let inline = Request::SendInline { port: 1, len: 2, wait: Wait::Forever };
+        let mut buf = [0u8; MAX_MESSAGE];
+        let bytes = proto::encode_request_with_data(&inline, b"hi", &mut buf).unwrap().to_vec();
+        assert!(!is_malformed(op::SEND_INLINE, &bytes, &[FakeLease::read(b"hi")]));
+        assert!(is_malformed(op::SEND_INLINE, &bytes[..bytes.len() - 1], &[FakeLease::read(b"hi")]), "data cut");
+        assert!(is_malformed(op::SEND_INLINE, &bytes, &[]), "no lease for a send that may wait");
         assert!(
             !is_malformed(op::CRASH, &encoded(&Request::Crash), &[FakeLease::write(1)]),
             "access denied, not malformed"

@@ -117,7 +117,7 @@ impl Fuzz {
 
     fn check_reply(&mut self, shape: &Shape, code: &u32, bytes: &[u8]) {
         assert_eq!(*code, u32::from(PROTOCOL_VERSION), "reply code to {shape:?}");
-        let response = proto::decode_response(*code, bytes)
+        let (response, _) = proto::decode_response_with_data(*code, bytes)
             .unwrap_or_else(|err| panic!("undecodable reply {bytes:?} ({err:?}) to {shape:?}"));
         if let (Ok(Request::Connect { .. }), Response::Ok(port)) = (proto::decode_request(&shape.bytes), response)
             && !self.ports.contains(&port)
@@ -134,7 +134,7 @@ impl Fuzz {
         for task in self.tasks.clone() {
             if let Some(reply) = self.w.reply_for(task) {
                 self.counts.deferred_answers += 1;
-                let response = proto::decode_response(reply.code, &reply.bytes);
+                let response = proto::decode_response_with_data(reply.code, &reply.bytes);
                 assert!(response.is_ok(), "undecodable deferred reply {reply:?}");
             }
         }

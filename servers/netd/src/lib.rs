@@ -82,7 +82,7 @@ use urt::ipc::FirstLease;
 
 pub use effects::Effects;
 pub use libsock::limits;
-pub use replies::{Reply, encode as encode_reply};
+pub use replies::{Answers, Reply};
 
 use conn::{Inbox, SocketTable, State};
 use counts::Counts;
@@ -112,7 +112,7 @@ pub struct Message<'a> {
 /// of a request, if answered now, last), then what to do.
 #[derive(Debug)]
 pub struct Handled<'a> {
-    pub replies: &'a [Reply],
+    pub replies: Answers<'a>,
     pub action: Action,
 }
 

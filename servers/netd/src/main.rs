@@ -26,7 +26,7 @@ use core::fmt::Write;
 
 use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
 use libsock::proto::CONSOLE_SIGNAL;
-use netd::{Action, Effects, Message, Netd, Reply, encode_reply};
+use netd::{Action, Answers, Effects, Message, Netd};
 use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, Incoming, LeaseAt};
 use urt::sys;
@@ -164,15 +164,15 @@ impl Outgoing {
 
     /// Holds `replies` after those already held; whatever no longer fits in
     /// the two slots goes out now, oldest first.
-    fn send(&mut self, replies: &[Reply]) {
-        for reply in replies {
+    fn send(&mut self, answers: Answers<'_>) {
+        for reply in answers.as_slice() {
             if self.held == 2 {
                 self.slots[self.earlier].send();
                 self.earlier ^= 1;
                 self.held = 1;
             }
             let slot = &mut self.slots[(self.earlier + self.held) % 2];
-            let (code, bytes) = encode_reply(&reply.response, &mut slot.bytes);
+            let (code, bytes) = answers.encode(reply, &mut slot.bytes);
             (slot.to, slot.code, slot.len) = (reply.to, code, bytes.len());
             self.held += 1;
         }

@@ -107,7 +107,7 @@ impl Netd {
         let waits = ready == 0 && !console_news && matches!(wait, Wait::Forever | Wait::Ms(1..));
         if !waits {
             write_entries(fx, caller, bytes)?;
-            return Ok(Outcome::Reply(self.polled(ready, console_news)));
+            return Ok(Outcome::Reply(self.polled(ready, console_news), None));
         }
         let deadline = match wait {
             Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
@@ -155,7 +155,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled { replies: self.replies.as_slice(), action: Action::None }
+        Handled { replies: self.replies.answers(), action: Action::None }
     }
 
     /// Answers every listed poll that has something ready now.

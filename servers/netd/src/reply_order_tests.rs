@@ -79,7 +79,7 @@ fn an_exit_answers_each_blocked_peer_once_in_socket_order() {
     w.kernel.kill(doomed);
     let handled = w.netd.task_exit_notified(&mut w.kernel);
     assert_eq!(
-        order(handled.replies),
+        order(handled.replies.as_slice()),
         [(first, Response::Error(RESET_BY_DEATH)), (second, Response::Error(RESET_BY_DEATH))]
     );
 }

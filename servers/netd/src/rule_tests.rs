@@ -8,6 +8,8 @@
 mod blame;
 #[path = "rule_tests_data.rs"]
 mod data;
+#[path = "rule_tests_inline.rs"]
+mod inline;
 #[path = "rule_tests_lifecycle.rs"]
 mod lifecycle;
 

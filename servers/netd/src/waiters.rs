@@ -14,8 +14,9 @@ use libsock::proto::Wait;
 pub enum Waiter {
     /// `listen`, until a client connects.
     Listen { caller: TaskId },
-    /// `recv` of up to `len` bytes, until a message arrives.
-    Recv { caller: TaskId, len: u32 },
+    /// `recv` of up to `len` bytes, until a message arrives; `inline` when
+    /// its answer may carry the piece (`RecvInline`).
+    Recv { caller: TaskId, len: u32, inline: bool },
     /// `send` of `len` bytes, until the peer has taken its previous message;
     /// once in, a large message waits as `wait` says.
     Send { caller: TaskId, len: u32, wait: Wait },

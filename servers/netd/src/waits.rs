@@ -84,7 +84,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled { replies: self.replies.as_slice(), action: Action::None }
+        Handled { replies: self.replies.answers(), action: Action::None }
     }
 
     fn socket_wait_timed_out(&mut self, slot: u16) {

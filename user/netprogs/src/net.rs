@@ -155,10 +155,10 @@ mod tests {
 
     #[test]
     fn rows_follow_the_cursor_to_the_end() {
-        let mut s = sockets(vec![page(&[1, 2], Some(9)), page(&[3], None)]);
+        let mut s = sockets(vec![page(&[1], Some(9)), page(&[2], Some(12)), page(&[3], None)]);
         let ports: Vec<u16> = all_rows(&mut s).unwrap().iter().map(|r| r.port).collect();
         assert_eq!(ports, [1, 2, 3]);
-        assert_eq!(s.transport().requests, [6, 1000, 6, 1009]);
+        assert_eq!(s.transport().requests, [6, 1000, 6, 1009, 6, 1012]);
     }
 
     #[test]

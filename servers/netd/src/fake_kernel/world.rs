@@ -72,7 +72,7 @@ impl World {
         self.in_netd(|netd, kernel| {
             let handled = netd.handle(kernel, &message);
             kernel.deliver(&handled);
-            handled.replies.to_vec()
+            handled.replies.as_slice().to_vec()
         })
     }
 
@@ -80,6 +80,20 @@ impl World {
     pub fn call(&mut self, caller: TaskId, request: &Request<'_>, leases: Vec<FakeLease>) -> Option<Reply> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request(request, &mut buf).expect("request fits");
+        self.call_raw(caller, request.operation(), bytes, leases).1
+    }
+
+    /// Sends `request` followed by `data` (`SendInline`); returns the reply
+    /// if netd answered at once.
+    pub fn call_with_data(
+        &mut self,
+        caller: TaskId,
+        request: &Request<'_>,
+        data: &[u8],
+        leases: Vec<FakeLease>,
+    ) -> Option<Reply> {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = proto::encode_request_with_data(request, data, &mut buf).expect("request and data fit");
         self.call_raw(caller, request.operation(), bytes, leases).1
     }
 

@@ -190,9 +190,9 @@ fn send(servers: &Servers, planned: &Planned) -> Result<Outcome, alloc::string::
         (Answer::Kernel, Ok(_)) => Err(alloc::format!("delivered (code {code}) though the kernel must refuse it")),
         (Answer::Codes(codes), Ok(_)) if codes.contains(&code) => Ok(Outcome::Answered),
         (Answer::Codes(codes), Ok(_)) => Err(alloc::format!("reply code {code}, expected one of {codes:?}")),
-        (Answer::Netd(expected), Ok(_)) => match proto::decode_response(code, bytes) {
-            Ok(response) if netd_answer_matches(expected, &response) => Ok(Outcome::Answered),
-            Ok(response) => Err(alloc::format!("netd answered {response:?}, expected {expected:?}")),
+        (Answer::Netd(expected), Ok(_)) => match proto::decode_response_with_data(code, bytes) {
+            Ok((response, _)) if netd_answer_matches(expected, &response) => Ok(Outcome::Answered),
+            Ok((response, _)) => Err(alloc::format!("netd answered {response:?}, expected {expected:?}")),
             Err(err) => Err(alloc::format!("netd reply code {code} with {len} undecodable bytes: {err:?}")),
         },
     }

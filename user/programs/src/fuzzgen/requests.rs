@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 
 use abi::{Lease, MAX_LEASE_LEN, MAX_LEASES, MAX_MESSAGE, MAX_TASKS, TaskId, USER_END, USER_START};
 use libsock::limits::{MAX_PORT, is_local_host};
-use libsock::proto::{self, Request};
+use libsock::proto::{self, Request, Wait};
 use urt::proto::{console, init};
 
 use super::{
@@ -156,13 +156,16 @@ const HOSTS: [&str; 7] = ["localhost", "127.0.0.1", "", "LOCALHOST", "localhost\
 fn random_socket_request(rng: &mut Rng) -> Request<'static> {
     let port = if rng.chance(70) { rng.below(MAX_PORT as u64 + 10) as u32 } else { value(rng) as u32 };
     let len = length(rng) as u32;
-    match rng.below(7) {
+    let wait = rng.pick(&[Wait::Forever, Wait::NonBlocking, Wait::Ms(1)]);
+    match rng.below(9) {
         0 => Request::Listen { port },
         1 => Request::Connect { port, host: rng.pick(&HOSTS) },
         2 => Request::Send { port, len },
         3 => Request::Recv { port, len },
         4 => Request::Disconnect { port },
         5 => Request::List { start_index: value(rng) as u32 },
+        6 => Request::SendInline { port, len: len % 300, wait },
+        7 => Request::RecvInline { port, len, wait },
         _ => Request::Crash,
     }
 }
@@ -170,8 +173,8 @@ fn random_socket_request(rng: &mut Rng) -> Request<'static> {
 /// Whether netd could leave the caller waiting, or give it a socket: a
 /// valid `listen`, or a valid `connect` (if someone listens on that port).
 pub fn netd_may_defer(op: u32, bytes: &[u8], lease_count: u32) -> bool {
-    match proto::decode_request(bytes) {
-        Ok(request) if request.operation() == op && lease_count == 0 => match request {
+    match proto::decode_request_with_data(bytes) {
+        Ok((request, _)) if request.operation() == op && lease_count == 0 => match request {
             Request::Listen { port } => port <= MAX_PORT,
             Request::Connect { port, host } => port <= MAX_PORT && is_local_host(host),
             _ => false,
@@ -182,8 +185,8 @@ pub fn netd_may_defer(op: u32, bytes: &[u8], lease_count: u32) -> bool {
 
 /// What netd answers a request it receives (from a task owning no socket).
 pub fn netd_answer(op: u32, bytes: &[u8], lease_count: u32) -> NetdAnswer {
-    match proto::decode_request(bytes) {
-        Ok(request) if request.operation() == op => match request {
+    match proto::decode_request_with_data(bytes) {
+        Ok((request, _)) if request.operation() == op => match request {
             Request::Crash => NetdAnswer::AccessDenied,
             Request::List { .. } if lease_count == 0 => NetdAnswer::ListPage,
             Request::List { .. } => NetdAnswer::InvalidArg,
@@ -196,7 +199,9 @@ pub fn netd_answer(op: u32, bytes: &[u8], lease_count: u32) -> NetdAnswer {
 fn netd(rng: &mut Rng) -> Planned {
     let request = random_socket_request(rng);
     let mut buf = [0u8; MAX_MESSAGE];
-    let valid = proto::encode_request(&request, &mut buf).map(<[u8]>::to_vec).unwrap_or_default();
+    // An inline send's data follows it; one too long for a message is none.
+    let data = vec![0x5a; request.data_len() as usize];
+    let valid = proto::encode_request_with_data(&request, &data, &mut buf).map(<[u8]>::to_vec).unwrap_or_default();
     let mut bytes = valid.clone();
     let mut op = request.operation();
     match rng.below(7) {
