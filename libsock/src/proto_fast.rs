@@ -139,6 +139,7 @@ fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
 
 /// Encodes a request of the data path, version byte first; returns the
 /// bytes used.
+#[inline]
 pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
     let (tag, port, len, wait) = match *request {
         Request::Send { port, len } => (SEND, port, len, None),
@@ -159,6 +160,7 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
 }
 
 /// Decodes a request of the data path and the data after it.
+#[inline]
 pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
     let mut at = 0;
     if take_byte(bytes, &mut at)? != PROTOCOL_VERSION {
@@ -182,6 +184,7 @@ pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> 
 
 /// Encodes an `Ok`, `Received` or `ReceivedInline` answer; returns the
 /// bytes used.
+#[inline]
 pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usize> {
     let mut at = 0;
     match *response {
@@ -202,6 +205,7 @@ pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usi
 
 /// Decodes an `Ok`, `Received` or `ReceivedInline` answer and the data after
 /// it (the reply code is checked by the caller).
+#[inline]
 pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
     let mut at = 0;
     let tag = take_byte(bytes, &mut at)?;
