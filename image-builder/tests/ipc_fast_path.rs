@@ -77,7 +77,7 @@ fn compare(seeds: &[u64], calls: u64) {
     assert_eq!(fast.digests, general.digests, "the fast path changed an outcome");
     let carried: u64 = fast.fast.iter().map(|&(calls, replies)| calls + replies).sum();
     println!(
-        "FIGURE | IPC calls and replies on the fast path, same digests as without it (ipcdigest) | {carried} | `cargo test --release --test ipc_fast_path -- --ignored`"
+        "FIGURE | IPC calls and replies on the fast path, same digests as without it (ipcdigest) | {carried} | cargo test --release --test ipc_fast_path -- --ignored"
     );
 }
 

@@ -10,6 +10,8 @@
 //! socket's read and write [`Wait`], set with `set_read_wait` and the
 //! like): they live and die with the socket.
 
+use core::cell::Cell;
+
 use abi::TaskId;
 
 use crate::limits::MAX_SOCKETS_PER_JOB;
@@ -24,6 +26,9 @@ pub struct Origins {
     used: usize,
     /// Bumped on every insert; picks the oldest entry to evict.
     clock: u32,
+    /// The index of the last entry found: a task mostly calls on the same
+    /// socket again, and every call looks its socket up once or twice.
+    last_found: Cell<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -54,12 +59,17 @@ impl Default for Origins {
 
 impl Origins {
     pub const fn new() -> Self {
-        Origins { entries: [None; MAX_SOCKETS_PER_JOB], used: 0, clock: 0 }
+        Origins { entries: [None; MAX_SOCKETS_PER_JOB], used: 0, clock: 0, last_found: Cell::new(0) }
     }
 
     /// The netd that created the socket on `port`, if this task made one.
     pub fn get(&self, port: u16) -> Option<TaskId> {
-        self.live().iter().flatten().find(|e| e.port == port).map(|e| e.netd)
+        self.entry(port).map(|e| e.netd)
+    }
+
+    /// The entry for `port`.
+    fn entry(&self, port: u16) -> Option<&Entry> {
+        self.entries[self.find(port)?].as_ref()
     }
 
     /// Records that `netd` created this task's socket on `port`. When the
@@ -83,12 +93,12 @@ impl Origins {
 
     /// How calls on `port` wait; blocking for a socket this task does not know.
     pub fn waits(&self, port: u16) -> Waits {
-        self.live().iter().flatten().find(|e| e.port == port).map_or(Waits::BLOCKING, |e| e.waits)
+        self.entry(port).map_or(Waits::BLOCKING, |e| e.waits)
     }
 
     /// Sets how calls on `port` wait; false when this task knows no socket there.
     pub fn set_waits(&mut self, port: u16, waits: Waits) -> bool {
-        match self.entries[..self.used].iter_mut().flatten().find(|e| e.port == port) {
+        match self.find(port).and_then(|index| self.entries[index].as_mut()) {
             Some(entry) => {
                 entry.waits = waits;
                 true
@@ -108,8 +118,16 @@ impl Origins {
     }
 
     /// An entry for `port`, among those that may be filled.
+    /// The index of the entry for `port`, the last one found checked first.
     fn find(&self, port: u16) -> Option<usize> {
-        self.live().iter().position(|e| e.is_some_and(|e| e.port == port))
+        let is_port = |e: &Option<Entry>| e.is_some_and(|e| e.port == port);
+        let last = self.last_found.get();
+        if self.live().get(last).is_some_and(is_port) {
+            return Some(last);
+        }
+        let index = self.live().iter().position(is_port)?;
+        self.last_found.set(index);
+        Some(index)
     }
 
     fn oldest(&self) -> usize {
@@ -137,6 +155,20 @@ mod tests {
         origins.forget(10);
         assert_eq!(origins.get(10), None);
         assert_eq!(origins.get(127), Some(NEW));
+    }
+
+    #[test]
+    fn the_last_entry_found_is_never_taken_for_another_port() {
+        let mut origins = Origins::new();
+        origins.remember(10, OLD);
+        assert_eq!(origins.get(10), Some(OLD));
+        origins.forget(10);
+        assert_eq!(origins.get(10), None);
+        origins.remember(20, NEW);
+        assert_eq!(origins.get(10), None, "slot 0 now holds port 20");
+        assert_eq!(origins.get(20), Some(NEW));
+        origins.remember(30, OLD);
+        assert_eq!((origins.get(30), origins.get(20), origins.get(30)), (Some(OLD), Some(NEW), Some(OLD)));
     }
 
     #[test]

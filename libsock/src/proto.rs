@@ -237,6 +237,7 @@ fn encode_versioned<'b, T: Serialize>(value: &T, buf: &'b mut [u8]) -> Result<&'
 }
 
 /// Appends `data` after the `used` bytes of an encoding in `buf`.
+#[inline]
 fn append_data<'b>(buf: &'b mut [u8], used: usize, data: &[u8]) -> Result<&'b [u8], ProtoError> {
     if data.is_empty() {
         return buf.get(..used).ok_or(ProtoError::TooLong);
@@ -259,12 +260,14 @@ fn split_data<'de, T: Deserialize<'de>>(
 }
 
 /// Encodes `request` (version byte first) into `buf`, returning the bytes used.
+#[inline]
 pub fn encode_request<'b>(request: &Request<'_>, buf: &'b mut [u8]) -> Result<&'b [u8], ProtoError> {
     encode_request_with_data(request, &[], buf)
 }
 
 /// Encodes `request` followed by `data`, which must be as long as the
 /// request says (`Request::data_len`).
+#[inline]
 pub fn encode_request_with_data<'b>(
     request: &Request<'_>,
     data: &[u8],
@@ -290,6 +293,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
 }
 
 /// Decodes a request message and the data that follows the request.
+#[inline]
 pub fn decode_request_with_data(bytes: &[u8]) -> Result<(Request<'_>, &[u8]), ProtoError> {
     if let Some(decoded) = fast::decode_request(bytes) {
         return Ok(decoded);
@@ -309,6 +313,7 @@ pub fn encode_response<'b>(response: &Response, buf: &'b mut [u8]) -> Result<&'b
 
 /// Encodes `response` followed by `data`, which must be as long as the
 /// response says (`Response::data_len`).
+#[inline]
 pub fn encode_response_with_data<'b>(
     response: &Response,
     data: &[u8],
@@ -326,6 +331,7 @@ pub fn encode_response_with_data<'b>(
 
 /// Decodes a reply that carries no data after the answer: `code` is the
 /// reply code, `bytes` the reply message.
+#[inline]
 pub fn decode_response(code: u32, bytes: &[u8]) -> Result<Response, ProtoError> {
     match decode_response_with_data(code, bytes)? {
         (response, []) => Ok(response),
@@ -334,6 +340,7 @@ pub fn decode_response(code: u32, bytes: &[u8]) -> Result<Response, ProtoError> 
 }
 
 /// Decodes a reply and the data that follows the answer.
+#[inline]
 pub fn decode_response_with_data(code: u32, bytes: &[u8]) -> Result<(Response, &[u8]), ProtoError> {
     if code != PROTOCOL_VERSION as u32 {
         return Err(ProtoError::WrongVersion(code as u8));

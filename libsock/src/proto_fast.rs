@@ -41,6 +41,15 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
         *at += 2;
         return Some(());
     }
+    // Ports from 16384 up (connect hands out the highest free one).
+    if value < 0x20_0000 {
+        let triple = out.get_mut(*at..*at + 3)?;
+        triple[0] = value as u8 | 0x80;
+        triple[1] = (value >> 7) as u8 | 0x80;
+        triple[2] = (value >> 14) as u8;
+        *at += 3;
+        return Some(());
+    }
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -59,6 +68,13 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
     if first < 0x80 {
         *at += 1;
         return Some(u32::from(first));
+    }
+    if let Some(&[_, second, third]) = bytes.get(*at..*at + 3)
+        && second >= 0x80
+        && third < 0x80
+    {
+        *at += 3;
+        return Some(u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14);
     }
     let mut value = 0u32;
     for i in 0..VARINT_U32_MAX {
@@ -123,6 +139,7 @@ fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
 
 /// Encodes a request of the data path, version byte first; returns the
 /// bytes used.
+#[inline]
 pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
     let (tag, port, len, wait) = match *request {
         Request::Send { port, len } => (SEND, port, len, None),
@@ -143,6 +160,7 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
 }
 
 /// Decodes a request of the data path and the data after it.
+#[inline]
 pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
     let mut at = 0;
     if take_byte(bytes, &mut at)? != PROTOCOL_VERSION {
@@ -166,6 +184,7 @@ pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> 
 
 /// Encodes an `Ok`, `Received` or `ReceivedInline` answer; returns the
 /// bytes used.
+#[inline]
 pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usize> {
     let mut at = 0;
     match *response {
@@ -186,6 +205,7 @@ pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usi
 
 /// Decodes an `Ok`, `Received` or `ReceivedInline` answer and the data after
 /// it (the reply code is checked by the caller).
+#[inline]
 pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
     let mut at = 0;
     let tag = take_byte(bytes, &mut at)?;
@@ -253,7 +273,7 @@ mod tests {
 
     #[test]
     fn varints_at_the_limits_match_postcard() {
-        for value in [0, 127, 128, 16_383, 16_384, u32::MAX >> 4, u32::MAX] {
+        for value in [0, 127, 128, 16_383, 16_384, 65_535, 0x1f_ffff, 0x20_0000, u32::MAX >> 4, u32::MAX] {
             let request = Request::Recv { port: value, len: value };
             let mut buf = [0u8; 16];
             let used = encode_request(&request, &mut buf).unwrap();

@@ -38,6 +38,7 @@ impl Transport for KernelTransport {
         urt::sys::lookup(NETD_NAME).ok()
     }
 
+    #[inline]
     fn call(
         &mut self,
         dest: TaskId,

@@ -76,6 +76,7 @@ impl core::fmt::Display for KernelError {
 }
 
 /// Turns a raw `rax` into a result.
+#[inline]
 pub fn check(raw: i64) -> Result<u64, KernelError> {
     if raw >= 0 { Ok(raw as u64) } else { Err(KernelError::from_code(raw).unwrap_or(KernelError::BadArgument)) }
 }

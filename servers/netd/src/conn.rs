@@ -202,17 +202,20 @@ impl SocketTable {
         Some(socket)
     }
 
+    #[inline]
     pub fn get(&self, id: SocketId) -> Option<&Socket> {
         let entry = self.slots.get(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         entry.socket.as_ref()
     }
 
+    #[inline]
     pub fn get_mut(&mut self, id: SocketId) -> Option<&mut Socket> {
         let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         entry.socket.as_mut()
     }
 
     /// The live socket in `slot`, with its id.
+    #[inline]
     pub fn in_slot(&self, slot: u16) -> Option<(SocketId, &Socket)> {
         let entry = self.slots.get(usize::from(slot))?;
         let socket = entry.socket.as_ref()?;
@@ -238,6 +241,7 @@ impl SocketTable {
 
     /// Sets the inbox of `id`; a buffer the inbox no longer needs goes back
     /// to the pool.
+    #[inline]
     pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
         let Some(entry) = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation) else {
             return;

@@ -4,38 +4,9 @@
 use abi::{MAX_MESSAGE, lease_flags};
 use libsock::limits::{INLINE_MAX, MAX_BACKLOG, MAX_MESSAGE_LEN, MAX_PORT, is_local_host};
 use libsock::proto::{self, Request, Wait, op};
+use urt::rng::Rng;
 
 use crate::fake_kernel::FakeLease;
-
-/// A seeded xorshift64* generator: the same seed gives the same run.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 /// One request as netd receives it.
 #[derive(Clone, Debug)]

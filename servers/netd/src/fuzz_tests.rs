@@ -18,10 +18,11 @@ mod requests;
 use abi::TaskId;
 use libsock::SockError;
 use libsock::proto::{self, PROTOCOL_VERSION, Request, Response, SocketRow};
+use urt::rng::Rng;
 
 use crate::fake_kernel::World;
 use crate::{Action, Netd};
-use requests::{Rng, Shape};
+use requests::Shape;
 
 const DEFAULT_REQUESTS: u64 = 20_000;
 const LONG_REQUESTS: u64 = 1_000_000;

@@ -1,5 +1,5 @@
-//! The pure half of the fuzzers `sysfuzz` and `ipcfuzz`: a seeded random
-//! source, pools of interesting values, addresses and lengths, a model of
+//! The pure half of the fuzzers `sysfuzz` and `ipcfuzz`: their seeded random
+//! source ([`Rng`], `urt::rng`), pools of interesting values, addresses and lengths, a model of
 //! which of the fuzzer's own addresses are mapped, and the result oracle.
 //!
 //! Both fuzzers lay out their memory the same way (see the constants below),
@@ -22,6 +22,7 @@ pub mod syscalls;
 mod task_ids;
 
 use abi::{ARGS_VADDR, KernelError, PAGE_SIZE, USER_END, USER_START};
+pub use urt::rng::Rng;
 
 const PAGE: u64 = PAGE_SIZE as u64;
 
@@ -48,51 +49,6 @@ pub const UNMAPPED_ZONE_LEN: u64 = 1 << 30;
 
 /// Kernel-half addresses: the start of the higher half and the kernel image.
 pub const KERNEL_ADDRESSES: [u64; 3] = [0xffff_8000_0000_0000, 0xffff_ffff_8010_0000, 0xffff_ffff_ffff_f000];
-
-/// A seeded xorshift64* generator: the same seed gives the same run.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        // splitmix64 spreads small seeds over the whole state; zero is the
-        // one state xorshift never leaves.
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        Rng(if z == 0 { 1 } else { z })
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        for byte in buf {
-            *byte = self.next_u64() as u8;
-        }
-    }
-}
 
 /// Values at the edges of the usual ranges.
 pub const INTERESTING: [u64; 31] = [

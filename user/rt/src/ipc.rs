@@ -58,6 +58,7 @@ impl<'a> Loan<'a> {
 pub type Reply = CallResult;
 
 /// Sends `request` with operation `op` to `dest` and blocks for the reply.
+#[inline]
 pub fn call(dest: TaskId, op: u32, request: &[u8], reply: &mut [u8], loans: &[Loan<'_>]) -> Result<Reply, KernelError> {
     let args = CallArgs {
         dest,
@@ -95,6 +96,7 @@ fn recv_with(buf: &mut [u8], mask: u32, flags: u64) -> Result<Received, KernelEr
     recv_with_flags(buf, mask, flags).map(|incoming| incoming.received)
 }
 
+#[inline]
 fn recv_with_flags(buf: &mut [u8], mask: u32, flags: u64) -> Result<Incoming, KernelError> {
     let args = RecvArgs { buf: buf.as_mut_ptr() as u64, cap: buf.len() as u64, mask, flags };
     // SAFETY: `buf` is writable for its length.
@@ -111,6 +113,7 @@ pub type FirstLease = abi::LeaseInfo;
 pub type Incoming = RecvResult;
 
 /// As [`recv`], also describing the message's first lease.
+#[inline]
 pub fn recv_incoming(buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
     recv_with_flags(buf, mask, 0)
 }
@@ -120,6 +123,7 @@ pub fn recv_incoming(buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError>
 /// runs next, without a trip through the scheduler's queues. An error means
 /// nothing happened, neither the reply nor the receive (typically
 /// `PeerDied`: the caller is gone); a server then simply receives.
+#[inline]
 pub fn reply_recv(caller: TaskId, code: u32, data: &[u8], buf: &mut [u8], mask: u32) -> Result<Incoming, KernelError> {
     let args = ReplyRecvArgs {
         caller,
@@ -150,6 +154,7 @@ pub struct ReplyTo<'a> {
 /// [`reply_recv`]. An error means nothing happened, neither reply nor the
 /// receive (typically `PeerDied`: one of the callers is gone); a server then
 /// sends them one by one.
+#[inline]
 pub fn reply2_recv(
     earlier: ReplyTo<'_>,
     later: ReplyTo<'_>,
@@ -180,6 +185,7 @@ pub fn reply2_recv(
 }
 
 /// Answers `caller` (who must be waiting for our reply) with `code` and `data`.
+#[inline]
 pub fn reply(caller: TaskId, code: u32, data: &[u8]) -> Result<(), KernelError> {
     let args = ReplyArgs { caller, code, data: data.as_ptr() as u64, len: data.len() as u64 };
     // SAFETY: `data` is readable for its length.
@@ -187,6 +193,7 @@ pub fn reply(caller: TaskId, code: u32, data: &[u8]) -> Result<(), KernelError> 
 }
 
 /// Copies lease `index` of waiting `caller`, from `offset`, into all of `buf`.
+#[inline]
 pub fn lease_read(caller: TaskId, index: usize, offset: usize, buf: &mut [u8]) -> Result<usize, KernelError> {
     let lease = lease_ref(caller, index);
     let args = LeaseAccessArgs { lease, offset: offset as u64, buf: buf.as_mut_ptr() as u64, len: buf.len() as u64 };
@@ -197,6 +204,7 @@ pub fn lease_read(caller: TaskId, index: usize, offset: usize, buf: &mut [u8]) -
 }
 
 /// Copies all of `data` into lease `index` of waiting `caller` at `offset`.
+#[inline]
 pub fn lease_write(caller: TaskId, index: usize, offset: usize, data: &[u8]) -> Result<usize, KernelError> {
     let lease = lease_ref(caller, index);
     let args = LeaseAccessArgs { lease, offset: offset as u64, buf: data.as_ptr() as u64, len: data.len() as u64 };
@@ -216,6 +224,7 @@ pub struct LeaseAt {
 /// Copies `len` bytes straight from one caller's READ lease into another's
 /// WRITE lease, without passing through this task's memory. An error says
 /// which lease it is about, so a server can tell whose buffer failed.
+#[inline]
 pub fn lease_copy(src: LeaseAt, dst: LeaseAt, len: usize) -> Result<usize, LeaseCopyError> {
     let args = LeaseCopyArgs {
         src: lease_ref(src.caller, src.index),

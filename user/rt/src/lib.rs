@@ -9,6 +9,8 @@
 //! - [`args`], [`rt`]: program arguments, start, exit status and panics.
 //! - [`proto`]: the console's and init's IPC protocols, shared with those
 //!   servers; [`supervisor`] calls init.
+//! - [`rng`]: a seeded random source, for fuzzers and tests that replay by
+//!   seed.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
@@ -20,6 +22,7 @@ pub mod heap;
 pub mod io;
 pub mod ipc;
 pub mod proto;
+pub mod rng;
 pub mod rt;
 pub mod supervisor;
 pub mod sys;

@@ -15,6 +15,7 @@ use crate::arch::{Regs, syscall};
 ///
 /// # Safety
 /// As [`syscall`]: pointers in `args` must be valid for what `number` does.
+#[inline(always)]
 pub(crate) unsafe fn invoke(number: Sysnum, args: [u64; 6]) -> Result<Regs, KernelError> {
     // SAFETY: forwarded to the caller.
     let regs = unsafe { syscall(number, args) };

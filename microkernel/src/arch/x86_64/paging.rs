@@ -78,7 +78,7 @@ fn indices(vaddr: u64) -> [usize; 4] {
 /// one IPC (request, reply, lease, often in the same stack page) walk the
 /// tables once. Entries are only added by `translate` and only a present
 /// leaf is kept; `unmap`, the one way a present leaf changes, empties it.
-const RECENT_PAGES: usize = 4;
+const RECENT_PAGES: usize = 32;
 
 /// One page-table hierarchy, named by its top-level frame.
 #[derive(Debug)]

@@ -9,11 +9,11 @@ use alloc::vec::Vec;
 
 use abi::TaskId;
 use bench::plan::{PAIRS, Plan};
-use bench::report::{ResultLine, ns_per, per_second};
+use bench::report::ResultLine;
 use urt::supervisor;
 
-use crate::pairs::start_clients_and_time;
-use crate::{Bencher, Measured, emit, spawn, wait_ok};
+use crate::pairs::{end_helpers, start_clients_and_time};
+use crate::{Bencher, emit, spawn};
 
 /// The port echod serves.
 const FAN_IN_PORT: u16 = 7300;
@@ -28,32 +28,13 @@ pub fn fan_in(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
         let ports = core::iter::repeat_n(FAN_IN_PORT, PAIRS as usize);
         start_clients_and_time(gate, ports, per_client, &mut helpers)
     });
-    if measured.is_err() {
-        for &(task, _) in &helpers {
-            let _ = supervisor::kill(task);
-        }
-    }
-    let mut first_failure = Ok(());
-    for &(task, what) in &helpers {
-        let ended = wait_ok(task, what);
-        if first_failure.is_ok() {
-            first_failure = ended;
-        }
-    }
+    let first_failure = end_helpers(&helpers, measured.is_err());
     // echod serves until it is killed.
     let _ = supervisor::kill(server);
     let _ = supervisor::wait(server);
-    let Measured { ns, costs } = bencher.measured(measured?);
+    let measured = bencher.measured(measured?);
     first_failure?;
     let n = u64::from(per_client) * u64::from(PAIRS);
-    emit(
-        ResultLine::new("fan-in")
-            .field("clients", PAIRS)
-            .field("n", n)
-            .field("ns", ns)
-            .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns))
-            .costs(&costs, n),
-    );
+    emit(ResultLine::new("fan-in").field("clients", PAIRS).round_trips(n, &measured));
     Ok(())
 }

@@ -5,11 +5,11 @@ use alloc::string::String;
 
 use abi::{KernelError, Received, TaskId};
 use bench::plan::{Plan, ipc_op};
-use bench::report::{ResultLine, ns_per, per_second};
+use bench::report::{Measured, ResultLine};
 use urt::ipc::{call, recv, reply, reply_recv};
 
 use crate::clock::Stopwatch;
-use crate::{Bencher, Measured, emit, spawn, wait_ok};
+use crate::{Bencher, emit, spawn, wait_ok};
 
 /// A number no syscall has: the kernel decodes it, finds nothing and returns
 /// `NoSuchCall`, which is the least work a syscall can do.
@@ -45,15 +45,9 @@ pub fn null_syscall(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     for _ in 0..calls {
         no_such_call();
     }
-    let Measured { ns, costs } = bencher.measured(watch.lap());
-    emit(
-        ResultLine::new("sys")
-            .field("call", "no-such-call")
-            .field("n", calls)
-            .field("ns", ns)
-            .field("ns_per_call", ns_per(ns, calls.into()))
-            .costs(&costs, calls.into()),
-    );
+    let measured = bencher.measured(watch.lap());
+    let n = u64::from(calls);
+    emit(ResultLine::new("sys").field("call", "no-such-call").timed("call", n, &measured).costs(&measured.costs, n));
     Ok(())
 }
 
@@ -63,18 +57,10 @@ pub fn null_ipc(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let measured = time_null_calls(bencher, plan, server);
     // Stop the server whatever happened, so it does not outlive us.
     let quit = call(server, ipc_op::QUIT, &[], &mut [], &[]);
-    let Measured { ns, costs } = measured?;
+    let measured = measured?;
     quit.map_err(|err| format!("quit: {err}"))?;
     wait_ok(server, "ipc-server")?;
-    let n = u64::from(plan.round_trips);
-    emit(
-        ResultLine::new("ipc")
-            .field("n", n)
-            .field("ns", ns)
-            .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns))
-            .costs(&costs, n),
-    );
+    emit(ResultLine::new("ipc").round_trips(plan.round_trips.into(), &measured));
     Ok(())
 }
 

@@ -27,7 +27,7 @@ use alloc::string::String;
 use abi::TaskId;
 use bench::clock::TickRate;
 use bench::plan::{self, Bench, Invocation, Plan};
-use bench::report::ResultLine;
+use bench::report::{Measured, ResultLine};
 use urt::println;
 use urt::supervisor;
 
@@ -66,12 +66,6 @@ impl Bencher {
     pub fn measured(&self, lap: clock::Lap) -> Measured {
         Measured { ns: self.ns(lap.ticks), costs: lap.costs }
     }
-}
-
-/// One timed run: how long it took and what the kernel did meanwhile.
-pub struct Measured {
-    pub ns: u64,
-    pub costs: abi::CostCounters,
 }
 
 /// Prints one finished result.

@@ -9,14 +9,14 @@ use alloc::vec::Vec;
 
 use abi::{CostCounters, Received, TaskId};
 use bench::plan::{PAIRS, Plan, gate_op};
-use bench::report::{ResultLine, ns_per, per_second};
+use bench::report::ResultLine;
 use urt::ipc::{call, recv, reply};
 use urt::{println, supervisor};
 
 use crate::clock::{Lap, counters, since, ticks};
 use crate::net::{connect_retrying, sockets};
 use crate::socket::round_trips;
-use crate::{Bencher, Measured, emit, spawn, wait_ok};
+use crate::{Bencher, emit, spawn, wait_ok};
 
 /// Ports of the pairs: this one and the next `PAIRS - 1`.
 pub const FIRST_PAIR_PORT: u16 = 7100;
@@ -27,31 +27,31 @@ pub fn ping_pong_pairs(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let per_pair = plan.pair_round_trips();
     let mut helpers = Vec::new();
     let measured = start_and_time(per_pair, &mut helpers);
-    if measured.is_err() {
-        for &(task, _) in &helpers {
+    let first_failure = end_helpers(&helpers, measured.is_err());
+    let measured = bencher.measured(measured?);
+    first_failure?;
+    let n = u64::from(per_pair) * u64::from(PAIRS);
+    emit(ResultLine::new("pp-sock-64").field("pairs", PAIRS).round_trips(n, &measured));
+    Ok(())
+}
+
+/// Collects the helpers of a run, killing them first if the run failed
+/// (they may wait for a party that never comes); the first one that did not
+/// end with status 0 is the error.
+pub fn end_helpers(helpers: &[(TaskId, &'static str)], run_failed: bool) -> Result<(), String> {
+    if run_failed {
+        for &(task, _) in helpers {
             let _ = supervisor::kill(task);
         }
     }
     let mut first_failure = Ok(());
-    for &(task, what) in &helpers {
+    for &(task, what) in helpers {
         let ended = wait_ok(task, what);
         if first_failure.is_ok() {
             first_failure = ended;
         }
     }
-    let Measured { ns, costs } = bencher.measured(measured?);
-    first_failure?;
-    let n = u64::from(per_pair) * u64::from(PAIRS);
-    emit(
-        ResultLine::new("pp-sock-64")
-            .field("pairs", PAIRS)
-            .field("n", n)
-            .field("ns", ns)
-            .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns))
-            .costs(&costs, n),
-    );
-    Ok(())
+    first_failure
 }
 
 /// Starts the gate and the pairs (recording each task), then asks the gate

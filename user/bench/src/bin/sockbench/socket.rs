@@ -10,13 +10,13 @@ use alloc::vec;
 use abi::TaskId;
 use bench::pattern;
 use bench::plan::{BULK_CHUNKS, Plan};
-use bench::report::{ResultLine, megabytes_per_second, ns_per, per_second};
+use bench::report::{Measured, ResultLine, megabytes_per_second, per_second};
 use libsock::SockError;
 use urt::supervisor;
 
 use crate::clock::Stopwatch;
 use crate::net::{Net, connect_retrying, sockets};
-use crate::{Bencher, Measured, emit, spawn, wait_ok};
+use crate::{Bencher, emit, spawn, wait_ok};
 
 pub const PING_PONG_PORT: u16 = 7001;
 pub const BULK_PORT: u16 = 7002;
@@ -47,16 +47,7 @@ pub fn ping_pong(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
         timed
     });
     finish_helper(echo, "echo", &measured)?;
-    let Measured { ns, costs } = measured?;
-    let n = u64::from(plan.round_trips);
-    emit(
-        ResultLine::new("pp-sock")
-            .field("n", n)
-            .field("ns", ns)
-            .field("ns_per_rt", ns_per(ns, n))
-            .field("rt_per_s", per_second(n, ns))
-            .costs(&costs, n),
-    );
+    emit(ResultLine::new("pp-sock").round_trips(plan.round_trips.into(), &measured?));
     Ok(())
 }
 
@@ -157,16 +148,14 @@ pub fn connections(bencher: &Bencher, plan: &Plan) -> Result<(), String> {
     let mut refused = 0u64;
     let measured = time_cycles(bencher, &mut net, cycles, &mut refused);
     finish_helper(server, "conn-server", &measured)?;
-    let Measured { ns, costs } = measured?;
+    let measured = measured?;
     let n = u64::from(cycles);
     emit(
         ResultLine::new("conn")
-            .field("n", n)
-            .field("ns", ns)
-            .field("ns_per_cycle", ns_per(ns, n))
-            .field("cycles_per_s", per_second(n, ns))
+            .timed("cycle", n, &measured)
+            .field("cycles_per_s", per_second(n, measured.ns))
             .field("refused", refused)
-            .costs(&costs, n),
+            .costs(&measured.costs, n),
     );
     Ok(())
 }
