@@ -46,12 +46,13 @@ function summary(side, key, scale,    n) {
     return num(last_median) " [" num(sorted[1] * scale) ".." num(sorted[n] * scale) "]"
 }
 
-# The hardware estimate (docs/benchmarks.md): under -icount every instruction
-# is 1 ns; on a 3 GHz core retiring one instruction per cycle that is 1/3 ns,
-# and every kernel entry adds the cost of crossing into the kernel and back
-# (ENTRY_NS, a null system call measured on a current x86-64 core) and every
-# CR3 write its own cost (CR3_NS: about 100 cycles at 3 GHz); the TLB refills
-# after a CR3 write are left out.
+# The hardware estimate (docs/benchmarks.md, with its sources): under -icount
+# every instruction is 1 ns; on a 3 GHz core retiring one instruction per
+# cycle that is 1/3 ns, and every kernel entry adds the measured cost of a
+# whole null system call on a current x86-64 core (ENTRY_NS, ~60 ns: its own
+# instructions are counted twice, against the side with more entries) and
+# every CR3 write ~100 cycles (CR3_NS, as Linux's pti.rst gives it); the TLB
+# refills after a CR3 write are left out.
 function estimate(ns, entries, cr3) {
     return ns / IPNS + entries * ENTRY_NS + cr3 * CR3_NS
 }
@@ -141,7 +142,7 @@ side == "ours" && $1 == "HOST" && $2 == "prompt" { add("ours", "wall_prompt.s", 
     }
 }
 
-BEGIN { IPNS = 3; ENTRY_NS = 49; CR3_NS = 33.3 }
+BEGIN { IPNS = 3; ENTRY_NS = 60; CR3_NS = 33.3 }
 
 END {
     if (format == "chart") {
