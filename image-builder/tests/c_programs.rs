@@ -153,6 +153,9 @@ fn every_socket_code_comes_back_to_c() {
         "send(local) in a forked child: the parent's socket -> E_ACCESS_DENIED",
         "recv(local) after the child disconnected -> E_CONNECTION_RESET_BY_REMOTE",
         "listen for a 65th socket -> E_FAIL",
+        "send(local, unmapped buffer, 10) -> E_INVALID_ARG",
+        "recv(local, unmapped buffer, 10) -> E_INVALID_ARG",
+        "recv(local) after that: the message stayed whole -> 0",
     ] {
         let line = format!("sockerrs: ok: {expected}");
         shell.check(answer.contains(&line), &format!("no {line:?} in {answer:?}"));
@@ -160,7 +163,7 @@ fn every_socket_code_comes_back_to_c() {
     let failed: Vec<&String> = answer.iter().filter(|l| l.contains("FAILED")).collect();
     shell.check(failed.is_empty(), &format!("failed checks: {failed:?}"));
     shell.check(
-        answer.last().is_some_and(|l| l == "sockerrs: 21 passed, 0 failed"),
+        answer.last().is_some_and(|l| l == "sockerrs: 28 passed, 0 failed"),
         &format!("sockerrs ended with {:?}", answer.last()),
     );
 }

@@ -9,14 +9,14 @@
 //! socket made by an older netd fails the same way on its next call without
 //! reaching the new one (see `origins.rs`).
 
-use core::ops::Range;
-
 use abi::{KernelError, Lease, TaskId, lease_flags};
 
 use crate::error::{ResetReason, SockError};
 use crate::limits::{INLINE_MAX, MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
 use crate::origins::Origins;
-use crate::proto::{self, ListPage, Request, Response, Wait};
+use crate::proto::{ListPage, Request, Response, Wait};
+
+mod exchange;
 
 pub(crate) const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
 
@@ -95,6 +95,9 @@ pub struct Sockets<T> {
     /// so that no call pays for clearing two message buffers.
     request: [u8; abi::MAX_MESSAGE],
     reply: [u8; abi::MAX_MESSAGE],
+    /// Whether small data may travel inside the messages, which means this
+    /// code reads and writes the caller's buffers itself (see `lease_only`).
+    data_in_messages: bool,
 }
 
 impl<T: Transport> Sockets<T> {
@@ -106,7 +109,19 @@ impl<T: Transport> Sockets<T> {
             console_seen: None,
             request: [0; abi::MAX_MESSAGE],
             reply: [0; abi::MAX_MESSAGE],
+            data_in_messages: true,
         }
+    }
+
+    /// Sockets whose data only ever goes by lease: `send` and `recv` never
+    /// touch the caller's buffer, only the kernel does, on netd's behalf. For
+    /// callers whose buffers are unchecked pointers (the C runtime): a bad
+    /// one then fails that call with `E_INVALID_ARG`, as the contract says,
+    /// instead of faulting here.
+    pub const fn lease_only(transport: T) -> Self {
+        let mut sockets = Self::new(transport);
+        sockets.data_in_messages = false;
+        sockets
     }
 
     pub fn transport(&mut self) -> &mut T {
@@ -174,7 +189,9 @@ impl<T: Transport> Sockets<T> {
         // Small data travels in the request; it is lent as well, for netd
         // to take it later should the send have to wait.
         let (request, inline) = match wait {
-            _ if !data.is_empty() && len <= INLINE_MAX => (Request::SendInline { port: wire_port, len, wait }, data),
+            _ if self.data_in_messages && !data.is_empty() && len <= INLINE_MAX => {
+                (Request::SendInline { port: wire_port, len, wait }, data)
+            }
             Wait::Forever => (Request::Send { port: wire_port, len }, &[][..]),
             wait => (Request::SendWait { port: wire_port, len, wait }, &[][..]),
         };
@@ -220,7 +237,11 @@ impl<T: Transport> Sockets<T> {
         let lent = buf.len().min(MAX_MESSAGE_LEN as usize);
         let (wire_port, len) = (port.into(), lent as u32);
         // netd answers with the piece itself when it is short enough.
-        let request = Request::RecvInline { port: wire_port, len, wait };
+        let request = match wait {
+            _ if self.data_in_messages => Request::RecvInline { port: wire_port, len, wait },
+            Wait::Forever => Request::Recv { port: wire_port, len },
+            wait => Request::RecvWait { port: wire_port, len, wait },
+        };
         let result = self.exchange_with_data(netd, &request, &[], &mut [LeaseBuf::Write(&mut buf[..lent])]);
         let result = match result {
             Ok((Response::ReceivedInline { len, more }, data)) if len as usize <= lent => {
@@ -326,47 +347,6 @@ impl<T: Transport> Sockets<T> {
             self.origins.forget(port);
         }
         error
-    }
-
-    /// Encodes, calls netd and decodes. Kernel errors become socket errors.
-    pub(crate) fn exchange(
-        &mut self,
-        netd: TaskId,
-        request: &Request<'_>,
-        leases: &mut [LeaseBuf<'_>],
-    ) -> Result<Response, SockError> {
-        match self.exchange_with_data(netd, request, &[], leases)? {
-            (response, data) if data.is_empty() => Ok(response),
-            _ => Err(SockError::Fail),
-        }
-    }
-
-    /// [`Sockets::exchange`] for a request followed by `data`; the answer
-    /// comes with where its own data lies in `self.reply`.
-    fn exchange_with_data(
-        &mut self,
-        netd: TaskId,
-        request: &Request<'_>,
-        data: &[u8],
-        leases: &mut [LeaseBuf<'_>],
-    ) -> Result<(Response, Range<usize>), SockError> {
-        let bytes =
-            proto::encode_request_with_data(request, data, &mut self.request).map_err(|_| SockError::InvalidArg)?;
-        match self.transport.call(netd, request.operation(), bytes, &mut self.reply, leases) {
-            Ok((code, len)) => {
-                let bytes = self.reply.get(..len).ok_or(SockError::Fail)?;
-                let (response, data) = proto::decode_response_with_data(code, bytes).map_err(|_| SockError::Fail)?;
-                Ok((response, len - data.len()..len))
-            }
-            Err(KernelError::PeerDied | KernelError::NoSuchTask) => {
-                if self.netd == Some(netd) {
-                    self.netd = None;
-                }
-                Err(NETD_RESTARTED)
-            }
-            Err(KernelError::BadAddress | KernelError::LeaseBounds) => Err(SockError::InvalidArg),
-            Err(_) => Err(SockError::Fail),
-        }
     }
 }
 

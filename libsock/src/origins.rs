@@ -117,8 +117,8 @@ impl Origins {
         self.entries.iter().position(matches)
     }
 
-    /// An entry for `port`, among those that may be filled.
-    /// The index of the entry for `port`, the last one found checked first.
+    /// The index of the entry for `port` among those that may be filled, the
+    /// last one found checked first.
     fn find(&self, port: u16) -> Option<usize> {
         let is_port = |e: &Option<Entry>| e.is_some_and(|e| e.port == port);
         let last = self.last_found.get();

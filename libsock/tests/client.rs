@@ -4,8 +4,9 @@ mod support;
 
 use std::thread;
 
+use libsock::proto::op;
 use libsock::{E_CONNECTION_RESET_BY_REMOTE, E_INVALID_ARG, E_NOTFOUND, ResetReason, SockError, Sockets};
-use support::Shared;
+use support::{FakeTransport, Shared};
 
 const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
 
@@ -39,6 +40,41 @@ fn the_seed_demo_round_trip_with_the_integer_api() {
     assert_eq!(&buf[..9], b"hello OK\0", "a short piece is followed by a zero byte");
     assert_eq!(api.disconnect(port), 0);
     serving.join().unwrap();
+}
+
+/// One 2-byte message each way between a server and a client made with
+/// `make`; returns the operation codes of the client's data calls to netd.
+fn client_operations(make: fn(FakeTransport) -> Sockets<FakeTransport>) -> Vec<u32> {
+    let system = Shared::new();
+    let mut server = Sockets::new(system.task());
+    let mut client = make(system.task());
+    let serving = thread::spawn(move || {
+        server.listen(10).unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(server.recv(10, &mut buf).unwrap(), (2, false));
+        server.send(10, &buf[..2]).unwrap();
+    });
+    let port = loop {
+        match client.connect(10, "localhost") {
+            Err(SockError::NotFound) => thread::yield_now(),
+            other => break other.unwrap(),
+        }
+    };
+    client.send(port, b"hi").unwrap();
+    let mut buf = [0xffu8; 8];
+    assert_eq!(client.recv(port, &mut buf).unwrap(), (2, false));
+    assert_eq!(&buf[..4], b"hi\0\xff", "the piece, its zero byte, and the rest untouched");
+    serving.join().unwrap();
+    let me = client.transport().me;
+    // Connect may be tried until the server listens: its calls are left out.
+    let ops = system.lock().operations.clone();
+    ops.into_iter().filter(|&(task, op)| task == me && op != op::CONNECT).map(|(_, op)| op).collect()
+}
+
+#[test]
+fn lease_only_sockets_never_carry_data_in_the_messages() {
+    assert_eq!(client_operations(Sockets::lease_only), [op::SEND, op::RECV]);
+    assert_eq!(client_operations(Sockets::new), [op::SEND_INLINE, op::RECV_INLINE]);
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub fn handle(frame: *mut TrapFrame) -> *const TrapFrame {
         Entry::Syscall => with_kernel(frame, crate::syscall::enter, || {}),
         Entry::Exception(vector) => {
             // SAFETY: as above.
-            if unsafe { !(*frame).from_user() } || entry.is_machine_event() {
+            if unsafe { !(*frame).came_from_user() } || entry.is_machine_event() {
                 // SAFETY: as above; the machine stops after the report.
                 kernel_exception(unsafe { &*frame }, vector);
             }

@@ -23,6 +23,8 @@ pub struct System {
     pub netd_starts_at: Option<u64>,
     /// Requests that reached any netd.
     pub calls_to_netd: usize,
+    /// The caller and operation code of every call to netd, in order.
+    pub operations: Vec<(TaskId, u32)>,
     /// What the registry names while netd is down (a dead id, until rebound).
     pub stale_name: Option<TaskId>,
     /// A console line waits to be read.
@@ -46,6 +48,7 @@ impl Shared {
             clock_ms: 0,
             netd_starts_at: None,
             calls_to_netd: 0,
+            operations: Vec::new(),
             stale_name: None,
             console_input: false,
             console_watch: None,
@@ -187,13 +190,16 @@ impl Transport for FakeTransport {
             .iter()
             .map(|lease| match lease {
                 LeaseBuf::Read(bytes) => FakeLease::read(bytes),
-                LeaseBuf::Write(bytes) => FakeLease::write(bytes.len()),
+                // The lease is the caller's memory: what netd does not
+                // write keeps its bytes.
+                LeaseBuf::Write(bytes) => FakeLease { flags: abi::lease_flags::WRITE, ..FakeLease::read(bytes) },
                 LeaseBuf::ReadWrite(bytes) => {
                     FakeLease { flags: abi::lease_flags::READ | abi::lease_flags::WRITE, ..FakeLease::read(bytes) }
                 }
             })
             .collect();
         system.calls_to_netd += 1;
+        system.operations.push((self.me, operation));
         system.kernel.begin_call(self.me, lent);
         let message = system.kernel.message(self.me, operation, request);
         let handled = netd.handle(&mut system.kernel, &message);

@@ -17,7 +17,7 @@ impl PageRange {
     /// length of 0 or above `MAX_MAP`; then `BadAddress` for a range that
     /// starts below `USER_START` or ends past `USER_END`.
     pub fn new(addr: u64, len: u64) -> Result<Self, KernelError> {
-        if addr % PAGE != 0 || len % PAGE != 0 || len == 0 || len > MAX_MAP {
+        if !addr.is_multiple_of(PAGE) || !len.is_multiple_of(PAGE) || len == 0 || len > MAX_MAP {
             return Err(KernelError::BadArgument);
         }
         match addr.checked_add(len) {

@@ -89,10 +89,10 @@ impl Kernel {
             self.task_mut(waiter).set_results(&Results::error(KernelError::PeerDied));
             self.make_runnable(waiter);
         }
-        if index == self.current {
-            if let Some(ports) = self.open_ports.take() {
-                io_ports::deny(ports);
-            }
+        if index == self.current
+            && let Some(ports) = self.open_ports.take()
+        {
+            io_ports::deny(ports);
         }
         self.irq_lines.release(id, |line| pic::set_masked(line, true));
         self.names.unbind_task(id);

@@ -187,7 +187,7 @@ impl Kernel {
             let next = self.switch_to_next();
             let frame = &self.task(next).frame;
             let (rip, rsp) = frame.resume_point();
-            let unresumable = if frame.from_user() { resume::unresumable(rip, rsp) } else { None };
+            let unresumable = if frame.came_from_user() { resume::unresumable(rip, rsp) } else { None };
             let Some(vector) = unresumable else {
                 return frame;
             };
@@ -236,11 +236,11 @@ impl Kernel {
             io_ports::allow(ports);
             self.open_ports = Some(ports);
         }
-        if let Some(space) = &task.space {
-            if !space.is_active() {
-                space.activate();
-                self.counters.space_switches += 1;
-            }
+        if let Some(space) = &task.space
+            && !space.is_active()
+        {
+            space.activate();
+            self.counters.space_switches += 1;
         }
         // SAFETY: the task's box stays allocated while it is current: a
         // slot is only released by reap, which never targets the running

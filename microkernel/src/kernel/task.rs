@@ -171,7 +171,7 @@ impl Task {
     #[inline(always)]
     pub fn resumable(&self) -> bool {
         let (rip, rsp) = self.frame.resume_point();
-        !self.frame.from_user() || kcore::resume::unresumable(rip, rsp).is_none()
+        !self.frame.came_from_user() || kcore::resume::unresumable(rip, rsp).is_none()
     }
 
     /// Stores registers saved elsewhere (on the idle or boot stack) as the

@@ -45,6 +45,7 @@ mod data;
 mod deadlines;
 mod dispatch;
 mod effects;
+mod pieces;
 mod poll;
 mod ports;
 mod replies;

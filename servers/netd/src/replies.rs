@@ -4,9 +4,10 @@
 //! task-exit event collects its answers here and returns them (see
 //! [`crate::Handled`]). The order is the order in which the core woke the
 //! callers, and the sender of a request comes last, after everyone its
-//! request woke. The binary sends all but the last with `reply` and the last
-//! with `reply_recv`, together with its next receive; the host tests deliver
-//! them in the same order, so they see what the binary produces.
+//! request woke. The binary sends them in that order, the last two together
+//! with its next receive (`reply2_recv`, or `reply_recv` for one) and any
+//! earlier ones at once with `reply`; the host tests deliver them in the same
+//! order, so they see what the binary produces.
 //!
 //! An answer may carry data after it (`ReceivedInline`): the event's data
 //! is kept in one arena here, and each answer names its part of it.
@@ -39,6 +40,8 @@ pub(crate) struct Data {
 /// (a `send` wakes one); room for four leaves a margin, and data that finds
 /// no room goes by lease instead.
 const DATA_ROOM: usize = 4 * INLINE_MAX as usize;
+// `Data` names its part of the arena in u16s.
+const _: () = assert!(DATA_ROOM <= u16::MAX as usize);
 
 /// A caller waits in one call at most, so one event answers at most every
 /// task once.

@@ -8,6 +8,10 @@
 #include "signalcodes.h"
 
 #define PORT 700
+/* For the bad-buffer checks. */
+#define BUFFER_PORT 701
+/* Below the first user page: never mapped in any task. */
+#define UNMAPPED ((char*)0x1000)
 /* The first of 65 ports for the per-task socket limit (64). */
 #define MANY_BASE 800
 #define PER_TASK_SOCKETS 64
@@ -136,12 +140,39 @@ socket_limit(void)
   check("wait for the connecting child", wait() == pid ? 0 : -1, 0);
 }
 
+/* A buffer the calls cannot use fails that call alone with E_INVALID_ARG:
+ * the program goes on, and a message it could not take stays whole. */
+static void
+bad_buffers(void)
+{
+  char buf[16];
+  int pid, local;
+
+  pid = fork();
+  if(pid == 0){
+    if(listen(BUFFER_PORT) == 0 && recv(BUFFER_PORT, buf, sizeof(buf)) == 0 && send(BUFFER_PORT, "hello", 6) == 0)
+      recv(BUFFER_PORT, buf, sizeof(buf));
+    exit();
+  }
+  local = connect_when_listening(BUFFER_PORT);
+  check("connect(BUFFER_PORT) to the child", local > 0 ? 0 : local, 0);
+  check("send(local, unmapped buffer, 10)", send(local, UNMAPPED, 10), E_INVALID_ARG);
+  check("send(local, \"ping\")", send(local, "ping", 5), 0);
+  check("recv(local, unmapped buffer, 10)", recv(local, UNMAPPED, 10), E_INVALID_ARG);
+  memset(buf, 0, sizeof(buf));
+  check("recv(local) after that: the message stayed whole",
+        recv(local, buf, sizeof(buf)) == 0 && strcmp(buf, "hello") == 0 ? 0 : -1, 0);
+  check("disconnect(local)", disconnect(local), 0);
+  check("wait for the child", wait() == pid ? 0 : -1, 0);
+}
+
 int
 main(void)
 {
   arguments();
   ownership_and_reset();
   socket_limit();
+  bad_buffers();
   printf(1, "sockerrs: %d passed, %d failed\n", passed, failed);
   return failed;
 }

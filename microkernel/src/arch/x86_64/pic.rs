@@ -34,7 +34,7 @@ pub fn init(vector_base: u8) {
     outb(PIC2_DATA, 2);
     outb(PIC1_DATA, 0x01); // 8086 mode
     outb(PIC2_DATA, 0x01);
-    outb(PIC1_DATA, 0xff & !(1 << 2));
+    outb(PIC1_DATA, !(1 << 2));
     outb(PIC2_DATA, 0xff);
 }
 

@@ -131,7 +131,7 @@ impl TrapFrame {
         }
     }
 
-    pub fn from_user(&self) -> bool {
+    pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 
@@ -220,7 +220,7 @@ impl FpuState {
     }
 }
 
-const _: () = assert!(core::mem::size_of::<TrapFrame>() % 16 == 0);
+const _: () = assert!(core::mem::size_of::<TrapFrame>().is_multiple_of(16));
 
 /// Where the stubs save and restore FPU state: the running task's area.
 #[unsafe(no_mangle)]

@@ -80,7 +80,7 @@ fn run(port: &str, clients: u32, count: &str) -> i32 {
     } else {
         println!("echoload: {failed} of {clients} clients failed");
     }
-    failed as i32
+    failed
 }
 
 fn client(port: u16, id: &str, count: u32) -> Result<(), String> {

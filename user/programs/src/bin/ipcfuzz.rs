@@ -106,11 +106,11 @@ fn main() -> i32 {
                 }
             }
         }
-        if done % CHECK_EVERY == 0 || done == count {
-            if let Some(name) = servers.dead_one() {
-                println!("ipcfuzz: {name} ended after {done} requests, FAILED");
-                return 1;
-            }
+        if (done % CHECK_EVERY == 0 || done == count)
+            && let Some(name) = servers.dead_one()
+        {
+            println!("ipcfuzz: {name} ended after {done} requests, FAILED");
+            return 1;
         }
     }
     let elapsed_ms = (sys::now_ns() - started) / NS_PER_MS;
@@ -199,13 +199,13 @@ fn send(servers: &Servers, planned: &Planned) -> Result<Outcome, alloc::string::
 }
 
 fn netd_answer_matches(expected: NetdAnswer, response: &Response) -> bool {
-    match (expected, response) {
-        (NetdAnswer::InvalidArg, Response::Error(SockError::InvalidArg)) => true,
-        (NetdAnswer::AccessDenied, Response::Error(SockError::AccessDenied)) => true,
-        (NetdAnswer::ListPage, Response::ListPage(_)) => true,
-        (NetdAnswer::AnyError, Response::Error(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (expected, response),
+        (NetdAnswer::InvalidArg, Response::Error(SockError::InvalidArg))
+            | (NetdAnswer::AccessDenied, Response::Error(SockError::AccessDenied))
+            | (NetdAnswer::ListPage, Response::ListPage(_))
+            | (NetdAnswer::AnyError, Response::Error(_))
+    )
 }
 
 /// The servers of the start are alive, still registered, and netd answers

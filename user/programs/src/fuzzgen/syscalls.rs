@@ -341,7 +341,7 @@ fn lookup(rng: &mut Rng) -> Plan {
 }
 
 fn range_args_valid(addr: u64, len: u64) -> bool {
-    addr % PAGE == 0 && len % PAGE == 0 && len != 0 && len <= MAX_MAP
+    addr.is_multiple_of(PAGE) && len.is_multiple_of(PAGE) && len != 0 && len <= MAX_MAP
 }
 
 fn range_address_valid(addr: u64, len: u64) -> bool {
@@ -375,7 +375,7 @@ fn unmap(rng: &mut Rng) -> Plan {
                 0 => (addr | (1 + rng.below(PAGE - 1)), len),
                 1 => (addr, len + 1 + rng.below(PAGE - 1)),
                 2 => (addr, 0),
-                _ => (addr, rng.pick(&[MAX_MAP + PAGE, u64::MAX & !(PAGE - 1), 1 << 47])),
+                _ => (addr, rng.pick(&[MAX_MAP + PAGE, !(PAGE - 1), 1 << 47])),
             }
         }
         1 => {

@@ -9,7 +9,9 @@ use core::ffi::CStr;
 use libsock::{E_INVALID_ARG, KernelTransport, Sockets};
 use spin::Mutex;
 
-static SOCKETS: Mutex<Sockets<KernelTransport>> = Mutex::new(Sockets::new(KernelTransport));
+/// A C program's buffers are unchecked pointers: only the kernel touches
+/// them, so a bad one fails its call with `E_INVALID_ARG` (never a fault).
+static SOCKETS: Mutex<Sockets<KernelTransport>> = Mutex::new(Sockets::lease_only(KernelTransport));
 
 /// `len` bytes at `buf` as a slice, or `None` for a negative length or a
 /// null buffer with a length.

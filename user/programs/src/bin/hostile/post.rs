@@ -20,7 +20,7 @@ const ROUNDS: u32 = 100_000;
 /// may post. The servers must go on serving, a poll woken for nothing must
 /// go back to waiting, and every kernel bit must be refused.
 fn post_flood(_: &mut dyn Iterator<Item = &'static str>) -> i32 {
-    let targets = [NETD_NAME, urt::proto::init::NAME, urt::proto::console::NAME].map(|name| sys::lookup(name));
+    let targets = [NETD_NAME, urt::proto::init::NAME, urt::proto::console::NAME].map(sys::lookup);
     let mut posted = 0u64;
     for _ in 0..ROUNDS {
         for target in targets.iter().flatten() {

@@ -111,13 +111,12 @@ impl Server {
                     self.answer_later(message.sender, 0, alloc::vec![done as u8]);
                 }
                 op::DONE => {
-                    if let (Some(&client), Some(digest)) = (request.first(), request.get(1..9)) {
-                        if let (Some(slot), Ok(bytes)) =
+                    if let (Some(&client), Some(digest)) = (request.first(), request.get(1..9))
+                        && let (Some(slot), Ok(bytes)) =
                             (self.client_digests.get_mut(client as usize), digest.try_into())
-                        {
-                            *slot = u64::from_le_bytes(bytes);
-                            self.clients_done += 1;
-                        }
+                    {
+                        *slot = u64::from_le_bytes(bytes);
+                        self.clients_done += 1;
                     }
                     self.answer_later(message.sender, 0, Vec::new());
                 }
