@@ -198,42 +198,38 @@ pub struct Reply2RecvArgs {
 }
 
 impl Reply2RecvArgs {
+    /// The later reply and the receive: `reply_recv`'s arguments without
+    /// flags, one register further on.
+    #[inline]
+    fn later_and_recv(&self) -> ReplyRecvArgs {
+        let Reply2RecvArgs { earlier: _, caller, code, data, len, cap, buf, mask } = *self;
+        ReplyRecvArgs { caller, code, data, len, cap, buf, mask, flags: 0 }
+    }
+
     #[inline]
     pub fn to_regs(&self) -> ArgRegs {
-        [
-            self.earlier,
-            pair(self.caller.raw(), self.code),
-            self.data,
-            pair(self.len, self.cap),
-            self.buf,
-            self.mask as u64,
-        ]
+        let [first, data, lengths, buf, mask, _flags] = self.later_and_recv().to_regs();
+        [self.earlier, first, data, lengths, buf, mask]
     }
 
     #[inline]
     pub fn from_regs(regs: ArgRegs) -> Self {
-        Reply2RecvArgs {
-            earlier: regs[0],
-            caller: TaskId::from_raw(low(regs[1])),
-            code: high(regs[1]),
-            data: regs[2],
-            len: low(regs[3]),
-            cap: high(regs[3]),
-            buf: regs[4],
-            mask: low(regs[5]),
-        }
+        let [earlier, first, data, lengths, buf, mask] = regs;
+        let ReplyRecvArgs { caller, code, data, len, cap, buf, mask, .. } =
+            ReplyRecvArgs::from_regs([first, data, lengths, buf, mask, 0]);
+        Reply2RecvArgs { earlier, caller, code, data, len, cap, buf, mask }
     }
 
     /// The later reply.
     #[inline]
     pub fn later(&self) -> ReplyArgs {
-        ReplyArgs { caller: self.caller, code: self.code, data: self.data, len: self.len as u64 }
+        self.later_and_recv().reply()
     }
 
     /// The receive.
     #[inline]
     pub fn recv(&self) -> RecvArgs {
-        RecvArgs { buf: self.buf, cap: self.cap as u64, mask: self.mask, flags: 0 }
+        self.later_and_recv().recv()
     }
 }
 
