@@ -291,15 +291,6 @@ impl<T: Transport> Sockets<T> {
         }
     }
 
-    /// Asks netd to fault (only the supervisor may). Succeeds when netd dies.
-    pub fn crash_netd(&mut self) -> Result<(), SockError> {
-        let netd = self.any_netd()?;
-        match self.exchange(netd, &Request::Crash, &mut []) {
-            Err(NETD_RESTARTED) => Ok(()),
-            other => Err(error_of(other)),
-        }
-    }
-
     /// Looks netd up afresh, waiting up to [`NETD_WAIT_MS`] for it to appear.
     pub fn wait_for_netd(&mut self) -> Result<TaskId, SockError> {
         let start = self.transport.now_ms();

@@ -38,7 +38,8 @@ pub mod op {
     pub const RECV: u32 = 4;
     pub const DISCONNECT: u32 = 5;
     pub const LIST: u32 = 6;
-    pub const CRASH: u32 = 7;
+    // 7 is retired (it made netd fault) and not reused: netd answers it
+    // E_INVALID_ARG like any unknown code.
     // The extensions.
     pub const LISTEN_QUEUE: u32 = 8;
     pub const ACCEPT: u32 = 9;
@@ -86,9 +87,6 @@ pub enum Request<'a> {
     Disconnect { port: u32 },
     /// One page of the socket table, from row cursor `start_index` (netstat).
     List { start_index: u32 },
-    /// Make netd fault on purpose (honoured only from the supervisor): tests
-    /// that a restarted netd and its clients recover.
-    Crash,
     // The extensions; a program that never uses them never sends them.
     /// Listen on `port` for any number of clients, at most `backlog` of them
     /// waiting to be accepted. Answered at once.
@@ -123,7 +121,6 @@ impl Request<'_> {
             Request::Recv { .. } => op::RECV,
             Request::Disconnect { .. } => op::DISCONNECT,
             Request::List { .. } => op::LIST,
-            Request::Crash => op::CRASH,
             Request::ListenQueue { .. } => op::LISTEN_QUEUE,
             Request::Accept { .. } => op::ACCEPT,
             Request::ListenWait { .. } => op::LISTEN_WAIT,

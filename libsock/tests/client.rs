@@ -173,8 +173,7 @@ fn a_netd_restart_resets_a_blocked_listen_and_listen_works_at_once_after() {
         (first, server)
     });
     system.wait_until_blocked(server_task);
-    let mut init = Sockets::new(system.supervisor());
-    init.crash_netd().unwrap();
+    system.stop_netd();
     system.start_netd();
     let (first, mut server) = serving.join().unwrap();
     assert_eq!(first, Err(NETD_RESTARTED));
@@ -183,13 +182,6 @@ fn a_netd_restart_resets_a_blocked_listen_and_listen_works_at_once_after() {
     let mut client = Sockets::new(system.task());
     assert_eq!(client.connect(10, "localhost"), Ok(65_535));
     assert_eq!(serving.join().unwrap(), Ok(()));
-}
-
-#[test]
-fn only_the_supervisor_may_crash_netd() {
-    let system = Shared::new();
-    let mut other = Sockets::new(system.task());
-    assert_eq!(other.crash_netd(), Err(SockError::AccessDenied));
 }
 
 #[test]

@@ -162,7 +162,7 @@ fn a_netd_restart_during_accept_or_poll_is_minus_1030_and_the_next_calls_work() 
     server.listen_queue(7, 4).unwrap();
     let accepting = thread::spawn(move || (server.accept(7), server));
     system.wait_until_blocked(server_task);
-    Sockets::new(system.supervisor()).crash_netd().unwrap();
+    system.stop_netd();
     system.start_netd();
     let (accepted, mut server) = accepting.join().unwrap();
     assert_eq!(accepted, Err(NETD_RESTARTED));
@@ -172,7 +172,7 @@ fn a_netd_restart_during_accept_or_poll_is_minus_1030_and_the_next_calls_work() 
         (server.poll(&mut entries, Wait::Forever), server)
     });
     system.wait_until_blocked(server_task);
-    Sockets::new(system.supervisor()).crash_netd().unwrap();
+    system.stop_netd();
     system.start_netd();
     let (polled, mut server) = polling.join().unwrap();
     assert_eq!(polled, Err(NETD_RESTARTED));

@@ -9,14 +9,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use abi::{KernelError, TaskId};
 use libsock::{LeaseBuf, Transport};
+use netd::Netd;
 use netd::fake_kernel::{FakeKernel, FakeLease};
-use netd::{Action, Netd};
 
 pub struct System {
     pub kernel: FakeKernel,
     /// The running netd and its id.
     pub netd: Option<(TaskId, Netd)>,
-    pub supervisor: TaskId,
     /// Virtual milliseconds since boot.
     pub clock_ms: u64,
     /// When netd (re)starts by itself, if it is down.
@@ -39,12 +38,9 @@ pub struct Shared(Arc<(Mutex<System>, Condvar)>);
 impl Shared {
     /// A system with a running netd.
     pub fn new() -> Self {
-        let mut kernel = FakeKernel::new();
-        let supervisor = kernel.spawn();
         let system = System {
-            kernel,
+            kernel: FakeKernel::new(),
             netd: None,
-            supervisor,
             clock_ms: 0,
             netd_starts_at: None,
             calls_to_netd: 0,
@@ -66,11 +62,6 @@ impl Shared {
     pub fn task(&self) -> FakeTransport {
         let me = self.lock().kernel.spawn();
         FakeTransport { shared: self.clone(), me }
-    }
-
-    /// The supervisor's transport.
-    pub fn supervisor(&self) -> FakeTransport {
-        FakeTransport { shared: self.clone(), me: self.lock().supervisor }
     }
 
     /// Ends netd: every call blocked in it fails as the kernel fails it.
@@ -143,9 +134,7 @@ impl Shared {
 
 fn start_netd(system: &mut System) {
     let id = system.kernel.spawn();
-    let mut netd = Netd::new();
-    netd.set_supervisor(system.supervisor);
-    system.netd = Some((id, netd));
+    system.netd = Some((id, Netd::new()));
 }
 
 fn kill_netd(system: &mut System) {
@@ -204,9 +193,6 @@ impl Transport for FakeTransport {
         let message = system.kernel.message(self.me, operation, request);
         let handled = netd.handle(&mut system.kernel, &message);
         system.kernel.deliver(&handled);
-        if handled.action == Action::Crash {
-            kill_netd(system);
-        }
         wakeup.notify_all();
         loop {
             if let Some(answer) = guard.kernel.take_reply(self.me) {

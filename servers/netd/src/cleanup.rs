@@ -30,7 +30,7 @@ impl Netd {
         }
         self.forget_dead_pollers(fx);
         self.answer_ready_polls(fx);
-        Handled { replies: self.replies.answers(), action: crate::Action::None }
+        Handled { replies: self.replies.answers() }
     }
 
     /// Closes every socket of a task known to be dead.

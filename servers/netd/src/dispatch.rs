@@ -15,7 +15,7 @@ use crate::calls::{Answer, Leases, Outcome, port_arg};
 use crate::conn::{Socket, State};
 use crate::effects::Effects;
 use crate::waiters::Waiter;
-use crate::{Action, Handled, Message, Netd};
+use crate::{Handled, Message, Netd};
 
 impl Netd {
     /// Handles one request. Never panics on any input, and allocates nothing
@@ -23,11 +23,11 @@ impl Netd {
     /// it produced, the sender's (if it is answered now) last.
     pub fn handle(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Handled<'_> {
         self.replies.clear();
-        let action = self.route(fx, message);
-        Handled { replies: self.replies.answers(), action }
+        self.route(fx, message);
+        Handled { replies: self.replies.answers() }
     }
 
-    fn route(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Action {
+    fn route(&mut self, fx: &mut impl Effects, message: &Message<'_>) {
         let header = message.header;
         let (sender, job) = (header.sender, header.job);
         let leases = Leases { count: header.leases, first: message.first_lease };
@@ -35,14 +35,10 @@ impl Netd {
             Ok(decoded) if decoded.0.operation() == header.operation => decoded,
             _ => {
                 self.wake_with_error(sender, SockError::InvalidArg);
-                return Action::None;
+                return;
             }
         };
         let answer_now = match request {
-            Request::Crash if self.supervisor == Some(sender) && leases.count == 0 => {
-                return Action::Crash;
-            }
-            Request::Crash => Err(SockError::AccessDenied),
             Request::Listen { port } => self.listen(fx, sender, job, port, Wait::Forever, leases),
             Request::Connect { port, host } => self.connect(sender, job, port, host, leases),
             Request::Send { port, len } => self.send(fx, sender, port, len, leases, Wait::Forever, None),
@@ -65,7 +61,6 @@ impl Netd {
             Ok(Outcome::Deferred) => {}
             Err(error) => self.wake_with_error(sender, error),
         }
-        Action::None
     }
 
     fn listen(

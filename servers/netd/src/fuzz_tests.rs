@@ -1,6 +1,6 @@
 //! Host fuzzing of netd's request handling: random, mutated and well-formed
-//! requests from several tasks, task deaths and supervisor crashes, through
-//! the real core and the fake kernel.
+//! requests from several tasks, task deaths and netd restarts (netd dies and
+//! a new one starts), through the real core and the fake kernel.
 //!
 //! Checked on every request: netd never panics; a request the contract calls
 //! malformed (undecodable, other version, operation code that disagrees,
@@ -21,7 +21,6 @@ use libsock::proto::{self, PROTOCOL_VERSION, Request, Response, SocketRow};
 use urt::rng::Rng;
 
 use crate::fake_kernel::World;
-use crate::{Action, Netd};
 use requests::Shape;
 
 const DEFAULT_REQUESTS: u64 = 20_000;
@@ -37,15 +36,13 @@ struct Counts {
     answered_at_once: u64,
     deferred_answers: u64,
     kills: u64,
-    crashes: u64,
+    netd_restarts: u64,
 }
 
 struct Fuzz {
     w: World,
     rng: Rng,
     tasks: Vec<TaskId>,
-    /// The task netd honours `Crash` from (init, in the real system).
-    supervisor: TaskId,
     /// Local ports netd gave out, so that later requests name them.
     ports: Vec<u32>,
     counts: Counts,
@@ -54,16 +51,14 @@ struct Fuzz {
 impl Fuzz {
     fn new(seed: u64) -> Self {
         let mut w = World::new();
-        let supervisor = w.spawn();
-        w.netd.set_supervisor(supervisor);
         let tasks = (0..TASKS).map(|_| w.spawn()).collect();
-        Fuzz { w, rng: Rng::new(seed), tasks, supervisor, ports: vec![1, 2, 3], counts: Counts::default() }
+        Fuzz { w, rng: Rng::new(seed), tasks, ports: vec![1, 2, 3], counts: Counts::default() }
     }
 
     fn step(&mut self) {
         match self.rng.below(100) {
             0..=2 => self.kill_one(),
-            3 => self.crash_request(),
+            3 => self.restart_netd(),
             _ => self.request(),
         }
     }
@@ -88,8 +83,7 @@ impl Fuzz {
         let rows_before: Vec<SocketRow> = if malformed { self.w.netd.rows().collect() } else { Vec::new() };
         let waiting_before = self.w.kernel.waiting_tasks();
         self.counts.requests += 1;
-        let (action, reply) = self.w.call_raw(caller, shape.op, &shape.bytes, shape.leases.clone());
-        assert_eq!(action, Action::None, "only the supervisor's Crash makes netd fault: {shape:?}");
+        let reply = self.w.call_raw(caller, shape.op, &shape.bytes, shape.leases.clone());
         if malformed {
             self.counts.malformed += 1;
             let reply = reply.unwrap_or_else(|| panic!("no answer at once to malformed {shape:?}"));
@@ -151,18 +145,11 @@ impl Fuzz {
         assert_eq!(self.w.kernel.stray_replies, 0, "a reply to a dead task");
     }
 
-    /// The supervisor asks for a crash: netd must fault; a new netd starts
-    /// empty and every caller blocked in the old one is dropped (PeerDied).
-    fn crash_request(&mut self) {
-        let (action, reply) = self.w.call_raw(self.supervisor, proto::op::CRASH, &[PROTOCOL_VERSION, 6], vec![]);
-        assert_eq!((action, reply.is_none()), (Action::Crash, true), "the supervisor's Crash");
-        self.counts.requests += 1;
-        self.counts.crashes += 1;
-        for task in self.w.kernel.waiting_tasks() {
-            self.w.kernel.abandon_call(task);
-        }
-        self.w.netd = Netd::new();
-        self.w.netd.set_supervisor(self.supervisor);
+    /// netd dies (`kill netd`, `crash netd`): a new netd starts empty and
+    /// every caller blocked in the old one is dropped (PeerDied).
+    fn restart_netd(&mut self) {
+        self.w.restart_netd();
+        self.counts.netd_restarts += 1;
         self.ports.truncate(3);
     }
 
@@ -202,11 +189,14 @@ fn fuzz_and_report(requests: u64, command: &str) {
         total.answered_at_once += c.answered_at_once;
         total.deferred_answers += c.deferred_answers;
         total.kills += c.kills;
-        total.crashes += c.crashes;
+        total.netd_restarts += c.netd_restarts;
     }
     println!("netd host fuzz: {total:?} in {} ms", started.elapsed().as_millis());
     assert!(total.malformed > total.requests / 4, "too few malformed requests: {total:?}");
-    assert!(total.deferred_answers > 0 && total.crashes > 0, "the run never blocked or crashed: {total:?}");
+    assert!(
+        total.deferred_answers > 0 && total.netd_restarts > 0,
+        "the run never blocked or restarted netd: {total:?}"
+    );
     // Rows of docs/robustness.md's figures (collected by `make stress`).
     println!(
         "FIGURE | netd requests fuzzed on the host (random, mutated, well-formed) | {} | {command}",

@@ -110,22 +110,10 @@ pub struct Message<'a> {
 }
 
 /// What an event produced: the answers to send, in this order (the sender
-/// of a request, if answered now, last), then what to do.
+/// of a request, if answered now, last).
 #[derive(Debug)]
 pub struct Handled<'a> {
     pub replies: Answers<'a>,
-    pub action: Action,
-}
-
-/// What the binary must do after a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Nothing: go back to `recv`.
-    None,
-    /// The supervisor asked netd to fault: execute a real CPU fault now, so the
-    /// crash and restart path is exercised for real. The caller got no reply;
-    /// it wakes with the kernel's peer-died error.
-    Crash,
 }
 
 /// The socket service's whole state.
@@ -140,8 +128,6 @@ pub struct Netd {
     /// Of `owned`, the connections accepted from a queue (not in the
     /// per-task quota).
     served: Counts<TaskId>,
-    /// The only task allowed to ask for a crash.
-    supervisor: Option<TaskId>,
     /// The answers of the event being handled.
     replies: replies::Replies,
     /// When each timed wait gives up.
@@ -169,7 +155,6 @@ impl Netd {
             owned: Counts::try_with_limit(MAX_SOCKETS)?,
             job_sockets: Counts::try_with_limit(MAX_SOCKETS)?,
             served: Counts::try_with_limit(MAX_SOCKETS)?,
-            supervisor: None,
             replies: replies::Replies::try_new()?,
             deadlines: deadlines::Deadlines::try_with_keys(waits::poll_key(abi::MAX_TASKS))?,
             pollers: poll::Pollers::try_new()?,
@@ -181,11 +166,6 @@ impl Netd {
     #[cfg(any(test, feature = "fake-kernel"))]
     pub fn new() -> Self {
         Self::try_new().expect("memory for netd's tables")
-    }
-
-    /// Names the supervisor (init), the only task whose `Crash` is honoured.
-    pub fn set_supervisor(&mut self, supervisor: TaskId) {
-        self.supervisor = Some(supervisor);
     }
 
     /// Live sockets.

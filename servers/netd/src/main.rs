@@ -15,8 +15,9 @@
 //!
 //! The request buffer lives on the stack, and the core allocates nothing per
 //! request but, while its pool grows, a small-message buffer (fallibly: out
-//! of memory fails that `send`, never netd). Init (the supervisor) may ask
-//! netd to crash; netd then faults for real, and init restarts it.
+//! of memory fails that `send`, never netd). No request makes netd fault:
+//! `crash netd` is init's doing (the kernel's injected fault), and init
+//! restarts it.
 #![no_std]
 #![no_main]
 
@@ -26,7 +27,7 @@ use core::fmt::Write;
 
 use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
 use libsock::proto::CONSOLE_SIGNAL;
-use netd::{Action, Answers, Effects, Message, Netd};
+use netd::{Answers, Effects, Message, Netd};
 use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, Incoming, LeaseAt};
 use urt::sys;
@@ -58,10 +59,6 @@ fn main() -> i32 {
         say(format_args!("netd: not enough memory for the socket tables"));
         return 1;
     };
-    match sys::lookup(urt::proto::init::NAME) {
-        Ok(init) => netd.set_supervisor(init),
-        Err(err) => say(format_args!("netd: no supervisor ({err}); crash requests are refused")),
-    }
     serve(&mut netd)
 }
 
@@ -84,12 +81,7 @@ fn serve(netd: &mut Netd) -> ! {
             Ok(Incoming { received: Received::Message(header), first_lease }) => {
                 let len = header.len.min(request.len());
                 let message = Message { header, bytes: &request[..len], first_lease };
-                let handled = netd.handle(&mut fx, &message);
-                outgoing.send(handled.replies);
-                if handled.action == Action::Crash {
-                    outgoing.flush();
-                    crash();
-                }
+                outgoing.send(netd.handle(&mut fx, &message).replies);
             }
             Ok(Incoming { received: Received::Notification(bits), .. }) => {
                 if bits & notify::TASK_EXIT != 0 {
@@ -110,9 +102,9 @@ fn serve(netd: &mut Netd) -> ! {
     }
 }
 
-/// A real CPU fault, so that the supervisor's crash test exercises the same
-/// path as a genuine bug: the kernel kills netd with a page fault, every
-/// blocked caller gets `PeerDied`, and init restarts it.
+/// A real CPU fault, so that `crash netd always` exercises the same path as
+/// a genuine bug at start: the kernel kills netd with a page fault, and
+/// init's restart budget counts it.
 fn crash() -> ! {
     // SAFETY: deliberately invalid. Page zero is never mapped in user space
     // (abi::USER_START is 4 MiB), so this write faults and the task ends

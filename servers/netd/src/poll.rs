@@ -30,7 +30,7 @@ use crate::calls::{Answer, Leases, Outcome};
 use crate::conn::{Inbox, PollMark, SocketId, State};
 use crate::effects::Effects;
 use crate::waits::poll_key;
-use crate::{Action, Handled, Netd};
+use crate::{Handled, Netd};
 
 /// A task blocked in `poll`.
 #[derive(Clone, Copy, Debug)]
@@ -155,7 +155,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled { replies: self.replies.answers(), action: Action::None }
+        Handled { replies: self.replies.answers() }
     }
 
     /// Answers every listed poll that has something ready now.

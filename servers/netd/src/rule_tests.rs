@@ -18,7 +18,6 @@ use libsock::limits::{MAX_SOCKETS, MAX_SOCKETS_PER_JOB, MAX_SOCKETS_PER_TASK};
 use libsock::proto::{Request, Response, RowState};
 use libsock::{ResetReason, SockError};
 
-use crate::Action;
 use crate::fake_kernel::{FakeLease, World};
 
 pub(crate) fn listen(w: &mut World, task: TaskId, port: u32) -> Option<Response> {

@@ -24,7 +24,7 @@ use libsock::proto::Wait;
 use crate::conn::{Inbox, SocketId, State};
 use crate::effects::Effects;
 use crate::waiters::Waiter;
-use crate::{Action, Handled, Netd};
+use crate::{Handled, Netd};
 
 const NS_PER_MS: u64 = 1_000_000;
 
@@ -84,7 +84,7 @@ impl Netd {
             }
         }
         self.answer_ready_polls(fx);
-        Handled { replies: self.replies.answers(), action: Action::None }
+        Handled { replies: self.replies.answers() }
     }
 
     fn socket_wait_timed_out(&mut self, slot: u16) {

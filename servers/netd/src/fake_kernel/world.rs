@@ -6,7 +6,7 @@ use abi::{JobId, TaskId};
 use libsock::proto::{self, Request};
 
 use super::{FakeKernel, FakeLease, Reply};
-use crate::{Action, Netd};
+use crate::Netd;
 
 /// A netd and its fake kernel, driven the way clients drive them.
 #[derive(Default)]
@@ -39,22 +39,15 @@ impl World {
         self.kernel.spawn_in(job)
     }
 
-    /// Sends a raw request; returns netd's action and the reply if it came at once.
-    pub fn call_raw(
-        &mut self,
-        caller: TaskId,
-        operation: u32,
-        bytes: &[u8],
-        leases: Vec<FakeLease>,
-    ) -> (Action, Option<Reply>) {
+    /// Sends a raw request; returns the reply if it came at once.
+    pub fn call_raw(&mut self, caller: TaskId, operation: u32, bytes: &[u8], leases: Vec<FakeLease>) -> Option<Reply> {
         self.kernel.begin_call(caller, leases);
         let message = self.kernel.message(caller, operation, bytes);
-        let action = self.in_netd(|netd, kernel| {
+        self.in_netd(|netd, kernel| {
             let handled = netd.handle(kernel, &message);
             kernel.deliver(&handled);
-            handled.action
         });
-        (action, self.kernel.take_reply(caller))
+        self.kernel.take_reply(caller)
     }
 
     /// Sends a raw request and returns the answers it produced, in the
@@ -80,7 +73,7 @@ impl World {
     pub fn call(&mut self, caller: TaskId, request: &Request<'_>, leases: Vec<FakeLease>) -> Option<Reply> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request(request, &mut buf).expect("request fits");
-        self.call_raw(caller, request.operation(), bytes, leases).1
+        self.call_raw(caller, request.operation(), bytes, leases)
     }
 
     /// Sends `request` followed by `data` (`SendInline`); returns the reply
@@ -94,7 +87,7 @@ impl World {
     ) -> Option<Reply> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request_with_data(request, data, &mut buf).expect("request and data fit");
-        self.call_raw(caller, request.operation(), bytes, leases).1
+        self.call_raw(caller, request.operation(), bytes, leases)
     }
 
     /// The reply a blocked caller got since, if any.
@@ -109,6 +102,16 @@ impl World {
             let handled = netd.task_exit_notified(kernel);
             kernel.deliver(&handled);
         });
+    }
+
+    /// netd dies and a new one starts with no socket: every call blocked in
+    /// the old one fails as the kernel fails it (`PeerDied`). Requests sent
+    /// after go to the new one.
+    pub fn restart_netd(&mut self) {
+        for task in self.kernel.waiting_tasks() {
+            self.kernel.abandon_call(task);
+        }
+        self.netd = Netd::new();
     }
 
     /// Moves the clock on by `ms` and rings netd's timer if a deadline

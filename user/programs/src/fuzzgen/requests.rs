@@ -37,7 +37,6 @@ pub enum Server {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetdAnswer {
     InvalidArg,
-    AccessDenied,
     ListPage,
     /// Some `Response::Error`: the fuzzer owns no socket.
     AnyError,
@@ -157,7 +156,7 @@ fn random_socket_request(rng: &mut Rng) -> Request<'static> {
     let port = if rng.chance(70) { rng.below(MAX_PORT as u64 + 10) as u32 } else { value(rng) as u32 };
     let len = length(rng) as u32;
     let wait = rng.pick(&[Wait::Forever, Wait::NonBlocking, Wait::Ms(1)]);
-    match rng.below(9) {
+    match rng.below(8) {
         0 => Request::Listen { port },
         1 => Request::Connect { port, host: rng.pick(&HOSTS) },
         2 => Request::Send { port, len },
@@ -165,8 +164,7 @@ fn random_socket_request(rng: &mut Rng) -> Request<'static> {
         4 => Request::Disconnect { port },
         5 => Request::List { start_index: value(rng) as u32 },
         6 => Request::SendInline { port, len: len % 300, wait },
-        7 => Request::RecvInline { port, len, wait },
-        _ => Request::Crash,
+        _ => Request::RecvInline { port, len, wait },
     }
 }
 
@@ -187,7 +185,6 @@ pub fn netd_may_defer(op: u32, bytes: &[u8], lease_count: u32) -> bool {
 pub fn netd_answer(op: u32, bytes: &[u8], lease_count: u32) -> NetdAnswer {
     match proto::decode_request_with_data(bytes) {
         Ok((request, _)) if request.operation() == op => match request {
-            Request::Crash => NetdAnswer::AccessDenied,
             Request::List { .. } if lease_count == 0 => NetdAnswer::ListPage,
             Request::List { .. } => NetdAnswer::InvalidArg,
             _ => NetdAnswer::AnyError,

@@ -15,7 +15,8 @@
 //! It may run while other programs hold sockets: it works on a block of
 //! ports that is free when it starts, and measures the per-task limit from
 //! what it holds. Not covered: the system-wide table limit (1,024 sockets)
-//! and netd restarts (only the supervisor may crash netd).
+//! and netd restarts (only the shell's `kill netd` and `crash netd` restart
+//! it; `tests/restart.rs` covers them).
 #![no_std]
 #![no_main]
 
