@@ -25,8 +25,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::SockError;
 use crate::limits::LIST_PAGE_ROWS;
 
-/// Bumped whenever an encoding changes; netd answers a request of another
-/// version with `E_INVALID_ARG`.
+/// The first byte of every request; netd answers a request of another
+/// version with `E_INVALID_ARG`. Every program in the image is built with the
+/// netd it talks to, so this changes only when encodings from different
+/// builds could meet; the seed's five requests keep their bytes (tested).
 pub const PROTOCOL_VERSION: u8 = 1;
 
 /// IPC operation codes, one per request kind. netd checks that the code and the
