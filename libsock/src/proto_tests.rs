@@ -31,6 +31,10 @@ fn the_seeds_requests_keep_their_encodings() {
     // built for the five calls sends exactly the bytes it always did.
     let mut buf = [0u8; abi::MAX_MESSAGE];
     assert_eq!(encode_request(&Request::Listen { port: 10 }, &mut buf).unwrap(), [1, 0, 10]);
+    let connect = encode_request(&Request::Connect { port: 10, host: "localhost" }, &mut buf).unwrap();
+    assert_eq!(connect, [&[1, 1, 10, 9][..], b"localhost"].concat());
+    assert_eq!(encode_request(&Request::Send { port: 300, len: 5 }, &mut buf).unwrap(), [1, 2, 0xac, 2, 5]);
+    assert_eq!(encode_request(&Request::Recv { port: 300, len: 5 }, &mut buf).unwrap(), [1, 3, 0xac, 2, 5]);
     assert_eq!(encode_request(&Request::Disconnect { port: 7 }, &mut buf).unwrap(), [1, 4, 7]);
     assert_eq!(encode_request(&Request::List { start_index: 3 }, &mut buf).unwrap(), [1, 5, 3]);
     assert_eq!(encode_response(&Response::Error(SockError::Fail), &mut buf).unwrap(), [2, 3]);
