@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use super::*;
 use crate::discipline::{ERASE_ROW, HandBack};
 use crate::vt_model::Vt;
+use urt::rng::Rng;
 
 const SHELL: TaskId = TaskId::new(3, 0);
 const BACKGROUND: TaskId = TaskId::new(9, 0);
@@ -182,18 +183,6 @@ fn a_reader_that_goes_away_leaves_its_text_as_it_is() {
     assert_eq!(f.terminal.line(), b"ok");
 }
 
-/// A small deterministic generator, so the test needs no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
 #[test]
 fn any_keys_and_output_keep_the_prompted_line_true_on_screen() {
     const KEYS: &[&str] = &[
@@ -222,7 +211,7 @@ fn any_keys_and_output_keep_the_prompted_line_true_on_screen() {
         "[",
         "\x0c",
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(7);
     for _ in 0..300 {
         let mut f = Fixture::new();
         f.read(SHELL, "$ ", "", SHELL_MODE);
@@ -231,7 +220,7 @@ fn any_keys_and_output_keep_the_prompted_line_true_on_screen() {
                 0 => f.show(BACKGROUND, "output line\n"),
                 1 => f.show(BACKGROUND, "half"),
                 _ => {
-                    for typed in f.type_in(KEYS[rng.below(KEYS.len())]) {
+                    for typed in f.type_in(rng.pick(KEYS)) {
                         // A key handed back: read again with the same text.
                         assert!(matches!(typed, Typed::Ended(ReadEnd::HandBack(_))), "{typed:?}");
                         let (text, cursor) = f.terminal.text();
