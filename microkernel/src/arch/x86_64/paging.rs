@@ -27,6 +27,9 @@ const HUGE: u64 = 2 * 1024 * 1024;
 /// The frame address bits of a page-table entry.
 const LEAF_ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 
+mod kernel_space;
+pub use kernel_space::{KernelSections, init_kernel};
+
 pub fn phys_to_virt(phys: u64) -> u64 {
     phys + PHYS_OFFSET
 }
@@ -379,50 +382,4 @@ pub fn user_page_flags(rights: kcore::pages::PageRights) -> Flags {
         flags |= Flags::NO_EXECUTE;
     }
     flags
-}
-
-/// Kernel image section bounds, from the linker script.
-pub struct KernelSections {
-    pub text: (u64, u64),
-    pub rodata: (u64, u64),
-    pub data: (u64, u64),
-}
-
-/// Builds the kernel's own tables (direct map of `[0, phys_end)` and the
-/// kernel image with W^X), switches to them and returns them.
-pub fn init_kernel(phys_end: u64, sections: &KernelSections, frames: &mut impl FrameSource) -> AddressSpace {
-    let pml4 = zeroed_frame(frames).expect("no frame for the kernel page table");
-    let direct_pdpt = zeroed_frame(frames).expect("no frame for the direct map");
-    table(pml4)[256].set_addr(PhysAddr::new(direct_pdpt), Flags::PRESENT | Flags::WRITABLE);
-    let gib = 1u64 << 30;
-    for g in 0..phys_end.div_ceil(gib).min(512) {
-        let pd = zeroed_frame(frames).expect("no frame for the direct map");
-        table(direct_pdpt)[g as usize].set_addr(PhysAddr::new(pd), Flags::PRESENT | Flags::WRITABLE);
-        for (i, entry) in table(pd).iter_mut().enumerate() {
-            let phys = g * gib + i as u64 * HUGE;
-            entry.set_addr(
-                PhysAddr::new(phys),
-                Flags::PRESENT | Flags::WRITABLE | Flags::HUGE_PAGE | Flags::NO_EXECUTE | Flags::GLOBAL,
-            );
-        }
-    }
-    // The kernel half uses only slot 256 (direct map) and slot 511 (image,
-    // created below), both before any task copies them.
-    let mut space = AddressSpace::with_top(pml4);
-    let kernel_flags = Flags::GLOBAL;
-    for (range, flags) in [
-        (sections.text, kernel_flags),
-        (sections.rodata, kernel_flags | Flags::NO_EXECUTE),
-        (sections.data, kernel_flags | Flags::NO_EXECUTE | Flags::WRITABLE),
-    ] {
-        let mut vaddr = range.0;
-        while vaddr < range.1 {
-            space.map(vaddr, vaddr - KERNEL_VMA, flags, frames).expect("kernel image pages overlap");
-            vaddr += PAGE;
-        }
-    }
-    // SAFETY: written once here, before any address space copies it.
-    unsafe { KERNEL_PML4 = pml4 };
-    space.activate();
-    space
 }

@@ -55,29 +55,10 @@ pub struct TrapFrame {
 
 /// RFLAGS.IF: interrupts enabled.
 const RFLAGS_INTERRUPTS: u64 = 1 << 9;
-/// Exceptions that are the machine's events, not the running code's fault.
-const NMI: u8 = 2;
-const MACHINE_CHECK: u8 = 18;
 const PAGE_FAULT: u8 = 14;
 
-/// What brought the CPU into the kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Entry {
-    /// The `syscall` instruction.
-    Syscall,
-    /// A CPU exception, by vector.
-    Exception(u8),
-    /// An interrupt line of the interrupt controller.
-    Interrupt(u8),
-}
-
-impl Entry {
-    /// An exception that is the machine's event (NMI, machine check), which
-    /// no task may be blamed (killed) for.
-    pub fn is_machine_event(self) -> bool {
-        matches!(self, Entry::Exception(NMI | MACHINE_CHECK))
-    }
-}
+mod entry;
+pub use entry::Entry;
 
 /// The kernel-exception report: one line, whose shape the tests know.
 fn report(out: &mut dyn core::fmt::Write, frame: &TrapFrame, vector: u8) -> core::fmt::Result {
