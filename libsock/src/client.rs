@@ -130,9 +130,15 @@ impl<T: Transport> Sockets<T> {
 
     /// Listens on `port` and blocks until one client connects.
     pub fn listen(&mut self, port: u16) -> Result<(), SockError> {
+        self.make_listener(port, &Request::Listen { port: port.into() })
+    }
+
+    /// Sends `request`, which makes a listening socket on `port` (`Listen`,
+    /// `ListenWait`, `ListenQueue`), to netd once one runs, and remembers
+    /// which netd holds the socket.
+    pub(crate) fn make_listener(&mut self, port: u16, request: &Request<'_>) -> Result<(), SockError> {
         let netd = self.wait_for_netd()?;
-        let result = self.exchange(netd, &Request::Listen { port: port.into() }, &mut []);
-        match result {
+        match self.exchange(netd, request, &mut []) {
             Ok(Response::Ok(_)) => {
                 self.origins.remember(port, netd);
                 Ok(())

@@ -18,15 +18,7 @@ impl<T: Transport> Sockets<T> {
     /// Listens on `port` for any number of clients, at most `backlog`
     /// (1..=64) of them waiting to be accepted; returns at once.
     pub fn listen_queue(&mut self, port: u16, backlog: u32) -> Result<(), SockError> {
-        let netd = self.wait_for_netd()?;
-        let request = Request::ListenQueue { port: port.into(), backlog };
-        match self.exchange(netd, &request, &mut []) {
-            Ok(Response::Ok(_)) => {
-                self.origins.remember(port, netd);
-                Ok(())
-            }
-            other => Err(error_of(other)),
-        }
+        self.make_listener(port, &Request::ListenQueue { port: port.into(), backlog })
     }
 
     /// The next connection to the `listen_queue` socket on `port`, waiting
@@ -52,15 +44,7 @@ impl<T: Transport> Sockets<T> {
     /// The seed's `listen`, giving up with `E_TIMEOUT` after `wait`
     /// (`Wait::NonBlocking` is `E_INVALID_ARG`: a listen must wait).
     pub fn listen_wait(&mut self, port: u16, wait: Wait) -> Result<(), SockError> {
-        let netd = self.wait_for_netd()?;
-        let request = Request::ListenWait { port: port.into(), wait };
-        match self.exchange(netd, &request, &mut []) {
-            Ok(Response::Ok(_)) => {
-                self.origins.remember(port, netd);
-                Ok(())
-            }
-            other => Err(error_of(other)),
-        }
+        self.make_listener(port, &Request::ListenWait { port: port.into(), wait })
     }
 
     /// How `recv` and `accept` on `port` wait from now on.
