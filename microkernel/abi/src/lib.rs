@@ -230,10 +230,10 @@ const _: () = {
     assert!(size_of::<ExitRecord>() == 48);
 };
 
-/// Human name of a CPU exception vector, for fault reports.
 /// The vector of the fault init injects with `task_fault`: no CPU raises it.
 pub const INJECTED_FAULT: u8 = 0xff;
 
+/// Human name of a CPU exception vector, for fault reports.
 pub fn exception_name(vector: u8) -> &'static str {
     match vector {
         0 => "divide error",

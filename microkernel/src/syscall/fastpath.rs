@@ -21,8 +21,8 @@
 //! general way, to compare them.
 
 use super::finish;
-use super::ipc::{answer_both, answer_inline, answered_caller, call_to, called_server, receive, receive_wait};
-use super::ipc::{reply_recv_to, take_request, woken_after_receive};
+use super::ipc::{answer_both, answer_inline, answered_caller, call_to, called_server, receive_and_wake, receive_wait};
+use super::ipc::{reply_recv_to, take_request};
 use crate::arch::trap::TrapFrame;
 use crate::kernel::{Kernel, RecvWait};
 use abi::{CallArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
@@ -109,8 +109,7 @@ fn answer_and_receive(
 #[inline(always)]
 fn receive_after_answer(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex) -> *const TrapFrame {
     let Some(next) = fast_next(k, server, &wait, caller) else {
-        let next = receive(k, server, wait);
-        let handled = Ok(woken_after_receive(k, caller, next));
+        let handled = Ok(receive_and_wake(k, server, wait, caller));
         return finish(k, server, handled);
     };
     block_and_switch(k, server, wait, caller, next)

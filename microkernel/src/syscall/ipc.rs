@@ -144,8 +144,7 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> Han
 pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> Handled {
     let (wait, later, earlier) = answer_both(k, server, &args)?;
     k.make_runnable(earlier);
-    let next = receive(k, server, wait);
-    Ok(woken_after_receive(k, later, next))
+    Ok(receive_and_wake(k, server, wait, later))
 }
 
 /// The checks and copies of `reply2_recv`: its receive, then both replies,
@@ -199,8 +198,15 @@ pub(super) fn reply_recv_to(
     reply: &ReplyArgs,
 ) -> Handled {
     answer(k, server, caller, reply)?;
+    Ok(receive_and_wake(k, server, wait, caller))
+}
+
+/// The server's receive after it answered `caller`, then `caller` woken
+/// as [`woken_after_receive`] says.
+#[inline(always)]
+pub(super) fn receive_and_wake(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex) -> Next {
     let next = receive(k, server, wait);
-    Ok(woken_after_receive(k, caller, next))
+    woken_after_receive(k, caller, next)
 }
 
 /// The caller a reply goes to, which must wait for `server`, after the

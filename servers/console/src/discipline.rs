@@ -119,12 +119,12 @@ impl Discipline {
         }
     }
 
-    /// Whether another byte can be taken.
     /// Whether a line typed ahead (or an end of input) waits in the queue.
     pub fn has_queued_line(&self) -> bool {
         self.queue.has_line_end()
     }
 
+    /// Whether another byte can be taken.
     pub fn has_room(&self) -> bool {
         !self.queue.is_full()
     }

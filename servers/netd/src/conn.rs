@@ -239,22 +239,19 @@ impl SocketTable {
         self.slots.get(usize::from(id.slot)).and_then(|entry| entry.buffer.as_deref()).unwrap_or(&[])
     }
 
-    /// Sets the inbox of `id`; a buffer the inbox no longer needs goes back
-    /// to the pool.
+    /// Sets the inbox of `id` and returns the one it replaces (`None`: no
+    /// such socket); a buffer the inbox no longer needs goes back to the pool.
     #[inline]
-    pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
-        let Some(entry) = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation) else {
-            return;
-        };
-        let Some(socket) = entry.socket.as_mut() else {
-            return;
-        };
-        socket.inbox = inbox;
+    pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) -> Option<Inbox> {
+        let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
+        let socket = entry.socket.as_mut()?;
+        let before = core::mem::replace(&mut socket.inbox, inbox);
         if !matches!(inbox, Inbox::Buffered { .. })
             && let Some(buffer) = entry.buffer.take()
         {
             self.buffers.give_back(buffer);
         }
+        Some(before)
     }
 
     /// Message buffers in existence (lent to inboxes or spare).

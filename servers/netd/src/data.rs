@@ -230,8 +230,7 @@ impl Netd {
     /// Sets the inbox of `id`, and tells a `poll` that waits on the change:
     /// the owner's, when a message arrives; the peer's, when room appears.
     pub(crate) fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
-        let before = self.sockets.get(id).map(|socket| socket.inbox);
-        self.sockets.set_inbox(id, inbox);
+        let before = self.sockets.set_inbox(id, inbox);
         match (before, inbox) {
             (Some(Inbox::Empty), Inbox::Buffered { .. } | Inbox::Lent { .. }) => self.poll_event(id),
             (Some(Inbox::Buffered { .. } | Inbox::Lent { .. }), Inbox::Empty) => {

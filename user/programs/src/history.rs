@@ -12,11 +12,18 @@ use alloc::string::String;
 /// Lines kept at most.
 pub const HISTORY_MAX: usize = 200;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct History {
     lines: VecDeque<String>,
     /// The number of the oldest line kept (lines are numbered from 1).
     first_number: usize,
+}
+
+impl Default for History {
+    /// Empty, numbering from 1 as `new` does.
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl History {

@@ -170,10 +170,7 @@ pub fn edit_line(edit: &LineEdit<'_>) -> Edited {
         Ok((Ok(proto::HANDED_BACK), _)) => match HandedBack::decode(&answer) {
             Some(back) => {
                 let text = text_of(back.len, &buf);
-                let mut cursor = (back.cursor as usize).min(text.len());
-                while !text.is_char_boundary(cursor) {
-                    cursor -= 1;
-                }
+                let cursor = cut(&text, back.cursor as usize).len();
                 Edited::HandedBack { why: back.why, text, cursor }
             }
             None => Edited::EndOfInput,

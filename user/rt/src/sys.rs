@@ -72,7 +72,7 @@ pub fn set_timer(deadline_ns: u64) -> Result<(), KernelError> {
 /// in its next `recv` whose mask includes them.
 pub fn post(task: TaskId, bits: u32) -> Result<(), KernelError> {
     // SAFETY: no pointer arguments.
-    unsafe { invoke(Sysnum::Post, [task.raw() as u64, bits as u64, 0, 0, 0, 0]) }.map(|_| ())
+    unsafe { invoke(Sysnum::Post, abi::PostArgs { task, bits: u64::from(bits) }.to_regs()) }.map(|_| ())
 }
 
 /// Maps `len` bytes of zeroed memory at page-aligned `addr` in this task.
