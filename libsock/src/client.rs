@@ -249,25 +249,22 @@ impl<T: Transport> Sockets<T> {
             wait => Request::RecvWait { port: wire_port, len, wait },
         };
         let result = self.exchange_with_data(netd, &request, &[], &mut [LeaseBuf::Write(&mut buf[..lent])]);
-        let result = match result {
-            Ok((Response::ReceivedInline { len, more }, data)) if len as usize <= lent => {
-                buf[..data.len()].copy_from_slice(&self.reply[data]);
-                Ok(Response::Received { len, more })
-            }
-            Ok((Response::ReceivedInline { .. }, _)) => Err(SockError::Fail),
-            other => other.map(|(response, _)| response),
-        };
         match result {
-            Ok(Response::Received { len, more }) if len as usize <= lent => {
+            Ok((Response::Received { len, more } | Response::ReceivedInline { len, more }, data))
+                if len as usize <= lent =>
+            {
                 let len = len as usize;
+                // An inline piece comes after the answer; `data` is empty
+                // for one netd wrote into the lease.
+                buf[..data.len()].copy_from_slice(&self.reply[data]);
                 if terminate && len < buf.len() {
                     buf[len] = 0;
                 }
                 Ok((len, more))
             }
-            Ok(Response::Received { .. }) => Err(SockError::Fail),
+            Ok((Response::Received { .. } | Response::ReceivedInline { .. }, _)) => Err(SockError::Fail),
             other => {
-                let error = error_of(other);
+                let error = error_of(other.map(|(response, _)| response));
                 // netd frees a reset socket once its owner's recv reports it.
                 if let SockError::ConnectionReset(_) = error {
                     self.origins.forget(port);

@@ -55,10 +55,7 @@ impl Netd {
         leases: Leases,
     ) -> Answer {
         leases.none()?;
-        let id = self.owned_socket(caller, port_arg(port)?)?;
-        let Some(socket) = self.sockets.get(id) else {
-            return Err(SockError::NotFound);
-        };
+        let (id, socket) = self.owned(caller, port_arg(port)?)?;
         let State::Accepting(_) = socket.state else {
             return Err(SockError::WrongState);
         };

@@ -44,12 +44,17 @@ impl Netd {
 
     /// The socket on `port`, if `caller` owns it.
     pub(crate) fn owned_socket(&self, caller: TaskId, port: u16) -> Result<SocketId, SockError> {
+        self.owned(caller, port).map(|(id, _)| id)
+    }
+
+    /// [`Netd::owned_socket`], with the socket itself.
+    pub(crate) fn owned(&self, caller: TaskId, port: u16) -> Result<(SocketId, &Socket), SockError> {
         let slot = self.ports.lookup(port).ok_or(SockError::NotFound)?;
         let (id, socket) = self.sockets.in_slot(slot).ok_or(SockError::NotFound)?;
         if socket.owner != caller {
             return Err(SockError::AccessDenied);
         }
-        Ok(id)
+        Ok((id, socket))
     }
 
     /// Stores a new socket and claims its port; `E_FAIL` when the table, the

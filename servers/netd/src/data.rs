@@ -58,10 +58,7 @@ impl Netd {
             return Err(SockError::InvalidArg);
         }
         check_lease(leases, len, lease_flags::READ)?;
-        let id = self.owned_socket(caller, port)?;
-        let Some(socket) = self.sockets.get(id) else {
-            return Err(SockError::NotFound);
-        };
+        let (id, socket) = self.owned(caller, port)?;
         match socket.state {
             State::Listening | State::Accepting(_) => Err(SockError::WrongState),
             State::Reset(reason) => {
@@ -101,10 +98,7 @@ impl Netd {
             return Err(SockError::InvalidArg);
         }
         check_lease(leases, len, lease_flags::WRITE)?;
-        let id = self.owned_socket(caller, port)?;
-        let Some(socket) = self.sockets.get(id) else {
-            return Err(SockError::NotFound);
-        };
+        let (id, socket) = self.owned(caller, port)?;
         if matches!(socket.state, State::Listening | State::Accepting(_)) {
             return Err(SockError::WrongState);
         }

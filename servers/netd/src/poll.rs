@@ -235,7 +235,7 @@ impl Netd {
     /// What of `interest` holds for `caller`'s socket on `port` now; a reset
     /// and a missing socket are reported always.
     fn readiness(&self, caller: TaskId, port: u16, interest: u8) -> u8 {
-        let Some(socket) = self.owned_socket(caller, port).ok().and_then(|id| self.sockets.get(id)) else {
+        let Ok((_, socket)) = self.owned(caller, port) else {
             return flags::CLOSED;
         };
         let readable = if socket.inbox == Inbox::Empty { 0 } else { flags::READABLE };
