@@ -98,18 +98,11 @@ fn every_fault_is_reported_once_and_leaks_no_frames() {
     shell.machine.kill();
 }
 
-/// Starts `command &` and returns the job id from the shell's `[ID] NAME` answer.
-fn start_background(shell: &mut Shell, command: &str, name: &str) -> u32 {
-    let answer = shell.run_one_line(&format!("{command} &"));
-    let id = job_id(&answer).filter(|id| answer == format!("[{id}] {name}"));
-    id.unwrap_or_else(|| shell.fail(&format!("`{command} &` answered {answer:?}")))
-}
-
 #[test]
 fn spin_is_preempted_killed_and_interrupted() {
     let mut shell = Shell::boot();
 
-    let spin = start_background(&mut shell, "spin", "spin");
+    let spin = shell.start_background("spin", "spin");
     thread::sleep(A_MOMENT);
     // The shell still answers while spin runs: the busy loop in ring 3 is preempted.
     let tasks = shell.ps();
@@ -120,7 +113,7 @@ fn spin_is_preempted_killed_and_interrupted() {
     let killed = shell.run("kill spin");
     shell.check(killed == [format!("[{spin}] spin exited (killed)")], &format!("`kill spin` answered {killed:?}"));
 
-    let spin = start_background(&mut shell, "spin", "spin");
+    let spin = shell.start_background("spin", "spin");
     let killed = shell.run(&format!("kill {spin}"));
     shell.check(killed == [format!("[{spin}] spin exited (killed)")], &format!("`kill {spin}` answered {killed:?}"));
 
@@ -142,8 +135,8 @@ fn spin_is_preempted_killed_and_interrupted() {
 #[test]
 fn spinners_at_the_same_priority_do_not_starve_other_programs() {
     let mut shell = Shell::boot();
-    start_background(&mut shell, "spin", "spin");
-    start_background(&mut shell, "spin", "spin");
+    shell.start_background("spin", "spin");
+    shell.start_background("spin", "spin");
     // ipctest runs at the same priority as the two busy loops: it can only
     // finish if the timer takes the CPU from them in turn.
     let report = shell.run("ipctest");
@@ -159,7 +152,7 @@ fn spinners_at_the_same_priority_do_not_starve_other_programs() {
 #[test]
 fn background_fault_is_reported_without_a_key() {
     let mut shell = Shell::boot();
-    let fault = start_background(&mut shell, "fault null", "fault");
+    let fault = shell.start_background("fault null", "fault");
     // Init reports the fault by itself, on a line of its own.
     let report = shell.expect_line(&format!("fault: task {fault} (fault) "));
     check_fault_report(&shell, &report, "page fault at 0x0, ");
@@ -175,7 +168,7 @@ fn background_fault_is_reported_without_a_key() {
     shell.check(shell.machine.output().matches(&ended).count() == 1, &format!("{ended:?} should be printed once"));
 
     // A background program that exits with a status is reported with it.
-    let usage = start_background(&mut shell, "fault nonsense", "fault");
+    let usage = shell.start_background("fault nonsense", "fault");
     shell.expect_line("usage: fault KIND");
     shell.expect_line(&format!("[{usage}] fault exited (status 2)"));
     shell.machine.kill();

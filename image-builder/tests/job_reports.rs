@@ -9,20 +9,13 @@
 
 mod common;
 
-use common::{Shell, is_exit_report, job_id};
-
-/// Starts `command &` and returns the job id from the shell's `[ID] NAME` answer.
-fn start_background(shell: &mut Shell, command: &str, name: &str) -> u32 {
-    let answer = shell.run_one_line(&format!("{command} &"));
-    let id = job_id(&answer).filter(|id| answer == format!("[{id}] {name}"));
-    id.unwrap_or_else(|| shell.fail(&format!("`{command} &` answered {answer:?}")))
-}
+use common::{Shell, is_exit_report};
 
 #[test]
 fn background_output_goes_above_the_line_being_typed() {
     let mut shell = Shell::boot();
     // sysfuzz prints a line every 5,000 calls: forty lines, while the line is typed.
-    let fuzz = start_background(&mut shell, "sysfuzz 1 200000", "sysfuzz");
+    let fuzz = shell.start_background("sysfuzz 1 200000", "sysfuzz");
     shell.send("echo par");
     shell.expect("echo par");
     let from = shell.machine.output().len();
@@ -64,9 +57,9 @@ fn background_output_goes_above_the_line_being_typed() {
 #[test]
 fn job_ends_are_reported_at_once_and_jobs_lists_the_running_ones() {
     let mut shell = Shell::boot();
-    let first = start_background(&mut shell, "spin", "spin");
-    let second = start_background(&mut shell, "spin", "spin");
-    let sleeper = start_background(&mut shell, "hostile sleeper 2000", "hostile");
+    let first = shell.start_background("spin", "spin");
+    let second = shell.start_background("spin", "spin");
+    let sleeper = shell.start_background("hostile sleeper 2000", "hostile");
     let jobs = shell.run("jobs");
     shell.check(
         jobs == [
@@ -112,7 +105,7 @@ fn foreground_failures_are_reported_and_clean_ends_are_not() {
 #[test]
 fn a_background_reader_is_told_why_it_reads_nothing() {
     let mut shell = Shell::boot();
-    let reader = start_background(&mut shell, "hostile console-reader", "hostile");
+    let reader = shell.start_background("hostile console-reader", "hostile");
     shell.expect_line("hostile: no console input in the background");
     shell.expect_line("console-reader: end of input");
     shell.expect_line(&format!("[{reader}] hostile exited (status 0)"));
@@ -150,7 +143,7 @@ fn errors_name_the_command_and_the_socket_programs_say_what_is_wrong() {
     );
 
     // A port already taken: the second server fails its listen and never claims to listen.
-    start_background(&mut shell, "socktest server 12", "socktest");
+    shell.start_background("socktest server 12", "socktest");
     let mut listening = false;
     for _ in 0..50 {
         if shell.run("netstat").iter().any(|row| row.trim_start().starts_with("12 ") && row.contains("listening")) {

@@ -13,7 +13,7 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use image_builder::qemu::{BootOptions, HarnessError, Machine, boot_default};
+use image_builder::qemu::{BootOptions, HarnessError, Machine};
 
 /// Longest wait for any one reply of the guest. Generous, for a loaded host (a compiler
 /// and the other QEMU running beside this one); a healthy guest answers in milliseconds.
@@ -36,19 +36,12 @@ pub struct Shell {
 impl Shell {
     /// Boots the default artifacts and waits for the first prompt, after the banner.
     pub fn boot() -> Shell {
-        let mut machine = ok(boot_default());
-        ok(machine.expect("microkernel 0.1.0", STEP));
-        ok(machine.expect(PROMPT, STEP));
-        Shell { machine }
+        Self::boot_with(BootOptions::from_env())
     }
 
     /// Like [`Shell::boot`], with an overall time limit of `limit` (long tests).
     pub fn boot_for(limit: Duration) -> Shell {
-        let options = BootOptions { timeout: limit, ..BootOptions::from_env() };
-        let mut machine = ok(Machine::boot(options));
-        ok(machine.expect("microkernel 0.1.0", STEP));
-        ok(machine.expect(PROMPT, STEP));
-        Shell { machine }
+        Self::boot_with(BootOptions { timeout: limit, ..BootOptions::from_env() })
     }
 
     /// Boots with these options (a kernel command line, QEMU arguments) and
@@ -58,6 +51,14 @@ impl Shell {
         ok(machine.expect("microkernel 0.1.0", STEP));
         ok(machine.expect(PROMPT, STEP));
         Shell { machine }
+    }
+
+    /// Starts `command &` and returns its job id, checking that the shell
+    /// answered `[id] name`.
+    pub fn start_background(&mut self, command: &str, name: &str) -> u32 {
+        let answer = self.run_one_line(&format!("{command} &"));
+        let id = job_id(&answer).filter(|id| answer == format!("[{id}] {name}"));
+        id.unwrap_or_else(|| self.fail(&format!("`{command} &` answered {answer:?}")))
     }
 
     /// Where the serial log ends now: later checks look only past this.
