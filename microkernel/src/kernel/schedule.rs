@@ -6,7 +6,6 @@ use super::{Kernel, State, TIME_SLICE_TICKS};
 use crate::arch::{io_ports, trap};
 use abi::{ExitReason, FaultInfo};
 use kcore::next_task::{Outgoing, choose_next, preempts, woken_runs_next};
-use kcore::resume;
 use kcore::task_index::TaskIndex;
 
 impl Kernel {
@@ -171,9 +170,9 @@ impl Kernel {
     pub fn finish_entry(&mut self) -> *const trap::TrapFrame {
         // The most common end: the running task goes on. This is
         // `choose_next`'s first rule, without its bookkeeping.
-        if self.handoff.is_none() && !self.need_resched && self.resumable(self.current) {
+        if self.handoff.is_none() && !self.need_resched {
             let task = self.task(self.current);
-            if task.state == State::Runnable {
+            if task.state == State::Runnable && task.resumable() {
                 return &task.frame;
             }
         }
@@ -185,12 +184,10 @@ impl Kernel {
     fn choose_and_switch(&mut self) -> *const trap::TrapFrame {
         loop {
             let next = self.switch_to_next();
-            let frame = &self.task(next).frame;
-            let (rip, rsp) = frame.resume_point();
-            let unresumable = if frame.came_from_user() { resume::unresumable(rip, rsp) } else { None };
-            let Some(vector) = unresumable else {
-                return frame;
+            let Some(vector) = self.task(next).unresumable() else {
+                return &self.task(next).frame;
             };
+            let (rip, _) = self.task(next).frame.resume_point();
             let fault = FaultInfo { vector, address: 0, rip, error_code: 0 };
             self.end_task(next, ExitReason::Fault(fault));
         }

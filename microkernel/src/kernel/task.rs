@@ -170,8 +170,15 @@ impl Task {
     /// kernel ends the task with the fault they stand for).
     #[inline(always)]
     pub fn resumable(&self) -> bool {
+        self.unresumable().is_none()
+    }
+
+    /// The fault vector the saved registers stand for when they cannot be
+    /// resumed (a user `rip` or `rsp` that `iretq` would fault on in ring 0).
+    #[inline(always)]
+    pub fn unresumable(&self) -> Option<u8> {
         let (rip, rsp) = self.frame.resume_point();
-        !self.frame.came_from_user() || kcore::resume::unresumable(rip, rsp).is_none()
+        if self.frame.came_from_user() { kcore::resume::unresumable(rip, rsp) } else { None }
     }
 
     /// Stores registers saved elsewhere (on the idle or boot stack) as the
