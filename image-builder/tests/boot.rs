@@ -69,6 +69,29 @@ fn page_fault_is_reported_with_its_address() {
     assert_eq!(status, FAILED, "log:\n{}", machine.output());
 }
 
+/// The page below the kernel stack is unmapped: an overflow stops with a
+/// report instead of overwriting the statics below the stack.
+#[test]
+fn kernel_stack_overflow_is_caught_by_its_guard_page() {
+    let mut machine = ok(boot_with_append("test=stack-overflow"));
+    let announced = expect_line_containing(&mut machine, "guard page at 0x");
+    let guard = hex_after(&announced, "guard page at 0x");
+    let report = expect_line_containing(&mut machine, "EXCEPTION: double fault");
+    // The fault comes at the guard page, not further down after the stack
+    // ran over whatever lies below it.
+    let rsp = hex_after(&report, "rsp=0x");
+    assert!((guard..guard + 4096 + 64).contains(&rsp), "rsp {rsp:#x} not at the guard page {guard:#x}: '{report}'");
+    let status = ok(machine.expect_exit(STEP));
+    assert_eq!(status, FAILED, "log:\n{}", machine.output());
+}
+
+/// The hex number right after `label` in `line`.
+fn hex_after(line: &str, label: &str) -> u64 {
+    let start = line.find(label).expect("label in line") + label.len();
+    let digits: String = line[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    u64::from_str_radix(&digits, 16).expect("a hex number")
+}
+
 #[test]
 fn divide_error_is_reported() {
     let mut machine = ok(boot_with_append("test=divide-error"));

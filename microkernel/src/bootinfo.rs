@@ -51,6 +51,7 @@ pub fn init_paging(info: &BootInfo) -> paging::AddressSpace {
             text: (&__text_start as *const u8 as u64, &__text_end as *const u8 as u64),
             rodata: (&__rodata_start as *const u8 as u64, &__rodata_end as *const u8 as u64),
             data: (&__data_start as *const u8 as u64, &__data_end as *const u8 as u64),
+            guard: crate::arch::boot::stack_guard_page(),
         }
     };
     let phys_end = info.regions().iter().map(|r| r.end).max().unwrap_or(BOOT_MAPPED).max(BOOT_MAPPED);

@@ -4,7 +4,7 @@
 //! exceptions, the heap. Each prints `selftest: NAME ... ok`; the run ends
 //! QEMU through isa-debug-exit with success or failure.
 
-use crate::arch::cpu;
+use crate::arch::{boot, cpu};
 use crate::arch::paging::{AddressSpace, user_page_flags};
 use crate::{kprintln, mem};
 use alloc::vec::Vec;
@@ -15,6 +15,17 @@ type Check = (&'static str, fn() -> Result<(), &'static str>);
 const CHECKS: &[Check] =
     &[("frames", frames_round_trip), ("heap", heap_round_trip), ("paging", address_space_round_trip)];
 
+/// Recurses until the kernel stack overflows into its guard page (the
+/// bound only keeps the compiler from seeing endless recursion).
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    if depth == u64::MAX {
+        return depth;
+    }
+    recurse(depth + 1) + frame[depth as usize % 64]
+}
+
 pub fn run(which: &str) -> ! {
     match which {
         "page-fault" => {
@@ -23,6 +34,12 @@ pub fn run(which: &str) -> ! {
             // and stops QEMU, so control never comes back here.
             let value = unsafe { core::ptr::read_volatile(0xdead_0000 as *const u64) };
             kprintln!("selftest: read {value:#x} from an unmapped page");
+            cpu::qemu_exit(cpu::EXIT_FAILURE)
+        }
+        "stack-overflow" => {
+            kprintln!("selftest: overflowing the kernel stack, guard page at {:#x}", boot::stack_guard_page());
+            let depth = recurse(core::hint::black_box(0));
+            kprintln!("selftest: recursed {depth} deep without a fault");
             cpu::qemu_exit(cpu::EXIT_FAILURE)
         }
         "divide-error" => {

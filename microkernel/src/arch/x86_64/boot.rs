@@ -9,15 +9,37 @@
 
 use core::arch::global_asm;
 
-/// Size of the stack `kernel_main` starts on (it later serves every kernel entry).
-pub const BOOT_STACK_SIZE: usize = 64 * 1024;
+/// Size of the stack `kernel_main` starts on (it later serves every kernel
+/// entry). Boot is its deepest use: `start::run` alone takes about 48 KiB.
+pub const BOOT_STACK_SIZE: usize = 128 * 1024;
 
-#[repr(C, align(16))]
-pub struct Stack(pub [u8; BOOT_STACK_SIZE]);
+const GUARD_SIZE: usize = 4096;
+
+/// Offset of the top of the kernel stack from `KERNEL_STACK`.
+pub const STACK_TOP_OFFSET: usize = GUARD_SIZE + BOOT_STACK_SIZE;
+
+/// The kernel stack above a guard page that `paging::init_kernel` leaves
+/// unmapped: an overflow faults (a double fault, reported on its own stack)
+/// instead of overwriting the statics below it.
+#[repr(C, align(4096))]
+pub struct Stack {
+    guard: [u8; GUARD_SIZE],
+    bytes: [u8; BOOT_STACK_SIZE],
+}
 
 /// The kernel stack: boot, then every syscall and interrupt from user mode.
 #[unsafe(no_mangle)]
-pub static mut KERNEL_STACK: Stack = Stack([0; BOOT_STACK_SIZE]);
+pub static mut KERNEL_STACK: Stack = Stack { guard: [0; GUARD_SIZE], bytes: [0; BOOT_STACK_SIZE] };
+
+/// The address of the kernel stack's guard page.
+pub fn stack_guard_page() -> u64 {
+    core::ptr::addr_of!(KERNEL_STACK) as u64
+}
+
+/// One past the top of the kernel stack.
+pub fn stack_top() -> u64 {
+    core::ptr::addr_of!(KERNEL_STACK) as u64 + STACK_TOP_OFFSET as u64
+}
 
 global_asm!(
     r#"
@@ -106,7 +128,7 @@ long_mode_low:
     xor %ax, %ax
     mov %ax, %fs
     mov %ax, %gs
-    movabs $(KERNEL_STACK + {stack_size}), %rsp
+    movabs $(KERNEL_STACK + {stack_top}), %rsp
     movabs $kernel_main, %rax
     call *%rax
 2:  hlt
@@ -131,6 +153,6 @@ boot_gdt_pointer:
     .long boot_gdt
     .text
 "#,
-    stack_size = const BOOT_STACK_SIZE,
+    stack_top = const STACK_TOP_OFFSET,
     options(att_syntax)
 );

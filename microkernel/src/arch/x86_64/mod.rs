@@ -12,8 +12,7 @@ pub mod trap;
 
 /// Loads descriptor tables and configures `syscall`.
 pub fn init_cpu() {
-    let stack_top = core::ptr::addr_of!(boot::KERNEL_STACK) as u64 + boot::BOOT_STACK_SIZE as u64;
-    gdt::init(stack_top);
+    gdt::init(boot::stack_top());
     idt::init();
     trap::use_boot_fpu_area();
     use x86_64::PrivilegeLevel::{Ring0, Ring3};

@@ -350,7 +350,7 @@ isr_common:
     // CPU pushed the frame.
     test qword ptr [rsp + {cs_offset}], 3
     jz 2f
-    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+    lea rsp, [rip + KERNEL_STACK + {stack_top}]
 2:
     call trap_entry
     mov rdi, rax
@@ -378,7 +378,7 @@ trap_exit:
     add rsp, 16
     iretq
 "#,
-    stack_size = const super::boot::BOOT_STACK_SIZE,
+    stack_top = const super::boot::STACK_TOP_OFFSET,
     user_ss = const super::gdt::USER_DATA,
     user_cs = const super::gdt::USER_CODE,
     syscall_vector = const SYSCALL_VECTOR,

@@ -10,6 +10,8 @@ pub struct KernelSections {
     pub text: (u64, u64),
     pub rodata: (u64, u64),
     pub data: (u64, u64),
+    /// A page of `data` left unmapped: the guard below the kernel stack.
+    pub guard: u64,
 }
 
 /// Builds the kernel's own tables (direct map of `[0, phys_end)` and the
@@ -41,6 +43,10 @@ pub fn init_kernel(phys_end: u64, sections: &KernelSections, frames: &mut impl F
     ] {
         let mut vaddr = range.0;
         while vaddr < range.1 {
+            if vaddr == sections.guard {
+                vaddr += PAGE;
+                continue;
+            }
             space.map(vaddr, vaddr - KERNEL_VMA, flags, frames).expect("kernel image pages overlap");
             vaddr += PAGE;
         }
