@@ -108,10 +108,9 @@ impl Kernel {
             task.state = State::Runnable;
             task.priority
         };
-        if self.run_queues.push_back(woken, priority).is_err() {
+        let Ok(next) = self.run_queues.push_back_then_pop(woken, priority) else {
             panic!("run queue rejected task {woken}");
-        }
-        let next = self.run_queues.pop().expect("the woken task is queued");
+        };
         self.slice_left = TIME_SLICE_TICKS;
         &self.switch_inline(next).frame
     }

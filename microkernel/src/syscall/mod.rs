@@ -62,19 +62,25 @@ pub fn enter(k: &mut Kernel) -> *const TrapFrame {
     k.count_syscall();
     let caller = k.current_index();
     let frame = k.task(caller).frame();
-    let (number, args) = (Sysnum::try_from(frame.syscall_number()), frame.syscall_args());
-    match number {
-        Ok(Sysnum::Call) if k.fast_path() => return fastpath::call(k, caller, CallArgs::from_regs(args)),
+    // The registers are read in each arm, where they are used, so that
+    // none waits on the stack for an arm that does not need it.
+    match Sysnum::try_from(frame.syscall_number()) {
+        Ok(Sysnum::Call) if k.fast_path() => fastpath::call(k, caller, CallArgs::from_regs(frame.syscall_args())),
         Ok(Sysnum::ReplyRecv) if k.fast_path() => {
-            return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(args));
+            fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(frame.syscall_args()))
         }
         Ok(Sysnum::Reply2Recv) if k.fast_path() => {
-            return fastpath::reply2_recv(k, caller, Reply2RecvArgs::from_regs(args));
+            fastpath::reply2_recv(k, caller, Reply2RecvArgs::from_regs(frame.syscall_args()))
         }
-        Ok(number) => dispatch(k, caller, number, args),
-        Err(e) => k.task_mut(caller).set_results(&Results::error(e)),
+        Ok(number) => {
+            dispatch(k, caller, number, frame.syscall_args());
+            k.finish_entry()
+        }
+        Err(e) => {
+            k.task_mut(caller).set_results(&Results::error(e));
+            k.finish_entry()
+        }
     }
-    k.finish_entry()
 }
 
 /// Runs syscall `number` of `caller` with its argument registers.

@@ -191,6 +191,7 @@ impl AddressSpace {
     /// The present leaf entry mapping `vaddr`, from the tables, kept in
     /// `recent`.
     #[inline(never)]
+    #[cold]
     fn walk(&self, vaddr: u64) -> Option<u64> {
         const PRESENT: u64 = Flags::PRESENT.bits();
         const HUGE_PAGE: u64 = Flags::HUGE_PAGE.bits();
