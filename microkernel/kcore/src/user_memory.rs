@@ -84,7 +84,8 @@ impl<const WRITE: bool> UserSlice<WRITE> {
 /// What a page table entry allows, as far as user copies care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageEntry {
-    /// Physical address of the frame.
+    /// Where the kernel reaches the frame: its address in the kernel's
+    /// map of physical memory (a test table may use any number).
     pub frame: u64,
     pub user: bool,
     pub writable: bool,
@@ -96,8 +97,9 @@ pub trait Translate {
     fn translate(&self, page: u64) -> Option<PageEntry>;
 }
 
-/// The physical address of user byte `addr` and how many bytes of its page
-/// follow it, if its page allows the access (`write` or a read).
+/// Where the kernel reaches user byte `addr` (its frame's address, as
+/// [`PageEntry::frame`] gives it, plus the offset) and how many bytes of
+/// its page follow it, if its page allows the access (`write` or a read).
 #[inline(always)]
 pub fn resolve(space: &impl Translate, addr: u64, write: bool) -> Result<(u64, u64), KernelError> {
     let entry = space.translate(addr & !(PAGE - 1)).ok_or(KernelError::BadAddress)?;
