@@ -188,7 +188,7 @@ impl RunQueues {
         Ok(TaskIndex::new(head))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Option<TaskIndex> {
         let level = &self.levels[self.highest_priority()? as usize];
         Some(TaskIndex::new(level.slots[level.head]))

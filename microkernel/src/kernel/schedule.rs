@@ -86,10 +86,11 @@ impl Kernel {
     }
 
     /// The task at the head of the run queues (the one `finish_entry`
-    /// would take from them).
-    #[inline]
-    pub fn queue_head(&self) -> Option<TaskIndex> {
-        self.run_queues.peek()
+    /// would take from them), if its saved registers can be resumed.
+    #[inline(always)]
+    pub fn resumable_queue_head(&self) -> Option<TaskIndex> {
+        let head = self.run_queues.peek()?;
+        if self.resumable(head) { Some(head) } else { None }
     }
 
     /// The running task just blocked after waking `woken`, which does not
@@ -111,6 +112,20 @@ impl Kernel {
         let Ok(next) = self.run_queues.push_back_then_pop(woken, priority) else {
             panic!("run queue rejected task {woken}");
         };
+        self.slice_left = TIME_SLICE_TICKS;
+        &self.switch_inline(next).frame
+    }
+
+    /// The running task just blocked and woke nobody: the head of the run
+    /// queues runs now. This is `finish_entry` for a blocked task without a
+    /// hand-off; a task must wait in the queues, and the head must be
+    /// [`Kernel::resumable`].
+    #[inline]
+    pub fn switch_to_queue_head(&mut self) -> *const trap::TrapFrame {
+        debug_assert!(self.handoff.is_none());
+        debug_assert!(self.task(self.current).state != State::Runnable);
+        self.need_resched = false;
+        let next = self.run_queues.pop().expect("a task waits in the run queues");
         self.slice_left = TIME_SLICE_TICKS;
         &self.switch_inline(next).frame
     }

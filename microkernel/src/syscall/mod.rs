@@ -53,10 +53,11 @@ impl Next {
 pub type Handled = Result<Next, KernelError>;
 
 /// Runs the syscall the current task made, from its saved registers, and
-/// returns the frame to resume. `call` and `reply_recv` go to the IPC fast
-/// path (unless it is off), which switches straight to the partner when it
-/// can and otherwise goes on like [`dispatch`]; every other call goes
-/// through [`dispatch`] and the scheduler's choice at the end of the entry.
+/// returns the frame to resume. `call`, `recv`, `reply_recv` and
+/// `reply2_recv` go to the IPC fast path (unless it is off), which switches
+/// straight to the task that runs next when it can and otherwise goes on
+/// like [`dispatch`]; every other call goes through [`dispatch`] and the
+/// scheduler's choice at the end of the entry.
 #[inline(always)]
 pub fn enter(k: &mut Kernel) -> *const TrapFrame {
     k.count_syscall();
@@ -72,6 +73,7 @@ pub fn enter(k: &mut Kernel) -> *const TrapFrame {
         Ok(Sysnum::Reply2Recv) if k.fast_path() => {
             fastpath::reply2_recv(k, caller, Reply2RecvArgs::from_regs(frame.syscall_args()))
         }
+        Ok(Sysnum::Recv) if k.fast_path() => fastpath::recv(k, caller, RecvArgs::from_regs(frame.syscall_args())),
         Ok(number) => {
             dispatch(k, caller, number, frame.syscall_args());
             k.finish_entry()
