@@ -40,9 +40,13 @@ impl<const WRITE: bool> UserSlice<WRITE> {
     /// any `addr <= USER_END`.
     #[inline]
     pub fn new(addr: u64, len: u64) -> Result<Self, KernelError> {
-        match addr.checked_add(len) {
-            Some(end) if end <= USER_END => Ok(UserSlice { addr, len }),
-            _ => Err(KernelError::BadAddress),
+        // `addr + len <= USER_END` without a sum that could wrap. Most
+        // lengths are known to be small, or constant, and then this is
+        // one compare of `addr`.
+        if len <= USER_END && addr <= USER_END - len {
+            Ok(UserSlice { addr, len })
+        } else {
+            Err(KernelError::BadAddress)
         }
     }
 

@@ -170,8 +170,8 @@ pub(super) fn answer_both(
     if earlier_caller == later_caller {
         return Err(KernelError::BadArgument);
     }
-    answer(k, server, later_caller, &later)?;
-    answer(k, server, earlier_caller, &earlier)?;
+    answer_inline(k, server, later_caller, &later)?;
+    answer_inline(k, server, earlier_caller, &earlier)?;
     Ok((wait, later_caller, earlier_caller))
 }
 
