@@ -237,7 +237,11 @@ impl Kernel {
     /// [`Kernel::switch`], inlined into the fast path's switches.
     #[inline(always)]
     fn switch_inline(&mut self, next: TaskIndex) -> &mut super::Task {
-        if let Some(ports) = self.open_ports.take() {
+        // Tested before it is taken: most switches are between tasks
+        // without ports, and then nothing is written.
+        if self.open_ports.is_some()
+            && let Some(ports) = self.open_ports.take()
+        {
             io_ports::deny(ports);
         }
         self.current = next;
