@@ -309,37 +309,31 @@ isr_table:
         .quad isr_\n
     .endr
 
-    .text
-    .global syscall_entry
-syscall_entry:
-    mov [rip + {syscall_user_rsp}], rsp
-    mov rsp, [rip + {current_frame_end}]
-    push {user_ss}
-    push qword ptr [rip + {syscall_user_rsp}]
-    push r11
-    push {user_cs}
-    push rcx
-    push 0
-    push {syscall_vector}
+    // The registers every entry saves after the CPU's (or the syscall
+    // stub's) part of the frame, then the FPU state.
+    .macro save_registers
+        push rax
+        push rbx
+        push rcx
+        push rdx
+        push rsi
+        push rdi
+        push rbp
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        push r13
+        push r14
+        push r15
+        mov rax, [rip + {current_fpu}]
+        fxsave64 [rax]
+    .endm
 
+    .text
 isr_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
-    mov rax, [rip + {current_fpu}]
-    fxsave64 [rax]
+    save_registers
     // Interrupt gates keep the task's direction flag, and the kernel's
     // memcpy/memset (rep movs/stos) need it clear; iretq restores the task's.
     cld
@@ -351,6 +345,27 @@ isr_common:
     jz 2f
     lea rsp, [rip + KERNEL_STACK + {stack_size}]
 2:
+    call trap_entry
+    mov rdi, rax
+    jmp trap_exit
+
+    // The most frequent entry falls through into the exit, and needs
+    // neither `cld` (SFMASK clears the direction flag on `syscall`) nor the
+    // ring test (a syscall always comes from ring 3).
+    .global syscall_entry
+syscall_entry:
+    mov [rip + {syscall_user_rsp}], rsp
+    mov rsp, [rip + {current_frame_end}]
+    push {user_ss}
+    push qword ptr [rip + {syscall_user_rsp}]
+    push r11
+    push {user_cs}
+    push rcx
+    push 0
+    push {syscall_vector}
+    save_registers
+    mov rdi, rsp
+    lea rsp, [rip + KERNEL_STACK + {stack_size}]
     call trap_entry
     mov rdi, rax
 
