@@ -18,7 +18,7 @@ chain = {}; cur = None
 for l in out:
     if l.startswith('0x'): cur = int(l, 16); chain[cur] = []
     elif not l.startswith('/') and not l.startswith('??:'): chain[cur].append(l)
-HANDLERS = ['fastpath::reply2_recv', 'fastpath::reply_recv', 'fastpath::call', 'syscall::ipc::reply_recv', 'syscall::ipc::call', 'syscall::ipc::recv', 'syscall::ipc::reply', 'syscall::lease::read', 'syscall::lease::write', 'syscall::lease::copy', 'syscall::lease::info']
+HANDLERS = ['fastpath::reply2_recv', 'fastpath::reply_recv', 'fastpath::call', 'fastpath::recv', 'syscall::ipc::reply_recv', 'syscall::ipc::call', 'syscall::ipc::recv', 'syscall::ipc::reply', 'syscall::lease::read', 'syscall::lease::write', 'syscall::lease::copy', 'syscall::lease::info']
 PHASES = [('entry/exit stubs', ['syscall_entry', 'isr_common', 'trap_exit']),
           ('page-table walk', ['AddressSpace::translate']),
           ('copy loop', ['memops::', 'memmove', 'memcpy', 'copy_nonoverlapping', 'ptr::copy']),

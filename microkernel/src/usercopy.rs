@@ -9,7 +9,7 @@
 //! one's: this is how a server copies straight between two waiting
 //! callers' leases.
 
-use crate::arch::paging::{AddressSpace, phys_to_virt};
+use crate::arch::paging::AddressSpace;
 use abi::{CopySide, KernelError};
 use kcore::user_memory::{PAGE, Pieces, UserSliceRo, UserSliceWo, resolve, runs_backwards};
 
@@ -33,7 +33,7 @@ pub fn copy_from_user(space: &AddressSpace, src: UserSliceRo, out: &mut [u8]) ->
     if in_one_page(src.addr(), len as u64) {
         let (from, _) = resolve(space, src.addr(), false)?;
         // SAFETY: as in `copy_in`, for one piece.
-        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, out.as_mut_ptr(), len) };
+        unsafe { core::ptr::copy_nonoverlapping(from as *const u8, out.as_mut_ptr(), len) };
         return Ok(());
     }
     copy_in(space, src, out)
@@ -45,10 +45,9 @@ fn copy_in(space: &AddressSpace, src: UserSliceRo, out: &mut [u8]) -> Result<(),
     while done < len {
         let (from, in_page) = resolve(space, src.addr() + done as u64, false)?;
         let n = (in_page as usize).min(len - done);
-        // SAFETY: `from` is the physical address of a user page the task may
-        // read, valid for `in_page` bytes through the direct map; `out` is a
-        // kernel buffer.
-        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, out[done..].as_mut_ptr(), n) };
+        // SAFETY: `from` is the direct-map address of a user page the task
+        // may read, valid for `in_page` bytes; `out` is a kernel buffer.
+        unsafe { core::ptr::copy_nonoverlapping(from as *const u8, out[done..].as_mut_ptr(), n) };
         done += n;
     }
     Ok(())
@@ -66,7 +65,7 @@ pub fn copy_to_user(space: &AddressSpace, dst: UserSliceWo, data: &[u8]) -> Resu
     if in_one_page(dst.addr(), len as u64) {
         let (to, _) = resolve(space, dst.addr(), true)?;
         // SAFETY: as in `copy_out`, for one piece.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(to) as *mut u8, len) };
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), to as *mut u8, len) };
         return Ok(());
     }
     copy_out(space, dst, data)
@@ -78,9 +77,9 @@ fn copy_out(space: &AddressSpace, dst: UserSliceWo, data: &[u8]) -> Result<(), K
     while done < len {
         let (to, in_page) = resolve(space, dst.addr() + done as u64, true)?;
         let n = (in_page as usize).min(len - done);
-        // SAFETY: `to` is the physical address of a writable user page,
-        // valid for `in_page` bytes through the direct map.
-        unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), phys_to_virt(to) as *mut u8, n) };
+        // SAFETY: `to` is the direct-map address of a writable user page,
+        // valid for `in_page` bytes.
+        unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), to as *mut u8, n) };
         done += n;
     }
     Ok(())
@@ -127,7 +126,7 @@ pub fn copy_between(
         let (from, _) = resolve(src_space, src.addr(), false).map_err(|_| CopyFault(CopySide::Source))?;
         let (to, _) = resolve(dst_space, dst.addr(), true).map_err(|_| CopyFault(CopySide::Destination))?;
         // SAFETY: as in `copy_pieces`, for its one piece.
-        unsafe { core::ptr::copy(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, len as usize) };
+        unsafe { core::ptr::copy(from as *const u8, to as *mut u8, len as usize) };
         return Ok(());
     }
     copy_pieces(src_space, src, dst_space, dst)
@@ -146,11 +145,11 @@ fn copy_pieces(
             resolve(src_space, src.addr() + piece.offset, false).map_err(|_| CopyFault(CopySide::Source))?;
         let (to, _) =
             resolve(dst_space, dst.addr() + piece.offset, true).map_err(|_| CopyFault(CopySide::Destination))?;
-        // Both are physical addresses of checked user pages, and the piece
+        // Both are direct-map addresses of checked user pages, and the piece
         // lies in one page on either side; they may overlap when a task
         // copies within its own memory, which `copy` tolerates.
         // SAFETY: valid through the direct map for the piece's length.
-        unsafe { core::ptr::copy(phys_to_virt(from) as *const u8, phys_to_virt(to) as *mut u8, piece.len as usize) };
+        unsafe { core::ptr::copy(from as *const u8, to as *mut u8, piece.len as usize) };
     }
     Ok(())
 }

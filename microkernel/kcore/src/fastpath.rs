@@ -9,6 +9,9 @@
 //!   on its time when no task of the caller's priority or a more urgent one
 //!   waits in the run queues (`next_task::woken_runs_next`); otherwise it
 //!   joins its queue and the task at the head of the queues runs.
+//! - `recv`: the receiver finds nothing to receive and blocks while a task
+//!   waits in the run queues: the head of the queues runs next, which is
+//!   what the scheduler's choice gives a blocked task without a hand-off.
 //!
 //! The kernel applies these rules before it changes anything; the model in
 //! `fastpath/tests.rs` checks, for any state, that the general path's steps
@@ -60,6 +63,13 @@ pub fn reply_recv_goes_fast(wait: &RecvWait, waiting: &Waiting, caller_priority:
     } else {
         Some(AfterReply::QueueHead)
     }
+}
+
+/// Whether a `recv` whose receive waits with `wait` goes on the fast path:
+/// the receiver blocks and a task waits in the run queues to run next.
+#[inline]
+pub fn recv_goes_fast(wait: &RecvWait, waiting: &Waiting) -> bool {
+    recv_step(waiting.pending, wait, waiting.has_callers) == RecvStep::Block && waiting.most_urgent_queued.is_some()
 }
 
 #[cfg(test)]

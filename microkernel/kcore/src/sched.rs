@@ -78,6 +78,17 @@ impl Fifo {
     }
 
     /// Removes `index`, keeping the others in order.
+    /// The head leaves and `index` joins the back: `push_back` then
+    /// `pop_front` on a level that is not empty, without the full-level
+    /// case (the caller has ruled it out).
+    fn rotate(&mut self, index: u16) -> u16 {
+        let head = self.slots[self.head];
+        let tail = self.slot(self.len);
+        self.slots[tail] = index;
+        self.head = self.slot(1);
+        head
+    }
+
     fn remove(&mut self, index: u16) -> bool {
         let Some(found) = self.iter().position(|queued| queued == index) else {
             return false;
@@ -153,7 +164,31 @@ impl RunQueues {
     }
 
     /// The task [`RunQueues::pop`] would take, left in its queue.
+    /// `push_back(index, priority)` then `pop()`, in one step: what a
+    /// task that blocks after waking `index` does when the head of the
+    /// queues, not `index`, runs next. When `index` joins the most urgent
+    /// level the head of that level leaves and nothing else changes.
     #[inline]
+    pub fn push_back_then_pop(&mut self, index: TaskIndex, priority: u8) -> Result<TaskIndex, QueueError> {
+        if self.highest_priority() != Some(priority) {
+            self.push_back(index, priority)?;
+            return Ok(self.pop().expect("a task was just queued"));
+        }
+        let raw = index.get() as u16;
+        let level = &mut self.levels[priority as usize];
+        if level.len == LEVEL_CAPACITY {
+            return Err(QueueError::LevelFull);
+        }
+        if self.is_queued(raw) {
+            return Err(QueueError::AlreadyQueued);
+        }
+        let head = self.levels[priority as usize].rotate(raw);
+        self.mark(head, false);
+        self.mark(raw, true);
+        Ok(TaskIndex::new(head))
+    }
+
+    #[inline(always)]
     pub fn peek(&self) -> Option<TaskIndex> {
         let level = &self.levels[self.highest_priority()? as usize];
         Some(TaskIndex::new(level.slots[level.head]))
@@ -282,6 +317,34 @@ mod tests {
     }
 
     #[test]
+    fn push_back_then_pop_is_both_in_one_step() {
+        let mut queues = RunQueues::new();
+        queues.push_back(ix(1), 2).unwrap();
+        queues.push_back(ix(2), 2).unwrap();
+        // Same level as the head: the head leaves, 3 waits behind 2.
+        assert_eq!(queues.push_back_then_pop(ix(3), 2), Ok(ix(1)));
+        // Less urgent: the head leaves, 4 waits on its own level.
+        assert_eq!(queues.push_back_then_pop(ix(4), 3), Ok(ix(2)));
+        // More urgent than every queued task: it leaves at once.
+        assert_eq!(queues.push_back_then_pop(ix(5), 0), Ok(ix(5)));
+        assert_eq!(queues.push_back_then_pop(ix(3), 2), Err(QueueError::AlreadyQueued));
+        assert_eq!(queues.push_back_then_pop(ix(6), PRIORITY_LEVELS as u8), Err(QueueError::BadPriority));
+        assert!(!queues.contains(ix(1)) && !queues.contains(ix(5)));
+        assert_eq!(drain(&mut queues), vec![3, 4]);
+    }
+
+    #[test]
+    fn push_back_then_pop_on_a_full_level_is_refused() {
+        let mut queues = RunQueues::new();
+        for index in 0..LEVEL_CAPACITY as u16 {
+            queues.push_back(ix(index), 1).unwrap();
+        }
+        assert_eq!(queues.push_back_then_pop(ix(5000), 1), Err(QueueError::LevelFull));
+        assert_eq!(queues.len(), LEVEL_CAPACITY);
+        assert_eq!(queues.peek(), Some(ix(0)));
+    }
+
+    #[test]
     fn full_level_is_reported_and_others_still_work() {
         let mut queues = RunQueues::new();
         for index in 0..LEVEL_CAPACITY as u16 {
@@ -298,7 +361,7 @@ mod tests {
     proptest! {
         /// Behaves like one `VecDeque` per level with a uniqueness check.
         #[test]
-        fn matches_a_deque_model(ops in prop::collection::vec((0u8..4, 0u16..12, 0u8..5), 1..200)) {
+        fn matches_a_deque_model(ops in prop::collection::vec((0u8..5, 0u16..12, 0u8..5), 1..200)) {
             let mut queues = RunQueues::new();
             let mut model: Vec<VecDeque<u16>> = vec![VecDeque::new(); PRIORITY_LEVELS];
             for (kind, index, priority) in ops {
@@ -318,6 +381,19 @@ mod tests {
                     2 => {
                         let expected = model.iter_mut().find_map(|level| level.pop_front()).map(ix);
                         prop_assert_eq!(queues.pop(), expected);
+                    }
+                    3 if index % 2 == 0 => {
+                        // push_back then pop, in one step.
+                        let queued = model.iter().any(|level| level.contains(&index));
+                        let expected = if priority as usize >= PRIORITY_LEVELS {
+                            Err(QueueError::BadPriority)
+                        } else if queued {
+                            Err(QueueError::AlreadyQueued)
+                        } else {
+                            model[priority as usize].push_back(index);
+                            Ok(model.iter_mut().find_map(|level| level.pop_front()).map(ix).unwrap())
+                        };
+                        prop_assert_eq!(queues.push_back_then_pop(ix(index), priority), expected);
                     }
                     _ => {
                         let mut removed = false;

@@ -40,9 +40,13 @@ impl<const WRITE: bool> UserSlice<WRITE> {
     /// any `addr <= USER_END`.
     #[inline]
     pub fn new(addr: u64, len: u64) -> Result<Self, KernelError> {
-        match addr.checked_add(len) {
-            Some(end) if end <= USER_END => Ok(UserSlice { addr, len }),
-            _ => Err(KernelError::BadAddress),
+        // `addr + len <= USER_END` without a sum that could wrap. Most
+        // lengths are known to be small, or constant, and then this is
+        // one compare of `addr`.
+        if len <= USER_END && addr <= USER_END - len {
+            Ok(UserSlice { addr, len })
+        } else {
+            Err(KernelError::BadAddress)
         }
     }
 
@@ -84,7 +88,8 @@ impl<const WRITE: bool> UserSlice<WRITE> {
 /// What a page table entry allows, as far as user copies care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageEntry {
-    /// Physical address of the frame.
+    /// Where the kernel reaches the frame: its address in the kernel's
+    /// map of physical memory (a test table may use any number).
     pub frame: u64,
     pub user: bool,
     pub writable: bool,
@@ -96,8 +101,9 @@ pub trait Translate {
     fn translate(&self, page: u64) -> Option<PageEntry>;
 }
 
-/// The physical address of user byte `addr` and how many bytes of its page
-/// follow it, if its page allows the access (`write` or a read).
+/// Where the kernel reaches user byte `addr` (its frame's address, as
+/// [`PageEntry::frame`] gives it, plus the offset) and how many bytes of
+/// its page follow it, if its page allows the access (`write` or a read).
 #[inline(always)]
 pub fn resolve(space: &impl Translate, addr: u64, write: bool) -> Result<(u64, u64), KernelError> {
     let entry = space.translate(addr & !(PAGE - 1)).ok_or(KernelError::BadAddress)?;

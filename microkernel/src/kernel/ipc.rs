@@ -4,7 +4,7 @@
 //! `recv` with nothing to take is RecvBlocked. These are the only places
 //! that make those states.
 
-use super::{Kernel, RecvWait, State};
+use super::{Kernel, RecvWait, State, Task};
 use crate::usercopy::copy_to_user;
 use abi::{KernelError, MessageHeader, Received, RecvResult, Results, TaskId};
 use kcore::ipc::awaits_reply_from;
@@ -38,13 +38,14 @@ impl Kernel {
     /// for the reply. Returns what the server's receive returns.
     #[inline(never)]
     pub fn deliver(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
-        self.deliver_inline(caller, server, wait)
+        let (calling, receiving) = self.pair_mut(caller, server);
+        Kernel::deliver_between(calling, receiving, wait)
     }
 
-    /// [`Kernel::deliver`], inlined into the fast path.
+    /// [`Kernel::deliver`] between tasks the caller already holds, inlined
+    /// into the fast path.
     #[inline(always)]
-    pub fn deliver_inline(&mut self, caller: TaskIndex, server: TaskIndex, wait: RecvWait) -> Results {
-        let (calling, receiving) = self.pair_mut(caller, server);
+    pub fn deliver_between(calling: &mut Task, receiving: &mut Task, wait: RecvWait) -> Results {
         let call = calling.call();
         let len = call.len.min(wait.buf.len() as usize);
         // The buffer was checked writable when the server entered recv, and

@@ -86,10 +86,11 @@ impl Kernel {
     }
 
     /// The task at the head of the run queues (the one `finish_entry`
-    /// would take from them).
-    #[inline]
-    pub fn queue_head(&self) -> Option<TaskIndex> {
-        self.run_queues.peek()
+    /// would take from them), if its saved registers can be resumed.
+    #[inline(always)]
+    pub fn resumable_queue_head(&self) -> Option<TaskIndex> {
+        let head = self.run_queues.peek()?;
+        if self.resumable(head) { Some(head) } else { None }
     }
 
     /// The running task just blocked after waking `woken`, which does not
@@ -108,10 +109,23 @@ impl Kernel {
             task.state = State::Runnable;
             task.priority
         };
-        if self.run_queues.push_back(woken, priority).is_err() {
+        let Ok(next) = self.run_queues.push_back_then_pop(woken, priority) else {
             panic!("run queue rejected task {woken}");
-        }
-        let next = self.run_queues.pop().expect("the woken task is queued");
+        };
+        self.slice_left = TIME_SLICE_TICKS;
+        &self.switch_inline(next).frame
+    }
+
+    /// The running task just blocked and woke nobody: the head of the run
+    /// queues runs now. This is `finish_entry` for a blocked task without a
+    /// hand-off; a task must wait in the queues, and the head must be
+    /// [`Kernel::resumable`].
+    #[inline]
+    pub fn switch_to_queue_head(&mut self) -> *const trap::TrapFrame {
+        debug_assert!(self.handoff.is_none());
+        debug_assert!(self.task(self.current).state != State::Runnable);
+        self.need_resched = false;
+        let next = self.run_queues.pop().expect("a task waits in the run queues");
         self.slice_left = TIME_SLICE_TICKS;
         &self.switch_inline(next).frame
     }
@@ -223,7 +237,11 @@ impl Kernel {
     /// [`Kernel::switch`], inlined into the fast path's switches.
     #[inline(always)]
     fn switch_inline(&mut self, next: TaskIndex) -> &mut super::Task {
-        if let Some(ports) = self.open_ports.take() {
+        // Tested before it is taken: most switches are between tasks
+        // without ports, and then nothing is written.
+        if self.open_ports.is_some()
+            && let Some(ports) = self.open_ports.take()
+        {
             io_ports::deny(ports);
         }
         self.current = next;

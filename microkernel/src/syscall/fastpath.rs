@@ -1,5 +1,6 @@
-//! The IPC fast path: the two calls a client and a server make on every
-//! round trip, in the case that matters most, go straight to the partner.
+//! The IPC fast path: the calls a client and a server make on every round
+//! trip, in the case that matters most, go straight to the task that runs
+//! next.
 //!
 //! - `call` to a server already waiting in `recv` (or `reply_recv`): the
 //!   request is delivered and the server runs at once.
@@ -9,11 +10,13 @@
 //!   runs at once, or, when a task as urgent as the caller already waits in
 //!   the run queues, the caller queues behind it and the head of the queues
 //!   runs.
+//! - `recv` that finds nothing to receive while a task waits in the run
+//!   queues: the receiver blocks and the head of the queues runs.
 //!
-//! Both end in a direct switch to the partner ([`Kernel::switch_direct`])
-//! instead of a `Next` applied by `dispatch` and the scheduler's general
-//! choice at the end of the entry. The checks are the general path's own
-//! (`syscall::ipc`), each made once; the rule that decides whether a call
+//! All end in a direct switch to the partner ([`Kernel::switch_direct`]) or
+//! the queue head instead of a `Next` applied by `dispatch` and the
+//! scheduler's general choice at the end of the entry. The checks are the
+//! general path's own (`syscall::ipc`), each made once; the rule that decides whether a call
 //! goes fast is `kcore::fastpath`, checked on the host against a model of
 //! the general path. Anything else, including every error, goes on as the
 //! general path from where the checks got, so both paths give the same
@@ -22,11 +25,11 @@
 
 use super::finish;
 use super::ipc::{answer_both, answer_inline, answered_caller, call_to, called_server, receive_and_wake, receive_wait};
-use super::ipc::{reply_recv_to, take_request};
+use super::ipc::{receive, reply_recv_to, take_request};
 use crate::arch::trap::TrapFrame;
 use crate::kernel::{Kernel, RecvWait};
-use abi::{CallArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
-use kcore::fastpath::{AfterReply, Waiting, call_goes_fast, reply_recv_goes_fast};
+use abi::{CallArgs, RecvArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
+use kcore::fastpath::{AfterReply, Waiting, call_goes_fast, recv_goes_fast, reply_recv_goes_fast};
 use kcore::task_index::TaskIndex;
 
 /// `call`: delivered to a server waiting in an open receive, which runs at
@@ -37,7 +40,7 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
         Ok(server) => server,
         Err(e) => return finish(k, caller, Err(e)),
     };
-    let called = k.task(server);
+    let (calling, called) = k.pair_mut(caller, server);
     let wait = match call_goes_fast(&called.state()) {
         Some(wait) if called.resumable() => wait,
         _ => {
@@ -45,11 +48,11 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
             return finish(k, caller, handled);
         }
     };
-    if let Err(e) = take_request(k, caller, &args) {
+    if let Err(e) = take_request(calling, &args) {
         return finish(k, caller, Err(e));
     }
-    let results = k.deliver_inline(caller, server, wait);
-    k.task_mut(server).set_results(&results);
+    let results = Kernel::deliver_between(calling, called, wait);
+    called.set_results(&results);
     k.count_fast_call();
     k.switch_direct(server)
 }
@@ -82,6 +85,23 @@ pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> *
     };
     k.make_runnable(earlier);
     receive_after_answer(k, server, wait, later)
+}
+
+/// `recv`: when the receiver blocks and a task waits in the run queues,
+/// straight to the head of the queues; otherwise the general path from
+/// where the checks got. Out of line, as `reply2_recv`.
+#[inline(never)]
+pub fn recv(k: &mut Kernel, receiver: TaskIndex, args: RecvArgs) -> *const TrapFrame {
+    let wait = match receive_wait(k, receiver, args) {
+        Ok(wait) => wait,
+        Err(e) => return finish(k, receiver, Err(e)),
+    };
+    if recv_goes_fast(&wait, &waiting(k, receiver)) && k.resumable_queue_head().is_some() {
+        k.block_receiving(receiver, wait);
+        return k.switch_to_queue_head();
+    }
+    let handled = Ok(receive(k, receiver, wait));
+    finish(k, receiver, handled)
 }
 
 /// The answer of a `reply_recv` (checked up to its caller) and its receive:
@@ -119,16 +139,21 @@ fn receive_after_answer(k: &mut Kernel, server: TaskIndex, wait: RecvWait, calle
 /// `caller`, when that goes on the fast path.
 #[inline(always)]
 fn fast_next(k: &Kernel, server: TaskIndex, wait: &RecvWait, caller: TaskIndex) -> Option<TaskIndex> {
-    let waiting = Waiting {
-        pending: k.task(server).pending(),
-        has_callers: k.has_queued_callers(server),
-        most_urgent_queued: k.most_urgent_queued(),
-    };
     let answered = k.task(caller);
-    match reply_recv_goes_fast(wait, &waiting, answered.priority()) {
+    match reply_recv_goes_fast(wait, &waiting(k, server), answered.priority()) {
         Some(AfterReply::Caller) if answered.resumable() => Some(caller),
-        Some(AfterReply::QueueHead) => k.queue_head().filter(|&head| k.resumable(head)),
+        Some(AfterReply::QueueHead) => k.resumable_queue_head(),
         _ => None,
+    }
+}
+
+/// What waits for `receiver`, about to receive, and for the CPU.
+#[inline(always)]
+fn waiting(k: &Kernel, receiver: TaskIndex) -> Waiting {
+    Waiting {
+        pending: k.task(receiver).pending(),
+        has_callers: k.has_queued_callers(receiver),
+        most_urgent_queued: k.most_urgent_queued(),
     }
 }
 

@@ -10,7 +10,7 @@
 //! without a trip through the run queues.
 
 use super::{Handled, Next};
-use crate::kernel::{Kernel, RecvWait};
+use crate::kernel::{Kernel, RecvWait, Task};
 use crate::usercopy::{check_access, copy_between, copy_from_user, read_struct};
 use abi::{CallArgs, CallResult, KernelError, Lease, recv_flags};
 use abi::{MAX_LEASES, MAX_MESSAGE, RecvArgs, RecvResult, Reply2RecvArgs, ReplyArgs, ReplyMessage, ReplyRecvArgs};
@@ -28,7 +28,7 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> Handled {
 /// The rest of a `call` to `server` (from [`called_server`]).
 #[inline(always)]
 pub(super) fn call_to(k: &mut Kernel, caller: TaskIndex, server: TaskIndex, args: &CallArgs) -> Handled {
-    take_request(k, caller, args)?;
+    take_request(k.task_mut(caller), args)?;
     match call_step(&k.task(server).state()) {
         CallStep::Deliver(wait) => {
             let results = k.deliver(caller, server, wait);
@@ -60,13 +60,15 @@ pub(super) fn called_server(k: &Kernel, caller: TaskIndex, args: &CallArgs) -> R
 /// caller is blocked, so it is filled in place; a failure leaves nothing
 /// that matters, and doing it again gives the same answer.
 #[inline(always)]
-pub(super) fn take_request(k: &mut Kernel, caller: TaskIndex, args: &CallArgs) -> Result<(), KernelError> {
+pub(super) fn take_request(calling: &mut Task, args: &CallArgs) -> Result<(), KernelError> {
     let (request_len, lease_count) = (args.request_len as usize, args.lease_count as usize);
-    let (space, call) = k.task_mut(caller).space_and_call();
+    let (space, call) = calling.space_and_call();
     let reply = UserSliceWo::new(args.reply, args.reply_cap.min(MAX_MESSAGE as u64))?;
     check_access(space, reply)?;
     for i in 0..lease_count {
-        let entry = args.lease_table.checked_add((i * Lease::BYTES) as u64).ok_or(KernelError::BadAddress)?;
+        // Entry 0 was found to lie in user space before any later entry is
+        // read, so the sum for a later one cannot wrap.
+        let entry = args.lease_table + (i * Lease::BYTES) as u64;
         let lease: Lease = read_struct(space, UserSliceRo::of::<Lease>(entry)?)?;
         call.leases[i] = LentLease::new(lease)?;
     }
@@ -168,8 +170,8 @@ pub(super) fn answer_both(
     if earlier_caller == later_caller {
         return Err(KernelError::BadArgument);
     }
-    answer(k, server, later_caller, &later)?;
-    answer(k, server, earlier_caller, &earlier)?;
+    answer_inline(k, server, later_caller, &later)?;
+    answer_inline(k, server, earlier_caller, &earlier)?;
     Ok((wait, later_caller, earlier_caller))
 }
 

@@ -229,6 +229,35 @@ impl Model {
         true
     }
 
+    /// `syscall::ipc::recv` after its checks, then the end of the entry.
+    fn recv_general(&mut self, receiver: usize, wait: RecvWait) {
+        match recv_step(self.pending[receiver], &wait, self.senders.has_callers(ix(receiver))) {
+            RecvStep::Notify(bits) => self.pending[receiver] &= !bits,
+            RecvStep::TakeCaller => {
+                let taken = self.senders.pop_front(ix(receiver)).unwrap();
+                self.states[taken.get()] = State::ReplyBlocked(id(receiver));
+            }
+            RecvStep::Block => self.states[receiver] = State::RecvBlocked(wait),
+        }
+        self.finish(None, false);
+    }
+
+    fn recv_fast(&mut self, receiver: usize, wait: RecvWait) -> bool {
+        let waiting = Waiting {
+            pending: self.pending[receiver],
+            has_callers: self.senders.has_callers(ix(receiver)),
+            most_urgent_queued: self.queues.highest_priority(),
+        };
+        if !recv_goes_fast(&wait, &waiting) {
+            self.recv_general(receiver, wait);
+            return false;
+        }
+        self.states[receiver] = State::RecvBlocked(wait);
+        self.need_resched = false;
+        self.current = self.queues.pop().unwrap();
+        true
+    }
+
     /// `reply2_recv`: the earlier caller woken as by `reply`, then the later
     /// one as by `reply_recv`, on either path.
     fn reply2_recv(&mut self, server: usize, earlier: usize, later: usize, wait: RecvWait, fast: bool) -> bool {
@@ -287,6 +316,21 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
+    fn a_recv_ends_where_the_general_path_ends(
+        spec in spec(),
+        receiver in 1..TASKS,
+        mask in 0u32..4,
+        notifications_only in any::<bool>(),
+    ) {
+        let receive = wait(mask, notifications_only);
+        let mut general = Model::new(&spec, receiver);
+        let mut fast = Model::new(&spec, receiver);
+        general.recv_general(receiver, receive);
+        fast.recv_fast(receiver, receive);
+        prop_assert_eq!(general.outcome(), fast.outcome());
+    }
+
+    #[test]
     fn a_reply2_recv_ends_where_the_general_path_ends(
         spec in spec(),
         tasks in Just((1..TASKS).collect::<Vec<usize>>()).prop_shuffle(),
@@ -342,4 +386,16 @@ fn the_common_cases_go_fast_and_the_others_do_not() {
     let mut model = Model::new(&busy, 2);
     assert!(model.reply_recv_fast(2, 1, open), "the caller is more urgent than the queue");
     assert_eq!((model.current, model.queues.pop()), (ix(1), Some(ix(5))));
+
+    // A receiver that blocks hands the CPU to the head of the queues; with
+    // nothing queued (idle runs) or something to receive it goes the
+    // general way.
+    let mut spec = quiet.clone();
+    spec.roles[5] = Role::Queued;
+    let mut model = Model::new(&spec, 2);
+    assert!(model.recv_fast(2, open));
+    assert_eq!(model.current, ix(5));
+    assert!(!Model::new(&quiet, 2).recv_fast(2, open));
+    spec.pending[2] = 1;
+    assert!(!Model::new(&spec, 2).recv_fast(2, open));
 }

@@ -21,7 +21,8 @@ pub fn init_cpu() {
     use x86_64::registers::rflags::RFlags;
     use x86_64::structures::gdt::SegmentSelector;
     LStar::write(VirtAddr::new(trap::syscall_entry_address()));
-    // Interrupts stay off in the kernel; direction and trap flags are reset.
+    // Interrupts stay off in the kernel; direction and trap flags are reset
+    // (the syscall stub relies on the cleared direction flag: no `cld`).
     // A task can set NT with popf; left set, the kernel's own iretq would
     // raise #GP in long mode, so it is cleared on entry too.
     SFMask::write(

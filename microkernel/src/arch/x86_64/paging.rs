@@ -77,6 +77,15 @@ fn indices(vaddr: u64) -> [usize; 4] {
     ]
 }
 
+/// The flag bits of a leaf entry below its frame address.
+const LOW_FLAGS: u64 = PAGE - 1;
+
+/// A leaf entry as the copies use it: the direct-map address of its frame,
+/// with its flags below bit 12 (the rest, NX and the frame bits, dropped).
+fn reach_of(leaf: u64) -> u64 {
+    phys_to_virt(leaf & LEAF_ADDRESS) | (leaf & LOW_FLAGS)
+}
+
 /// Recently translated pages of one address space, so that the copies of
 /// one IPC (request, reply, lease, often in the same stack page) walk the
 /// tables once. Entries are only added by `translate` and only a present
@@ -87,8 +96,8 @@ const RECENT_PAGES: usize = 32;
 #[derive(Debug)]
 pub struct AddressSpace {
     pml4: u64,
-    /// (page address | 1, raw leaf entry), by page number modulo the size;
-    /// 0 is an empty slot.
+    /// (page address | 1, [`reach_of`] its leaf entry), by page number
+    /// modulo the size; 0 is an empty slot.
     recent: [Cell<(u64, u64)>; RECENT_PAGES],
     /// (2 MiB region | 1, its last-level table) of the latest walk, so that
     /// walking to a new page next to the last costs one load, not four (a
@@ -177,20 +186,30 @@ impl AddressSpace {
         (!borrowed).then_some(phys)
     }
 
-    /// The frame and flags of the page mapping `vaddr`. Runs on every user
-    /// copy: a recently used page costs one compare, one next to the last
-    /// page walked one load, another four loads.
-    #[inline(always)]
+    /// The frame and the flags below bit 12 of the page mapping `vaddr`.
     pub fn translate(&self, vaddr: u64) -> Option<(u64, Flags)> {
+        let reach = self.reach(vaddr)?;
+        Some(((reach & !LOW_FLAGS) - PHYS_OFFSET, Flags::from_bits_truncate(reach & LOW_FLAGS)))
+    }
+
+    /// The page mapping `vaddr` as the copies use it: where the kernel
+    /// reaches its frame (the direct map) with the leaf's flags below bit
+    /// 12 ([`reach_of`]). Runs on every user copy: a recently used page
+    /// costs one compare, one next to the last page walked one load,
+    /// another four loads.
+    #[inline(always)]
+    fn reach(&self, vaddr: u64) -> Option<u64> {
         let tag = (vaddr & !(PAGE - 1)) | 1;
-        let (cached_tag, cached_leaf) = self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].get();
-        let leaf = if cached_tag == tag { cached_leaf } else { self.walk(vaddr)? };
-        Some((leaf & LEAF_ADDRESS, Flags::from_bits_truncate(leaf)))
+        let (cached_tag, cached_reach) = self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].get();
+        // Only a miss can fail: written so, a hit needs no second test.
+        let reach = if cached_tag == tag { cached_reach } else { self.walk(vaddr)? };
+        Some(reach)
     }
 
     /// The present leaf entry mapping `vaddr`, from the tables, kept in
-    /// `recent`.
+    /// `recent` as [`reach_of`] makes it.
     #[inline(never)]
+    #[cold]
     fn walk(&self, vaddr: u64) -> Option<u64> {
         const PRESENT: u64 = Flags::PRESENT.bits();
         const HUGE_PAGE: u64 = Flags::HUGE_PAGE.bits();
@@ -222,8 +241,9 @@ impl AddressSpace {
         if leaf & PRESENT == 0 {
             return None;
         }
-        self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].set(((vaddr & !(PAGE - 1)) | 1, leaf));
-        Some(leaf)
+        let reach = reach_of(leaf);
+        self.recent[(vaddr / PAGE) as usize % RECENT_PAGES].set(((vaddr & !(PAGE - 1)) | 1, reach));
+        Some(reach)
     }
 
     fn leaf(&mut self, vaddr: u64) -> Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry> {
@@ -363,11 +383,12 @@ impl AddressSpace {
 impl kcore::user_memory::Translate for AddressSpace {
     #[inline(always)]
     fn translate(&self, page: u64) -> Option<kcore::user_memory::PageEntry> {
-        let (frame, flags) = AddressSpace::translate(self, page)?;
+        let reach = self.reach(page)?;
+        // The copies reach the frame through the direct map.
         Some(kcore::user_memory::PageEntry {
-            frame,
-            user: flags.contains(Flags::USER_ACCESSIBLE),
-            writable: flags.contains(Flags::WRITABLE),
+            frame: reach & !LOW_FLAGS,
+            user: reach & Flags::USER_ACCESSIBLE.bits() != 0,
+            writable: reach & Flags::WRITABLE.bits() != 0,
         })
     }
 }

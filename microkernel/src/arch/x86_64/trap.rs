@@ -203,16 +203,15 @@ impl FpuState {
 
 const _: () = assert!(core::mem::size_of::<TrapFrame>().is_multiple_of(16));
 
+// The stubs name these statics as `sym` operands, so they stay private to
+// the kernel and Rust writes them directly, not through the GOT.
 /// Where the stubs save and restore FPU state: the running task's area.
-#[unsafe(no_mangle)]
 static mut CURRENT_FPU: *mut FpuState = core::ptr::null_mut();
 /// One past the running task's frame: `syscall_entry` pushes down from here.
-#[unsafe(no_mangle)]
 static mut CURRENT_FRAME_END: u64 = 0;
 static mut BOOT_FPU: FpuState = FpuState::initial();
 /// `syscall` leaves the user stack pointer in rsp; it waits here while the
 /// stub switches stacks (one CPU, interrupts masked by SFMASK).
-#[unsafe(no_mangle)]
 static mut SYSCALL_USER_RSP: u64 = 0;
 
 unsafe extern "C" {
@@ -310,37 +309,31 @@ isr_table:
         .quad isr_\n
     .endr
 
-    .text
-    .global syscall_entry
-syscall_entry:
-    mov [rip + SYSCALL_USER_RSP], rsp
-    mov rsp, [rip + CURRENT_FRAME_END]
-    push {user_ss}
-    push qword ptr [rip + SYSCALL_USER_RSP]
-    push r11
-    push {user_cs}
-    push rcx
-    push 0
-    push {syscall_vector}
+    // The registers every entry saves after the CPU's (or the syscall
+    // stub's) part of the frame, then the FPU state.
+    .macro save_registers
+        push rax
+        push rbx
+        push rcx
+        push rdx
+        push rsi
+        push rdi
+        push rbp
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        push r13
+        push r14
+        push r15
+        mov rax, [rip + {current_fpu}]
+        fxsave64 [rax]
+    .endm
 
+    .text
 isr_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
-    mov rax, [rip + CURRENT_FPU]
-    fxsave64 [rax]
+    save_registers
     // Interrupt gates keep the task's direction flag, and the kernel's
     // memcpy/memset (rep movs/stos) need it clear; iretq restores the task's.
     cld
@@ -354,11 +347,32 @@ isr_common:
 2:
     call trap_entry
     mov rdi, rax
+    jmp trap_exit
+
+    // The most frequent entry falls through into the exit, and needs
+    // neither `cld` (SFMASK clears the direction flag on `syscall`) nor the
+    // ring test (a syscall always comes from ring 3).
+    .global syscall_entry
+syscall_entry:
+    mov [rip + {syscall_user_rsp}], rsp
+    mov rsp, [rip + {current_frame_end}]
+    push {user_ss}
+    push qword ptr [rip + {syscall_user_rsp}]
+    push r11
+    push {user_cs}
+    push rcx
+    push 0
+    push {syscall_vector}
+    save_registers
+    mov rdi, rsp
+    lea rsp, [rip + KERNEL_STACK + {stack_top}]
+    call trap_entry
+    mov rdi, rax
 
     .global trap_exit
 trap_exit:
     mov rsp, rdi
-    mov rax, [rip + CURRENT_FPU]
+    mov rax, [rip + {current_fpu}]
     fxrstor64 [rax]
     pop r15
     pop r14
@@ -383,4 +397,7 @@ trap_exit:
     user_cs = const super::gdt::USER_CODE,
     syscall_vector = const SYSCALL_VECTOR,
     cs_offset = const core::mem::offset_of!(TrapFrame, cs),
+    current_fpu = sym CURRENT_FPU,
+    current_frame_end = sym CURRENT_FRAME_END,
+    syscall_user_rsp = sym SYSCALL_USER_RSP,
 );
