@@ -336,8 +336,9 @@ impl<T: Transport> Sockets<T> {
     }
 
     /// [`Sockets::netd_for`], with how calls on the socket wait (blocking
-    /// for a port this task knows no socket on).
-    #[inline]
+    /// for a port this task knows no socket on). Always inlined: it runs
+    /// on every call, and its answer is best kept in registers.
+    #[inline(always)]
     pub(crate) fn socket(&mut self, port: u16) -> Result<(TaskId, Waits), SockError> {
         let current = self.any_netd();
         match self.origins.lookup(port) {

@@ -138,8 +138,8 @@ fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
 }
 
 /// Encodes a request of the data path, version byte first; returns the
-/// bytes used.
-#[inline]
+/// bytes used. Always inlined: a socket call knows its request's kind.
+#[inline(always)]
 pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
     let (tag, port, len, wait) = match *request {
         Request::Send { port, len } => (SEND, port, len, None),
@@ -204,8 +204,9 @@ pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usi
 }
 
 /// Decodes an `Ok`, `Received` or `ReceivedInline` answer and the data after
-/// it (the reply code is checked by the caller).
-#[inline]
+/// it (the reply code is checked by the caller). Always inlined into the
+/// socket call that expects the answer.
+#[inline(always)]
 pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
     let mut at = 0;
     let tag = take_byte(bytes, &mut at)?;
