@@ -139,8 +139,10 @@ impl Origins {
     #[inline]
     fn find(&self, port: u16) -> Option<usize> {
         let is_port = |e: &Option<Entry>| e.is_some_and(|e| e.port == port);
+        // Entries past `used` were never filled: checking the last one
+        // found needs no bound but the table's.
         let last = self.last_found.get();
-        if self.live().get(last).is_some_and(is_port) {
+        if self.entries.get(last).is_some_and(is_port) {
             return Some(last);
         }
         let index = self.live().iter().position(is_port)?;
