@@ -13,7 +13,7 @@ use abi::{KernelError, Lease, TaskId, lease_flags};
 
 use crate::error::{ResetReason, SockError};
 use crate::limits::{INLINE_MAX, MAX_MESSAGE_LEN, MAX_PORT, NETD_POLL_MS, NETD_WAIT_MS, is_local_host};
-use crate::origins::Origins;
+use crate::origins::{Origins, Waits};
 use crate::proto::{ListPage, Request, Response, Wait};
 
 mod exchange;
@@ -180,17 +180,23 @@ impl<T: Transport> Sockets<T> {
     /// Sends `data` as one message; blocks while the previous one is unread
     /// (unless the socket's write wait says otherwise, see `set_write_wait`).
     pub fn send(&mut self, port: u16, data: &[u8]) -> Result<(), SockError> {
-        let wait = self.origins.waits(port).write;
-        self.send_wait(port, data, wait)
+        self.send_with(port, data, |waits| waits.write)
     }
 
     /// [`Sockets::send`], waiting as `wait` says: `E_WOULD_BLOCK` instead of
     /// waiting for room, or `E_TIMEOUT` after the timeout.
     pub fn send_wait(&mut self, port: u16, data: &[u8], wait: Wait) -> Result<(), SockError> {
+        self.send_with(port, data, |_| wait)
+    }
+
+    /// A `send` that waits as `wait_of` says, given the socket's waits.
+    #[inline]
+    fn send_with(&mut self, port: u16, data: &[u8], wait_of: impl FnOnce(Waits) -> Wait) -> Result<(), SockError> {
         if data.len() > MAX_MESSAGE_LEN as usize {
             return Err(SockError::InvalidArg);
         }
-        let netd = self.netd_for(port)?;
+        let (netd, waits) = self.socket(port)?;
+        let wait = wait_of(waits);
         let (wire_port, len) = (port.into(), data.len() as u32);
         // Small data travels in the request; it is lent as well, for netd
         // to take it later should the send have to wait.
@@ -218,27 +224,29 @@ impl<T: Transport> Sockets<T> {
     /// same message remains. A piece shorter than `buf` is followed by a zero
     /// byte.
     pub fn recv(&mut self, port: u16, buf: &mut [u8]) -> Result<(usize, bool), SockError> {
-        let wait = self.origins.waits(port).read;
-        self.recv_piece(port, buf, wait, true)
+        self.recv_piece(port, buf, |waits| waits.read, true)
     }
 
     /// [`Sockets::recv`], waiting as `wait` says.
     pub fn recv_wait(&mut self, port: u16, buf: &mut [u8], wait: Wait) -> Result<(usize, bool), SockError> {
-        self.recv_piece(port, buf, wait, true)
+        self.recv_piece(port, buf, |_| wait, true)
     }
 
-    /// A `recv`; `terminate` writes the seed's zero byte after a short piece.
+    /// A `recv` that waits as `wait_of` says, given the socket's waits;
+    /// `terminate` writes the seed's zero byte after a short piece.
+    #[inline]
     pub(crate) fn recv_piece(
         &mut self,
         port: u16,
         buf: &mut [u8],
-        wait: Wait,
+        wait_of: impl FnOnce(Waits) -> Wait,
         terminate: bool,
     ) -> Result<(usize, bool), SockError> {
         if buf.is_empty() {
             return Err(SockError::InvalidArg);
         }
-        let netd = self.netd_for(port)?;
+        let (netd, waits) = self.socket(port)?;
+        let wait = wait_of(waits);
         // No message is longer than MAX_MESSAGE_LEN: lend no more than that.
         let lent = buf.len().min(MAX_MESSAGE_LEN as usize);
         let (wire_port, len) = (port.into(), lent as u32);
@@ -324,14 +332,22 @@ impl<T: Transport> Sockets<T> {
     /// The netd to ask about `port`. A socket made by another netd than the
     /// current one died with it: that is a reset, and the socket is forgotten.
     pub(crate) fn netd_for(&mut self, port: u16) -> Result<TaskId, SockError> {
+        self.socket(port).map(|(netd, _)| netd)
+    }
+
+    /// [`Sockets::netd_for`], with how calls on the socket wait (blocking
+    /// for a port this task knows no socket on). Always inlined: it runs
+    /// on every call, and its answer is best kept in registers.
+    #[inline(always)]
+    pub(crate) fn socket(&mut self, port: u16) -> Result<(TaskId, Waits), SockError> {
         let current = self.any_netd();
-        match self.origins.get(port) {
-            Some(origin) if current == Ok(origin) => Ok(origin),
+        match self.origins.lookup(port) {
+            Some(origin) if current == Ok(origin.netd) => Ok((origin.netd, origin.waits)),
             Some(_) => {
                 self.origins.forget(port);
                 Err(NETD_RESTARTED)
             }
-            None => current,
+            None => current.map(|netd| (netd, Waits::BLOCKING)),
         }
     }
 

@@ -142,7 +142,7 @@ impl<T: Transport> Stream<T> {
         }
         let wait = self.sockets.origins.waits(self.port).read;
         loop {
-            match self.sockets.recv_piece(self.port, buf, wait, false) {
+            match self.sockets.recv_piece(self.port, buf, |_| wait, false) {
                 Ok((0, _)) => continue,
                 Ok((len, _)) => return Ok(len),
                 Err(SockError::ConnectionReset(reason)) => {

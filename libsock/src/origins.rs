@@ -39,6 +39,14 @@ struct Entry {
     waits: Waits,
 }
 
+/// What this task knows of one of its sockets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The netd that created it.
+    pub netd: TaskId,
+    pub waits: Waits,
+}
+
 /// How calls on one socket wait: `recv` and `accept` (read), `send` (write).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Waits {
@@ -64,10 +72,18 @@ impl Origins {
 
     /// The netd that created the socket on `port`, if this task made one.
     pub fn get(&self, port: u16) -> Option<TaskId> {
-        self.entry(port).map(|e| e.netd)
+        self.lookup(port).map(|origin| origin.netd)
+    }
+
+    /// The netd that created the socket on `port` and how calls on it
+    /// wait, if this task made one: all a socket call needs, in one look.
+    #[inline]
+    pub fn lookup(&self, port: u16) -> Option<Origin> {
+        self.entry(port).map(|e| Origin { netd: e.netd, waits: e.waits })
     }
 
     /// The entry for `port`.
+    #[inline]
     fn entry(&self, port: u16) -> Option<&Entry> {
         self.entries[self.find(port)?].as_ref()
     }
@@ -87,13 +103,14 @@ impl Origins {
     }
 
     /// The entries that may be filled.
+    #[inline]
     fn live(&self) -> &[Option<Entry>] {
         &self.entries[..self.used]
     }
 
     /// How calls on `port` wait; blocking for a socket this task does not know.
     pub fn waits(&self, port: u16) -> Waits {
-        self.entry(port).map_or(Waits::BLOCKING, |e| e.waits)
+        self.lookup(port).map_or(Waits::BLOCKING, |origin| origin.waits)
     }
 
     /// Sets how calls on `port` wait; false when this task knows no socket there.
@@ -119,10 +136,13 @@ impl Origins {
 
     /// The index of the entry for `port` among those that may be filled, the
     /// last one found checked first.
+    #[inline]
     fn find(&self, port: u16) -> Option<usize> {
         let is_port = |e: &Option<Entry>| e.is_some_and(|e| e.port == port);
+        // Entries past `used` were never filled: checking the last one
+        // found needs no bound but the table's.
         let last = self.last_found.get();
-        if self.live().get(last).is_some_and(is_port) {
+        if self.entries.get(last).is_some_and(is_port) {
             return Some(last);
         }
         let index = self.live().iter().position(is_port)?;
@@ -183,6 +203,17 @@ mod tests {
         origins.forget(10);
         origins.remember(10, NEW);
         assert_eq!(origins.waits(10), Waits::BLOCKING, "a new socket on the port starts blocking");
+    }
+
+    #[test]
+    fn one_lookup_gives_the_netd_and_the_waits() {
+        let mut origins = Origins::new();
+        assert_eq!(origins.lookup(10), None);
+        origins.remember(10, OLD);
+        let nonblocking = Waits { read: Wait::NonBlocking, write: Wait::Forever };
+        assert!(origins.set_waits(10, nonblocking));
+        assert_eq!(origins.lookup(10), Some(Origin { netd: OLD, waits: nonblocking }));
+        assert_eq!((origins.get(10), origins.waits(10)), (Some(OLD), nonblocking));
     }
 
     #[test]

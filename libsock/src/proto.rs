@@ -265,8 +265,9 @@ pub fn encode_request<'b>(request: &Request<'_>, buf: &'b mut [u8]) -> Result<&'
 }
 
 /// Encodes `request` followed by `data`, which must be as long as the
-/// request says (`Request::data_len`).
-#[inline]
+/// request says (`Request::data_len`). Always inlined, like
+/// `Sockets::exchange_with_data`: the caller knows the request's kind.
+#[inline(always)]
 pub fn encode_request_with_data<'b>(
     request: &Request<'_>,
     data: &[u8],

@@ -138,8 +138,8 @@ fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
 }
 
 /// Encodes a request of the data path, version byte first; returns the
-/// bytes used.
-#[inline]
+/// bytes used. Always inlined: a socket call knows its request's kind.
+#[inline(always)]
 pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<usize> {
     let (tag, port, len, wait) = match *request {
         Request::Send { port, len } => (SEND, port, len, None),
@@ -204,19 +204,22 @@ pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usi
 }
 
 /// Decodes an `Ok`, `Received` or `ReceivedInline` answer and the data after
-/// it (the reply code is checked by the caller).
-#[inline]
+/// it (the reply code is checked by the caller). Always inlined into the
+/// socket call that expects the answer.
+#[inline(always)]
 pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
     let mut at = 0;
-    let tag = take_byte(bytes, &mut at)?;
-    if !matches!(tag, OK | RECEIVED | RECEIVED_INLINE) {
-        return None;
-    }
-    let value = take_varint(bytes, &mut at)?;
-    let response = match tag {
-        OK => Response::Ok(value),
-        RECEIVED => Response::Received { len: value, more: take_bool(bytes, &mut at)? },
-        _ => Response::ReceivedInline { len: value, more: take_bool(bytes, &mut at)? },
+    let response = match take_byte(bytes, &mut at)? {
+        OK => Response::Ok(take_varint(bytes, &mut at)?),
+        RECEIVED => {
+            let len = take_varint(bytes, &mut at)?;
+            Response::Received { len, more: take_bool(bytes, &mut at)? }
+        }
+        RECEIVED_INLINE => {
+            let len = take_varint(bytes, &mut at)?;
+            Response::ReceivedInline { len, more: take_bool(bytes, &mut at)? }
+        }
+        _ => return None,
     };
     let data = &bytes[at..];
     (data.len() == response.data_len() as usize).then_some((response, data))

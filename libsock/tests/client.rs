@@ -5,7 +5,7 @@ mod support;
 use std::thread;
 
 use libsock::proto::op;
-use libsock::{E_CONNECTION_RESET_BY_REMOTE, E_INVALID_ARG, E_NOTFOUND, ResetReason, SockError, Sockets};
+use libsock::{E_CONNECTION_RESET_BY_REMOTE, E_INVALID_ARG, E_NOTFOUND, ResetReason, SockError, Sockets, Wait};
 use support::{FakeTransport, Shared};
 
 const NETD_RESTARTED: SockError = SockError::ConnectionReset(ResetReason::NetdRestarted);
@@ -75,6 +75,27 @@ fn client_operations(make: fn(FakeTransport) -> Sockets<FakeTransport>) -> Vec<u
 fn lease_only_sockets_never_carry_data_in_the_messages() {
     assert_eq!(client_operations(Sockets::lease_only), [op::SEND, op::RECV]);
     assert_eq!(client_operations(Sockets::new), [op::SEND_INLINE, op::RECV_INLINE]);
+}
+
+#[test]
+fn send_and_recv_each_wait_as_their_own_side_of_the_socket_says() {
+    let system = Shared::new();
+    let mut server = Sockets::new(system.task());
+    let server_task = server.transport().me;
+    let serving = thread::spawn(move || server.listen(7).unwrap());
+    system.wait_until_blocked(server_task);
+    let mut client = Sockets::new(system.task());
+    let port = client.connect(7, "localhost").unwrap();
+    serving.join().unwrap();
+    client.set_read_wait(port, Wait::NonBlocking).unwrap();
+    client.set_write_wait(port, Wait::Ms(0)).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(client.recv(port, &mut buf), Err(SockError::WouldBlock));
+    client.send(port, b"unread").unwrap();
+    assert_eq!(client.send(port, b"more"), Err(SockError::Timeout), "the write wait, not the read wait");
+    // An explicit wait overrides the socket's.
+    assert_eq!(client.recv_wait(port, &mut buf, Wait::Ms(0)), Err(SockError::Timeout));
+    assert_eq!(client.send_wait(port, b"more", Wait::NonBlocking), Err(SockError::WouldBlock));
 }
 
 #[test]

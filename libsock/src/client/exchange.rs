@@ -18,14 +18,32 @@ impl<T: Transport> Sockets<T> {
         request: &Request<'_>,
         leases: &mut [LeaseBuf<'_>],
     ) -> Result<Response, SockError> {
-        match self.exchange_with_data(netd, request, &[], leases)? {
+        match self.exchange_any(netd, request, leases)? {
             (response, data) if data.is_empty() => Ok(response),
             _ => Err(SockError::Fail),
         }
     }
 
+    /// The one out-of-line copy of [`Sockets::exchange_with_data`], for
+    /// the calls whose request is not known where they are made.
+    #[inline(never)]
+    fn exchange_any(
+        &mut self,
+        netd: TaskId,
+        request: &Request<'_>,
+        leases: &mut [LeaseBuf<'_>],
+    ) -> Result<(Response, Range<usize>), SockError> {
+        self.exchange_with_data(netd, request, &[], leases)
+    }
+
     /// [`Sockets::exchange`] for a request followed by `data`; the answer
     /// comes with where its own data lies in `self.reply`.
+    ///
+    /// Always inlined: in each socket call the kind of request and of the
+    /// answers it expects are known, so only their branches of the
+    /// encoding and decoding remain, with no request or answer passed
+    /// through memory.
+    #[inline(always)]
     pub(crate) fn exchange_with_data(
         &mut self,
         netd: TaskId,
