@@ -35,7 +35,10 @@ impl Netd {
 
     /// [`Netd::wake`] with the data kept for the answer (`Replies::keep_data`).
     pub(crate) fn wake_with_data(&mut self, to: TaskId, response: Response, data: Option<Data>) {
-        self.replies.push_with_data(to, response, data.unwrap_or_default());
+        match data {
+            Some(data) => self.replies.push_with_data(to, response, data),
+            None => self.replies.push(to, response),
+        }
     }
 
     pub(crate) fn wake_with_error(&mut self, to: TaskId, error: SockError) {

@@ -26,7 +26,7 @@ use crate::Netd;
 use crate::calls::{Answer, Leases, Outcome, port_arg};
 use crate::conn::{Inbox, SocketId, State};
 use crate::effects::Effects;
-use crate::pieces::{Piece, PieceError, lease_at};
+use crate::pieces::{PieceError, lease_at};
 use crate::waiters::Waiter;
 
 /// Checks lease 0 against the call: it must allow `flag` for `len` bytes. A
@@ -195,7 +195,7 @@ impl Netd {
         len: u32,
         data: Option<&[u8]>,
     ) -> bool {
-        let Some(socket) = self.sockets.get_mut(to) else {
+        let Some(socket) = self.sockets.get(to) else {
             return false;
         };
         let Some(Waiter::Recv { caller: receiver, len: cap, inline }) = socket.waiter else {
@@ -204,20 +204,23 @@ impl Netd {
         if len == 0 || len > cap || socket.inbox != Inbox::Empty {
             return false;
         }
-        let kept = match data {
-            Some(bytes) if inline => self.replies.keep_data(bytes),
-            _ => None,
+        let answered = match data {
+            Some(bytes) if inline => {
+                self.replies.push_inline(receiver, Response::ReceivedInline { len, more: false }, bytes)
+            }
+            _ => false,
         };
-        let copied = kept.is_some()
-            || match data {
+        if !answered {
+            let copied = match data {
                 Some(bytes) => fx.lease_write(receiver, 0, 0, bytes) == Ok(bytes.len()),
                 None => fx.lease_copy(lease_at(caller, 0), lease_at(receiver, 0), len as usize) == Ok(len as usize),
             };
-        if !copied {
-            return false;
+            if !copied {
+                return false;
+            }
+            self.wake(receiver, Response::Received { len, more: false });
         }
         self.end_wait(to);
-        self.wake_piece(receiver, Piece { len, more: false, data: kept });
         true
     }
 
