@@ -62,28 +62,30 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
 }
 
 /// Takes a postcard varint `u32`, accepting exactly what postcard accepts.
+/// Values below 2^21 (ports, lengths, most waits) take one to three bytes:
+/// those go without a loop.
 #[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let first = *bytes.get(*at)?;
-    if first < 0x80 {
-        *at += 1;
-        return Some(u32::from(first));
-    }
-    if let Some(&[_, second, third]) = bytes.get(*at..*at + 3)
-        && second >= 0x80
-        && third < 0x80
-    {
-        *at += 3;
-        return Some(u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14);
-    }
+    let (used, value) = match *bytes.get(*at..)? {
+        [first, ..] if first < 0x80 => (1, u32::from(first)),
+        [first, second, ..] if second < 0x80 => (2, u32::from(first & 0x7f) | u32::from(second) << 7),
+        [first, second, third, ..] if third < 0x80 => {
+            (3, u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14)
+        }
+        ref rest => take_long_varint(rest)?,
+    };
+    *at += used;
+    Some(value)
+}
+
+/// A varint of four or five bytes at the start of `rest`, with its length.
+fn take_long_varint(rest: &[u8]) -> Option<(usize, u32)> {
     let mut value = 0u32;
-    for i in 0..VARINT_U32_MAX {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
+    for (i, &byte) in rest.iter().take(VARINT_U32_MAX).enumerate() {
         value |= u32::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
+        if byte < 0x80 {
             // The fifth byte holds only the top 4 bits of a u32.
-            return (i < VARINT_U32_MAX - 1 || byte <= 0x0f).then_some(value);
+            return (i < VARINT_U32_MAX - 1 || byte <= 0x0f).then_some((i + 1, value));
         }
     }
     None
@@ -162,14 +164,10 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
 /// Decodes a request of the data path and the data after it.
 #[inline]
 pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
-    let mut at = 0;
-    if take_byte(bytes, &mut at)? != PROTOCOL_VERSION {
+    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ..] = *bytes else {
         return None;
-    }
-    let tag = take_byte(bytes, &mut at)?;
-    if !matches!(tag, SEND | RECV | SEND_INLINE | RECV_INLINE) {
-        return None;
-    }
+    };
+    let mut at = 2;
     let port = take_varint(bytes, &mut at)?;
     let len = take_varint(bytes, &mut at)?;
     let request = match tag {
@@ -178,7 +176,7 @@ pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> 
         SEND_INLINE => Request::SendInline { port, len, wait: take_wait(bytes, &mut at)? },
         _ => Request::RecvInline { port, len, wait: take_wait(bytes, &mut at)? },
     };
-    let data = &bytes[at..];
+    let data = bytes.get(at..)?;
     (data.len() == request.data_len() as usize).then_some((request, data))
 }
 
