@@ -139,6 +139,7 @@ impl Replies {
 
     /// Keeps `bytes` for an answer given later in this event; `None` when
     /// there is no room for them (the caller then writes them to the lease).
+    #[inline]
     pub fn keep_data(&mut self, bytes: &[u8]) -> Option<Data> {
         if !self.take_data_room(bytes.len()) {
             return None;
@@ -153,6 +154,7 @@ impl Replies {
     /// taken at start this never allocates; past it (more callers than the
     /// kernel has tasks: only host tests) it asks for more and, refused,
     /// drops the answer rather than panic.
+    #[inline]
     pub fn push(&mut self, to: TaskId, response: Response) {
         self.encoded.push(to, &response, &[]);
     }
@@ -166,6 +168,7 @@ impl Replies {
 
     /// [`Replies::push`] for an answer followed by `bytes`, if the event has
     /// room for them; false (nothing pushed) if not.
+    #[inline]
     pub fn push_inline(&mut self, to: TaskId, response: Response, bytes: &[u8]) -> bool {
         if !self.take_data_room(bytes.len()) {
             return false;
