@@ -225,9 +225,10 @@ impl SocketTable {
     /// A message buffer for the inbox of `id`, taken from the pool unless the
     /// slot holds one already; `None` when the pool has none to give. Setting
     /// the inbox to anything but `Buffered` gives it back.
+    #[inline]
     pub fn buffer_for(&mut self, id: SocketId) -> Option<&mut [u8]> {
-        self.get(id)?;
-        let entry = &mut self.slots[usize::from(id.slot)];
+        let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
+        entry.socket.as_ref()?;
         if entry.buffer.is_none() {
             entry.buffer = Some(self.buffers.take()?);
         }

@@ -220,6 +220,7 @@ impl Netd {
 
     /// Sets the inbox of `id`, and tells a `poll` that waits on the change:
     /// the owner's, when a message arrives; the peer's, when room appears.
+    #[inline]
     pub(crate) fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
         let Some((before, socket)) = self.sockets.set_inbox(id, inbox) else {
             return;

@@ -170,11 +170,13 @@ impl Netd {
 
     /// The answers of the last event, kept until the next one starts: the
     /// binary sends them with its next receive.
+    #[inline]
     pub fn answers(&self) -> Answers<'_> {
         self.replies.answers()
     }
 
     /// The binary has sent the answers: none may go out twice.
+    #[inline]
     pub fn answers_sent(&mut self) {
         self.replies.clear();
     }

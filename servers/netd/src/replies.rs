@@ -177,6 +177,7 @@ impl Replies {
         true
     }
 
+    #[inline]
     pub fn answers(&self) -> Answers<'_> {
         let Encoded { list, messages, used } = &self.encoded;
         Answers { list, messages: messages.get(..*used).unwrap_or(&[]) }
