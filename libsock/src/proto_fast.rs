@@ -61,20 +61,31 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
     }
 }
 
-/// Takes a postcard varint `u32`, accepting exactly what postcard accepts.
-/// Values below 2^21 (ports, lengths, most waits) take one to three bytes:
-/// those go without a loop.
+/// Splits a postcard varint `u32` off the front of `bytes`, accepting
+/// exactly what postcard accepts. Values below 2^21 (ports, lengths, most
+/// waits) take one to three bytes: those go without a loop.
+#[inline(always)]
+fn split_varint(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    match *bytes {
+        [first, ref rest @ ..] if first < 0x80 => Some((u32::from(first), rest)),
+        [first, second, ref rest @ ..] if second < 0x80 => {
+            Some((u32::from(first & 0x7f) | u32::from(second) << 7, rest))
+        }
+        [first, second, third, ref rest @ ..] if third < 0x80 => {
+            Some((u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14, rest))
+        }
+        _ => {
+            let (used, value) = take_long_varint(bytes)?;
+            Some((value, bytes.get(used..)?))
+        }
+    }
+}
+
+/// Takes a postcard varint `u32` at `at`, as [`split_varint`] does.
 #[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let (used, value) = match *bytes.get(*at..)? {
-        [first, ..] if first < 0x80 => (1, u32::from(first)),
-        [first, second, ..] if second < 0x80 => (2, u32::from(first & 0x7f) | u32::from(second) << 7),
-        [first, second, third, ..] if third < 0x80 => {
-            (3, u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14)
-        }
-        ref rest => take_long_varint(rest)?,
-    };
-    *at += used;
+    let (value, rest) = split_varint(bytes.get(*at..)?)?;
+    *at = bytes.len() - rest.len();
     Some(value)
 }
 
@@ -130,11 +141,11 @@ fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
 }
 
 #[inline(always)]
-fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
-    match take_byte(bytes, at)? {
-        FOREVER => Some(Wait::Forever),
-        NON_BLOCKING => Some(Wait::NonBlocking),
-        MS => Some(Wait::Ms(take_varint(bytes, at)?)),
+fn split_wait(bytes: &[u8]) -> Option<(Wait, &[u8])> {
+    match *bytes {
+        [FOREVER, ref rest @ ..] => Some((Wait::Forever, rest)),
+        [NON_BLOCKING, ref rest @ ..] => Some((Wait::NonBlocking, rest)),
+        [MS, ref rest @ ..] => split_varint(rest).map(|(ms, rest)| (Wait::Ms(ms), rest)),
         _ => None,
     }
 }
@@ -164,19 +175,23 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
 /// Decodes a request of the data path and the data after it.
 #[inline]
 pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
-    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ..] = *bytes else {
+    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ref rest @ ..] = *bytes else {
         return None;
     };
-    let mut at = 2;
-    let port = take_varint(bytes, &mut at)?;
-    let len = take_varint(bytes, &mut at)?;
-    let request = match tag {
-        SEND => Request::Send { port, len },
-        RECV => Request::Recv { port, len },
-        SEND_INLINE => Request::SendInline { port, len, wait: take_wait(bytes, &mut at)? },
-        _ => Request::RecvInline { port, len, wait: take_wait(bytes, &mut at)? },
+    let (port, rest) = split_varint(rest)?;
+    let (len, rest) = split_varint(rest)?;
+    let (request, data) = match tag {
+        SEND => (Request::Send { port, len }, rest),
+        RECV => (Request::Recv { port, len }, rest),
+        SEND_INLINE => {
+            let (wait, data) = split_wait(rest)?;
+            (Request::SendInline { port, len, wait }, data)
+        }
+        _ => {
+            let (wait, data) = split_wait(rest)?;
+            (Request::RecvInline { port, len, wait }, data)
+        }
     };
-    let data = bytes.get(at..)?;
     (data.len() == request.data_len() as usize).then_some((request, data))
 }
 
