@@ -26,6 +26,8 @@ const MS: u8 = 2;
 
 /// Longest varint of a `u32`.
 const VARINT_U32_MAX: usize = 5;
+/// Longest `Ok`, `Received` or `ReceivedInline` answer: tag, varint, bool.
+const RESPONSE_MAX: usize = 1 + VARINT_U32_MAX + 1;
 
 /// Appends `value` as a postcard varint: 7 bits per byte, low bits first.
 /// Ports and lengths mostly take one or two bytes: those go without a loop.
@@ -199,6 +201,9 @@ pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> 
 /// bytes used.
 #[inline]
 pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usize> {
+    // Within room for the longest of these answers the writes below need no
+    // bounds checks; a shorter buffer is left to postcard (same bytes).
+    let out: &mut [u8] = out.first_chunk_mut::<RESPONSE_MAX>()?;
     let mut at = 0;
     match *response {
         Response::Ok(value) => {
@@ -282,6 +287,15 @@ mod tests {
         let mut buf = [0u8; 3];
         assert_eq!(encode_request(&Request::Send { port: 1, len: 1 << 20 }, &mut buf), None);
         assert_eq!(encode_response(&Response::Ok(u32::MAX), &mut buf), None);
+    }
+
+    #[test]
+    fn an_answer_in_a_buffer_of_just_its_size_is_postcards() {
+        for response in [Response::Ok(0), Response::Received { len: 300, more: true }] {
+            let expected = by_postcard_response(&response);
+            let mut buf = vec![0u8; expected.len()];
+            assert_eq!(crate::proto::encode_response(&response, &mut buf), Ok(&expected[..]));
+        }
     }
 
     #[test]
