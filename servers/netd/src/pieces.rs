@@ -128,12 +128,16 @@ impl Netd {
             (false, None) => Inbox::Buffered { len, taken },
             (false, Some(sender)) => Inbox::Lent { sender, len, taken },
         };
-        self.set_inbox(id, rest);
+        // Not `set_inbox`: the inbox was not empty, so only emptying it
+        // concerns a poll, the peer's, which `inbox_emptied` tells.
+        let after = self.sockets.set_inbox(id, rest).map(|(_, socket)| (socket.state, socket.waiter));
         if rest == Inbox::Empty {
             if let Some(sender) = lent_by {
                 self.end_lent_send(id, sender, Response::Ok(0));
             }
-            self.inbox_emptied(fx, id);
+            if let Some((State::Connected { peer }, receiver)) = after {
+                self.inbox_emptied(fx, (peer, id, receiver));
+            }
         }
         Ok(Piece { len: piece, more: rest != Inbox::Empty, data })
     }
@@ -162,12 +166,17 @@ impl Netd {
         self.wake(sender, response);
     }
 
-    /// The inbox of `id` is empty: a `send` blocked on the peer may go in.
-    fn inbox_emptied(&mut self, fx: &mut impl Effects, id: SocketId) {
-        let Some((State::Connected { peer }, receiver)) = self.sockets.get(id).map(|s| (s.state, s.waiter)) else {
+    /// The inbox of `id` (connected to `peer`, waited on by `receiver`) is
+    /// empty now: a `poll` on the peer sees room, and a `send` blocked on
+    /// the peer may go in.
+    fn inbox_emptied(&mut self, fx: &mut impl Effects, (peer, id, receiver): (SocketId, SocketId, Option<Waiter>)) {
+        let Some((polled, waiter)) = self.sockets.get(peer).map(|s| (s.polled_by.is_some(), s.waiter)) else {
             return;
         };
-        let Some(Waiter::Send { caller, len, wait }) = self.sockets.get(peer).and_then(|s| s.waiter) else {
+        if polled {
+            self.poll_event(peer);
+        }
+        let Some(Waiter::Send { caller, len, wait }) = waiter else {
             return;
         };
         self.end_wait(peer);
