@@ -141,23 +141,24 @@ fn send_now(netd: &mut Netd) {
 /// entry per answer, and the kernel wakes the earlier caller as `reply`
 /// does and runs the later one next as `reply_recv` does.
 fn send_and_receive(answers: Answers<'_>, request: &mut [u8]) -> Result<Incoming, KernelError> {
-    let list = answers.as_slice();
-    let (now, last) = list.split_at(list.len().saturating_sub(2));
-    for reply in now {
-        send_one(&answers, reply);
-    }
     let reply_to = |reply: &Reply| ipc::ReplyTo { caller: reply.to, code: Answers::CODE, data: answers.message(reply) };
-    let sent = match last {
-        [earlier, later] => ipc::reply2_recv(reply_to(earlier), reply_to(later), request, RECV_MASK),
+    let list = answers.as_slice();
+    let sent = match list {
+        [] => return ipc::recv_incoming(request, RECV_MASK),
         [only] => ipc::reply_recv(only.to, Answers::CODE, answers.message(only), request, RECV_MASK),
-        _ => return ipc::recv_incoming(request, RECV_MASK),
+        [now @ .., earlier, later] => {
+            for reply in now {
+                send_one(&answers, reply);
+            }
+            ipc::reply2_recv(reply_to(earlier), reply_to(later), request, RECV_MASK)
+        }
     };
     if let Ok(incoming) = sent {
         return Ok(incoming);
     }
     // On error nothing was sent (a caller died meanwhile): the answers go
     // one by one, in order, then a plain receive.
-    for reply in last {
+    for reply in list.iter().skip(list.len().saturating_sub(2)) {
         send_one(&answers, reply);
     }
     ipc::recv_incoming(request, RECV_MASK)
