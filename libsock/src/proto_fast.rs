@@ -26,6 +26,8 @@ const MS: u8 = 2;
 
 /// Longest varint of a `u32`.
 const VARINT_U32_MAX: usize = 5;
+/// Longest `Ok`, `Received` or `ReceivedInline` answer: tag, varint, bool.
+const RESPONSE_MAX: usize = 1 + VARINT_U32_MAX + 1;
 
 /// Appends `value` as a postcard varint: 7 bits per byte, low bits first.
 /// Ports and lengths mostly take one or two bytes: those go without a loop.
@@ -61,29 +63,42 @@ fn put_varint(out: &mut [u8], at: &mut usize, mut value: u32) -> Option<()> {
     }
 }
 
-/// Takes a postcard varint `u32`, accepting exactly what postcard accepts.
+/// Splits a postcard varint `u32` off the front of `bytes`, accepting
+/// exactly what postcard accepts. Values below 2^21 (ports, lengths, most
+/// waits) take one to three bytes: those go without a loop.
+#[inline(always)]
+fn split_varint(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    match *bytes {
+        [first, ref rest @ ..] if first < 0x80 => Some((u32::from(first), rest)),
+        [first, second, ref rest @ ..] if second < 0x80 => {
+            Some((u32::from(first & 0x7f) | u32::from(second) << 7, rest))
+        }
+        [first, second, third, ref rest @ ..] if third < 0x80 => {
+            Some((u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14, rest))
+        }
+        _ => {
+            let (used, value) = take_long_varint(bytes)?;
+            Some((value, bytes.get(used..)?))
+        }
+    }
+}
+
+/// Takes a postcard varint `u32` at `at`, as [`split_varint`] does.
 #[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let first = *bytes.get(*at)?;
-    if first < 0x80 {
-        *at += 1;
-        return Some(u32::from(first));
-    }
-    if let Some(&[_, second, third]) = bytes.get(*at..*at + 3)
-        && second >= 0x80
-        && third < 0x80
-    {
-        *at += 3;
-        return Some(u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14);
-    }
+    let (value, rest) = split_varint(bytes.get(*at..)?)?;
+    *at = bytes.len() - rest.len();
+    Some(value)
+}
+
+/// A varint of four or five bytes at the start of `rest`, with its length.
+fn take_long_varint(rest: &[u8]) -> Option<(usize, u32)> {
     let mut value = 0u32;
-    for i in 0..VARINT_U32_MAX {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
+    for (i, &byte) in rest.iter().take(VARINT_U32_MAX).enumerate() {
         value |= u32::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
+        if byte < 0x80 {
             // The fifth byte holds only the top 4 bits of a u32.
-            return (i < VARINT_U32_MAX - 1 || byte <= 0x0f).then_some(value);
+            return (i < VARINT_U32_MAX - 1 || byte <= 0x0f).then_some((i + 1, value));
         }
     }
     None
@@ -128,11 +143,11 @@ fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
 }
 
 #[inline(always)]
-fn take_wait(bytes: &[u8], at: &mut usize) -> Option<Wait> {
-    match take_byte(bytes, at)? {
-        FOREVER => Some(Wait::Forever),
-        NON_BLOCKING => Some(Wait::NonBlocking),
-        MS => Some(Wait::Ms(take_varint(bytes, at)?)),
+fn split_wait(bytes: &[u8]) -> Option<(Wait, &[u8])> {
+    match *bytes {
+        [FOREVER, ref rest @ ..] => Some((Wait::Forever, rest)),
+        [NON_BLOCKING, ref rest @ ..] => Some((Wait::NonBlocking, rest)),
+        [MS, ref rest @ ..] => split_varint(rest).map(|(ms, rest)| (Wait::Ms(ms), rest)),
         _ => None,
     }
 }
@@ -162,23 +177,23 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
 /// Decodes a request of the data path and the data after it.
 #[inline]
 pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
-    let mut at = 0;
-    if take_byte(bytes, &mut at)? != PROTOCOL_VERSION {
+    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ref rest @ ..] = *bytes else {
         return None;
-    }
-    let tag = take_byte(bytes, &mut at)?;
-    if !matches!(tag, SEND | RECV | SEND_INLINE | RECV_INLINE) {
-        return None;
-    }
-    let port = take_varint(bytes, &mut at)?;
-    let len = take_varint(bytes, &mut at)?;
-    let request = match tag {
-        SEND => Request::Send { port, len },
-        RECV => Request::Recv { port, len },
-        SEND_INLINE => Request::SendInline { port, len, wait: take_wait(bytes, &mut at)? },
-        _ => Request::RecvInline { port, len, wait: take_wait(bytes, &mut at)? },
     };
-    let data = &bytes[at..];
+    let (port, rest) = split_varint(rest)?;
+    let (len, rest) = split_varint(rest)?;
+    let (request, data) = match tag {
+        SEND => (Request::Send { port, len }, rest),
+        RECV => (Request::Recv { port, len }, rest),
+        SEND_INLINE => {
+            let (wait, data) = split_wait(rest)?;
+            (Request::SendInline { port, len, wait }, data)
+        }
+        _ => {
+            let (wait, data) = split_wait(rest)?;
+            (Request::RecvInline { port, len, wait }, data)
+        }
+    };
     (data.len() == request.data_len() as usize).then_some((request, data))
 }
 
@@ -186,6 +201,9 @@ pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> 
 /// bytes used.
 #[inline]
 pub(super) fn encode_response(response: &Response, out: &mut [u8]) -> Option<usize> {
+    // Within room for the longest of these answers the writes below need no
+    // bounds checks; a shorter buffer is left to postcard (same bytes).
+    let out: &mut [u8] = out.first_chunk_mut::<RESPONSE_MAX>()?;
     let mut at = 0;
     match *response {
         Response::Ok(value) => {
@@ -272,6 +290,15 @@ mod tests {
         let mut buf = [0u8; 3];
         assert_eq!(encode_request(&Request::Send { port: 1, len: 1 << 20 }, &mut buf), None);
         assert_eq!(encode_response(&Response::Ok(u32::MAX), &mut buf), None);
+    }
+
+    #[test]
+    fn an_answer_in_a_buffer_of_just_its_size_is_postcards() {
+        for response in [Response::Ok(0), Response::Received { len: 300, more: true }] {
+            let expected = by_postcard_response(&response);
+            let mut buf = vec![0u8; expected.len()];
+            assert_eq!(crate::proto::encode_response(&response, &mut buf), Ok(&expected[..]));
+        }
     }
 
     #[test]

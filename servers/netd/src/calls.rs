@@ -29,13 +29,18 @@ pub(crate) fn port_arg(port: u32) -> Result<u16, SockError> {
 
 impl Netd {
     /// Queues `response` for a caller this event woke (see `replies`).
+    #[inline]
     pub(crate) fn wake(&mut self, to: TaskId, response: Response) {
         self.replies.push(to, response);
     }
 
     /// [`Netd::wake`] with the data kept for the answer (`Replies::keep_data`).
+    #[inline]
     pub(crate) fn wake_with_data(&mut self, to: TaskId, response: Response, data: Option<Data>) {
-        self.replies.push_with_data(to, response, data.unwrap_or_default());
+        match data {
+            Some(data) => self.replies.push_with_data(to, response, data),
+            None => self.replies.push(to, response),
+        }
     }
 
     pub(crate) fn wake_with_error(&mut self, to: TaskId, error: SockError) {
@@ -48,6 +53,7 @@ impl Netd {
     }
 
     /// [`Netd::owned_socket`], with the socket itself.
+    #[inline]
     pub(crate) fn owned(&self, caller: TaskId, port: u16) -> Result<(SocketId, &Socket), SockError> {
         let slot = self.ports.lookup(port).ok_or(SockError::NotFound)?;
         let (id, socket) = self.sockets.in_slot(slot).ok_or(SockError::NotFound)?;

@@ -225,9 +225,10 @@ impl SocketTable {
     /// A message buffer for the inbox of `id`, taken from the pool unless the
     /// slot holds one already; `None` when the pool has none to give. Setting
     /// the inbox to anything but `Buffered` gives it back.
+    #[inline]
     pub fn buffer_for(&mut self, id: SocketId) -> Option<&mut [u8]> {
-        self.get(id)?;
-        let entry = &mut self.slots[usize::from(id.slot)];
+        let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
+        entry.socket.as_ref()?;
         if entry.buffer.is_none() {
             entry.buffer = Some(self.buffers.take()?);
         }
@@ -239,10 +240,11 @@ impl SocketTable {
         self.slots.get(usize::from(id.slot)).and_then(|entry| entry.buffer.as_deref()).unwrap_or(&[])
     }
 
-    /// Sets the inbox of `id` and returns the one it replaces (`None`: no
-    /// such socket); a buffer the inbox no longer needs goes back to the pool.
+    /// Sets the inbox of `id` and returns the one it replaces with the
+    /// socket (`None`: no such socket); a buffer the inbox no longer needs
+    /// goes back to the pool.
     #[inline]
-    pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) -> Option<Inbox> {
+    pub fn set_inbox(&mut self, id: SocketId, inbox: Inbox) -> Option<(Inbox, &Socket)> {
         let entry = self.slots.get_mut(usize::from(id.slot)).filter(|e| e.generation == id.generation)?;
         let socket = entry.socket.as_mut()?;
         let before = core::mem::replace(&mut socket.inbox, inbox);
@@ -251,7 +253,7 @@ impl SocketTable {
         {
             self.buffers.give_back(buffer);
         }
-        Some(before)
+        Some((before, socket))
     }
 
     /// Message buffers in existence (lent to inboxes or spare).

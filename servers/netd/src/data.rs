@@ -26,7 +26,7 @@ use crate::Netd;
 use crate::calls::{Answer, Leases, Outcome, port_arg};
 use crate::conn::{Inbox, SocketId, State};
 use crate::effects::Effects;
-use crate::pieces::{Piece, PieceError, lease_at};
+use crate::pieces::{PieceError, lease_at};
 use crate::waiters::Waiter;
 
 /// Checks lease 0 against the call: it must allow `flag` for `len` bytes. A
@@ -68,8 +68,8 @@ impl Netd {
             // The owner cannot have another call waiting: only a confused
             // client could get here.
             State::Connected { .. } if socket.waiter.is_some() => Err(SockError::WrongState),
-            State::Connected { peer } => match self.sockets.get(peer).map(|p| p.inbox) {
-                Some(Inbox::Empty) => self.enqueue(fx, id, peer, caller, len, wait, data),
+            State::Connected { peer } => match self.sockets.get(peer).map(|p| (p.inbox, p.waiter)) {
+                Some((Inbox::Empty, receiver)) => self.enqueue(fx, (id, peer, receiver), caller, len, wait, data),
                 Some(_) => {
                     let deadline = self.wait_until(fx, wait)?;
                     self.start_wait(id, Waiter::Send { caller, len, wait }, deadline);
@@ -99,23 +99,19 @@ impl Netd {
         }
         check_lease(leases, len, lease_flags::WRITE)?;
         let (id, socket) = self.owned(caller, port)?;
-        if matches!(socket.state, State::Listening | State::Accepting(_)) {
+        let (state, inbox) = (socket.state, socket.inbox);
+        if matches!(state, State::Listening | State::Accepting(_)) || socket.waiter.is_some() {
             return Err(SockError::WrongState);
         }
-        if socket.waiter.is_some() {
-            return Err(SockError::WrongState);
-        }
-        if socket.inbox != Inbox::Empty {
-            match self.take_piece(fx, id, caller, len, inline) {
+        if inbox != Inbox::Empty {
+            match self.take_piece(fx, id, inbox, caller, len, inline) {
                 Ok(piece) => return Ok(Outcome::Reply(piece.response(), piece.data)),
                 Err(PieceError::ReceiverFault) => return Err(SockError::InvalidArg),
+                // The socket's state is as it was: only its inbox changed.
                 Err(PieceError::MessageLost) => {}
             }
         }
-        let Some(socket) = self.sockets.get(id) else {
-            return Err(SockError::NotFound);
-        };
-        match socket.state {
+        match state {
             State::Reset(reason) => {
                 self.free_if_drained(id);
                 Err(SockError::ConnectionReset(reason))
@@ -129,21 +125,19 @@ impl Netd {
     }
 
     /// Puts `caller`'s message into the empty inbox of `to`, then wakes a
-    /// receiver waiting there. The outcome is the sender's. `data` holds the
-    /// message when it came in the request.
-    #[allow(clippy::too_many_arguments)]
+    /// receiver waiting there (`receiver`, the waiter of `to`). The outcome
+    /// is the sender's. `data` holds the message when it came in the request.
     pub(crate) fn enqueue(
         &mut self,
         fx: &mut impl Effects,
-        from: SocketId,
-        to: SocketId,
+        (from, to, receiver): (SocketId, SocketId, Option<Waiter>),
         caller: TaskId,
         len: u32,
         wait: Wait,
         data: Option<&[u8]>,
     ) -> Answer {
         let outcome = if len <= SMALL_MESSAGE_MAX {
-            if self.hand_over(fx, to, caller, len, data) {
+            if self.hand_over(fx, to, receiver, caller, len, data) {
                 return Ok(Outcome::Reply(Response::Ok(0), None));
             }
             if len > 0 {
@@ -176,12 +170,14 @@ impl Netd {
             self.start_wait(from, Waiter::SendLent { caller }, deadline);
             Outcome::Deferred
         };
-        self.deliver_if_waiting(fx, to);
+        if matches!(receiver, Some(Waiter::Recv { .. })) {
+            self.deliver_if_waiting(fx, to);
+        }
         Ok(outcome)
     }
 
     /// Gives a small message of `len` bytes from `caller` straight to a
-    /// `recv` waiting on `to` that takes all of it, and answers that
+    /// `recv` waiting on `to` (`waiter`) that takes all of it, and answers that
     /// receiver: in its answer when both sides allow it, else copied from
     /// the request's `data` or `caller`'s lease into the receiver's lease.
     /// False (nothing answered) when no such receiver waits or a copy fails:
@@ -191,44 +187,50 @@ impl Netd {
         &mut self,
         fx: &mut impl Effects,
         to: SocketId,
+        waiter: Option<Waiter>,
         caller: TaskId,
         len: u32,
         data: Option<&[u8]>,
     ) -> bool {
-        let Some(socket) = self.sockets.get_mut(to) else {
+        let Some(Waiter::Recv { caller: receiver, len: cap, inline }) = waiter else {
             return false;
         };
-        let Some(Waiter::Recv { caller: receiver, len: cap, inline }) = socket.waiter else {
-            return false;
-        };
-        if len == 0 || len > cap || socket.inbox != Inbox::Empty {
+        if len == 0 || len > cap {
             return false;
         }
-        let kept = match data {
-            Some(bytes) if inline => self.replies.keep_data(bytes),
-            _ => None,
+        let answered = match data {
+            Some(bytes) if inline => {
+                self.replies.push_inline(receiver, Response::ReceivedInline { len, more: false }, bytes)
+            }
+            _ => false,
         };
-        let copied = kept.is_some()
-            || match data {
+        if !answered {
+            let copied = match data {
                 Some(bytes) => fx.lease_write(receiver, 0, 0, bytes) == Ok(bytes.len()),
                 None => fx.lease_copy(lease_at(caller, 0), lease_at(receiver, 0), len as usize) == Ok(len as usize),
             };
-        if !copied {
-            return false;
+            if !copied {
+                return false;
+            }
+            self.wake(receiver, Response::Received { len, more: false });
         }
         self.end_wait(to);
-        self.wake_piece(receiver, Piece { len, more: false, data: kept });
         true
     }
 
     /// Sets the inbox of `id`, and tells a `poll` that waits on the change:
     /// the owner's, when a message arrives; the peer's, when room appears.
+    #[inline]
     pub(crate) fn set_inbox(&mut self, id: SocketId, inbox: Inbox) {
-        let before = self.sockets.set_inbox(id, inbox);
+        let Some((before, socket)) = self.sockets.set_inbox(id, inbox) else {
+            return;
+        };
         match (before, inbox) {
-            (Some(Inbox::Empty), Inbox::Buffered { .. } | Inbox::Lent { .. }) => self.poll_event(id),
-            (Some(Inbox::Buffered { .. } | Inbox::Lent { .. }), Inbox::Empty) => {
-                if let Some(State::Connected { peer }) = self.sockets.get(id).map(|s| s.state) {
+            (Inbox::Empty, Inbox::Buffered { .. } | Inbox::Lent { .. }) if socket.polled_by.is_some() => {
+                self.poll_event(id)
+            }
+            (Inbox::Buffered { .. } | Inbox::Lent { .. }, Inbox::Empty) => {
+                if let State::Connected { peer } = socket.state {
                     self.poll_event(peer);
                 }
             }

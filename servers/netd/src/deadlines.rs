@@ -55,6 +55,7 @@ impl Deadlines {
     }
 
     /// Removes `key`'s deadline, if any.
+    #[inline]
     pub fn clear(&mut self, key: usize) {
         let Some(&index) = self.position.get(key) else {
             return;

@@ -193,10 +193,9 @@ impl FakeKernel {
 
     /// Sends the answers of one event in their order, as the netd binary does.
     pub fn deliver(&mut self, handled: &Handled<'_>) {
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        for reply in handled.replies.as_slice() {
-            let (code, bytes) = handled.replies.encode(reply, &mut buf);
-            self.reply(reply.to, code, bytes);
+        let answers = handled.replies;
+        for reply in answers.as_slice() {
+            self.reply(reply.to, crate::Answers::CODE, answers.message(reply));
         }
     }
 

@@ -168,6 +168,19 @@ impl Netd {
         Self::try_new().expect("memory for netd's tables")
     }
 
+    /// The answers of the last event, kept until the next one starts: the
+    /// binary sends them with its next receive.
+    #[inline]
+    pub fn answers(&self) -> Answers<'_> {
+        self.replies.answers()
+    }
+
+    /// The binary has sent the answers: none may go out twice.
+    #[inline]
+    pub fn answers_sent(&mut self) {
+        self.replies.clear();
+    }
+
     /// Live sockets.
     pub fn socket_count(&self) -> usize {
         self.sockets.len()

@@ -5,8 +5,9 @@
 //! needs no `lease_info`); each task-exit notification to
 //! [`netd::Netd::task_exit_notified`], each ring of its timer to
 //! [`netd::Netd::timer_fired`] and each console signal to
-//! [`netd::Netd::console_signalled`]. The core returns the answers of the
-//! event in order, and [`Outgoing`] sends them: all but the last two at once,
+//! [`netd::Netd::console_signalled`]. The core keeps the answers of the
+//! event, in order and encoded, until the next event, and
+//! [`send_and_receive`] sends them from there: all but the last two at once,
 //! the last two together with the next receive (`reply2_recv`, or
 //! `reply_recv` for one). The core reaches the kernel otherwise only through
 //! [`Syscalls`], the [`netd::Effects`] implementation below. A call that
@@ -27,7 +28,7 @@ use core::fmt::Write;
 
 use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
 use libsock::proto::CONSOLE_SIGNAL;
-use netd::{Answers, Effects, Message, Netd};
+use netd::{Answers, Effects, Message, Netd, Reply};
 use urt::fmtbuf::FixedBuf;
 use urt::ipc::{self, Incoming, LeaseAt};
 use urt::sys;
@@ -72,27 +73,32 @@ fn say(line: core::fmt::Arguments<'_>) {
 
 fn serve(netd: &mut Netd) -> ! {
     let mut fx = Syscalls;
-    let mut outgoing = Outgoing::new();
     let mut timer = Timer { armed: None };
     let mut request = [0u8; abi::MAX_MESSAGE];
     loop {
         timer.keep_at(netd.next_deadline());
-        match outgoing.send_held_and_receive(&mut request) {
+        let received = send_and_receive(netd.answers(), &mut request);
+        netd.answers_sent();
+        match received {
             Ok(Incoming { received: Received::Message(header), first_lease }) => {
                 let len = header.len.min(request.len());
                 let message = Message { header, bytes: &request[..len], first_lease };
-                outgoing.send(netd.handle(&mut fx, &message).replies);
+                netd.handle(&mut fx, &message);
             }
+            // Each event's answers go before the next event starts; the
+            // last one's with the next receive.
             Ok(Incoming { received: Received::Notification(bits), .. }) => {
                 if bits & notify::TASK_EXIT != 0 {
-                    outgoing.send(netd.task_exit_notified(&mut fx).replies);
+                    netd.task_exit_notified(&mut fx);
                 }
                 if bits & notify::TIMER != 0 {
+                    send_now(netd);
                     timer.rang();
-                    outgoing.send(netd.timer_fired(&mut fx, sys::now_ns()).replies);
+                    netd.timer_fired(&mut fx, sys::now_ns());
                 }
                 if bits & CONSOLE_SIGNAL != 0 {
-                    outgoing.send(netd.console_signalled(&mut fx).replies);
+                    send_now(netd);
+                    netd.console_signalled(&mut fx);
                 }
             }
             // recv fails only on a bad buffer, which ours is not; yield
@@ -114,88 +120,48 @@ fn crash() -> ! {
     sys::exit(1)
 }
 
-/// A reply held back until the next receive, to go out with it.
-struct HeldReply {
-    to: TaskId,
-    code: u32,
-    len: usize,
-    bytes: [u8; abi::MAX_MESSAGE],
+/// Sends `reply` now. A caller that died meanwhile cannot be answered;
+/// nothing to do.
+fn send_one(answers: &Answers<'_>, reply: &Reply) {
+    let _ = ipc::reply(reply.to, Answers::CODE, answers.message(reply));
 }
 
-impl HeldReply {
-    const EMPTY: HeldReply = HeldReply { to: TaskId::KERNEL, code: 0, len: 0, bytes: [0; abi::MAX_MESSAGE] };
-
-    fn reply_to(&self) -> ipc::ReplyTo<'_> {
-        ipc::ReplyTo { caller: self.to, code: self.code, data: &self.bytes[..self.len] }
+/// Sends the answers of the last event now, in order, and forgets them.
+fn send_now(netd: &mut Netd) {
+    let answers = netd.answers();
+    for reply in answers.as_slice() {
+        send_one(&answers, reply);
     }
-
-    /// Sends it now. A caller that died meanwhile cannot be answered;
-    /// nothing to do.
-    fn send(&self) {
-        let _ = ipc::reply(self.to, self.code, &self.bytes[..self.len]);
-    }
+    netd.answers_sent();
 }
 
-/// Sends the answers in the order the core gave them: the last two with the
-/// next receive (`reply2_recv`, or `reply_recv` for one), every earlier one
-/// at once with `reply` as a newer one comes. That saves a kernel entry per
-/// reply held, and the kernel wakes the earlier caller as `reply` does and
-/// runs the later one next as `reply_recv` does.
-struct Outgoing {
-    /// Two slots, used in turn so that no reply is copied once encoded.
-    slots: [HeldReply; 2],
-    /// How many replies are held (0 to 2), and the slot of the earlier.
-    held: usize,
-    earlier: usize,
-}
-
-impl Outgoing {
-    fn new() -> Self {
-        Outgoing { slots: [HeldReply::EMPTY, HeldReply::EMPTY], held: 0, earlier: 0 }
-    }
-
-    /// Holds `replies` after those already held; whatever no longer fits in
-    /// the two slots goes out now, oldest first.
-    fn send(&mut self, answers: Answers<'_>) {
-        for reply in answers.as_slice() {
-            if self.held == 2 {
-                self.slots[self.earlier].send();
-                self.earlier ^= 1;
-                self.held = 1;
+/// Sends `answers` in order and waits for the next request or notification:
+/// the last two answers with the receive (`reply2_recv`, or `reply_recv`
+/// for one), every earlier one at once with `reply`. That saves a kernel
+/// entry per answer, and the kernel wakes the earlier caller as `reply`
+/// does and runs the later one next as `reply_recv` does.
+fn send_and_receive(answers: Answers<'_>, request: &mut [u8]) -> Result<Incoming, KernelError> {
+    let reply_to = |reply: &Reply| ipc::ReplyTo { caller: reply.to, code: Answers::CODE, data: answers.message(reply) };
+    let list = answers.as_slice();
+    let sent = match list {
+        [] => return ipc::recv_incoming(request, RECV_MASK),
+        [only] => ipc::reply_recv(only.to, Answers::CODE, answers.message(only), request, RECV_MASK),
+        [now @ .., earlier, later] => {
+            for reply in now {
+                send_one(&answers, reply);
             }
-            let slot = &mut self.slots[(self.earlier + self.held) % 2];
-            let (code, bytes) = answers.encode(reply, &mut slot.bytes);
-            (slot.to, slot.code, slot.len) = (reply.to, code, bytes.len());
-            self.held += 1;
+            ipc::reply2_recv(reply_to(earlier), reply_to(later), request, RECV_MASK)
         }
+    };
+    if let Ok(incoming) = sent {
+        return Ok(incoming);
     }
-
-    /// Sends every held reply now, in order.
-    fn flush(&mut self) {
-        for i in 0..self.held {
-            self.slots[(self.earlier + i) % 2].send();
-        }
-        self.held = 0;
+    // On error nothing was sent (a caller died meanwhile): the answers go
+    // one by one, in order, then a plain receive.
+    for reply in list.iter().skip(list.len().saturating_sub(2)) {
+        send_one(&answers, reply);
     }
-
-    /// Sends the held replies, if any, and waits for the next request or
-    /// notification.
-    fn send_held_and_receive(&mut self, request: &mut [u8]) -> Result<Incoming, KernelError> {
-        let (earlier, later) = (&self.slots[self.earlier], &self.slots[self.earlier ^ 1]);
-        let sent = match self.held {
-            2 => Some(ipc::reply2_recv(earlier.reply_to(), later.reply_to(), request, RECV_MASK)),
-            1 => Some(ipc::reply_recv(earlier.to, earlier.code, &earlier.bytes[..earlier.len], request, RECV_MASK)),
-            _ => None,
-        };
-        if let Some(Ok(incoming)) = sent {
-            self.held = 0;
-            return Ok(incoming);
-        }
-        // On error nothing was sent (a caller died meanwhile): the replies
-        // go one by one, in order, then a plain receive.
-        self.flush();
-        ipc::recv_incoming(request, RECV_MASK)
-    }
+    ipc::recv_incoming(request, RECV_MASK)
 }
 
 /// The notifications netd waits for besides requests: task exits, its

@@ -64,9 +64,10 @@ impl Netd {
         if socket.inbox == Inbox::Empty {
             return;
         }
+        let inbox = socket.inbox;
         let deadline = self.deadlines.get(usize::from(id.slot));
         self.end_wait(id);
-        match self.take_piece(fx, id, caller, len, inline) {
+        match self.take_piece(fx, id, inbox, caller, len, inline) {
             Ok(piece) => self.wake_piece(caller, piece),
             Err(PieceError::ReceiverFault) => self.wake_with_error(caller, SockError::InvalidArg),
             // Nothing arrived after all: keep waiting.
@@ -76,18 +77,18 @@ impl Netd {
         }
     }
 
-    /// Delivers up to `cap` bytes of the inbox of `id` to `receiver`: into
-    /// its answer when `inline` allows and a buffered piece fits, else into
-    /// its lease 0.
+    /// Delivers up to `cap` bytes of `inbox`, the inbox of `id`, to
+    /// `receiver`: into its answer when `inline` allows and a buffered piece
+    /// fits, else into its lease 0.
     pub(crate) fn take_piece(
         &mut self,
         fx: &mut impl Effects,
         id: SocketId,
+        inbox: Inbox,
         receiver: TaskId,
         cap: u32,
         inline: bool,
     ) -> Result<Piece, PieceError> {
-        let inbox = self.sockets.get(id).map_or(Inbox::Empty, |socket| socket.inbox);
         let (len, taken, lent_by) = match inbox {
             Inbox::Empty => return Err(PieceError::MessageLost),
             Inbox::Buffered { len, taken } => (len, taken, None),
@@ -127,12 +128,16 @@ impl Netd {
             (false, None) => Inbox::Buffered { len, taken },
             (false, Some(sender)) => Inbox::Lent { sender, len, taken },
         };
-        self.set_inbox(id, rest);
+        // Not `set_inbox`: the inbox was not empty, so only emptying it
+        // concerns a poll, the peer's, which `inbox_emptied` tells.
+        let after = self.sockets.set_inbox(id, rest).map(|(_, socket)| (socket.state, socket.waiter));
         if rest == Inbox::Empty {
             if let Some(sender) = lent_by {
                 self.end_lent_send(id, sender, Response::Ok(0));
             }
-            self.inbox_emptied(fx, id);
+            if let Some((State::Connected { peer }, receiver)) = after {
+                self.inbox_emptied(fx, (peer, id, receiver));
+            }
         }
         Ok(Piece { len: piece, more: rest != Inbox::Empty, data })
     }
@@ -161,16 +166,21 @@ impl Netd {
         self.wake(sender, response);
     }
 
-    /// The inbox of `id` is empty: a `send` blocked on the peer may go in.
-    fn inbox_emptied(&mut self, fx: &mut impl Effects, id: SocketId) {
-        let Some(State::Connected { peer }) = self.sockets.get(id).map(|socket| socket.state) else {
+    /// The inbox of `id` (connected to `peer`, waited on by `receiver`) is
+    /// empty now: a `poll` on the peer sees room, and a `send` blocked on
+    /// the peer may go in.
+    fn inbox_emptied(&mut self, fx: &mut impl Effects, (peer, id, receiver): (SocketId, SocketId, Option<Waiter>)) {
+        let Some((polled, waiter)) = self.sockets.get(peer).map(|s| (s.polled_by.is_some(), s.waiter)) else {
             return;
         };
-        let Some(Waiter::Send { caller, len, wait }) = self.sockets.get(peer).and_then(|s| s.waiter) else {
+        if polled {
+            self.poll_event(peer);
+        }
+        let Some(Waiter::Send { caller, len, wait }) = waiter else {
             return;
         };
         self.end_wait(peer);
-        match self.enqueue(fx, peer, id, caller, len, wait, None) {
+        match self.enqueue(fx, (peer, id, receiver), caller, len, wait, None) {
             Ok(Outcome::Reply(response, data)) => self.wake_with_data(caller, response, data),
             Ok(Outcome::Deferred) => {}
             Err(error) => self.wake_with_error(caller, error),

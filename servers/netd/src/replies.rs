@@ -4,13 +4,16 @@
 //! task-exit event collects its answers here and returns them (see
 //! [`crate::Handled`]). The order is the order in which the core woke the
 //! callers, and the sender of a request comes last, after everyone its
-//! request woke. The binary sends them in that order, the last two together
-//! with its next receive (`reply2_recv`, or `reply_recv` for one) and any
-//! earlier ones at once with `reply`; the host tests deliver them in the same
-//! order, so they see what the binary produces.
+//! request woke. The binary sends them in that order, straight from here:
+//! the last two together with its next receive (`reply2_recv`, or
+//! `reply_recv` for one) and any earlier ones at once with `reply`; the host
+//! tests deliver them in the same order, so they see what the binary
+//! produces. The answers stay here until the next event starts.
 //!
-//! An answer may carry data after it (`ReceivedInline`): the event's data
-//! is kept in one arena here, and each answer names its part of it.
+//! Each answer is encoded as it is given, into one arena of messages, with
+//! its data (`ReceivedInline`) after it. Data for an answer given later in
+//! the event (a `recv`'s piece, answered after everyone it woke) is kept
+//! aside first (`keep_data`).
 
 use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
@@ -20,28 +23,30 @@ use libsock::SockError;
 use libsock::limits::INLINE_MAX;
 use libsock::proto::{self, PROTOCOL_VERSION, Response};
 
-/// One answer to a blocked caller.
+/// One answer to a blocked caller: its message lies in the event's arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reply {
     pub to: TaskId,
-    pub response: Response,
-    /// The data that follows the answer in its message.
-    pub(crate) data: Data,
+    start: u32,
+    end: u32,
 }
 
-/// Where an answer's data lies in the event's arena.
+/// Where data kept for a later answer lies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Data {
     start: u16,
     len: u16,
 }
 
-/// The arena's size: an event answers at most two receivers with data
+/// The inline data of one event: it answers at most two receivers with data
 /// (a `send` wakes one); room for four leaves a margin, and data that finds
 /// no room goes by lease instead.
 const DATA_ROOM: usize = 4 * INLINE_MAX as usize;
-// `Data` names its part of the arena in u16s.
+// `Data` names its part of the kept data in u16s.
 const _: () = assert!(DATA_ROOM <= u16::MAX as usize);
+
+/// The longest encoding of any answer, data aside (checked by a test).
+const ANSWER_MAX: usize = 40;
 
 /// A caller waits in one call at most, so one event answers at most every
 /// task once.
@@ -49,8 +54,56 @@ const CAPACITY: usize = MAX_TASKS + 1;
 
 /// Where the answers of the event being handled are collected.
 pub(crate) struct Replies {
+    encoded: Encoded,
+    /// Data kept for answers given later in the event.
+    kept: Vec<u8>,
+    /// Inline data this event's answers carry or will carry: at most
+    /// `DATA_ROOM`.
+    data_len: usize,
+}
+
+/// The answers in order, and their messages one after another: `used` bytes
+/// of `messages`, which has room for `ANSWER_MAX` per answer the list has
+/// room for, plus `DATA_ROOM`.
+struct Encoded {
     list: Vec<Reply>,
-    data: Vec<u8>,
+    messages: Vec<u8>,
+    used: usize,
+}
+
+impl Encoded {
+    fn push(&mut self, to: TaskId, response: &Response, data: &[u8]) {
+        if self.list.len() == self.list.capacity() && self.grow().is_err() {
+            return;
+        }
+        let room = self.messages.get_mut(self.used..).unwrap_or_default();
+        // Every answer fits its room (tested); an encoding failure would be
+        // a bug, answered as E_FAIL rather than silence.
+        let len = match proto::encode_response_with_data(response, data, room) {
+            Ok(bytes) => bytes.len(),
+            Err(_) => proto::encode_response(&Response::Error(SockError::Fail), room).map_or(0, <[u8]>::len),
+        };
+        let start = self.used;
+        self.used += len;
+        self.list.push(Reply { to, start: start as u32, end: self.used as u32 });
+    }
+
+    /// Room for one more answer than the list holds.
+    fn grow(&mut self) -> Result<(), TryReserveError> {
+        self.list.try_reserve(1)?;
+        let room = self.list.capacity() * ANSWER_MAX + DATA_ROOM;
+        self.messages.try_reserve(room.saturating_sub(self.messages.len()))?;
+        self.messages.resize(room.max(self.messages.len()), 0);
+        Ok(())
+    }
+}
+
+/// A zeroed vector of `len` bytes, or the allocation error.
+fn try_zeroed(len: usize) -> Result<Vec<u8>, TryReserveError> {
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len)?;
+    bytes.resize(len, 0);
+    Ok(bytes)
 }
 
 impl Replies {
@@ -58,26 +111,42 @@ impl Replies {
     pub fn try_new() -> Result<Self, TryReserveError> {
         let mut list = Vec::new();
         list.try_reserve_exact(CAPACITY)?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(DATA_ROOM)?;
-        Ok(Replies { list, data })
+        let messages = try_zeroed(CAPACITY * ANSWER_MAX + DATA_ROOM)?;
+        let mut kept = Vec::new();
+        kept.try_reserve_exact(DATA_ROOM)?;
+        Ok(Replies { encoded: Encoded { list, messages, used: 0 }, kept, data_len: 0 })
     }
 
     /// Starts the next event with no answers.
+    #[inline]
     pub fn clear(&mut self) {
-        self.list.clear();
-        self.data.clear();
+        self.encoded.list.clear();
+        self.encoded.used = 0;
+        self.kept.clear();
+        self.data_len = 0;
     }
 
-    /// Keeps `bytes` for an answer of this event; `None` when the arena has
-    /// no room for them (the caller then writes them to the lease).
+    /// Takes room for `len` bytes of inline data; false when the event has
+    /// none left (the caller then writes them to the lease).
+    #[inline]
+    fn take_data_room(&mut self, len: usize) -> bool {
+        if len > DATA_ROOM - self.data_len {
+            return false;
+        }
+        self.data_len += len;
+        true
+    }
+
+    /// Keeps `bytes` for an answer given later in this event; `None` when
+    /// there is no room for them (the caller then writes them to the lease).
+    #[inline]
     pub fn keep_data(&mut self, bytes: &[u8]) -> Option<Data> {
-        if bytes.len() > DATA_ROOM - self.data.len() {
+        if !self.take_data_room(bytes.len()) {
             return None;
         }
-        let data = Data { start: self.data.len() as u16, len: bytes.len() as u16 };
+        let data = Data { start: self.kept.len() as u16, len: bytes.len() as u16 };
         // Within the room reserved at start: never allocates.
-        self.data.extend_from_slice(bytes);
+        self.kept.extend_from_slice(bytes);
         Some(data)
     }
 
@@ -85,28 +154,41 @@ impl Replies {
     /// taken at start this never allocates; past it (more callers than the
     /// kernel has tasks: only host tests) it asks for more and, refused,
     /// drops the answer rather than panic.
+    #[inline]
     pub fn push(&mut self, to: TaskId, response: Response) {
-        self.push_with_data(to, response, Data::default());
+        self.encoded.push(to, &response, &[]);
     }
 
     /// [`Replies::push`] for an answer followed by `data` (from `keep_data`).
     pub fn push_with_data(&mut self, to: TaskId, response: Response, data: Data) {
-        if self.list.len() == self.list.capacity() && self.list.try_reserve(1).is_err() {
-            return;
-        }
-        self.list.push(Reply { to, response, data });
+        let start = usize::from(data.start);
+        let bytes = self.kept.get(start..start + usize::from(data.len)).unwrap_or(&[]);
+        self.encoded.push(to, &response, bytes);
     }
 
+    /// [`Replies::push`] for an answer followed by `bytes`, if the event has
+    /// room for them; false (nothing pushed) if not.
+    #[inline]
+    pub fn push_inline(&mut self, to: TaskId, response: Response, bytes: &[u8]) -> bool {
+        if !self.take_data_room(bytes.len()) {
+            return false;
+        }
+        self.encoded.push(to, &response, bytes);
+        true
+    }
+
+    #[inline]
     pub fn answers(&self) -> Answers<'_> {
-        Answers { list: &self.list, data: &self.data }
+        let Encoded { list, messages, used } = &self.encoded;
+        Answers { list, messages: messages.get(..*used).unwrap_or(&[]) }
     }
 }
 
-/// The answers of one event, in order, with their data.
+/// The answers of one event, in order, with their messages.
 #[derive(Clone, Copy, Debug)]
 pub struct Answers<'a> {
     list: &'a [Reply],
-    data: &'a [u8],
+    messages: &'a [u8],
 }
 
 impl<'a> Answers<'a> {
@@ -122,34 +204,31 @@ impl<'a> Answers<'a> {
         self.list.is_empty()
     }
 
-    /// The data that follows `reply` (one of these answers) in its message.
-    pub fn data_of(&self, reply: &Reply) -> &'a [u8] {
-        let start = usize::from(reply.data.start);
-        self.data.get(start..start + usize::from(reply.data.len)).unwrap_or(&[])
+    /// The reply code every answer travels with.
+    pub const CODE: u32 = PROTOCOL_VERSION as u32;
+
+    /// The message of `reply` (one of these answers): the encoded response
+    /// and the data after it.
+    #[inline]
+    pub fn message(&self, reply: &Reply) -> &'a [u8] {
+        self.messages.get(reply.start as usize..reply.end as usize).unwrap_or(&[])
     }
 
-    /// The reply code and message of `reply`, encoded into `buf`.
-    pub fn encode<'b>(&self, reply: &Reply, buf: &'b mut [u8; abi::MAX_MESSAGE]) -> (u32, &'b [u8]) {
-        encode(&reply.response, self.data_of(reply), buf)
+    /// The response `reply` carries, decoded again (for tests).
+    pub fn response(&self, reply: &Reply) -> Response {
+        proto::decode_response_with_data(Self::CODE, self.message(reply))
+            .map_or(Response::Error(SockError::Fail), |(response, _)| response)
     }
-}
-
-/// The reply code and bytes of `response` followed by `data`, encoded into
-/// `buf`.
-fn encode<'b>(response: &Response, data: &[u8], buf: &'b mut [u8; abi::MAX_MESSAGE]) -> (u32, &'b [u8]) {
-    // Every response and its data fit one message (checked by libsock's
-    // tests); an encoding failure would be a bug, answered as E_FAIL rather
-    // than silence.
-    let used = match proto::encode_response_with_data(response, data, buf) {
-        Ok(bytes) => bytes.len(),
-        Err(_) => proto::encode_response(&Response::Error(SockError::Fail), buf).map_or(0, <[u8]>::len),
-    };
-    (PROTOCOL_VERSION.into(), &buf[..used])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use libsock::proto::{ListPage, SocketRow};
+
+    fn responses(answers: &Answers<'_>) -> Vec<Response> {
+        answers.as_slice().iter().map(|r| answers.response(r)).collect()
+    }
 
     #[test]
     fn answers_keep_their_order_and_clear_per_event() {
@@ -159,46 +238,78 @@ mod tests {
         replies.push(b, Response::Ok(2));
         let order: Vec<_> = replies.answers().as_slice().iter().map(|r| r.to).collect();
         assert_eq!(order, [a, b]);
+        assert_eq!(responses(&replies.answers()), [Response::Ok(1), Response::Ok(2)]);
         replies.clear();
         assert!(replies.answers().is_empty());
     }
 
     #[test]
-    fn every_response_encodes_as_libsock_decodes_it() {
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        for response in [
-            Response::Ok(65_535),
-            Response::Received { len: 4096, more: true },
+    fn every_response_fits_the_room_of_one_answer_and_decodes_as_libsock_decodes_it() {
+        let row = SocketRow {
+            port: u16::MAX,
+            state: proto::RowState::Connected,
+            owner: u32::MAX,
+            peer_port: Some(u16::MAX),
+            queued: u32::MAX,
+        };
+        let mut page = ListPage::empty(u32::MAX);
+        page.next_index = Some(u32::MAX);
+        page.rows = [Some(row); libsock::limits::LIST_PAGE_ROWS];
+        let largest = [
+            Response::Ok(u32::MAX),
+            Response::Received { len: u32::MAX, more: true },
             Response::Error(SockError::InvalidArg),
-            Response::ListPage(proto::ListPage::empty(3)),
-        ] {
-            let (code, bytes) = encode(&response, &[], &mut buf);
-            assert_eq!(proto::decode_response(code, bytes), Ok(response));
+            Response::ListPage(page),
+            Response::Accepted { port: u32::MAX, remote: u32::MAX },
+            Response::Polled { ready: u32::MAX, console_signals: u32::MAX, console: true },
+            Response::ReceivedInline { len: 0, more: true },
+        ];
+        let mut replies = Replies::try_new().unwrap();
+        for response in largest {
+            let mut buf = [0u8; abi::MAX_MESSAGE];
+            assert!(proto::encode_response(&response, &mut buf).unwrap().len() <= ANSWER_MAX, "{response:?}");
+            replies.push(TaskId::new(1, 1), response);
         }
+        assert_eq!(responses(&replies.answers()), largest);
     }
 
     #[test]
-    fn each_answer_carries_its_own_data_until_the_arena_is_full() {
+    fn each_answer_carries_its_own_data_until_the_room_is_full() {
         let mut replies = Replies::try_new().unwrap();
         let (a, b) = (TaskId::new(1, 1), TaskId::new(2, 1));
         let first = replies.keep_data(b"first").unwrap();
-        replies.push_with_data(a, Response::ReceivedInline { len: 5, more: false }, first);
+        assert!(replies.push_inline(b, Response::ReceivedInline { len: 3, more: true }, b"2nd"));
         replies.push(b, Response::Ok(0));
-        let second = replies.keep_data(b"2nd").unwrap();
-        replies.push_with_data(b, Response::ReceivedInline { len: 3, more: true }, second);
+        replies.push_with_data(a, Response::ReceivedInline { len: 5, more: false }, first);
         let answers = replies.answers();
-        let data: Vec<&[u8]> = answers.as_slice().iter().map(|r| answers.data_of(r)).collect();
-        assert_eq!(data, [&b"first"[..], b"", b"2nd"]);
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        let (code, bytes) = answers.encode(&answers.as_slice()[2], &mut buf);
+        let decoded: Vec<_> = answers
+            .as_slice()
+            .iter()
+            .map(|r| proto::decode_response_with_data(Answers::CODE, answers.message(r)).unwrap())
+            .collect();
         assert_eq!(
-            proto::decode_response_with_data(code, bytes),
-            Ok((Response::ReceivedInline { len: 3, more: true }, &b"2nd"[..]))
+            decoded,
+            [
+                (Response::ReceivedInline { len: 3, more: true }, &b"2nd"[..]),
+                (Response::Ok(0), b""),
+                (Response::ReceivedInline { len: 5, more: false }, b"first"),
+            ]
         );
         let big = [0u8; INLINE_MAX as usize];
         while replies.keep_data(&big).is_some() {}
-        assert!(replies.keep_data(&big).is_none(), "a full arena refuses, it does not grow");
+        assert!(replies.keep_data(&big).is_none(), "full room refuses, it does not grow");
+        assert!(!replies.push_inline(a, Response::ReceivedInline { len: INLINE_MAX, more: false }, &big));
         replies.clear();
-        assert!(replies.keep_data(&big).is_some());
+        assert!(replies.push_inline(a, Response::ReceivedInline { len: INLINE_MAX, more: false }, &big));
+    }
+
+    #[test]
+    fn more_answers_than_tasks_still_encode_in_order() {
+        let mut replies = Replies::try_new().unwrap();
+        for i in 0..CAPACITY as u32 + 10 {
+            replies.push(TaskId::new(1, 1), Response::Ok(i));
+        }
+        let expected: Vec<_> = (0..CAPACITY as u32 + 10).map(Response::Ok).collect();
+        assert_eq!(responses(&replies.answers()), expected);
     }
 }

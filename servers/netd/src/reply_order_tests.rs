@@ -7,12 +7,16 @@ use abi::TaskId;
 use libsock::SockError;
 use libsock::proto::{Request, Response};
 
-use crate::Reply;
+use crate::Answers;
 use crate::fake_kernel::{FakeLease, World};
 use crate::rule_tests::{RESET_BY_CLOSE, RESET_BY_DEATH, connected_pair, recv, send};
 
-fn order(replies: &[Reply]) -> Vec<(TaskId, Response)> {
-    replies.iter().map(|r| (r.to, r.response)).collect()
+fn order(replies: &[(TaskId, Response)]) -> Vec<(TaskId, Response)> {
+    replies.to_vec()
+}
+
+fn answered(answers: Answers<'_>) -> Vec<(TaskId, Response)> {
+    answers.as_slice().iter().map(|reply| (reply.to, answers.response(reply))).collect()
 }
 
 #[test]
@@ -79,7 +83,7 @@ fn an_exit_answers_each_blocked_peer_once_in_socket_order() {
     w.kernel.kill(doomed);
     let handled = w.netd.task_exit_notified(&mut w.kernel);
     assert_eq!(
-        order(handled.replies.as_slice()),
+        answered(handled.replies),
         [(first, Response::Error(RESET_BY_DEATH)), (second, Response::Error(RESET_BY_DEATH))]
     );
 }

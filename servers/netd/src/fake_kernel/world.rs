@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use abi::{JobId, TaskId};
-use libsock::proto::{self, Request};
+use libsock::proto::{self, Request, Response};
 
 use super::{FakeKernel, FakeLease, Reply};
 use crate::Netd;
@@ -57,7 +57,7 @@ impl World {
         caller: TaskId,
         request: &Request<'_>,
         leases: Vec<FakeLease>,
-    ) -> Vec<crate::Reply> {
+    ) -> Vec<(TaskId, Response)> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request(request, &mut buf).expect("request fits");
         self.kernel.begin_call(caller, leases);
@@ -65,7 +65,8 @@ impl World {
         self.in_netd(|netd, kernel| {
             let handled = netd.handle(kernel, &message);
             kernel.deliver(&handled);
-            handled.replies.as_slice().to_vec()
+            let answers = handled.replies;
+            answers.as_slice().iter().map(|reply| (reply.to, answers.response(reply))).collect()
         })
     }
 
