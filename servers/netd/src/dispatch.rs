@@ -20,7 +20,8 @@ use crate::{Handled, Message, Netd};
 impl Netd {
     /// Handles one request. Never panics on any input, and allocates nothing
     /// but a message buffer (whose failure is `E_FAIL`). Returns the answers
-    /// it produced, the sender's (if it is answered now) last.
+    /// it produced, the sender's (if it is answered now) last, except that a
+    /// `send` answers its sender first (see `replies.rs`).
     pub fn handle(&mut self, fx: &mut impl Effects, message: &Message<'_>) -> Handled<'_> {
         self.replies.clear();
         self.route(fx, message);
@@ -38,6 +39,7 @@ impl Netd {
                 return;
             }
         };
+        let sends = matches!(request, Request::Send { .. } | Request::SendWait { .. } | Request::SendInline { .. });
         let answer_now = match request {
             Request::Listen { port } => self.listen(fx, sender, job, port, Wait::Forever, leases),
             Request::Connect { port, host } => self.connect(sender, job, port, host, leases),
@@ -57,6 +59,10 @@ impl Netd {
         // Polls woken by this request are answered before its sender.
         self.answer_ready_polls(fx);
         match answer_now {
+            Ok(Outcome::Reply(response, data)) if sends => {
+                self.wake_with_data(sender, response, data);
+                self.replies.answer_last_first();
+            }
             Ok(Outcome::Reply(response, data)) => self.wake_with_data(sender, response, data),
             Ok(Outcome::Deferred) => {}
             Err(error) => self.wake_with_error(sender, error),

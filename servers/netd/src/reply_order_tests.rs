@@ -1,5 +1,6 @@
 //! The order in which one event answers its callers: everyone the event woke,
-//! in the order it woke them, then the sender of the request. The netd
+//! in the order it woke them, then the sender of the request; but a `send`
+//! answered at once answers its sender first. The netd
 //! binary sends them in exactly this order (the last with `reply_recv`), so
 //! these tests see what the running system does.
 
@@ -28,13 +29,26 @@ fn connect_answers_the_waiting_listener_before_the_client() {
     assert_eq!(order(&replies), [(server, Response::Ok(0)), (client, Response::Ok(65_535))]);
 }
 
+/// The sender goes on first, as when a receiver takes a message: it is
+/// then usually waiting for the reply by the time the receiver sends it.
 #[test]
-fn a_send_answers_the_waiting_receiver_before_the_sender() {
+fn a_send_answers_its_sender_before_the_waiting_receiver() {
     let mut w = World::new();
     let (server, client, port) = connected_pair(&mut w);
     assert_eq!(recv(&mut w, server, 10, 16), None);
     let replies = w.call_for_replies(client, &Request::Send { port, len: 2 }, vec![FakeLease::read(b"hi")]);
-    assert_eq!(order(&replies), [(server, Response::Received { len: 2, more: false }), (client, Response::Ok(0))]);
+    assert_eq!(order(&replies), [(client, Response::Ok(0)), (server, Response::Received { len: 2, more: false })]);
+}
+
+#[test]
+fn an_inline_send_answers_its_sender_before_the_waiting_receiver() {
+    let mut w = World::new();
+    let (server, client, port) = connected_pair(&mut w);
+    assert_eq!(recv(&mut w, server, 10, 16), None);
+    let inline = Request::SendInline { port, len: 2, wait: libsock::proto::Wait::Forever };
+    let replies = w.call_for_replies_with_data(client, &inline, b"hi", vec![FakeLease::read(b"hi")]);
+    let order: Vec<TaskId> = replies.iter().map(|(to, _)| *to).collect();
+    assert_eq!(order, [client, server]);
 }
 
 #[test]

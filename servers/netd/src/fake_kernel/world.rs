@@ -60,8 +60,32 @@ impl World {
     ) -> Vec<(TaskId, Response)> {
         let mut buf = [0u8; abi::MAX_MESSAGE];
         let bytes = proto::encode_request(request, &mut buf).expect("request fits");
+        self.replies_to(caller, request.operation(), bytes, leases)
+    }
+
+    /// [`World::call_for_replies`] for a request followed by `data`
+    /// (`SendInline`).
+    pub fn call_for_replies_with_data(
+        &mut self,
+        caller: TaskId,
+        request: &Request<'_>,
+        data: &[u8],
+        leases: Vec<FakeLease>,
+    ) -> Vec<(TaskId, Response)> {
+        let mut buf = [0u8; abi::MAX_MESSAGE];
+        let bytes = proto::encode_request_with_data(request, data, &mut buf).expect("request and data fit");
+        self.replies_to(caller, request.operation(), bytes, leases)
+    }
+
+    fn replies_to(
+        &mut self,
+        caller: TaskId,
+        operation: u32,
+        bytes: &[u8],
+        leases: Vec<FakeLease>,
+    ) -> Vec<(TaskId, Response)> {
         self.kernel.begin_call(caller, leases);
-        let message = self.kernel.message(caller, request.operation(), bytes);
+        let message = self.kernel.message(caller, operation, bytes);
         self.in_netd(|netd, kernel| {
             let handled = netd.handle(kernel, &message);
             kernel.deliver(&handled);
