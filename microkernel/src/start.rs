@@ -68,7 +68,10 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64, fa
     let mut kernel = Kernel::new(kernel_space, idle_task(), fast_path);
     let mut space = Some(space);
     let id = kernel
-        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()).supervisor())
+        .allocate_slot(|id| {
+            Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take().expect("a slot is built once"))
+                .supervisor()
+        })
         .unwrap_or_else(|| fail(format_args!("no task slot")));
     let index = TaskIndex::of(id).unwrap_or_else(|| fail(format_args!("no task slot")));
     let mut first = TrapFrame::user_entry(program.entry, STACK_TOP, BOOT_IMAGE_VADDR, image.len() as u64);

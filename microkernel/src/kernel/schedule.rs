@@ -251,10 +251,8 @@ impl Kernel {
             io_ports::allow(ports);
             self.open_ports = Some(ports);
         }
-        if let Some(space) = &task.space
-            && !space.is_active()
-        {
-            space.activate();
+        if !task.space.is_active() {
+            task.space.activate();
             self.counters.space_switches += 1;
         }
         // SAFETY: the task's box stays allocated while it is current: a
