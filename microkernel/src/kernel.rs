@@ -3,17 +3,19 @@
 //!
 //! The kernel runs with interrupts off and never blocks inside a call: a
 //! syscall changes task states and returns, and `finish_entry` then picks
-//! the frame to resume. So one lock around [`Kernel`] is never contended.
+//! the frame to resume. So one entry at a time uses [`KERNEL`] (`instance`).
 //! Its fields are private: task states change only through the named
 //! transitions in `schedule` (who runs), `ipc` (who waits for whom) and
 //! `lifecycle` (starting, ending, notifying), each of which keeps the
 //! queues in step with the states.
 
+mod instance;
 mod ipc;
 mod lifecycle;
 mod schedule;
 mod task;
 
+pub use instance::{Instance, Unavailable};
 pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
@@ -25,7 +27,6 @@ use kcore::ipc::SenderQueues;
 use kcore::names::{Registry, RegistryError};
 use kcore::sched::RunQueues;
 use kcore::task_index::TaskIndex;
-use spin::Mutex;
 
 /// Timer ticks a task runs before others of its priority get the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
@@ -58,7 +59,7 @@ pub struct Kernel {
     fast_path: bool,
 }
 
-pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+pub static KERNEL: Instance = Instance::new();
 
 /// Where a task's slot is in the table. The kernel makes task indices only
 /// below `MAX_TASKS`, a power of two, so the mask changes nothing; it lets

@@ -80,7 +80,7 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64, fa
     kernel.start_task(index, first).unwrap_or_else(|e| fail(format_args!("starting it: {e}")));
 
     let frame = kernel.finish_entry();
-    *KERNEL.lock() = Some(kernel);
+    KERNEL.install(kernel);
     pic::start_timer(abi::TICK_HZ);
     // SAFETY: `frame` is init's complete first frame inside its boxed task,
     // which lives in the kernel table; finish_entry set its FPU area.
