@@ -32,10 +32,34 @@ fn in_one_page(addr: u64, len: u64) -> bool {
 #[inline(always)]
 pub(crate) unsafe fn move_bytes(from: *const u8, to: *mut u8, len: usize) {
     use core::ptr::{read_unaligned as load, write_unaligned as store};
-    if len > 32 {
-        // SAFETY: the caller's promise, for all `len` bytes.
-        unsafe { core::ptr::copy(from, to, len) };
-    } else if len > 16 {
+    // Shortest first: replies and requests are mostly a few bytes to a few
+    // words, and bulk data goes through leases.
+    if len <= 16 {
+        if len >= 8 {
+            // SAFETY: 8 <= len: the words at 0 and len - 8 lie in the range.
+            unsafe {
+                let (first, last) = (load(from as *const u64), load(from.add(len - 8) as *const u64));
+                store(to as *mut u64, first);
+                store(to.add(len - 8) as *mut u64, last);
+            }
+        } else if len >= 4 {
+            // SAFETY: 4 <= len: the words at 0 and len - 4 lie in the range.
+            unsafe {
+                let (first, last) = (load(from as *const u32), load(from.add(len - 4) as *const u32));
+                store(to as *mut u32, first);
+                store(to.add(len - 4) as *mut u32, last);
+            }
+        } else if len > 0 {
+            // SAFETY: 0 < len: bytes 0, len / 2 and len - 1 lie in the range
+            // (together all of it, for a length up to 3).
+            unsafe {
+                let (first, middle, last) = (*from, *from.add(len / 2), *from.add(len - 1));
+                *to = first;
+                *to.add(len / 2) = middle;
+                *to.add(len - 1) = last;
+            }
+        }
+    } else if len <= 32 {
         // SAFETY: 16 < len: the words at 0, 8, len - 16 and len - 8 lie in
         // the `len` bytes on either side.
         unsafe {
@@ -44,29 +68,9 @@ pub(crate) unsafe fn move_bytes(from: *const u8, to: *mut u8, len: usize) {
                 store(to.add(at) as *mut u64, word);
             }
         }
-    } else if len >= 8 {
-        // SAFETY: 8 <= len: the words at 0 and len - 8 lie in the range.
-        unsafe {
-            let (first, last) = (load(from as *const u64), load(from.add(len - 8) as *const u64));
-            store(to as *mut u64, first);
-            store(to.add(len - 8) as *mut u64, last);
-        }
-    } else if len >= 4 {
-        // SAFETY: 4 <= len: the words at 0 and len - 4 lie in the range.
-        unsafe {
-            let (first, last) = (load(from as *const u32), load(from.add(len - 4) as *const u32));
-            store(to as *mut u32, first);
-            store(to.add(len - 4) as *mut u32, last);
-        }
-    } else if len > 0 {
-        // SAFETY: 0 < len: bytes 0, len / 2 and len - 1 lie in the range
-        // (together all of it, for a length up to 3).
-        unsafe {
-            let (first, middle, last) = (*from, *from.add(len / 2), *from.add(len - 1));
-            *to = first;
-            *to.add(len / 2) = middle;
-            *to.add(len - 1) = last;
-        }
+    } else {
+        // SAFETY: the caller's promise, for all `len` bytes.
+        unsafe { core::ptr::copy(from, to, len) };
     }
 }
 
