@@ -9,6 +9,7 @@
 //! `lifecycle` (starting, ending, notifying), each of which keeps the
 //! queues in step with the states.
 
+mod cpu;
 mod instance;
 mod ipc;
 mod lifecycle;
@@ -98,12 +99,6 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_path(&self) -> bool {
         self.fast_path
-    }
-
-    /// Counts a `call` the fast path delivered.
-    #[inline(always)]
-    pub fn count_fast_call(&mut self) {
-        self.counters.fast_calls += 1;
     }
 
     /// Counts a `reply_recv` the fast path carried.

@@ -40,7 +40,7 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
         Ok(server) => server,
         Err(e) => return finish(k, caller, Err(e)),
     };
-    let (calling, called) = k.pair_mut(caller, server);
+    let (calling, called, mut cpu) = k.pair_and_cpu(caller, server);
     let wait = match call_goes_fast(&called.state()) {
         Some(wait) if called.resumable() => wait,
         _ => {
@@ -53,8 +53,8 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
     }
     let results = Kernel::deliver_between(calling, called, wait);
     called.set_results(&results);
-    k.count_fast_call();
-    k.switch_direct(server)
+    cpu.count_fast_call();
+    cpu.switch_direct(server, called)
 }
 
 /// `reply_recv`: when the server blocks after answering, straight to the
