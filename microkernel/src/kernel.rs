@@ -3,17 +3,20 @@
 //!
 //! The kernel runs with interrupts off and never blocks inside a call: a
 //! syscall changes task states and returns, and `finish_entry` then picks
-//! the frame to resume. So one lock around [`Kernel`] is never contended.
+//! the frame to resume. So one entry at a time uses [`KERNEL`] (`instance`).
 //! Its fields are private: task states change only through the named
 //! transitions in `schedule` (who runs), `ipc` (who waits for whom) and
 //! `lifecycle` (starting, ending, notifying), each of which keeps the
 //! queues in step with the states.
 
+mod cpu;
+mod instance;
 mod ipc;
 mod lifecycle;
 mod schedule;
 mod task;
 
+pub use instance::{Instance, Unavailable};
 pub use task::{RecvWait, State, Task};
 
 use crate::arch::paging::AddressSpace;
@@ -25,7 +28,6 @@ use kcore::ipc::SenderQueues;
 use kcore::names::{Registry, RegistryError};
 use kcore::sched::RunQueues;
 use kcore::task_index::TaskIndex;
-use spin::Mutex;
 
 /// Timer ticks a task runs before others of its priority get the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
@@ -58,7 +60,7 @@ pub struct Kernel {
     fast_path: bool,
 }
 
-pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+pub static KERNEL: Instance = Instance::new();
 
 /// Where a task's slot is in the table. The kernel makes task indices only
 /// below `MAX_TASKS`, a power of two, so the mask changes nothing; it lets
@@ -97,12 +99,6 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_path(&self) -> bool {
         self.fast_path
-    }
-
-    /// Counts a `call` the fast path delivered.
-    #[inline(always)]
-    pub fn count_fast_call(&mut self) {
-        self.counters.fast_calls += 1;
     }
 
     /// Counts a `reply_recv` the fast path carried.

@@ -4,16 +4,20 @@
 //! exceptions, the heap. Each prints `selftest: NAME ... ok`; the run ends
 //! QEMU through isa-debug-exit with success or failure.
 
-use crate::arch::{boot, cpu};
 use crate::arch::paging::{AddressSpace, user_page_flags};
+use crate::arch::{boot, cpu};
 use crate::{kprintln, mem};
 use alloc::vec::Vec;
 use kcore::pages::PageRights;
 
 type Check = (&'static str, fn() -> Result<(), &'static str>);
 
-const CHECKS: &[Check] =
-    &[("frames", frames_round_trip), ("heap", heap_round_trip), ("paging", address_space_round_trip)];
+const CHECKS: &[Check] = &[
+    ("frames", frames_round_trip),
+    ("heap", heap_round_trip),
+    ("paging", address_space_round_trip),
+    ("move-bytes", short_moves_match_memmove),
+];
 
 /// Recurses until the kernel stack overflows into its guard page (the
 /// bound only keeps the compiler from seeing endless recursion).
@@ -110,4 +114,28 @@ fn address_space_round_trip() -> Result<(), &'static str> {
     }
     space.destroy(&mut mem::Frames);
     (mem::frame_counts() == before).then_some(()).ok_or("address space leaked frames")
+}
+
+/// `usercopy::move_bytes` gives what `copy_within` (memmove) gives for
+/// every length of its short cases and past them, and every overlap.
+fn short_moves_match_memmove() -> Result<(), &'static str> {
+    const SIZE: usize = 96;
+    let pattern = |i: usize| (i * 7 + 3) as u8;
+    for len in 0..=40 {
+        for from in 0..SIZE - len {
+            for to in 0..SIZE - len {
+                let mut expected: [u8; SIZE] = core::array::from_fn(pattern);
+                let mut moved = expected;
+                expected.copy_within(from..from + len, to);
+                let base = moved.as_mut_ptr();
+                // SAFETY: both ranges lie in `moved`, which nothing else
+                // refers to while the move runs.
+                unsafe { crate::usercopy::move_bytes(base.add(from), base.add(to), len) };
+                if moved != expected {
+                    return Err("a move differs from copy_within");
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -68,7 +68,10 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64, fa
     let mut kernel = Kernel::new(kernel_space, idle_task(), fast_path);
     let mut space = Some(space);
     let id = kernel
-        .allocate_slot(|id| Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take()).supervisor())
+        .allocate_slot(|id| {
+            Task::new(id, b"init", INIT_PRIORITY, JobId::SYSTEM, space.take().expect("a slot is built once"))
+                .supervisor()
+        })
         .unwrap_or_else(|| fail(format_args!("no task slot")));
     let index = TaskIndex::of(id).unwrap_or_else(|| fail(format_args!("no task slot")));
     let mut first = TrapFrame::user_entry(program.entry, STACK_TOP, BOOT_IMAGE_VADDR, image.len() as u64);
@@ -77,7 +80,7 @@ pub fn run(kernel_space: AddressSpace, image: &'static [u8], image_phys: u64, fa
     kernel.start_task(index, first).unwrap_or_else(|e| fail(format_args!("starting it: {e}")));
 
     let frame = kernel.finish_entry();
-    *KERNEL.lock() = Some(kernel);
+    KERNEL.install(kernel);
     pic::start_timer(abi::TICK_HZ);
     // SAFETY: `frame` is init's complete first frame inside its boxed task,
     // which lives in the kernel table; finish_entry set its FPU area.

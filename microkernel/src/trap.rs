@@ -2,7 +2,7 @@
 
 use crate::arch::trap::{Entry, TrapFrame};
 use crate::arch::{pic, serial};
-use crate::kernel::{KERNEL, Kernel};
+use crate::kernel::{KERNEL, Kernel, Unavailable};
 use abi::ExitReason;
 use kcore::task_index::TaskIndex;
 
@@ -58,16 +58,18 @@ fn with_kernel(
     handle_entry: impl FnOnce(&mut Kernel) -> *const TrapFrame,
     before_tasks: impl FnOnce(),
 ) -> *const TrapFrame {
-    let Some(mut guard) = KERNEL.try_lock() else {
-        // SAFETY: as in `handle`.
-        let vector = unsafe { (*frame).vector };
-        crate::panic::fatal(format_args!("kernel entered again while busy (vector {vector})"))
-    };
-    let Some(k) = guard.as_mut() else {
-        before_tasks();
-        return frame;
-    };
-    handle_entry(k)
+    match KERNEL.enter(handle_entry) {
+        Ok(resume) => resume,
+        Err(Unavailable::NotYet) => {
+            before_tasks();
+            frame
+        }
+        Err(Unavailable::InUse) => {
+            // SAFETY: as in `handle`.
+            let vector = unsafe { (*frame).vector };
+            crate::panic::fatal(format_args!("kernel entered again while busy (vector {vector})"))
+        }
+    }
 }
 
 /// Makes `frame` the running task's saved registers, copying it there if

@@ -36,7 +36,9 @@ impl Kernel {
         let mut frames = mem::JobFrames(job);
         let space = parent.space().copy_user(&mut frames).ok_or(KernelError::NoMemory)?;
         let mut space = Some(space);
-        let child = self.allocate_slot(|id| Task::new(id, &name[..name_len], priority, job, space.take()));
+        let child = self.allocate_slot(|id| {
+            Task::new(id, &name[..name_len], priority, job, space.take().expect("a slot is built once"))
+        });
         let Some(child) = child else {
             if let Some(unused) = space {
                 unused.destroy(&mut frames);
@@ -100,13 +102,12 @@ impl Kernel {
         task.state = State::Dead(reason);
         task.timer_deadline = 0;
         let job = task.job();
-        if let Some(space) = task.space.take() {
-            if space.is_active() {
-                self.kernel_space_root.activate();
-                self.counters.space_switches += 1;
-            }
-            space.destroy(&mut mem::JobFrames(job));
+        let space = task.take_space_at_end();
+        if space.is_active() {
+            self.kernel_space_root.activate();
+            self.counters.space_switches += 1;
         }
+        space.destroy(&mut mem::JobFrames(job));
         if let ExitReason::Fault(f) = reason {
             kprintln!(
                 "task {} ({}) {} at {:#x}, rip {:#x}, killed",

@@ -3,7 +3,7 @@
 //! `kcore::next_task`'s.
 
 use super::{Kernel, State, TIME_SLICE_TICKS};
-use crate::arch::{io_ports, trap};
+use crate::arch::trap;
 use abi::{ExitReason, FaultInfo};
 use kcore::next_task::{Outgoing, choose_next, preempts, woken_runs_next};
 use kcore::task_index::TaskIndex;
@@ -237,30 +237,9 @@ impl Kernel {
     /// [`Kernel::switch`], inlined into the fast path's switches.
     #[inline(always)]
     fn switch_inline(&mut self, next: TaskIndex) -> &mut super::Task {
-        // Tested before it is taken: most switches are between tasks
-        // without ports, and then nothing is written.
-        if self.open_ports.is_some()
-            && let Some(ports) = self.open_ports.take()
-        {
-            io_ports::deny(ports);
-        }
-        self.current = next;
-        self.counters.switches += 1;
-        let task = self.tasks[super::table_position(next)].as_deref_mut().expect("task slot in use");
-        if let Some(ports) = task.ports {
-            io_ports::allow(ports);
-            self.open_ports = Some(ports);
-        }
-        if let Some(space) = &task.space
-            && !space.is_active()
-        {
-            space.activate();
-            self.counters.space_switches += 1;
-        }
-        // SAFETY: the task's box stays allocated while it is current: a
-        // slot is only released by reap, which never targets the running
-        // task. (The same task resuming keeps the pointers it has.)
-        unsafe { trap::set_current(&mut task.frame, &mut task.fpu) };
+        let (tasks, mut cpu) = self.tasks_and_cpu();
+        let task = tasks[super::table_position(next)].as_deref_mut().expect("task slot in use");
+        cpu.make_current(next, task);
         task
     }
 }

@@ -49,8 +49,10 @@ pub struct Task {
     pub(super) state: State,
     pub(super) frame: TrapFrame,
     pub(super) fpu: FpuState,
-    /// None only for the idle task, which runs in the kernel half.
-    pub(super) space: Option<AddressSpace>,
+    /// The idle task, which runs in the kernel half, and a task that has
+    /// ended hold a view of the kernel's own tables, which no user copy can
+    /// reach through and which is never freed.
+    pub(super) space: AddressSpace,
     /// Holds task-control rights (init alone).
     pub(super) is_supervisor: bool,
     pub(super) pending: u32,
@@ -63,7 +65,7 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(id: TaskId, name: &[u8], priority: u8, job: JobId, space: Option<AddressSpace>) -> Self {
+    pub fn new(id: TaskId, name: &[u8], priority: u8, job: JobId, space: AddressSpace) -> Self {
         let mut stored = [0u8; TASK_NAME_MAX];
         let name_len = name.len().min(TASK_NAME_MAX);
         stored[..name_len].copy_from_slice(&name[..name_len]);
@@ -96,7 +98,7 @@ impl Task {
     /// The idle task: runnable from the start, in the kernel half, with
     /// the frame it starts from.
     pub fn idle(id: TaskId, name: &[u8], priority: u8, frame: TrapFrame) -> Self {
-        let mut idle = Task::new(id, name, priority, JobId::SYSTEM, None);
+        let mut idle = Task::new(id, name, priority, JobId::SYSTEM, AddressSpace::kernel_view());
         idle.frame = frame;
         idle.state = State::Runnable;
         idle
@@ -202,29 +204,23 @@ impl Task {
     /// from the other).
     #[inline]
     pub fn space_and_call(&mut self) -> (&AddressSpace, &mut Call) {
-        (
-            self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls"),
-            &mut self.call,
-        )
+        (&self.space, &mut self.call)
     }
 
     #[inline]
     pub fn space(&self) -> &AddressSpace {
-        self.space.as_ref().expect("only the idle task has no address space, and it makes no syscalls")
+        &self.space
     }
 
     pub fn space_mut(&mut self) -> &mut AddressSpace {
-        self.space.as_mut().expect("only the idle task has no address space, and it makes no syscalls")
+        &mut self.space
     }
 
-    /// Takes the address space out for a while (to fill it from another
-    /// task's memory); [`Task::restore_space`] puts it back.
-    pub fn take_space(&mut self) -> Option<AddressSpace> {
-        self.space.take()
-    }
-
-    pub fn restore_space(&mut self, space: AddressSpace) {
-        self.space = Some(space);
+    /// Takes the address space of a task that ends, leaving it the kernel's
+    /// tables (no user half). Taken again, it is that view, which
+    /// [`AddressSpace::destroy`] leaves alone.
+    pub(super) fn take_space_at_end(&mut self) -> AddressSpace {
+        core::mem::replace(&mut self.space, AddressSpace::kernel_view())
     }
 
     pub fn state_code(&self) -> u32 {

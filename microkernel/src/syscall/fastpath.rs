@@ -40,7 +40,7 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
         Ok(server) => server,
         Err(e) => return finish(k, caller, Err(e)),
     };
-    let (calling, called) = k.pair_mut(caller, server);
+    let (calling, called, mut cpu) = k.pair_and_cpu(caller, server);
     let wait = match call_goes_fast(&called.state()) {
         Some(wait) if called.resumable() => wait,
         _ => {
@@ -53,8 +53,8 @@ pub fn call(k: &mut Kernel, caller: TaskIndex, args: CallArgs) -> *const TrapFra
     }
     let results = Kernel::deliver_between(calling, called, wait);
     called.set_results(&results);
-    k.count_fast_call();
-    k.switch_direct(server)
+    cpu.count_fast_call();
+    cpu.switch_direct(server, called)
 }
 
 /// `reply_recv`: when the server blocks after answering, straight to the
@@ -78,7 +78,8 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
 /// `reply`, then the later one as by a `reply_recv` on the fast path. Out of
 /// line, so that it does not crowd the entry function the other calls share.
 #[inline(never)]
-pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> *const TrapFrame {
+pub fn reply2_recv(k: &mut Kernel, server: TaskIndex) -> *const TrapFrame {
+    let args = Reply2RecvArgs::from_regs(k.task(server).frame().syscall_args());
     let (wait, later, earlier) = match answer_both(k, server, &args) {
         Ok(answered) => answered,
         Err(e) => return finish(k, server, Err(e)),
@@ -91,7 +92,8 @@ pub fn reply2_recv(k: &mut Kernel, server: TaskIndex, args: Reply2RecvArgs) -> *
 /// straight to the head of the queues; otherwise the general path from
 /// where the checks got. Out of line, as `reply2_recv`.
 #[inline(never)]
-pub fn recv(k: &mut Kernel, receiver: TaskIndex, args: RecvArgs) -> *const TrapFrame {
+pub fn recv(k: &mut Kernel, receiver: TaskIndex) -> *const TrapFrame {
+    let args = RecvArgs::from_regs(k.task(receiver).frame().syscall_args());
     let wait = match receive_wait(k, receiver, args) {
         Ok(wait) => wait,
         Err(e) => return finish(k, receiver, Err(e)),

@@ -76,8 +76,10 @@ pub fn enter(k: &mut Kernel) -> *const TrapFrame {
         match number {
             CALL => return fastpath::call(k, caller, CallArgs::from_regs(frame.syscall_args())),
             REPLY_RECV => return fastpath::reply_recv(k, caller, ReplyRecvArgs::from_regs(frame.syscall_args())),
-            RECV => return fastpath::recv(k, caller, RecvArgs::from_regs(frame.syscall_args())),
-            REPLY2_RECV => return fastpath::reply2_recv(k, caller, Reply2RecvArgs::from_regs(frame.syscall_args())),
+            // These two are out of line: they read their own registers,
+            // so none are passed on the stack.
+            RECV => return fastpath::recv(k, caller),
+            REPLY2_RECV => return fastpath::reply2_recv(k, caller),
             _ => {}
         }
     }

@@ -34,7 +34,7 @@ pub fn create(k: &mut Kernel, caller: TaskIndex, args: TaskCreateArgs) -> Handle
     let mut frames = JobFrames(job);
     let space = AddressSpace::new_user(&mut frames).ok_or(KernelError::NoMemory)?;
     let mut space = Some(space);
-    let id = k.allocate_slot(|id| Task::new(id, name, priority, job, space.take()));
+    let id = k.allocate_slot(|id| Task::new(id, name, priority, job, space.take().expect("a slot is built once")));
     match (id, space) {
         (Some(id), _) => Ok(Next::value(id.raw() as u64)),
         (None, Some(unused)) => {
@@ -60,9 +60,9 @@ pub fn map(k: &mut Kernel, caller: TaskIndex, args: TaskMapArgs) -> Handled {
     let src = UserSliceRo::new(args.src, args.src_len)?;
     check_access(k.task(caller).space(), src)?;
     let mut frames = JobFrames(k.task(target).job());
-    let mut space = k.task_mut(target).take_space().ok_or(KernelError::BadArgument)?;
-    let source = k.task(caller).space();
-    let result = map_fresh(&mut space, &mut frames, range.start(), range.len(), flags, |offset, frame| {
+    let (mapped, mapping) = k.pair_mut(target, caller);
+    let source = mapping.space();
+    let result = map_fresh(mapped.space_mut(), &mut frames, range.start(), range.len(), flags, |offset, frame| {
         let piece = src.after(offset).prefix(PAGE);
         if !piece.is_empty() {
             // SAFETY: `frame` is the direct-map address of a fresh 4 KiB frame.
@@ -71,7 +71,6 @@ pub fn map(k: &mut Kernel, caller: TaskIndex, args: TaskMapArgs) -> Handled {
             let _ = copy_from_user(source, piece, page);
         }
     });
-    k.task_mut(target).restore_space(space);
     result.map(|()| Next::value(0))
 }
 

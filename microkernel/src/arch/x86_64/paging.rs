@@ -120,6 +120,14 @@ impl AddressSpace {
         self.last_table.set((0, 0));
     }
 
+    /// The kernel's own tables (an empty lower half), not owned: the space
+    /// of the idle task, which runs in the kernel half, and of a task that
+    /// has ended. [`AddressSpace::destroy`] leaves them alone.
+    pub fn kernel_view() -> Self {
+        // SAFETY: written once at boot by `init_kernel`, read-only after.
+        AddressSpace::with_top(unsafe { KERNEL_PML4 })
+    }
+
     /// A new task address space: empty lower half, the shared kernel half.
     pub fn new_user(frames: &mut impl FrameSource) -> Option<Self> {
         let pml4 = zeroed_frame(frames)?;
@@ -352,7 +360,13 @@ impl AddressSpace {
 
     /// Frees every user page, every user page table and the top table.
     /// The caller makes sure this space is not active.
+    /// The kernel's own tables ([`AddressSpace::kernel_view`]) are shared
+    /// by every space: destroying them changes nothing.
     pub fn destroy(self, frames: &mut impl FrameSource) {
+        // SAFETY: as in `kernel_view`.
+        if self.pml4 == unsafe { KERNEL_PML4 } {
+            return;
+        }
         fn free_level(phys: u64, level: u8, frames: &mut impl FrameSource) {
             for entry in table(phys).iter_mut() {
                 if entry.flags().contains(Flags::PRESENT) {
