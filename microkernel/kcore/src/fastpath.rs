@@ -9,6 +9,11 @@
 //!   on its time when no task of the caller's priority or a more urgent one
 //!   waits in the run queues (`next_task::woken_runs_next`); otherwise it
 //!   joins its queue and the task at the head of the queues runs.
+//! - `reply2_recv`: as `reply_recv` for the later caller once the earlier
+//!   one was made runnable; and when nothing in the queues is as urgent as
+//!   the earlier caller (which would then be the head the later one queues
+//!   behind), the earlier caller runs at once and only the later one
+//!   queues, with no trip of the earlier one through the queues.
 //! - `recv`: the receiver finds nothing to receive and blocks while a task
 //!   waits in the run queues: the head of the queues runs next, which is
 //!   what the scheduler's choice gives a blocked task without a hand-off.
@@ -63,6 +68,38 @@ pub fn reply_recv_goes_fast(wait: &RecvWait, waiting: &Waiting, caller_priority:
     } else {
         Some(AfterReply::QueueHead)
     }
+}
+
+/// Who runs after a `reply2_recv` on the fast path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterReply2 {
+    /// The earlier caller; the later one joins its queue.
+    Earlier,
+    /// As `reply_recv` does for the later caller once the earlier one
+    /// joined its queue.
+    AsReplyRecv(AfterReply),
+}
+
+/// What a `reply2_recv` whose receive waits with `wait` does on the fast
+/// path, answering callers of `earlier_priority` (woken first) and
+/// `later_priority`, with `waiting` as it is before either is woken:
+/// `None` unless the server blocks.
+#[inline]
+pub fn reply2_recv_goes_fast(
+    wait: &RecvWait,
+    waiting: &Waiting,
+    earlier_priority: u8,
+    later_priority: u8,
+) -> Option<AfterReply2> {
+    let queued = waiting.most_urgent_queued;
+    // Once the earlier caller is queued, the most urgent level is its own
+    // or a more urgent one (a lower number).
+    let with_earlier = Some(queued.map_or(earlier_priority, |level| level.min(earlier_priority)));
+    let after_later = reply_recv_goes_fast(wait, &Waiting { most_urgent_queued: with_earlier, ..*waiting }, later_priority)?;
+    if after_later == AfterReply::QueueHead && woken_runs_next(queued, earlier_priority) {
+        return Some(AfterReply2::Earlier);
+    }
+    Some(AfterReply2::AsReplyRecv(after_later))
 }
 
 /// Whether a `recv` whose receive waits with `wait` goes on the fast path:

@@ -116,6 +116,25 @@ impl Kernel {
         &self.switch_inline(next).frame
     }
 
+    /// The running task just blocked after waking `queued` and `next`:
+    /// `queued` joins its queue and `next` runs now. This is `make_runnable`
+    /// for both, then `finish_entry` for a blocked task, when `next` would
+    /// head the queues (nothing as urgent waits there, and `queued` is not
+    /// more urgent); `next` must be [`Kernel::resumable`].
+    #[inline]
+    pub fn queue_and_run(&mut self, queued: TaskIndex, next: TaskIndex) -> *const trap::TrapFrame {
+        debug_assert!(queued != next && queued != self.current);
+        let priority = {
+            let task = self.task_mut(queued);
+            task.state = State::Runnable;
+            task.priority
+        };
+        if self.run_queues.push_back(queued, priority).is_err() {
+            panic!("run queue rejected task {queued}");
+        }
+        self.switch_direct(next)
+    }
+
     /// The running task just blocked and woke nobody: the head of the run
     /// queues runs now. This is `finish_entry` for a blocked task without a
     /// hand-off; a task must wait in the queues, and the head must be

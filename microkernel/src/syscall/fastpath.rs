@@ -29,7 +29,8 @@ use super::ipc::{receive, reply_recv_to, take_request};
 use crate::arch::trap::TrapFrame;
 use crate::kernel::{Kernel, RecvWait};
 use abi::{CallArgs, RecvArgs, Reply2RecvArgs, ReplyArgs, ReplyRecvArgs};
-use kcore::fastpath::{AfterReply, Waiting, call_goes_fast, recv_goes_fast, reply_recv_goes_fast};
+use kcore::fastpath::{AfterReply, AfterReply2, Waiting, call_goes_fast, recv_goes_fast};
+use kcore::fastpath::{reply_recv_goes_fast, reply2_recv_goes_fast};
 use kcore::task_index::TaskIndex;
 
 /// `call`: delivered to a server waiting in an open receive, which runs at
@@ -74,7 +75,9 @@ pub fn reply_recv(k: &mut Kernel, server: TaskIndex, args: ReplyRecvArgs) -> *co
     answer_and_receive(k, server, wait, caller, reply)
 }
 
-/// `reply2_recv`: both replies copied, the earlier caller woken as by
+/// `reply2_recv`: both replies copied, then, when the server blocks and
+/// the earlier caller would head the queues, the earlier caller runs and
+/// the later one queues; otherwise the earlier caller is woken as by
 /// `reply`, then the later one as by a `reply_recv` on the fast path. Out of
 /// line, so that it does not crowd the entry function the other calls share.
 #[inline(never)]
@@ -84,8 +87,22 @@ pub fn reply2_recv(k: &mut Kernel, server: TaskIndex) -> *const TrapFrame {
         Ok(answered) => answered,
         Err(e) => return finish(k, server, Err(e)),
     };
+    let (earlier_priority, later_priority) = (k.task(earlier).priority(), k.task(later).priority());
+    let after_later = match reply2_recv_goes_fast(&wait, &waiting(k, server), earlier_priority, later_priority) {
+        Some(AfterReply2::Earlier) if k.resumable(earlier) => {
+            k.block_receiving(server, wait);
+            k.count_fast_reply();
+            return k.queue_and_run(later, earlier);
+        }
+        Some(AfterReply2::AsReplyRecv(after)) => Some(after),
+        _ => None,
+    };
     k.make_runnable(earlier);
-    receive_after_answer(k, server, wait, later)
+    let Some(next) = next_after_reply(k, after_later, later) else {
+        let handled = Ok(receive_and_wake(k, server, wait, later));
+        return finish(k, server, handled);
+    };
+    block_and_switch(k, server, wait, later, next)
 }
 
 /// `recv`: when the receiver blocks and a task waits in the run queues,
@@ -126,24 +143,20 @@ fn answer_and_receive(
     block_and_switch(k, server, wait, caller, next)
 }
 
-/// The receive of `reply2_recv` once both replies went out (the later caller
-/// answered, not yet woken).
-#[inline(always)]
-fn receive_after_answer(k: &mut Kernel, server: TaskIndex, wait: RecvWait, caller: TaskIndex) -> *const TrapFrame {
-    let Some(next) = fast_next(k, server, &wait, caller) else {
-        let handled = Ok(receive_and_wake(k, server, wait, caller));
-        return finish(k, server, handled);
-    };
-    block_and_switch(k, server, wait, caller, next)
-}
-
 /// Who runs next if the server blocks in its receive after answering
 /// `caller`, when that goes on the fast path.
 #[inline(always)]
 fn fast_next(k: &Kernel, server: TaskIndex, wait: &RecvWait, caller: TaskIndex) -> Option<TaskIndex> {
-    let answered = k.task(caller);
-    match reply_recv_goes_fast(wait, &waiting(k, server), answered.priority()) {
-        Some(AfterReply::Caller) if answered.resumable() => Some(caller),
+    let after = reply_recv_goes_fast(wait, &waiting(k, server), k.task(caller).priority());
+    next_after_reply(k, after, caller)
+}
+
+/// The task the fast path runs after answering `caller`, as `after` says,
+/// if it can be resumed.
+#[inline(always)]
+fn next_after_reply(k: &Kernel, after: Option<AfterReply>, caller: TaskIndex) -> Option<TaskIndex> {
+    match after {
+        Some(AfterReply::Caller) if k.resumable(caller) => Some(caller),
         Some(AfterReply::QueueHead) => k.resumable_queue_head(),
         _ => None,
     }

@@ -261,13 +261,28 @@ impl Model {
     /// `reply2_recv`: the earlier caller woken as by `reply`, then the later
     /// one as by `reply_recv`, on either path.
     fn reply2_recv(&mut self, server: usize, earlier: usize, later: usize, wait: RecvWait, fast: bool) -> bool {
-        self.make_runnable(ix(earlier));
-        if fast {
-            self.reply_recv_fast(server, later, wait)
-        } else {
+        if !fast {
+            self.make_runnable(ix(earlier));
             self.reply_recv_general(server, later, wait);
-            false
+            return false;
         }
+        let waiting = Waiting {
+            pending: self.pending[server],
+            has_callers: self.senders.has_callers(ix(server)),
+            most_urgent_queued: self.queues.highest_priority(),
+        };
+        let after = reply2_recv_goes_fast(&wait, &waiting, self.priorities[earlier], self.priorities[later]);
+        if after != Some(AfterReply2::Earlier) {
+            self.make_runnable(ix(earlier));
+            return self.reply_recv_fast(server, later, wait);
+        }
+        self.states[server] = State::RecvBlocked(wait);
+        self.states[later] = State::Runnable;
+        self.queues.push_back(ix(later), self.priorities[later]).unwrap();
+        self.states[earlier] = State::Runnable;
+        self.need_resched = false;
+        self.current = ix(earlier);
+        true
     }
 
     /// Everything the two paths must agree on, the queues drained in order.
@@ -386,6 +401,20 @@ fn the_common_cases_go_fast_and_the_others_do_not() {
     let mut model = Model::new(&busy, 2);
     assert!(model.reply_recv_fast(2, 1, open), "the caller is more urgent than the queue");
     assert_eq!((model.current, model.queues.pop()), (ix(1), Some(ix(5))));
+
+    // Two answers with nothing queued: the earlier caller runs at once and
+    // the later one queues, unless the later one is more urgent.
+    let mut spec = quiet.clone();
+    spec.roles[1] = Role::ReplyBlocked(2);
+    spec.roles[3] = Role::ReplyBlocked(2);
+    let mut model = Model::new(&spec, 2);
+    assert!(model.reply2_recv(2, 1, 3, open, true));
+    assert_eq!((model.current, model.queues.pop()), (ix(1), Some(ix(3))));
+    let waiting = Waiting { pending: 0, has_callers: false, most_urgent_queued: None };
+    assert_eq!(reply2_recv_goes_fast(&open, &waiting, 3, 3), Some(AfterReply2::Earlier));
+    assert_eq!(reply2_recv_goes_fast(&open, &waiting, 3, 2), Some(AfterReply2::AsReplyRecv(AfterReply::Caller)));
+    let busy = Waiting { most_urgent_queued: Some(3), ..waiting };
+    assert_eq!(reply2_recv_goes_fast(&open, &busy, 3, 3), Some(AfterReply2::AsReplyRecv(AfterReply::QueueHead)));
 
     // A receiver that blocks hands the CPU to the head of the queues; with
     // nothing queued (idle runs) or something to receive it goes the
