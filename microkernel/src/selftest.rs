@@ -4,8 +4,8 @@
 //! exceptions, the heap. Each prints `selftest: NAME ... ok`; the run ends
 //! QEMU through isa-debug-exit with success or failure.
 
-use crate::arch::{boot, cpu};
 use crate::arch::paging::{AddressSpace, user_page_flags};
+use crate::arch::{boot, cpu};
 use crate::{kprintln, mem};
 use alloc::vec::Vec;
 use kcore::pages::PageRights;
