@@ -127,6 +127,7 @@ impl Netd {
     /// Puts `caller`'s message into the empty inbox of `to`, then wakes a
     /// receiver waiting there (`receiver`, the waiter of `to`). The outcome
     /// is the sender's. `data` holds the message when it came in the request.
+    #[inline(always)]
     pub(crate) fn enqueue(
         &mut self,
         fx: &mut impl Effects,
@@ -183,6 +184,7 @@ impl Netd {
     /// False (nothing answered) when no such receiver waits or a copy fails:
     /// the buffered path then finds out whose lease is at fault, as it would
     /// have without this shortcut.
+    #[inline(always)]
     fn hand_over(
         &mut self,
         fx: &mut impl Effects,
