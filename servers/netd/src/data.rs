@@ -83,6 +83,7 @@ impl Netd {
     /// A `recv` of up to `len` bytes; `inline` when its answer may carry
     /// them (`RecvInline`).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn recv(
         &mut self,
         fx: &mut impl Effects,
