@@ -295,9 +295,19 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request<'_>, ProtoError> {
 /// Decodes a request message and the data that follows the request.
 #[inline]
 pub fn decode_request_with_data(bytes: &[u8]) -> Result<(Request<'_>, &[u8]), ProtoError> {
-    if let Some(decoded) = fast::decode_request(bytes) {
+    decode_request_in(bytes, bytes.len())
+}
+
+/// [`decode_request_with_data`] of the first `len` bytes of `buffer`: a
+/// receive buffer may go on past its message, which makes the data path's
+/// decoding cheaper (see `proto_fast.rs`); the bytes past `len` never change
+/// the result. A `len` past the buffer's end is `Malformed`.
+#[inline]
+pub fn decode_request_in(buffer: &[u8], len: usize) -> Result<(Request<'_>, &[u8]), ProtoError> {
+    if let Some(decoded) = fast::decode_request_in(buffer, len) {
         return Ok(decoded);
     }
+    let bytes = buffer.get(..len).ok_or(ProtoError::Malformed)?;
     match bytes.split_first() {
         Some((&PROTOCOL_VERSION, body)) => split_data(body, Request::data_len),
         Some((&other, _)) => Err(ProtoError::WrongVersion(other)),

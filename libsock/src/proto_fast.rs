@@ -83,6 +83,21 @@ fn split_varint(bytes: &[u8]) -> Option<(u32, &[u8])> {
     }
 }
 
+/// A postcard varint `u32` at the start of `bytes`, with its length; as
+/// [`split_varint`], but from a window as long as the longest varint, so
+/// that no byte needs a bounds check.
+#[inline(always)]
+fn varint_in(bytes: &[u8; VARINT_U32_MAX]) -> Option<(u32, usize)> {
+    match *bytes {
+        [first, ..] if first < 0x80 => Some((u32::from(first), 1)),
+        [first, second, ..] if second < 0x80 => Some((u32::from(first & 0x7f) | u32::from(second) << 7, 2)),
+        [first, second, third, ..] if third < 0x80 => {
+            Some((u32::from(first & 0x7f) | u32::from(second & 0x7f) << 7 | u32::from(third) << 14, 3))
+        }
+        _ => take_long_varint(bytes).map(|(used, value)| (value, used)),
+    }
+}
+
 /// Takes a postcard varint `u32` at `at`, as [`split_varint`] does.
 #[inline(always)]
 fn take_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
@@ -142,12 +157,13 @@ fn put_wait(out: &mut [u8], at: &mut usize, wait: Wait) -> Option<()> {
     }
 }
 
+/// A `Wait` at the start of `bytes`, with its length.
 #[inline(always)]
-fn split_wait(bytes: &[u8]) -> Option<(Wait, &[u8])> {
-    match *bytes {
-        [FOREVER, ref rest @ ..] => Some((Wait::Forever, rest)),
-        [NON_BLOCKING, ref rest @ ..] => Some((Wait::NonBlocking, rest)),
-        [MS, ref rest @ ..] => split_varint(rest).map(|(ms, rest)| (Wait::Ms(ms), rest)),
+fn wait_in(bytes: &[u8; 1 + VARINT_U32_MAX]) -> Option<(Wait, usize)> {
+    match bytes {
+        [FOREVER, ..] => Some((Wait::Forever, 1)),
+        [NON_BLOCKING, ..] => Some((Wait::NonBlocking, 1)),
+        [MS, ms @ ..] => varint_in(ms).map(|(ms, used)| (Wait::Ms(ms), 1 + used)),
         _ => None,
     }
 }
@@ -174,27 +190,75 @@ pub(super) fn encode_request(request: &Request<'_>, out: &mut [u8]) -> Option<us
     Some(at)
 }
 
-/// Decodes a request of the data path and the data after it.
+/// The longest head of a request of the data path: version, tag, port,
+/// length and a wait.
+const REQUEST_HEAD_MAX: usize = 2 + 2 * VARINT_U32_MAX + 1 + VARINT_U32_MAX;
+
+/// Decodes a request of the data path from the first `len` bytes of
+/// `buffer` and the data after it. `buffer` may go on past the message (a
+/// receive buffer): its head is then decoded from a window of the buffer,
+/// with one bounds check per field rather than per byte.
 #[inline]
-pub(super) fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
-    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ref rest @ ..] = *bytes else {
+pub(super) fn decode_request_in(buffer: &[u8], len: usize) -> Option<(Request<'static>, &[u8])> {
+    let message = buffer.get(..len)?;
+    let padded;
+    let window = match buffer.first_chunk() {
+        Some(window) => window,
+        None => {
+            padded = zero_padded(buffer);
+            &padded
+        }
+    };
+    let (request, used) = decode_head(window)?;
+    let data = message.get(used..)?;
+    (data.len() == request.data_len() as usize).then_some((request, data))
+}
+
+/// Decodes a request of the data path and the data after it.
+#[cfg(test)]
+fn decode_request(bytes: &[u8]) -> Option<(Request<'static>, &[u8])> {
+    decode_request_in(bytes, bytes.len())
+}
+
+/// A message shorter than the longest head, then zeros.
+fn zero_padded(bytes: &[u8]) -> [u8; REQUEST_HEAD_MAX] {
+    let mut window = [0u8; REQUEST_HEAD_MAX];
+    let len = bytes.len().min(REQUEST_HEAD_MAX);
+    window[..len].copy_from_slice(&bytes[..len]);
+    window
+}
+
+/// The request whose head starts `window`, and the head's length. Each
+/// field is read only after those before it ended, so the bytes after the
+/// head (past the message, or zeros) never change the result: a head that
+/// ends within the message decodes as the message alone would.
+#[inline(always)]
+fn decode_head(window: &[u8; REQUEST_HEAD_MAX]) -> Option<(Request<'static>, usize)> {
+    let [PROTOCOL_VERSION, tag @ (SEND | RECV | SEND_INLINE | RECV_INLINE), ..] = *window else {
         return None;
     };
-    let (port, rest) = split_varint(rest)?;
-    let (len, rest) = split_varint(rest)?;
-    let (request, data) = match tag {
-        SEND => (Request::Send { port, len }, rest),
-        RECV => (Request::Recv { port, len }, rest),
+    let (port, at) = varint_at(window, 2)?;
+    let (len, at) = varint_at(window, at)?;
+    let decoded = match tag {
+        SEND => (Request::Send { port, len }, at),
+        RECV => (Request::Recv { port, len }, at),
         SEND_INLINE => {
-            let (wait, data) = split_wait(rest)?;
-            (Request::SendInline { port, len, wait }, data)
+            let (wait, used) = wait_in(window.get(at..)?.first_chunk()?)?;
+            (Request::SendInline { port, len, wait }, at + used)
         }
         _ => {
-            let (wait, data) = split_wait(rest)?;
-            (Request::RecvInline { port, len, wait }, data)
+            let (wait, used) = wait_in(window.get(at..)?.first_chunk()?)?;
+            (Request::RecvInline { port, len, wait }, at + used)
         }
     };
-    (data.len() == request.data_len() as usize).then_some((request, data))
+    Some(decoded)
+}
+
+/// The varint at `at` in a request's head, and where the next field starts.
+#[inline(always)]
+fn varint_at(window: &[u8], at: usize) -> Option<(u32, usize)> {
+    let (value, used) = varint_in(window.get(at..)?.first_chunk()?)?;
+    Some((value, at + used))
 }
 
 /// Encodes an `Ok`, `Received` or `ReceivedInline` answer; returns the
@@ -244,133 +308,5 @@ pub(super) fn decode_response(bytes: &[u8]) -> Option<(Response, &[u8])> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::proto::{encode_versioned, split_data};
-    use proptest::prelude::*;
-
-    fn by_postcard_request(request: &Request<'_>) -> Vec<u8> {
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        encode_versioned(request, &mut buf).unwrap().to_vec()
-    }
-
-    fn by_postcard_response(response: &Response) -> Vec<u8> {
-        let mut buf = [0u8; abi::MAX_MESSAGE];
-        let used = postcard::to_slice(response, &mut buf).unwrap().len();
-        buf[..used].to_vec()
-    }
-
-    fn any_wait() -> impl Strategy<Value = Wait> {
-        prop_oneof![Just(Wait::Forever), Just(Wait::NonBlocking), any::<u32>().prop_map(Wait::Ms)]
-    }
-
-    fn data_path_request(kind: u8, port: u32, len: u32, wait: Wait) -> Request<'static> {
-        match kind % 4 {
-            0 => Request::Send { port, len },
-            1 => Request::Recv { port, len },
-            2 => Request::SendInline { port, len: len % 200, wait },
-            _ => Request::RecvInline { port, len, wait },
-        }
-    }
-
-    #[test]
-    fn other_variants_are_left_to_postcard() {
-        let mut buf = [0u8; 64];
-        assert_eq!(encode_request(&Request::Listen { port: 1 }, &mut buf), None);
-        assert_eq!(encode_request(&Request::List { start_index: 0 }, &mut buf), None);
-        let error = Response::Error(crate::SockError::Fail);
-        assert_eq!(encode_response(&error, &mut buf), None);
-        assert_eq!(decode_response(&by_postcard_response(&error)), None);
-        let listen = by_postcard_request(&Request::Listen { port: 1 });
-        assert_eq!(decode_request(&listen), None);
-    }
-
-    #[test]
-    fn a_short_buffer_is_no_encoding() {
-        let mut buf = [0u8; 3];
-        assert_eq!(encode_request(&Request::Send { port: 1, len: 1 << 20 }, &mut buf), None);
-        assert_eq!(encode_response(&Response::Ok(u32::MAX), &mut buf), None);
-    }
-
-    #[test]
-    fn an_answer_in_a_buffer_of_just_its_size_is_postcards() {
-        for response in [Response::Ok(0), Response::Received { len: 300, more: true }] {
-            let expected = by_postcard_response(&response);
-            let mut buf = vec![0u8; expected.len()];
-            assert_eq!(crate::proto::encode_response(&response, &mut buf), Ok(&expected[..]));
-        }
-    }
-
-    #[test]
-    fn varints_at_the_limits_match_postcard() {
-        for value in [0, 127, 128, 16_383, 16_384, 65_535, 0x1f_ffff, 0x20_0000, u32::MAX >> 4, u32::MAX] {
-            let request = Request::Recv { port: value, len: value };
-            let mut buf = [0u8; 16];
-            let used = encode_request(&request, &mut buf).unwrap();
-            assert_eq!(buf[..used], by_postcard_request(&request)[..]);
-            assert_eq!(decode_request(&buf[..used]), Some((request, &[][..])));
-        }
-        // A fifth byte above 0x0f overflows a u32: postcard refuses it too.
-        assert_eq!(decode_response(&[OK, 0xff, 0xff, 0xff, 0xff, 0x10]), None);
-        assert_eq!(decode_response(&[OK, 0xff, 0xff, 0xff, 0xff, 0x0f]), Some((Response::Ok(u32::MAX), &[][..])));
-    }
-
-    #[test]
-    fn data_must_be_exactly_as_long_as_announced() {
-        let request = [PROTOCOL_VERSION, SEND_INLINE, 7, 2, FOREVER, b'h', b'i'];
-        let expected = Request::SendInline { port: 7, len: 2, wait: Wait::Forever };
-        assert_eq!(decode_request(&request), Some((expected, &b"hi"[..])));
-        assert_eq!(decode_request(&request[..6]), None);
-        assert_eq!(decode_request(&[&request[..], b"!"].concat()), None);
-        // Only the inline forms carry data.
-        assert_eq!(decode_request(&[PROTOCOL_VERSION, SEND, 7, 2, b'h', b'i']), None);
-        assert_eq!(
-            decode_response(&[RECEIVED_INLINE, 1, 0, b'x']),
-            Some((Response::ReceivedInline { len: 1, more: false }, &b"x"[..]))
-        );
-        assert_eq!(decode_response(&[RECEIVED, 1, 0, b'x']), None);
-    }
-
-    proptest! {
-        #[test]
-        fn requests_encode_as_postcard_does(kind in any::<u8>(), port in any::<u32>(), len in any::<u32>(), wait in any_wait()) {
-            let request = data_path_request(kind, port, len, wait);
-            let mut buf = [0u8; abi::MAX_MESSAGE];
-            let used = encode_request(&request, &mut buf).unwrap();
-            prop_assert_eq!(&buf[..used], &by_postcard_request(&request)[..]);
-            let data = vec![0x5a; request.data_len() as usize];
-            buf[used..used + data.len()].copy_from_slice(&data);
-            prop_assert_eq!(decode_request(&buf[..used + data.len()]), Some((request, &data[..])));
-        }
-
-        #[test]
-        fn responses_encode_as_postcard_does(kind in 0u8..3, value in any::<u32>(), more in any::<bool>()) {
-            let response = match kind {
-                0 => Response::Ok(value),
-                1 => Response::Received { len: value, more },
-                _ => Response::ReceivedInline { len: value % 200, more },
-            };
-            let mut buf = [0u8; abi::MAX_MESSAGE];
-            let used = encode_response(&response, &mut buf).unwrap();
-            prop_assert_eq!(&buf[..used], &by_postcard_response(&response)[..]);
-            let data = vec![0xa5; response.data_len() as usize];
-            buf[used..used + data.len()].copy_from_slice(&data);
-            prop_assert_eq!(decode_response(&buf[..used + data.len()]), Some((response, &data[..])));
-        }
-
-        /// Whatever the bytes, a fast decode is postcard's decode.
-        #[test]
-        fn fast_decodes_agree_with_postcard(tag in 0u8..16, rest in proptest::collection::vec(any::<u8>(), 0..12)) {
-            let mut request = vec![PROTOCOL_VERSION, tag];
-            request.extend(&rest);
-            if let Some(fast) = decode_request(&request) {
-                prop_assert_eq!(Ok(fast), split_data::<Request<'_>>(&request[1..], Request::data_len));
-            }
-            let mut response = vec![tag];
-            response.extend(&rest);
-            if let Some(fast) = decode_response(&response) {
-                prop_assert_eq!(Ok(fast), split_data::<Response>(&response, Response::data_len));
-            }
-        }
-    }
-}
+#[path = "proto_fast_tests.rs"]
+mod tests;

@@ -132,10 +132,14 @@ fn every_response_round_trips_and_fits_one_message() {
 fn every_truncation_is_an_error() {
     for request in every_request() {
         let mut buf = [0u8; abi::MAX_MESSAGE];
-        let bytes = encode_request(&request, &mut buf).unwrap();
-        for cut in 0..bytes.len() {
-            assert!(decode_request(&bytes[..cut]).is_err(), "{request:?} cut at {cut}");
+        let len = encode_request(&request, &mut buf).unwrap().len();
+        for cut in 0..len {
+            assert!(decode_request(&buf[..cut]).is_err(), "{request:?} cut at {cut}");
+            // The rest of the encoding still in the receive buffer changes nothing.
+            assert!(decode_request_in(&buf, cut).is_err(), "{request:?} cut at {cut} in its buffer");
         }
+        assert_eq!(decode_request_in(&buf, len), Ok((request, &[][..])));
+        assert_eq!(decode_request_in(&buf[..len], len + 1), Err(ProtoError::Malformed));
     }
     for response in every_response() {
         let mut buf = [0u8; abi::MAX_MESSAGE];

@@ -83,6 +83,7 @@ impl Netd {
     /// A `recv` of up to `len` bytes; `inline` when its answer may carry
     /// them (`RecvInline`).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn recv(
         &mut self,
         fx: &mut impl Effects,
@@ -127,6 +128,7 @@ impl Netd {
     /// Puts `caller`'s message into the empty inbox of `to`, then wakes a
     /// receiver waiting there (`receiver`, the waiter of `to`). The outcome
     /// is the sender's. `data` holds the message when it came in the request.
+    #[inline(always)]
     pub(crate) fn enqueue(
         &mut self,
         fx: &mut impl Effects,
@@ -183,6 +185,7 @@ impl Netd {
     /// False (nothing answered) when no such receiver waits or a copy fails:
     /// the buffered path then finds out whose lease is at fault, as it would
     /// have without this shortcut.
+    #[inline(always)]
     fn hand_over(
         &mut self,
         fx: &mut impl Effects,

@@ -32,7 +32,7 @@ impl Netd {
         let header = message.header;
         let (sender, job) = (header.sender, header.job);
         let leases = Leases { count: header.leases, first: message.first_lease };
-        let (request, data) = match proto::decode_request_with_data(message.bytes) {
+        let (request, data) = match proto::decode_request_in(message.buffer, header.len) {
             Ok(decoded) if decoded.0.operation() == header.operation => decoded,
             _ => {
                 self.wake_with_error(sender, SockError::InvalidArg);

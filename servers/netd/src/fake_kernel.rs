@@ -210,7 +210,7 @@ impl FakeKernel {
         let leases = self.waiting.get(&caller).map_or(0, Vec::len);
         Message {
             header: MessageHeader { sender: caller, job: self.job_of(caller), operation, len: bytes.len(), leases },
-            bytes,
+            buffer: bytes,
             first_lease: self.first_lease(caller),
         }
     }

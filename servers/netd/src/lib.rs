@@ -104,7 +104,10 @@ impl From<TryReserveError> for OutOfMemory {
 pub struct Message<'a> {
     /// Sender and job are stamped by the kernel.
     pub header: MessageHeader,
-    pub bytes: &'a [u8],
+    /// The message is its first `header.len` bytes (at most its length). A
+    /// receive buffer, longer than the message, lets the data path decode
+    /// a request's head with fewer bounds checks.
+    pub buffer: &'a [u8],
     /// Lease 0, as the kernel described it along with the message.
     pub first_lease: Option<FirstLease>,
 }

@@ -26,7 +26,7 @@ extern crate alloc;
 
 use core::fmt::Write;
 
-use abi::{KernelError, LeaseCopyError, Received, TaskId, notify};
+use abi::{KernelError, LeaseCopyError, MessageHeader, Received, TaskId, notify};
 use libsock::proto::CONSOLE_SIGNAL;
 use netd::{Answers, Effects, Message, Netd, Reply};
 use urt::fmtbuf::FixedBuf;
@@ -82,7 +82,7 @@ fn serve(netd: &mut Netd) -> ! {
         match received {
             Ok(Incoming { received: Received::Message(header), first_lease }) => {
                 let len = header.len.min(request.len());
-                let message = Message { header, bytes: &request[..len], first_lease };
+                let message = Message { header: MessageHeader { len, ..header }, buffer: &request, first_lease };
                 netd.handle(&mut fx, &message);
             }
             // Each event's answers go before the next event starts; the

@@ -49,7 +49,7 @@ impl Netd {
     }
 
     /// Makes `waiter` the waiter of `id`, giving up at `deadline`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_wait(&mut self, id: SocketId, waiter: Waiter, deadline: Option<u64>) {
         let Some(socket) = self.sockets.get_mut(id) else {
             return;
@@ -63,7 +63,7 @@ impl Netd {
     }
 
     /// Takes the waiter of `id`, and its deadline with it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn end_wait(&mut self, id: SocketId) -> Option<Waiter> {
         let waiter = self.sockets.get_mut(id)?.waiter.take();
         self.deadlines.clear(usize::from(id.slot));
