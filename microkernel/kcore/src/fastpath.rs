@@ -95,7 +95,8 @@ pub fn reply2_recv_goes_fast(
     // Once the earlier caller is queued, the most urgent level is its own
     // or a more urgent one (a lower number).
     let with_earlier = Some(queued.map_or(earlier_priority, |level| level.min(earlier_priority)));
-    let after_later = reply_recv_goes_fast(wait, &Waiting { most_urgent_queued: with_earlier, ..*waiting }, later_priority)?;
+    let after_later =
+        reply_recv_goes_fast(wait, &Waiting { most_urgent_queued: with_earlier, ..*waiting }, later_priority)?;
     if after_later == AfterReply::QueueHead && woken_runs_next(queued, earlier_priority) {
         return Some(AfterReply2::Earlier);
     }

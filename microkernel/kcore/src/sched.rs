@@ -77,7 +77,6 @@ impl Fifo {
         Some(index)
     }
 
-    /// Removes `index`, keeping the others in order.
     /// The head leaves and `index` joins the back: `push_back` then
     /// `pop_front` on a level that is not empty, without the full-level
     /// case (the caller has ruled it out).
@@ -89,6 +88,7 @@ impl Fifo {
         head
     }
 
+    /// Removes `index`, keeping the others in order.
     fn remove(&mut self, index: u16) -> bool {
         let Some(found) = self.iter().position(|queued| queued == index) else {
             return false;
@@ -163,7 +163,6 @@ impl RunQueues {
         Some(TaskIndex::new(index))
     }
 
-    /// The task [`RunQueues::pop`] would take, left in its queue.
     /// `push_back(index, priority)` then `pop()`, in one step: what a
     /// task that blocks after waking `index` does when the head of the
     /// queues, not `index`, runs next. When `index` joins the most urgent
@@ -188,6 +187,7 @@ impl RunQueues {
         Ok(TaskIndex::new(head))
     }
 
+    /// The task [`RunQueues::pop`] would take, left in its queue.
     #[inline(always)]
     pub fn peek(&self) -> Option<TaskIndex> {
         let level = &self.levels[self.highest_priority()? as usize];

@@ -78,6 +78,7 @@ impl Cpu<'_> {
     /// [`Kernel::switch_direct`] to `next`, held as `task`.
     #[inline(always)]
     pub fn switch_direct(mut self, next: TaskIndex, task: &mut Task) -> *const trap::TrapFrame {
+        debug_assert!(next != *self.current);
         // A reschedule another wake-up asked for changes nothing once the
         // running task has blocked; `choose_next` drops it the same way.
         *self.need_resched = false;

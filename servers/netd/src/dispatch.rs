@@ -56,7 +56,8 @@ impl Netd {
             Request::SendInline { port, len, wait } => self.send(fx, sender, port, len, leases, wait, Some(data)),
             Request::RecvInline { port, len, wait } => self.recv(fx, sender, port, len, leases, wait, true),
         };
-        // Polls woken by this request are answered before its sender.
+        // Polls woken by this request are answered before its sender (but
+        // a send answered at once goes first: see `replies.rs`).
         self.answer_ready_polls(fx);
         match answer_now {
             Ok(Outcome::Reply(response, data)) if sends => {

@@ -113,7 +113,8 @@ pub struct Message<'a> {
 }
 
 /// What an event produced: the answers to send, in this order (the sender
-/// of a request, if answered now, last).
+/// of a request, if answered now, last; but a `send` answered at once
+/// answers its sender first).
 #[derive(Debug)]
 pub struct Handled<'a> {
     pub replies: Answers<'a>,
