@@ -37,32 +37,46 @@ pub fn run(suite: &mut Suite) {
     suite.check("poll reports a closed port at once and times out with 0", outcome);
 }
 
-/// A `listen_queue` socket and `count` connections of the suite to it:
-/// (listener, [(client port, accepted port)]).
-fn self_connected(suite: &mut Suite, count: usize) -> Result<(u16, Vec<(u16, u16)>), alloc::string::String> {
-    let port = suite.port();
-    success(suite.sockets.listen_queue(port, MAX_BACKLOG), "listen_queue")?;
+/// Runs `check` on a `listen_queue` socket and `count` connections of the
+/// suite to it (listener, [(client port, accepted port)]), then closes them
+/// all, also those made before a failed connect.
+fn with_connections(
+    suite: &mut Suite,
+    count: usize,
+    check: impl FnOnce(&mut Suite, u16, &[(u16, u16)]) -> Outcome,
+) -> Outcome {
+    let listener = suite.port();
+    success(suite.sockets.listen_queue(listener, MAX_BACKLOG), "listen_queue")?;
     let mut pairs = Vec::new();
-    for _ in 0..count {
-        let client = success(suite.sockets.connect(port, "localhost"), "connect")?;
-        let (accepted, remote) = success(suite.sockets.accept(port), "accept")?;
-        ensure(remote == client, || format!("accept named client {remote}, not {client}"))?;
-        pairs.push((client, accepted));
-    }
-    Ok((port, pairs))
-}
-
-fn close_all(suite: &mut Suite, listener: u16, pairs: &[(u16, u16)]) {
-    for &(client, accepted) in pairs {
+    let outcome = connect_to(suite, listener, count, &mut pairs).and_then(|()| check(suite, listener, &pairs));
+    for &(client, accepted) in &pairs {
         let _ = suite.sockets.disconnect(client);
         let _ = suite.sockets.disconnect(accepted);
     }
     let _ = suite.sockets.disconnect(listener);
+    outcome
+}
+
+/// `count` connections of the suite to `listener`, each accepted, added to
+/// `pairs` as they are made (a connection whose accept fails is closed).
+fn connect_to(suite: &mut Suite, listener: u16, count: usize, pairs: &mut Vec<(u16, u16)>) -> Outcome {
+    for _ in 0..count {
+        let client = success(suite.sockets.connect(listener, "localhost"), "connect")?;
+        let (accepted, remote) = match success(suite.sockets.accept(listener), "accept") {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                let _ = suite.sockets.disconnect(client);
+                return Err(e);
+            }
+        };
+        pairs.push((client, accepted));
+        ensure(remote == client, || format!("accept named client {remote}, not {client}"))?;
+    }
+    Ok(())
 }
 
 fn many_clients(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 3)?;
-    let outcome = (|| {
+    with_connections(suite, 3, |suite, listener, pairs| {
         for (i, &(client, _)) in pairs.iter().enumerate() {
             success(suite.sockets.send(client, format!("client {i}").as_bytes()), "send")?;
         }
@@ -74,9 +88,7 @@ fn many_clients(suite: &mut Suite) -> Outcome {
         }
         let row = suite.row(listener)?;
         ensure(row.is_some(), || format!("port {listener} stopped listening"))
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
 
 fn full_backlog(suite: &mut Suite) -> Outcome {
@@ -109,9 +121,8 @@ fn accept_after_reset(suite: &mut Suite) -> Outcome {
 }
 
 fn recv_timeout(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 1)?;
-    let (client, accepted) = pairs[0];
-    let outcome = (|| {
+    with_connections(suite, 1, |suite, _, pairs| {
+        let (client, accepted) = pairs[0];
         let start = now_ms();
         let timed_out = suite.sockets.recv_wait(accepted, &mut [0u8; 8], Wait::Ms(TIMEOUT_MS));
         let took = now_ms() - start;
@@ -122,15 +133,12 @@ fn recv_timeout(suite: &mut Suite) -> Outcome {
         let mut buf = [0u8; 8];
         let (len, _) = success(suite.sockets.recv(accepted, &mut buf), "recv after the timeout")?;
         ensure(&buf[..len] == b"later", || "the later message was lost".into())
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
 
 fn would_block(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 1)?;
-    let (client, accepted) = pairs[0];
-    let outcome = (|| {
+    with_connections(suite, 1, |suite, listener, pairs| {
+        let (client, accepted) = pairs[0];
         let recv = suite.sockets.recv_wait(accepted, &mut [0u8; 8], Wait::NonBlocking);
         code(recv.map_or_else(SockError::code, |_| 0), E_WOULD_BLOCK)?;
         success(suite.sockets.set_nonblocking(accepted, true), "set_nonblocking")?;
@@ -138,31 +146,25 @@ fn would_block(suite: &mut Suite) -> Outcome {
         error(suite.sockets.accept_wait(listener, Wait::NonBlocking), SockError::WouldBlock)?;
         success(suite.sockets.send(client, b"full"), "send")?;
         error(suite.sockets.send_wait(client, b"more", Wait::NonBlocking), SockError::WouldBlock)
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
 
 fn send_timeout(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 1)?;
-    let (client, accepted) = pairs[0];
-    let outcome = (|| {
+    with_connections(suite, 1, |suite, _, pairs| {
+        let (client, accepted) = pairs[0];
         success(suite.sockets.send(client, b"one"), "send")?;
         error(suite.sockets.send_wait(client, b"two", Wait::Ms(TIMEOUT_MS)), SockError::Timeout)?;
         let mut buf = [0u8; 8];
         let (len, _) = success(suite.sockets.recv(accepted, &mut buf), "recv")?;
         ensure(&buf[..len] == b"one", || "the first message changed".into())?;
         error(suite.sockets.recv_wait(accepted, &mut buf, Wait::NonBlocking), SockError::WouldBlock)
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
 
 /// 31 connections to itself and one to a helper that sends after a delay:
 /// the poll blocks until then and reports that one alone.
 fn poll_32(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 31)?;
-    let outcome = (|| {
+    with_connections(suite, 31, |suite, _, pairs| {
         let port = suite.port();
         let (helper, local) = suite.connect_helper("delaysend", port, &["200"])?;
         let mut entries: Vec<PollEntry> =
@@ -181,15 +183,12 @@ fn poll_32(suite: &mut Suite) -> Outcome {
         ensure(took + SLACK_MS >= 200, || format!("poll returned after {took} ms"))?;
         ensure(&buf[..len] == LATE, || "not the helper's message".into())?;
         ensure(ended == Ended::Exited(0), || format!("helper ended {ended}"))
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
 
 fn poll_closed_and_timeout(suite: &mut Suite) -> Outcome {
-    let (listener, pairs) = self_connected(suite, 1)?;
-    let (client, accepted) = pairs[0];
-    let outcome = (|| {
+    with_connections(suite, 1, |suite, listener, pairs| {
+        let (client, accepted) = pairs[0];
         success(suite.sockets.disconnect(client), "disconnect")?;
         let mut entries = [PollEntry::new(client, flags::READABLE), PollEntry::new(accepted, flags::READABLE)];
         let ready = success(suite.sockets.poll(&mut entries, Wait::Forever), "poll")?;
@@ -201,7 +200,5 @@ fn poll_closed_and_timeout(suite: &mut Suite) -> Outcome {
         let ready = success(suite.sockets.poll(&mut quiet, Wait::Ms(TIMEOUT_MS)), "poll")?;
         let took = now_ms() - start;
         ensure(ready == 0 && took >= u64::from(TIMEOUT_MS), || format!("{ready} ready after {took} ms"))
-    })();
-    close_all(suite, listener, &pairs);
-    outcome
+    })
 }
