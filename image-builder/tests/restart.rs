@@ -13,8 +13,7 @@ mod common;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{PsRow, STEP, Shell, ok};
-use image_builder::qemu::{BootOptions, Machine};
+use common::{PsRow, STEP, Shell};
 
 /// `nc`'s line when netd restarts under it (docs/socket-contract.md, section 2).
 const NC_RESET: &str = "nc: recv: E_CONNECTION_RESET_BY_REMOTE (-1030)";
@@ -27,63 +26,6 @@ const GIVE_UP: &str = "init: netd crashed more than 5 times in 10 s; not restart
 const ROUNDS: u32 = 20;
 /// Messages a looping client asks for: far more than fit between restarts.
 const ENDLESS: u32 = 1_000_000;
-
-/// Boots with an overall limit of `limit` and waits for the first prompt.
-fn boot(limit: Duration) -> Shell {
-    let options = BootOptions { timeout: limit, ..BootOptions::from_env() };
-    let mut machine = ok(Machine::boot(options));
-    ok(machine.expect("microkernel 0.1.0", STEP));
-    ok(machine.expect("\n$ ", STEP));
-    Shell { machine }
-}
-
-/// Where the serial log ends now: later checks look only past this.
-fn mark(shell: &Shell) -> usize {
-    shell.machine.output().len()
-}
-
-/// The serial log since `from`.
-fn since(shell: &Shell, from: usize) -> String {
-    shell.machine.output().get(from..).unwrap_or("").to_string()
-}
-
-fn count_since(shell: &Shell, from: usize, needle: &str) -> usize {
-    since(shell, from).matches(needle).count()
-}
-
-/// Waits, without typing, until `needle` was printed `count` times since `from`.
-fn wait_printed(shell: &Shell, from: usize, needle: &str, count: usize) {
-    let deadline = Instant::now() + STEP;
-    while count_since(shell, from, needle) < count {
-        if Instant::now() > deadline {
-            shell.fail(&format!("waited for {count} x {needle:?}"));
-        }
-        sleep(Duration::from_millis(20));
-    }
-}
-
-/// Presses on until the shell reported `count` background exits matching
-/// `report` since `from` (it reports them before each prompt).
-fn wait_reports(shell: &mut Shell, from: usize, report: &str, count: usize) {
-    for _ in 0..100 {
-        if count_since(shell, from, report) >= count {
-            return;
-        }
-        shell.run("sleep 50");
-    }
-    shell.fail(&format!("the shell did not report {count} x {report:?}"))
-}
-
-/// Asks `ps` until `count` tasks named `name` wait for a reply (blocked in a call).
-fn wait_blocked(shell: &mut Shell, name: &str, count: usize) {
-    for _ in 0..100 {
-        if shell.ps().iter().filter(|row| row.name == name && row.state == "reply").count() == count {
-            return;
-        }
-        shell.run("sleep 50");
-    }
-    shell.fail(&format!("{count} x {name} never blocked in a call"))
-}
 
 fn netd_row(shell: &mut Shell) -> Option<PsRow> {
     shell.ps().into_iter().find(|row| row.name == "netd")
@@ -106,7 +48,7 @@ fn task_names(rows: &[PsRow]) -> Vec<(u32, String)> {
 /// `nc -l 7000 &` and `nc localhost 7000 hello &`, both blocked in netd,
 /// then `action`: both get the reset and exit 1, and sockets work again.
 fn blocked_clients_see_the_reset(action: &str) {
-    let mut shell = boot(Duration::from_secs(300));
+    let mut shell = Shell::boot_for(Duration::from_secs(300));
     let tasks_before = task_names(&shell.ps());
     let (free_before, _, _) = shell.mem();
 
@@ -114,9 +56,9 @@ fn blocked_clients_see_the_reset(action: &str) {
     shell.wait_listening(7000);
     shell.run("nc localhost 7000 hello &");
     assert_eq!(shell.expect_line("hello"), "hello");
-    wait_blocked(&mut shell, "nc", 2);
+    shell.wait_blocked("nc", 2);
 
-    let from = mark(&shell);
+    let from = shell.mark();
     let answer = shell.run(action);
     if action.starts_with("crash") {
         shell.check(
@@ -130,8 +72,8 @@ fn blocked_clients_see_the_reset(action: &str) {
         );
     }
     check_restarted(&shell, &answer, 1);
-    wait_printed(&shell, from, NC_RESET, 2);
-    wait_reports(&mut shell, from, "nc exited (status 1)", 2);
+    shell.wait_printed(from, NC_RESET, 2, STEP);
+    shell.wait_reports(from, "nc exited (status 1)", 2);
     let netd = netd_row(&mut shell);
     shell.check(
         netd.is_some_and(|row| row.restarts == 1 && row.state == "recv"),
@@ -143,9 +85,9 @@ fn blocked_clients_see_the_reset(action: &str) {
     shell.wait_listening(7000);
     shell.run("nc localhost 7000 again &");
     assert_eq!(shell.expect_line("again"), "again");
-    let from = mark(&shell);
+    let from = shell.mark();
     shell.run("kill nc");
-    wait_reports(&mut shell, from, "nc exited (killed)", 2);
+    shell.wait_reports(from, "nc exited (killed)", 2);
     let table = shell.run("netstat");
     shell.check(
         table.iter().any(|l| l.contains("no sockets")),
@@ -177,7 +119,7 @@ fn crash_netd_injects_a_fault_and_init_restarts_it() {
 /// netd` recover it, since init never waits on netd.
 #[test]
 fn a_netd_that_answers_nothing_is_still_crashed_and_restarted() {
-    let mut shell = boot(Duration::from_secs(300));
+    let mut shell = Shell::boot_for(Duration::from_secs(300));
     let mut restarts = 0;
     for recovery in ["crash netd", "restart netd"] {
         let answer = shell.run("crash netd hang");
@@ -219,7 +161,7 @@ fn numbers_after(text: &str, needle: &str) -> Vec<u64> {
 
 #[test]
 fn twenty_restarts_while_two_pairs_exchange_data() {
-    let mut shell = boot(Duration::from_secs(900));
+    let mut shell = Shell::boot_for(Duration::from_secs(900));
     let tasks_before = task_names(&shell.ps());
     let (free_before, _, _) = shell.mem();
 
@@ -229,19 +171,19 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
             3 => "crash netd",
             _ => "restart netd",
         };
-        let from = mark(&shell);
+        let from = shell.mark();
         shell.run("sockloop server 7100 &");
         shell.run("sockloop server 7200 &");
         shell.run(&format!("sockloop client 7100 {ENDLESS} &"));
         shell.run(&format!("sockloop client 7200 {ENDLESS} &"));
-        wait_printed(&shell, from, "sockloop: connected to port ", 2);
+        shell.wait_printed(from, "sockloop: connected to port ", 2, STEP);
         shell.run("sleep 100");
 
         let answer = shell.run(action);
         check_restarted(&shell, &answer, round);
         // Each of the four prints exactly one outcome, then the shell reports it.
         let outcomes = |shell: &Shell| {
-            let text = since(shell, from);
+            let text = shell.since(from);
             text.matches(SOCKLOOP_RESET).count()
                 + text.matches(SOCKLOOP_OK).count()
                 + text.matches("sockloop: wrong").count()
@@ -251,8 +193,8 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
             shell.check(Instant::now() < deadline, &format!("round {round}: not every sockloop ended"));
             sleep(Duration::from_millis(20));
         }
-        wait_reports(&mut shell, from, "sockloop exited (status ", 4);
-        let text = since(&shell, from);
+        shell.wait_reports(from, "sockloop exited (status ", 4);
+        let text = shell.since(from);
         shell.check(
             !text.contains("sockloop: wrong") && outcomes(&shell) == 4,
             &format!("round {round} ({action}): each program completes or reports -1030, once"),
@@ -266,12 +208,12 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
     }
 
     // A pair that runs to the end against the twentieth netd.
-    let from = mark(&shell);
+    let from = shell.mark();
     shell.run("sockloop server 7300 &");
     let answer = shell.run("sockloop client 7300 100");
     shell.check(answer.iter().any(|l| l == "sockloop: ok 100"), &format!("the last client: {answer:?}"));
-    wait_reports(&mut shell, from, "sockloop exited (status 0)", 1);
-    shell.check(count_since(&shell, from, "sockloop: ok 100") == 2, "the last server should echo all 100");
+    shell.wait_reports(from, "sockloop exited (status 0)", 1);
+    shell.check(shell.count_since(from, "sockloop: ok 100") == 2, "the last server should echo all 100");
 
     let rows = shell.ps();
     shell.check(task_names(&rows) == tasks_before, &format!("ps should list the tasks of before: {rows:?}"));
@@ -285,7 +227,7 @@ fn twenty_restarts_while_two_pairs_exchange_data() {
 
 #[test]
 fn the_restart_budget_stops_a_netd_that_crashes_at_start_and_restart_brings_it_back() {
-    let mut shell = boot(Duration::from_secs(300));
+    let mut shell = Shell::boot_for(Duration::from_secs(300));
     let (free_before, _, _) = shell.mem();
 
     // Restarts and kills asked for at the shell never spend the budget.
@@ -294,11 +236,11 @@ fn the_restart_budget_stops_a_netd_that_crashes_at_start_and_restart_brings_it_b
         check_restarted(&shell, &answer, n);
     }
 
-    let from = mark(&shell);
+    let from = shell.mark();
     shell.run("crash netd always");
     // Needs netd to fault at once when started with `--crash-at-start`.
-    wait_printed(&shell, from, GIVE_UP, 1);
-    let text = since(&shell, from);
+    shell.wait_printed(from, GIVE_UP, 1, STEP);
+    let text = shell.since(from);
     let faults = text.lines().filter(|l| l.starts_with("fault: task ") && l.contains("(netd)")).count();
     let restarts = text.matches("init: netd restarted as task ").count();
     shell.check(
@@ -309,9 +251,9 @@ fn the_restart_budget_stops_a_netd_that_crashes_at_start_and_restart_brings_it_b
     let netd = netd_row(&mut shell);
     shell.check(netd.is_none(), "ps should not list a stopped netd");
     // It stays stopped: no more attempts after the last line.
-    let stopped = mark(&shell);
+    let stopped = shell.mark();
     shell.run("sleep 500");
-    shell.check(count_since(&shell, stopped, "netd") == 0, "init should not try netd again");
+    shell.check(shell.count_since(stopped, "netd") == 0, "init should not try netd again");
 
     // `restart netd` brings it back, without the crash flag and with a fresh budget.
     let answer = shell.run("restart netd");
@@ -321,11 +263,11 @@ fn the_restart_budget_stops_a_netd_that_crashes_at_start_and_restart_brings_it_b
         netd.is_some_and(|row| row.restarts == 12 && row.state == "recv"),
         "ps should show netd back, restarted 12 times",
     );
-    let from = mark(&shell);
+    let from = shell.mark();
     shell.run("sockloop server 7400 &");
     let answer = shell.run("sockloop client 7400 20");
     shell.check(answer.iter().any(|l| l == "sockloop: ok 20"), &format!("sockets after the restart: {answer:?}"));
-    wait_reports(&mut shell, from, "sockloop exited (status 0)", 1);
+    shell.wait_reports(from, "sockloop exited (status 0)", 1);
     let answer = shell.run("crash netd");
     check_restarted(&shell, &answer, 13);
     let netd = netd_row(&mut shell);

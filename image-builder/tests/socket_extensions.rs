@@ -16,28 +16,6 @@ use common::{Shell, ok};
 const CTRL_D: &str = "\u{4}";
 const RESET: &str = "E_CONNECTION_RESET_BY_REMOTE (-1030)";
 
-/// Asks `ps` until a task named `name` waits for a reply (blocked in a call).
-fn wait_blocked(shell: &mut Shell, name: &str) {
-    for _ in 0..100 {
-        if shell.ps().iter().any(|row| row.name == name && row.state == "reply") {
-            return;
-        }
-        shell.run("sleep 50");
-    }
-    shell.fail(&format!("{name} never blocked in a call"))
-}
-
-/// Waits, without typing, until `needle` was printed since `from`.
-fn wait_printed(shell: &Shell, from: usize, needle: &str) {
-    let deadline = Instant::now() + common::STEP;
-    while !shell.machine.output()[from..].contains(needle) {
-        if Instant::now() > deadline {
-            shell.fail(&format!("waited for {needle:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Types `line` at an interactive `nc` and waits for the console's echo of
 /// it and then nc's print of the answer, without typing anything more.
 fn typed_and_answered(shell: &mut Shell, line: &str, answer: &str) {
@@ -52,7 +30,7 @@ fn echod_serves_many_clients_at_once_and_nc_shows_replies_as_they_arrive() {
     shell.run("echod 7 &");
     shell.wait_listening(7);
     // An idle server waits in one poll, in the kernel, using no CPU.
-    wait_blocked(&mut shell, "echod");
+    shell.wait_blocked("echod", 1);
 
     let answer = shell.run("echoload 7 8 20");
     shell.check(
@@ -72,7 +50,7 @@ fn echod_serves_many_clients_at_once_and_nc_shows_replies_as_they_arrive() {
         rows.len() == 1 && rows[0].trim().starts_with("7 ") && rows[0].contains("listening"),
         &format!("only echod's listener should remain: {table:?}"),
     );
-    wait_blocked(&mut shell, "echod");
+    shell.wait_blocked("echod", 1);
 }
 
 #[test]
@@ -99,7 +77,7 @@ fn nc_shows_the_servers_answer_before_the_next_line_and_gives_up_with_w() {
     );
     shell.check(started.elapsed() >= Duration::from_secs(1), "nc -w 1 gave up before a second");
     // It closed its end on the way out: the listener saw an orderly close.
-    wait_printed(&shell, from, "nc: connection closed by peer");
+    shell.wait_printed(from, "nc: connection closed by peer", 1, common::STEP);
 }
 
 #[test]
@@ -107,15 +85,15 @@ fn restart_netd_during_accept_and_poll_gives_minus_1030_and_sockets_work_again()
     let mut shell = Shell::boot();
     shell.run("echod 7 &");
     shell.wait_listening(7);
-    wait_blocked(&mut shell, "echod");
+    shell.wait_blocked("echod", 1);
     shell.run("nc -l -k 5003 &");
     shell.wait_listening(5003);
-    wait_blocked(&mut shell, "nc");
+    shell.wait_blocked("nc", 1);
 
     let from = shell.machine.output().len();
     shell.run("restart netd");
-    wait_printed(&shell, from, &format!("echod: poll: {RESET}"));
-    wait_printed(&shell, from, &format!("nc: accept: {RESET}"));
+    shell.wait_printed(from, &format!("echod: poll: {RESET}"), 1, common::STEP);
+    shell.wait_printed(from, &format!("nc: accept: {RESET}"), 1, common::STEP);
 
     shell.run("echod 7 &");
     shell.wait_listening(7);
@@ -135,7 +113,7 @@ fn a_flood_of_posts_wakes_netd_for_nothing_and_every_poll_goes_on_waiting() {
     let mut shell = Shell::boot();
     shell.run("echod 7 &");
     shell.wait_listening(7);
-    wait_blocked(&mut shell, "echod");
+    shell.wait_blocked("echod", 1);
     let answer = shell.run("hostile post-flood");
     shell.check(
         answer.iter().any(|l| {
@@ -144,7 +122,7 @@ fn a_flood_of_posts_wakes_netd_for_nothing_and_every_poll_goes_on_waiting() {
         &format!("post-flood: {answer:?}"),
     );
     // echod's poll was woken by nothing it waits for: it still waits, and serves.
-    wait_blocked(&mut shell, "echod");
+    shell.wait_blocked("echod", 1);
     let answer = shell.run("echoload 7 2 5");
     shell.check(
         answer.iter().any(|l| l == "echoload: 2 clients, 5 messages each, all echoed in order"),

@@ -99,6 +99,18 @@ impl Shell {
         self.fail(&format!("the shell did not report {count} x {report:?}"))
     }
 
+    /// Asks `ps` until at least `count` tasks named `name` wait for a reply
+    /// (blocked in a call).
+    pub fn wait_blocked(&mut self, name: &str, count: usize) {
+        for _ in 0..100 {
+            if self.ps().iter().filter(|row| row.name == name && row.state == "reply").count() >= count {
+                return;
+            }
+            self.run("sleep 50");
+        }
+        self.fail(&format!("{count} x {name} never blocked in a call"))
+    }
+
     /// Passes on every `FIGURE | ...` line the guest printed (see [`figure`]).
     pub fn forward_figures(&self) {
         for line in self.machine.output().lines().map(str::trim_end) {
