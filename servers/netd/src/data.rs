@@ -165,10 +165,7 @@ impl Netd {
             // The message stays in the sender's memory, so the sender waits
             // until it is taken whatever its mode; a timeout withdraws it
             // while nothing of it was taken.
-            let deadline = match wait {
-                Wait::Forever | Wait::NonBlocking => None,
-                Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
-            };
+            let deadline = self.deadline_of(fx, wait);
             self.start_wait(from, Waiter::SendLent { caller }, deadline);
             Outcome::Deferred
         };

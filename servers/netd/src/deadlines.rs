@@ -54,6 +54,15 @@ impl Deadlines {
         }
     }
 
+    /// Gives `key` the deadline `at`, or none.
+    #[inline(always)]
+    pub fn set_or_clear(&mut self, key: usize, at: Option<u64>) {
+        match at {
+            Some(at) => self.set(key, at),
+            None => self.clear(key),
+        }
+    }
+
     /// Removes `key`'s deadline, if any.
     #[inline]
     pub fn clear(&mut self, key: usize) {

@@ -109,10 +109,7 @@ impl Netd {
             write_entries(fx, caller, bytes)?;
             return Ok(Outcome::Reply(self.polled(ready, console_news), None));
         }
-        let deadline = match wait {
-            Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
-            _ => None,
-        };
+        let deadline = self.deadline_of(fx, wait);
         let serial = self.pollers.next_serial;
         self.pollers.next_serial = serial.wrapping_add(1);
         self.pollers.slots[slot] = Some(Poller { caller, count, serial, console_seen: console, listed: false });
@@ -125,10 +122,7 @@ impl Netd {
                 socket.polled_by = Some(mark);
             }
         }
-        match deadline {
-            Some(at) => self.deadlines.set(poll_key(slot), at),
-            None => self.deadlines.clear(poll_key(slot)),
-        }
+        self.deadlines.set_or_clear(poll_key(slot), deadline);
         Ok(Outcome::Deferred)
     }
 

@@ -44,6 +44,15 @@ impl Netd {
         }
     }
 
+    /// The deadline of a wait that goes on until it ends (`None`), or for
+    /// `ms`.
+    pub(crate) fn deadline_of(&self, fx: &mut impl Effects, wait: Wait) -> Option<u64> {
+        match wait {
+            Wait::Forever | Wait::NonBlocking => None,
+            Wait::Ms(ms) => Some(self.deadline_after(fx, ms)),
+        }
+    }
+
     pub(crate) fn deadline_after(&self, fx: &mut impl Effects, ms: u32) -> u64 {
         fx.now_ns().saturating_add(u64::from(ms) * NS_PER_MS)
     }
@@ -55,11 +64,7 @@ impl Netd {
             return;
         };
         socket.waiter = Some(waiter);
-        let key = usize::from(id.slot);
-        match deadline {
-            Some(at) => self.deadlines.set(key, at),
-            None => self.deadlines.clear(key),
-        }
+        self.deadlines.set_or_clear(usize::from(id.slot), deadline);
     }
 
     /// Takes the waiter of `id`, and its deadline with it.
