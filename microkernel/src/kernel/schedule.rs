@@ -13,17 +13,11 @@ impl Kernel {
     /// running now), and takes the CPU at the end of this entry if it is
     /// more urgent than the running task.
     pub fn make_runnable(&mut self, index: TaskIndex) {
-        let priority = {
-            let task = self.task_mut(index);
-            task.state = State::Runnable;
-            task.priority
-        };
         if index == self.current {
+            self.mark_runnable(index);
             return;
         }
-        if self.run_queues.push_back(index, priority).is_err() {
-            panic!("run queue rejected task {index}");
-        }
+        let priority = self.enqueue(index);
         let running = (self.current != TaskIndex::IDLE).then(|| self.task(self.current).priority);
         if preempts(priority, running) {
             self.need_resched = true;
@@ -104,11 +98,7 @@ impl Kernel {
         debug_assert!(self.handoff.is_none());
         self.need_resched = false;
         debug_assert!(self.task(self.current).state != State::Runnable && woken != self.current);
-        let priority = {
-            let task = self.task_mut(woken);
-            task.state = State::Runnable;
-            task.priority
-        };
+        let priority = self.mark_runnable(woken);
         let Ok(next) = self.run_queues.push_back_then_pop(woken, priority) else {
             panic!("run queue rejected task {woken}");
         };
@@ -124,15 +114,28 @@ impl Kernel {
     #[inline]
     pub fn queue_and_run(&mut self, queued: TaskIndex, next: TaskIndex) -> *const trap::TrapFrame {
         debug_assert!(queued != next && queued != self.current);
-        let priority = {
-            let task = self.task_mut(queued);
-            task.state = State::Runnable;
-            task.priority
-        };
-        if self.run_queues.push_back(queued, priority).is_err() {
-            panic!("run queue rejected task {queued}");
-        }
+        self.enqueue(queued);
         self.switch_direct(next)
+    }
+
+    /// `index` may run; returns its priority.
+    #[inline(always)]
+    fn mark_runnable(&mut self, index: TaskIndex) -> u8 {
+        let task = self.task_mut(index);
+        task.state = State::Runnable;
+        task.priority
+    }
+
+    /// `index`, not the running task, may run and joins its level's queue;
+    /// returns its priority. A task is queued at most once and a level
+    /// holds every task, so the queues never refuse it.
+    #[inline(always)]
+    fn enqueue(&mut self, index: TaskIndex) -> u8 {
+        let priority = self.mark_runnable(index);
+        if self.run_queues.push_back(index, priority).is_err() {
+            panic!("run queue rejected task {index}");
+        }
+        priority
     }
 
     /// The running task just blocked and woke nobody: the head of the run
