@@ -65,18 +65,14 @@ impl Kernel {
     /// the queues: a blocked task is not queued, the hand-off goes first,
     /// and nothing else was asked of the scheduler in an entry that takes
     /// this way but the wake-ups before it. `next` must be [`Kernel::resumable`].
-    #[inline]
+    #[inline(always)]
     pub fn switch_direct(&mut self, next: TaskIndex) -> *const trap::TrapFrame {
         let previous = self.current;
         debug_assert!(self.handoff.is_none());
         debug_assert!(self.task(previous).state != State::Runnable && next != previous);
-        // A reschedule another wake-up asked for changes nothing once the
-        // running task has blocked; `choose_next` drops it the same way.
-        self.need_resched = false;
-        self.slice_left = TIME_SLICE_TICKS;
-        let task = self.switch_inline(next);
-        task.state = State::Runnable;
-        &task.frame
+        let (tasks, cpu) = self.tasks_and_cpu();
+        let task = tasks[super::table_position(next)].as_deref_mut().expect("task slot in use");
+        cpu.switch_direct(next, task)
     }
 
     /// The task at the head of the run queues (the one `finish_entry`
@@ -95,15 +91,12 @@ impl Kernel {
     /// less urgent than `woken`.
     #[inline]
     pub fn queue_and_switch(&mut self, woken: TaskIndex) -> *const trap::TrapFrame {
-        debug_assert!(self.handoff.is_none());
-        self.need_resched = false;
-        debug_assert!(self.task(self.current).state != State::Runnable && woken != self.current);
+        debug_assert!(woken != self.current);
         let priority = self.mark_runnable(woken);
         let Ok(next) = self.run_queues.push_back_then_pop(woken, priority) else {
             panic!("run queue rejected task {woken}");
         };
-        self.slice_left = TIME_SLICE_TICKS;
-        &self.switch_inline(next).frame
+        self.switch_direct(next)
     }
 
     /// The running task just blocked after waking `queued` and `next`:
@@ -144,12 +137,8 @@ impl Kernel {
     /// [`Kernel::resumable`].
     #[inline]
     pub fn switch_to_queue_head(&mut self) -> *const trap::TrapFrame {
-        debug_assert!(self.handoff.is_none());
-        debug_assert!(self.task(self.current).state != State::Runnable);
-        self.need_resched = false;
         let next = self.run_queues.pop().expect("a task waits in the run queues");
-        self.slice_left = TIME_SLICE_TICKS;
-        &self.switch_inline(next).frame
+        self.switch_direct(next)
     }
 
     /// The current task gives up the rest of its time slice.
