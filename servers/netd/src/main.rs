@@ -138,8 +138,8 @@ fn send_now(netd: &mut Netd) {
 /// Sends `answers` in order and waits for the next request or notification:
 /// the last two answers with the receive (`reply2_recv`, or `reply_recv`
 /// for one), every earlier one at once with `reply`. That saves a kernel
-/// entry per answer, and the kernel wakes the earlier caller as `reply`
-/// does and runs the later one next as `reply_recv` does.
+/// entry per answer; the kernel runs equally urgent callers in the order
+/// they are answered.
 fn send_and_receive(answers: Answers<'_>, request: &mut [u8]) -> Result<Incoming, KernelError> {
     let reply_to = |reply: &Reply| ipc::ReplyTo { caller: reply.to, code: Answers::CODE, data: answers.message(reply) };
     let list = answers.as_slice();
